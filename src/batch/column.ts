@@ -1,0 +1,132 @@
+import { allocate, elementTypeOf } from "./element-type.js";
+import type { Column, ElementType, NumericArray } from "./types.js";
+
+/** Values per event of a flat column (1 for scalars, product(shape) for fixed arrays). */
+export function flatWidth(shape: number[] | undefined): number {
+  let w = 1;
+  if (shape) for (const d of shape) w *= d;
+  return w;
+}
+
+/** Number of events a column holds. */
+export function columnLength(column: Column): number {
+  if (column.kind === "jagged") return column.offsets.length - 1;
+  return column.values.length / flatWidth(column.shape);
+}
+
+/** The element type of a column's leaf values. */
+export function leafType(column: Column): ElementType {
+  if (column.elementType) return column.elementType;
+  if (column.kind === "jagged" && !ArrayBuffer.isView(column.values)) return leafType(column.values as Column);
+  return elementTypeOf(column.values as NumericArray);
+}
+
+function isColumn(v: NumericArray | Column): v is Column {
+  return !ArrayBuffer.isView(v);
+}
+
+function rebase(offsets: Int32Array, start: number, stop: number): Int32Array {
+  const base = offsets[start]!;
+  const out = new Int32Array(stop - start + 1);
+  for (let i = 0; i <= stop - start; i++) out[i] = offsets[start + i]! - base;
+  return out;
+}
+
+function sliceInner(values: NumericArray | Column, lo: number, hi: number): NumericArray | Column {
+  return isColumn(values) ? sliceColumn(values, lo, hi) : values.subarray(lo, hi);
+}
+
+/** Events [start, stop) of a column. Flat slices are views; jagged offsets are rebased copies. */
+export function sliceColumn(column: Column, start: number, stop: number): Column {
+  if (column.kind === "flat") {
+    const w = flatWidth(column.shape);
+    return { ...column, values: column.values.subarray(start * w, stop * w) };
+  }
+  const offsets = rebase(column.offsets, start, stop);
+  const values = sliceInner(column.values, column.offsets[start]!, column.offsets[stop]!);
+  return { ...column, offsets, values };
+}
+
+function concatArrays(parts: NumericArray[]): NumericArray {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = allocate(elementTypeOf(parts[0]!), n);
+  let at = 0;
+  for (const p of parts) {
+    (out as Float64Array).set(p as Float64Array, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Concatenates columns of the same kind and type, in order. */
+export function concatColumns(parts: Column[]): Column {
+  const first = parts[0];
+  if (!first) throw new Error("concatColumns: no columns to concatenate");
+  if (parts.length === 1) return first;
+  if (first.kind === "flat") {
+    return { ...first, values: concatArrays(parts.map((p) => p.values as NumericArray)) };
+  }
+  const jagged = parts as Extract<Column, { kind: "jagged" }>[];
+  let events = 0;
+  for (const p of jagged) events += p.offsets.length - 1;
+  const offsets = new Int32Array(events + 1);
+  let at = 0;
+  let base = 0;
+  for (const p of jagged) {
+    const o = p.offsets;
+    const o0 = o[0]!;
+    for (let i = 1; i < o.length; i++) offsets[++at] = o[i]! - o0 + base;
+    base += o[o.length - 1]! - o0;
+  }
+  const inner = jagged.map((p) => sliceInner(p.values, p.offsets[0]!, p.offsets[p.offsets.length - 1]!));
+  const values = isColumn(inner[0]!)
+    ? concatColumns(inner as Column[])
+    : concatArrays(inner as NumericArray[]);
+  return { ...first, offsets, values };
+}
+
+/** Keeps the events whose mask byte is non-zero. */
+export function filterColumn(column: Column, mask: Uint8Array, kept?: number): Column {
+  const n = mask.length;
+  let count = kept ?? -1;
+  if (count < 0) {
+    count = 0;
+    for (let i = 0; i < n; i++) if (mask[i]) count++;
+  }
+  if (column.kind === "flat") {
+    const w = flatWidth(column.shape);
+    const src = column.values;
+    const out = allocate(elementTypeOf(src), count * w);
+    let at = 0;
+    if (w === 1) {
+      for (let i = 0; i < n; i++) if (mask[i]) (out as Float64Array)[at++] = (src as Float64Array)[i]!;
+    } else {
+      for (let i = 0; i < n; i++) {
+        if (mask[i]) {
+          (out as Float64Array).set((src as Float64Array).subarray(i * w, i * w + w), at);
+          at += w;
+        }
+      }
+    }
+    return { ...column, values: out };
+  }
+  const o = column.offsets;
+  const offsets = new Int32Array(count + 1);
+  const innerMask = new Uint8Array(o[n]! - o[0]!);
+  let at = 0;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    if (!mask[i]) continue;
+    const a = o[i]!;
+    const b = o[i + 1]!;
+    innerMask.fill(1, a - o[0]!, b - o[0]!);
+    total += b - a;
+    offsets[++at] = total;
+  }
+  const inner = sliceInner(column.values, o[0]!, o[n]!);
+  const values = isColumn(inner)
+    ? filterColumn(inner, innerMask, total)
+    : filterColumn({ kind: "flat", values: inner }, innerMask, total).values as NumericArray;
+  return { ...column, offsets, values };
+}

@@ -1,0 +1,30 @@
+import { VERSION } from "../version.js";
+
+/** A CLI command: parses its own arguments, returns the process exit code. */
+export type Command = (args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `sxflow ${VERSION}: ServiceX output to ML-ready data\n\nUsage: sxflow <command> [options]\n\nCommands:\n${lines.join("\n")}\n\nRun "sxflow <command> --help" for a command's options.\n`;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(usage());
+    return 0;
+  }
+  if (name === "--version" || name === "-V") {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    process.stderr.write(`sxflow: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  const command = await entry.load();
+  return command(rest);
+}

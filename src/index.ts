@@ -1,0 +1,2 @@
+export * from "./batch/index.js";
+export { VERSION } from "./version.js";
