@@ -1,2 +1,4 @@
 export * from "./batch/index.js";
 export { VERSION } from "./version.js";
+export * from "./stages/index.js";
+export * from "./config/index.js";

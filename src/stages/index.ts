@@ -1,0 +1,19 @@
+export { padGlobal, padGroup, padValueFor } from "./pad.js";
+export type { GlobalGroup, GlobalGroupSpec, PadGroupSpec, PaddedGroup, Padding } from "./pad.js";
+export { checkSplitRules, hashSplit, hashUniform, NO_SPLIT, parseSplitCondition, ruleSplit } from "./split.js";
+export type { SplitCondition, SplitRuleTriplet } from "./split.js";
+export {
+  accumulateStats,
+  batchStats,
+  emptyStats,
+  finalizePartials,
+  finalizeStats,
+  groupStats,
+  mergePartials,
+  mergeStats,
+} from "./stats.js";
+export type { FieldStats, MeanStd, NormDict, StatsPartials } from "./stats.js";
+export { classWeights, countClasses } from "./class-weights.js";
+export type { ClassWeightOptions } from "./class-weights.js";
+export { classDictYaml, normDictYaml, pyyamlFloat, writeClassDict, writeNormDict } from "./salt-dicts.js";
+export { writeFileAtomic } from "./atomic-write.js";
