@@ -44,7 +44,10 @@ const objectGroup = strict({
     for (const key of ["max", "sort", "select"] as const) {
       if (g[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: `a global group has one value per event: "${key}" does not apply` });
     }
-  } else if (g.max === undefined) {
+  } else if (g.fields.valid !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["fields", "valid"], message: '"valid" is reserved for the slot validity of an object group' });
+  }
+  if (!g.global && g.max === undefined) {
     ctx.addIssue({ code: "custom", path: ["max"], message: "an object group needs max (the number of slots per event)" });
   }
 });

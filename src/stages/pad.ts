@@ -218,6 +218,7 @@ export function padGroup(spec: PadGroupSpec): PaddedGroup {
   const { name, maxObjects: max } = spec;
   const names = Object.keys(spec.fields);
   if (names.length === 0) throw new Error(`group "${name}": no fields to pad`);
+  if (names.includes("valid")) throw new Error(`group "${name}": "valid" is reserved for the slot validity of an object group`);
   if (!Number.isInteger(max) || max < 1) {
     throw new RangeError(`group "${name}": maxObjects must be a positive integer, got ${max}`);
   }
