@@ -104,7 +104,11 @@ describe("loadRunConfig", () => {
     const c = example();
     c.split = { rules: { train: [["eventNumber", "%10<=", 7]], val: [["eventNumber", "%10==", 8]], test: [["eventNumber", "%10==", 9]] } };
     c.classes = ["top", "w"];
+    c.padding = 0;
+    (c.objects as Record<string, Record<string, unknown>>).jet!.padding = Number.NaN;
     const parsed = parseRunConfig(c);
+    expect(parsed.padding).toBe("zero");
+    expect(parsed.objects.jet!.padding).toBe("nan");
     expect(parsed.split.rules?.train).toEqual([["eventNumber", "%10<=", 7]]);
     expect(parsed.classes).toEqual(["top", "w"]);
   });
@@ -136,9 +140,11 @@ describe("loadRunConfig", () => {
     (c.samples as Record<string, unknown>[])[1]!.label = "one";
     (c.objects as Record<string, Record<string, unknown>>).jet!.fields = { pt: 3 };
     delete c.tree;
+    c.padding = -1;
     delete (c.objects as Record<string, Record<string, unknown>>).jet!.max;
     const issues = await issuesOf(c);
     expect(issues).toContain("config.tree: required but missing");
+    expect(issues).toContain("config.padding: expected zero (or 0) or nan (or .nan)");
     expect(issues).toContain('config.samples[1].label: expected number, got string "one"');
     expect(issues).toContain('config.objects.jet.fields.pt: expected an expression string or {expr: "<expression>", type: "<element type>"}');
   });
