@@ -257,21 +257,26 @@ export function arrowToBatch(input: RecordBatch | Table, columns?: string[]): Ba
   return { length: input.numRows, columns: out };
 }
 
-/** The element type and nesting an Arrow type maps to, or an explanation why it does not. */
-export function describeArrowType(
-  type: DataType,
-): { kind: "flat" | "fixed" | "jagged"; elementType: ElementType; depth: number } | { error: string } {
+/** How an Arrow type maps to an sxflow column. */
+export type ArrowTypeMapping =
+  | { kind: "flat"; elementType: ElementType }
+  | { kind: "fixed"; elementType: ElementType; shape: number[] }
+  | { kind: "jagged"; elementType: ElementType; depth: number }
+  | { error: string };
+
+/** The sxflow column an Arrow type becomes, or why it cannot become one. */
+export function describeArrowType(type: DataType): ArrowTypeMapping {
   const leaf = leafElementTypeOf(type);
-  if (leaf) return { kind: "flat", elementType: leaf, depth: 0 };
+  if (leaf) return { kind: "flat", elementType: leaf };
   if (DataType.isFixedSizeList(type) || DataType.isList(type) || DataType.isLargeList(type)) {
     const inner = describeArrowType(type.children[0]!.type);
     if ("error" in inner) return inner;
     if (DataType.isFixedSizeList(type)) {
       if (inner.kind === "jagged") return { error: "a fixed-size list of variable-length lists" };
-      return { kind: "fixed", elementType: inner.elementType, depth: 0 };
+      const shape = [type.listSize, ...(inner.kind === "fixed" ? inner.shape : [])];
+      return { kind: "fixed", elementType: inner.elementType, shape };
     }
     return { kind: "jagged", elementType: inner.elementType, depth: inner.kind === "jagged" ? inner.depth + 1 : 1 };
   }
   return { error: `Arrow type ${String(type)}` };
 }
-
