@@ -46,6 +46,11 @@ export interface WriteParquetOptions {
   largeList?: boolean;
   /** Adds ServiceX's `treename` string column holding this tree name on every row. */
   treename?: string;
+  /**
+   * Dictionary-encode columns (default false: physics floats rarely repeat, and a failed
+   * dictionary costs both size and time).
+   */
+  dictionary?: boolean;
   /** Extra key-value metadata stored in the file footer. */
   metadata?: Record<string, string>;
 }
@@ -167,6 +172,7 @@ export async function writeParquet(
   let props = new WriterPropertiesBuilder()
     .setCompression(codec)
     .setMaxRowGroupSize(rowGroupSize)
+    .setDictionaryEnabled(options.dictionary ?? false)
     .setCreatedBy(`sxflow ${VERSION}`);
   if (options.metadata) props = props.setKeyValueMetadata(new Map(Object.entries(options.metadata)));
 
