@@ -204,8 +204,12 @@ export async function writeParquet(
   try {
     const bytes = await transformParquetStream(source, props.build());
     await bytes.pipeTo(Writable.toWeb(createWriteStream(temp)) as WritableStream);
+    // parquet-wasm ends the file normally when its input stream errors: never keep that file.
+    if (failure !== undefined) throw failure;
     await rename(temp, path);
   } catch (error) {
+    // Let the caller's generator run its cleanup too.
+    await groups.return(undefined).catch(() => undefined);
     await unlink(temp).catch(() => undefined);
     const cause = failure ?? error;
     throw new Error(`writeParquet ${path}: ${cause instanceof Error ? cause.message : String(cause)}`);
