@@ -96,7 +96,7 @@ function checkSameCounts(group: string, refName: string, ref: Int32Array, name: 
  * Converts between bigint and number arrays so the copy loops can assign directly, and maps any
  * non-zero value to 1 for bools (a plain typed-array store would keep 2 or truncate 0.5 to 0).
  */
-function toOutputKind(values: NumericArray, from: ElementType, type: ElementType): NumericArray {
+function toOutputKind(values: NumericArray, from: ElementType, type: ElementType, what: string): NumericArray {
   if (type === "bool" && from !== "bool") {
     const out = new Uint8Array(values.length);
     for (let i = 0; i < values.length; i++) out[i] = values[i] ? 1 : 0;
@@ -109,7 +109,7 @@ function toOutputKind(values: NumericArray, from: ElementType, type: ElementType
     const o = out as BigInt64Array;
     for (let i = 0; i < values.length; i++) {
       const v = values[i] as number;
-      if (!Number.isFinite(v)) throw new RangeError(`cannot cast non-finite value ${v} to ${type}`);
+      if (!Number.isFinite(v)) throw new RangeError(`${what}: cannot cast the non-finite value ${v} to ${type}`);
       o[i] = BigInt(Math.trunc(v));
     }
   } else {
@@ -124,7 +124,7 @@ function fill(out: NumericArray, type: ElementType, value: number, start: number
   else (out as Float64Array).fill(value, start, end);
 }
 
-function sortKeys(values: NumericArray): Float64Array | Float32Array | Int32Array | NumericArray {
+function sortKeys(values: NumericArray): NumericArray {
   if (!isBigIntArray(values)) return values;
   const keys = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) keys[i] = Number(values[i]);
@@ -280,7 +280,7 @@ export function padGroup(spec: PadGroupSpec): PaddedGroup {
     const column = spec.fields[f]!;
     const from = leafType(column);
     const type = spec.casts?.[f] ?? from;
-    const values = toOutputKind(column.values as NumericArray, from, type);
+    const values = toOutputKind(column.values as NumericArray, from, type, `group "${name}", field ${label(spec, f)}`);
     const out = allocate(type, n * max);
     if (picks) gather(values, column.offsets[0]!, picks, counts, max, out);
     else copyLeftPacked(values, column.offsets, counts, max, out);
@@ -319,7 +319,7 @@ export function padGlobal(spec: GlobalGroupSpec): GlobalGroup {
     }
     const from = leafType(column);
     const type = spec.casts?.[f] ?? from;
-    const values = toOutputKind(column.values, from, type);
+    const values = toOutputKind(column.values, from, type, `group "${spec.name}", field ${label(spec, f)}`);
     const out = allocate(type, n);
     (out as Float64Array).set(values as Float64Array);
     fields[f] = out;

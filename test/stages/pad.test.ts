@@ -148,6 +148,10 @@ describe("padGroup", () => {
     expect(Array.from(out.fields.id as BigInt64Array)).toEqual([5n, -7n, -1n]);
     const asFloat = padGroup({ name: "trk", maxObjects: 3, fields: { id: ids }, casts: { id: "float32" } });
     expect(Array.from(asFloat.fields.id as Float32Array)).toEqual([5, -7, 0]);
+    const nan: JaggedColumn = { kind: "jagged", offsets: Int32Array.from([0, 1]), values: Float32Array.from([Number.NaN]) };
+    expect(() => padGroup({ name: "trk", maxObjects: 1, fields: { d0: nan }, casts: { d0: "int64" } })).toThrow(
+      'group "trk", field "d0": cannot cast the non-finite value NaN to int64',
+    );
   });
 
   it("names the branches whose multiplicities differ", () => {
