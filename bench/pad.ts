@@ -3,6 +3,7 @@
  * JS (per-event arrays of objects, push, sort, slice, copy), on the same synthetic events, fed
  * as batches as the pipeline does. Usage: npm run bench:pad [-- events [batchSize]]
  */
+import os from "node:os";
 import { sliceColumn } from "../src/batch/index.js";
 import type { JaggedColumn } from "../src/batch/index.js";
 import { padGroup } from "../src/stages/pad.js";
@@ -72,7 +73,8 @@ function time(label: string, runs: number, fn: () => void): number {
 const { offsets, columns } = synthetic(EVENTS);
 console.log(
   `${EVENTS} events in batches of ${BATCH}, ${offsets[EVENTS]} jets (${(offsets[EVENTS]! / EVENTS).toFixed(2)}/event), ` +
-    `4 float32 fields + valid, max ${MAX}; best of 3 after a warm-up`,
+    `4 float32 fields + valid, max ${MAX}; best of 3 after a warm-up; ` +
+    `load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores`,
 );
 const batches: { offsets: Int32Array; columns: Record<string, JaggedColumn> }[] = [];
 for (let start = 0; start < EVENTS; start += BATCH) {
