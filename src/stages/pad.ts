@@ -16,8 +16,12 @@ export interface PadGroupSpec {
   fields: Record<string, JaggedColumn>;
   /** Output field name -> what it was read from (branch or expression), for error messages. */
   sources?: Record<string, string>;
-  /** One byte per object of the group (in object order, relative to the group's first offset); 0 drops the object. */
-  select?: Uint8Array;
+  /**
+   * Per-object selection, 0 drops the object: a jagged boolean column with the group's
+   * multiplicities (as the expression engine returns it), or one byte per object of the group in
+   * object order, indexed from the group's first offset.
+   */
+  select?: Uint8Array | JaggedColumn;
   /** Objects are ordered by this key, descending and stable, before truncation; NaN keys rank as -Infinity. */
   sortBy?: JaggedColumn;
   padding?: Padding;
@@ -236,8 +240,16 @@ export function padGroup(spec: PadGroupSpec): PaddedGroup {
       throw new RangeError(`group "${name}": field ${label(spec, f)} has offsets beyond its ${values.length} values`);
     }
   }
-  if (spec.select && spec.select.length !== total) {
-    throw new RangeError(`group "${name}": selection mask has ${spec.select.length} entries for ${total} objects`);
+  let select: Uint8Array | undefined;
+  if (spec.select && ArrayBuffer.isView(spec.select)) {
+    select = spec.select;
+    if (select.length !== total) throw new RangeError(`group "${name}": selection mask has ${select.length} entries for ${total} objects`);
+  } else if (spec.select) {
+    checkSameCounts(name, refLabel, ref, "the selection", spec.select.offsets);
+    const values = numericValues(name, "the selection", spec.select);
+    const base = spec.select.offsets[0]!;
+    select = new Uint8Array(total);
+    for (let r = 0; r < total; r++) select[r] = values[base + r] ? 1 : 0;
   }
   let keys: NumericArray | undefined;
   let keyBase = 0;
@@ -250,7 +262,7 @@ export function padGroup(spec: PadGroupSpec): PaddedGroup {
   const counts = new Int32Array(n);
   let picks: Int32Array | undefined;
   let truncated = 0;
-  if (!spec.select && !keys) {
+  if (!select && !keys) {
     for (let i = 0; i < n; i++) {
       const c = ref[i + 1]! - ref[i]!;
       if (c > max) {
@@ -262,7 +274,7 @@ export function padGroup(spec: PadGroupSpec): PaddedGroup {
     }
   } else {
     picks = new Int32Array(n * max);
-    truncated = choose(ref, max, spec.select, keys, keyBase, picks, counts);
+    truncated = choose(ref, max, select, keys, keyBase, picks, counts);
   }
 
   const valid = new Uint8Array(n * max);
