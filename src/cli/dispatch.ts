@@ -3,7 +3,9 @@ import { VERSION } from "../version.js";
 /** A CLI command: parses its own arguments, returns the process exit code. */
 export type Command = (args: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {};
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  config: { summary: "validate a run configuration and show what it resolves to", load: async () => (await import("./config.js")).configCommand },
+};
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
