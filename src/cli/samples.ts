@@ -7,6 +7,7 @@ import {
   ntupleSamples,
   roundToHundredths,
   type CategoryStats,
+  type NtupleSample,
 } from "../metadata/index.js";
 import type { Command } from "./dispatch.js";
 
@@ -24,6 +25,8 @@ Options:
       --dsid <n>              DSID to include (repeatable, or comma-separated)
       --datasets              print <category>_<dsid>_<campaign>: <scope>:<ntuple container>
       --files                 print the ntuple file URLs of each dataset instead
+      --servicex              print the datasets (or, with --files, the file lists) as the
+                              Sample list of a ServiceX YAML spec (!Rucio / !FileList)
       --scope <scope>         rucio scope of the dataset names (default: the container owner's)
       --on-duplicate <mode>   error (default) or suffix, for two containers with the same key
       --skip-unknown-campaigns  leave out containers whose r-tags name no known campaign
@@ -56,6 +59,7 @@ function parse(args: string[]) {
         "on-duplicate": { type: "string" },
         "skip-unknown-campaigns": { type: "boolean" },
         json: { type: "boolean" },
+        servicex: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -67,6 +71,7 @@ function parse(args: string[]) {
   if (positionals.length !== 1) {
     throw new UsageError(positionals.length === 0 ? "missing <metadata> file" : `one metadata file expected, got ${positionals.length}`);
   }
+  if (values.json && values.servicex) throw new UsageError("--json and --servicex are two output formats: choose one");
   const duplicates = values["on-duplicate"] ?? "error";
   if (duplicates !== "error" && duplicates !== "suffix") {
     throw new UsageError(`--on-duplicate must be "error" or "suffix", not "${duplicates}"`);
@@ -76,11 +81,11 @@ function parse(args: string[]) {
     categories: listOption(values.category),
     campaigns: listOption(values.campaign),
     dsids: listOption(values.dsid),
-    mode: values.files ? "files" : values.datasets ? "datasets" : "table",
+    mode: values.files ? "files" : values.datasets || values.servicex ? "datasets" : "table",
     scope: values.scope,
     duplicates,
     skipUnknown: values["skip-unknown-campaigns"] ?? false,
-    json: values.json ?? false,
+    format: values.json ? "json" : values.servicex ? "servicex" : "yaml",
   } as const;
 }
 
@@ -111,6 +116,18 @@ function table(rows: CategoryStats[]): string {
   return [line(header), rule, ...cells.slice(0, -1).map(line), rule, line(cells[cells.length - 1]!)].join("\n") + "\n";
 }
 
+/**
+ * The `Sample:` section of a ServiceX YAML spec. Written by hand because the yaml package cannot
+ * emit the spec's custom tags on plain values; JSON string quoting is valid YAML.
+ */
+function servicexSamples(found: NtupleSample[], files: boolean): string {
+  const entries = found.map((s) => {
+    const dataset = files ? `!FileList [${s.files.map((f) => JSON.stringify(f)).join(", ")}]` : `!Rucio ${JSON.stringify(s.dataset)}`;
+    return `  - Name: ${JSON.stringify(s.key)}\n    Dataset: ${dataset}\n`;
+  });
+  return `Sample:\n${entries.join("")}`;
+}
+
 export const samples: Command = async (args) => {
   let options;
   try {
@@ -135,7 +152,7 @@ export const samples: Command = async (args) => {
         process.stderr.write(`sxflow samples: note: containers of unknown campaign not counted by --campaign: ${list}\n`);
       }
       process.stdout.write(
-        options.json
+        options.format === "json"
           ? `${JSON.stringify(rows.map((r) => ({ ...r, outputGB: roundToHundredths(r.outputGB) })), null, 2)}\n`
           : table(rows),
       );
@@ -149,8 +166,12 @@ export const samples: Command = async (args) => {
       unknownCampaigns: options.skipUnknown ? "skip" : "error",
     });
     if (found.length === 0) process.stderr.write("sxflow samples: note: no ntuple dataset matches\n");
+    if (options.format === "servicex") {
+      process.stdout.write(servicexSamples(found, options.mode === "files"));
+      return 0;
+    }
     const output = Object.fromEntries(found.map((s) => [s.key, options.mode === "files" ? s.files : s.dataset]));
-    process.stdout.write(options.json ? `${JSON.stringify(output, null, 2)}\n` : YAML.stringify(output, { lineWidth: 0 }));
+    process.stdout.write(options.format === "json" ? `${JSON.stringify(output, null, 2)}\n` : YAML.stringify(output, { lineWidth: 0 }));
     return 0;
   } catch (err) {
     if (!(err instanceof MetadataError)) throw err;

@@ -90,6 +90,35 @@ describe("sxflow samples", () => {
     expect(files.ttbar_nom_601230_mc23a).toHaveLength(32);
   });
 
+  it("prints the Sample list of a ServiceX YAML spec", async () => {
+    // Tags resolved the way the ServiceX client does: !Rucio -> rucio://<did>, !FileList -> the list.
+    const customTags = [
+      { tag: "!Rucio", resolve: (did: string) => `rucio://${did}` },
+      { tag: "!FileList", collection: "seq" as const, resolve: (seq: unknown) => seq },
+    ];
+    const asSpec = (text: string) => {
+      const doc = YAML.parseDocument(text, { customTags });
+      expect(doc.errors).toEqual([]);
+      expect(doc.warnings).toEqual([]);
+      return (doc.toJS() as { Sample: { Name: string; Dataset: unknown }[] }).Sample;
+    };
+    const rucio = await run("samples", FIXTURE_METADATA, "-c", "ttbar_nom,data", "--servicex");
+    expect(rucio.code).toBe(0);
+    expect(asSpec(rucio.out)).toEqual([
+      { Name: "ttbar_nom_601229_mc23a", Dataset: "rucio://user.alheld:user.alheld.601229.PhPy8EG.DAOD_PHYSLITE.e8514_s4162_r15540_p6697.IC-v1_output" },
+      { Name: "ttbar_nom_601230_mc23a", Dataset: "rucio://user.alheld:user.alheld.601230.PhPy8EG.DAOD_PHYSLITE.e8514_s4162_r15540_p6697.IC-v1_output" },
+      { Name: "data_data_data23", Dataset: "rucio://user.alheld:user.alheld.periodAllYear.physics_Main.DAOD_PHYSLITE.grp23_v01_p6700.IC-v1_output" },
+    ]);
+    const files = await run("samples", FIXTURE_METADATA, "-c", "wjets", "--dsid", "700783", "--servicex", "--files");
+    const samples = asSpec(files.out);
+    expect(samples.map((s) => [s.Name, (s.Dataset as string[]).length])).toEqual([
+      ["wjets_700783_mc23d", 2],
+      ["wjets_700783_mc23a", 3],
+      ["wjets_700783_mc23e", 3],
+    ]);
+    expect((await run("samples", FIXTURE_METADATA, "--servicex", "--json")).code).toBe(2);
+  });
+
   it("applies --scope to the dataset names", async () => {
     const { out } = await run("samples", FIXTURE_METADATA, "-c", "data", "--datasets", "--json", "--scope", "user.me");
     expect(JSON.parse(out)).toEqual({
