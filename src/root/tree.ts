@@ -189,6 +189,11 @@ export class Tree {
     return out;
   }
 
+  /** Entry ranges and file locations of a branch's baskets (seek -1 marks baskets embedded in the metadata). */
+  baskets(name: string): BasketRef[] {
+    return this.state(name).refs.map((r) => ({ ...r }));
+  }
+
   /**
    * Compression found in a branch's baskets ("none", "zlib", "lz4", "zstd", "lzma", joined by "+"
    * when they differ); reads only key headers, of at most 64 baskets spread over the branch.
