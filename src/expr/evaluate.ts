@@ -180,7 +180,7 @@ export class Evaluator {
       const target = this.run(plan.arg.target) as ArrayValue;
       const mask = this.run(plan.arg.mask) as ArrayValue;
       this.sameStructure(target.offsets!, mask.offsets!, plan.arg, plan.arg.target, plan.arg.mask);
-      if (!mask.valid && (plan.fn === "num" || !target.valid)) return { values: countNonZero(mask.values, mask.offsets!) };
+      if (!mask.valid && (plan.fn === "num" || !target.valid)) return { values: countNonZero(mask.values, mask.offsets!, plan.arg.mask.dtype === "bool") };
     }
     let arg = this.run(plan.arg) as ArrayValue;
     if (arg.valid && plan.fn !== "num") arg = dropMissing(arg);

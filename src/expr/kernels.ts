@@ -24,7 +24,7 @@ export function unaryKernel(fn: UnaryFn, src: Values, out: Values): void {
       for (let i = 0; i < n; i++) out[i] = -src[i]!;
       return;
     case "not":
-      for (let i = 0; i < n; i++) out[i] = src[i] ? 0 : 1;
+      for (let i = 0; i < n; i++) out[i] = +!src[i];
       return;
     case "abs":
       for (let i = 0; i < n; i++) out[i] = Math.abs(src[i]!);
@@ -33,7 +33,7 @@ export function unaryKernel(fn: UnaryFn, src: Values, out: Values): void {
       for (let i = 0; i < n; i++) out[i] = Math.sqrt(src[i]!);
       return;
     case "isnan":
-      for (let i = 0; i < n; i++) out[i] = src[i] !== src[i] ? 1 : 0;
+      for (let i = 0; i < n; i++) out[i] = +(src[i] !== src[i]);
       return;
     default: {
       const f = UNARY[fn];
@@ -46,12 +46,12 @@ export function unaryKernel(fn: UnaryFn, src: Values, out: Values): void {
 function arrayScalar(fn: BinaryFn, a: Values, b: number, out: Values, intDiv: boolean): void {
   const n = a.length;
   switch (fn) {
-    case "gt": for (let i = 0; i < n; i++) out[i] = a[i]! > b ? 1 : 0; return;
-    case "ge": for (let i = 0; i < n; i++) out[i] = a[i]! >= b ? 1 : 0; return;
-    case "lt": for (let i = 0; i < n; i++) out[i] = a[i]! < b ? 1 : 0; return;
-    case "le": for (let i = 0; i < n; i++) out[i] = a[i]! <= b ? 1 : 0; return;
-    case "eq": for (let i = 0; i < n; i++) out[i] = a[i] === b ? 1 : 0; return;
-    case "ne": for (let i = 0; i < n; i++) out[i] = a[i] !== b ? 1 : 0; return;
+    case "gt": for (let i = 0; i < n; i++) out[i] = +(a[i]! > b); return;
+    case "ge": for (let i = 0; i < n; i++) out[i] = +(a[i]! >= b); return;
+    case "lt": for (let i = 0; i < n; i++) out[i] = +(a[i]! < b); return;
+    case "le": for (let i = 0; i < n; i++) out[i] = +(a[i]! <= b); return;
+    case "eq": for (let i = 0; i < n; i++) out[i] = +(a[i] === b); return;
+    case "ne": for (let i = 0; i < n; i++) out[i] = +(a[i] !== b); return;
     case "add": for (let i = 0; i < n; i++) out[i] = a[i]! + b; return;
     case "sub": for (let i = 0; i < n; i++) out[i] = a[i]! - b; return;
     case "mul": for (let i = 0; i < n; i++) out[i] = a[i]! * b; return;
@@ -80,12 +80,12 @@ function scalarArray(fn: BinaryFn, a: number, b: Values, out: Values, intDiv: bo
 function arrayArray(fn: BinaryFn, a: Values, b: Values, out: Values, intDiv: boolean): void {
   const n = a.length;
   switch (fn) {
-    case "gt": for (let i = 0; i < n; i++) out[i] = a[i]! > b[i]! ? 1 : 0; return;
-    case "ge": for (let i = 0; i < n; i++) out[i] = a[i]! >= b[i]! ? 1 : 0; return;
-    case "lt": for (let i = 0; i < n; i++) out[i] = a[i]! < b[i]! ? 1 : 0; return;
-    case "le": for (let i = 0; i < n; i++) out[i] = a[i]! <= b[i]! ? 1 : 0; return;
-    case "eq": for (let i = 0; i < n; i++) out[i] = a[i] === b[i] ? 1 : 0; return;
-    case "ne": for (let i = 0; i < n; i++) out[i] = a[i] !== b[i] ? 1 : 0; return;
+    case "gt": for (let i = 0; i < n; i++) out[i] = +(a[i]! > b[i]!); return;
+    case "ge": for (let i = 0; i < n; i++) out[i] = +(a[i]! >= b[i]!); return;
+    case "lt": for (let i = 0; i < n; i++) out[i] = +(a[i]! < b[i]!); return;
+    case "le": for (let i = 0; i < n; i++) out[i] = +(a[i]! <= b[i]!); return;
+    case "eq": for (let i = 0; i < n; i++) out[i] = +(a[i] === b[i]); return;
+    case "ne": for (let i = 0; i < n; i++) out[i] = +(a[i] !== b[i]); return;
     case "add": for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!; return;
     case "sub": for (let i = 0; i < n; i++) out[i] = a[i]! - b[i]!; return;
     case "mul": for (let i = 0; i < n; i++) out[i] = a[i]! * b[i]!; return;
@@ -138,16 +138,28 @@ export function broadcastToObjects<T extends Values>(src: T, offsets: Int32Array
   return out;
 }
 
-/** Count of non-zero values per event (num of a masked list, count_nonzero). */
-export function countNonZero(values: Values, offsets: Int32Array): Float64Array {
+/**
+ * Count of non-zero values per event (num of a masked list, count_nonzero). Branch-free
+ * counting: a data-dependent `if` mispredicts on random masks and costs ten times more.
+ */
+export function countNonZero(values: Values, offsets: Int32Array, zeroOrOne: boolean): Float64Array {
   const n = offsets.length - 1;
   const out = new Float64Array(n);
   let j = offsets[0]!;
-  for (let e = 0; e < n; e++) {
-    const end = offsets[e + 1]!;
-    let c = 0;
-    for (; j < end; j++) if (values[j] !== 0) c++;
-    out[e] = c;
+  if (zeroOrOne) {
+    for (let e = 0; e < n; e++) {
+      const end = offsets[e + 1]!;
+      let c = 0;
+      for (; j < end; j++) c += values[j]!;
+      out[e] = c;
+    }
+  } else {
+    for (let e = 0; e < n; e++) {
+      const end = offsets[e + 1]!;
+      let c = 0;
+      for (; j < end; j++) c += +(values[j] !== 0);
+      out[e] = c;
+    }
   }
   return out;
 }

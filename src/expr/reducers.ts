@@ -31,7 +31,7 @@ export function reduceObjects(fn: ReduceFn, values: Values, offsets: Int32Array)
       for (let e = 0; e < n; e++) {
         let c = 0;
         const a = offsets[e]!, b = offsets[e + 1]!;
-        for (let j = a; j < b; j++) if (values[j] !== 0) c++;
+        for (let j = a; j < b; j++) c += +(values[j] !== 0);
         out[e] = fn === "count_nonzero" ? c : fn === "any" ? (c > 0 ? 1 : 0) : c === b - a ? 1 : 0;
       }
       return { values: out };
