@@ -47,3 +47,13 @@ export function float32ArrayToFloat16(src: Float32Array, dst = new Uint16Array(s
   for (let i = 0; i < bits.length; i++) dst[i] = float32BitsToFloat16(bits[i]);
   return dst;
 }
+
+/** Half-precision bits -> number (exact). */
+export function float16ToNumber(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >>> 10) & 0x1f;
+  const mant = h & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant === 0 ? sign * Infinity : NaN;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}

@@ -39,7 +39,8 @@ export class GlobalHeap {
       });
       // The free-space object (index 0) covers the rest of the collection, its own header included.
       const size = Math.max(MIN_COLLECTION, w.length + 16);
-      w.u16(0).u16(0).u32(0).u64(size - w.length).zeros(size - w.length - 16);
+      const free = size - w.length;
+      w.u16(0).u16(0).u32(0).u64(free).zeros(free - 16);
       const bytes = w.finish();
       new DataView(bytes.buffer).setUint32(8, size, true);
       this.addresses.push(append(bytes));
