@@ -1,0 +1,278 @@
+import { columnLength } from "../batch/index.js";
+import type { Batch, Column, NumericArray } from "../batch/index.js";
+
+/** Split index for events that match no split rule (they are dropped). */
+export const NO_SPLIT = 255;
+
+/**
+ * Low and high 32-bit halves of a 64-bit integer key column. BigInt columns are reinterpreted
+ * in place (little-endian words); narrower integers are sign-extended; floats must hold integers.
+ */
+interface KeyLimbs {
+  /** Little-endian 32-bit words of a BigInt column. */
+  words?: Uint32Array;
+  values: NumericArray;
+}
+
+function keyColumn(batch: Batch, name: string): NumericArray {
+  const column: Column | undefined = batch.columns[name];
+  if (!column) {
+    const known = Object.keys(batch.columns);
+    throw new Error(`split key "${name}" is not a column of the batch (columns: ${known.join(", ") || "none"})`);
+  }
+  if (column.kind !== "flat" || (column.shape && column.shape.some((d) => d !== 1))) {
+    throw new Error(`split key "${name}" must be one integer per event, got a ${column.kind} column`);
+  }
+  if (columnLength(column) !== batch.length) {
+    throw new Error(`split key "${name}" holds ${columnLength(column)} values for ${batch.length} events`);
+  }
+  return column.values;
+}
+
+function limbs(name: string, values: NumericArray): KeyLimbs {
+  if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
+    const words = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
+    return { words, values };
+  }
+  if (values instanceof Float32Array || values instanceof Float64Array) {
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isSafeInteger(values[i]!)) {
+        throw new Error(`split key "${name}" holds the non-integer value ${values[i]} at event ${i}`);
+      }
+    }
+  }
+  return { values };
+}
+
+/** 64-bit integers as two unsigned 32-bit limbs; the mixing below never leaves 32-bit arithmetic. */
+let H = 0;
+let L = 0;
+
+/** (H, L) *= (bh, bl) modulo 2^64. */
+function mul64(bh: number, bl: number): void {
+  const al = L;
+  const a0 = al & 0xffff;
+  const a1 = al >>> 16;
+  const b0 = bl & 0xffff;
+  const b1 = bl >>> 16;
+  const lo0 = a0 * b0;
+  const mid = a1 * b0 + a0 * b1;
+  const carry = Math.floor((lo0 + (mid % 0x10000) * 0x10000) / 0x100000000);
+  const hiOfLow = a1 * b1 + Math.floor(mid / 0x10000) + carry;
+  L = Math.imul(al, bl) >>> 0;
+  H = (hiOfLow + Math.imul(H, bl) + Math.imul(al, bh)) >>> 0;
+}
+
+/** (H, L) ^= (H, L) >>> s for 0 < s < 32. */
+function xorShift(s: number): void {
+  L = (L ^ ((L >>> s) | (H << (32 - s)))) >>> 0;
+  H = (H ^ (H >>> s)) >>> 0;
+}
+
+/** (H, L) += (bh, bl) modulo 2^64. */
+function add64(bh: number, bl: number): void {
+  const lo = L + bl;
+  L = lo >>> 0;
+  H = (H + bh + (lo > 0xffffffff ? 1 : 0)) >>> 0;
+}
+
+/** splitmix64's finaliser (Stafford variant 13) on (H, L). */
+function mix64(): void {
+  xorShift(30);
+  mul64(0xbf58476d, 0x1ce4e5b9);
+  xorShift(27);
+  mul64(0x94d049bb, 0x133111eb);
+  // >>> 31: the low word takes 31 bits of L and one of H.
+  L = (L ^ ((L >>> 31) | (H << 1))) >>> 0;
+  H = (H ^ (H >>> 31)) >>> 0;
+}
+
+/**
+ * A uniform number in [0, 1) per event from a 64-bit hash of the key columns and a seed: the same
+ * keys give the same number in any batch, file, process or machine.
+ */
+export function hashUniform(batch: Batch, keys: readonly string[], seed = 0): Float64Array {
+  if (keys.length === 0) throw new Error("hash split needs at least one key column");
+  const cols = keys.map((k) => limbs(k, keyColumn(batch, k)));
+  const n = batch.length;
+  const out = new Float64Array(n);
+  const seedLo = seed >>> 0;
+  const seedHi = Math.floor(seed / 0x100000000) >>> 0;
+  for (let i = 0; i < n; i++) {
+    H = seedHi;
+    L = seedLo;
+    for (const c of cols) {
+      let lo: number;
+      let hi: number;
+      if (c.words) {
+        lo = c.words[2 * i]!;
+        hi = c.words[2 * i + 1]!;
+      } else {
+        const v = c.values[i] as number;
+        lo = v >>> 0;
+        hi = Math.floor(v / 0x100000000) >>> 0;
+      }
+      // Golden-ratio increment then finaliser, once per key: splitmix64 with the key folded in.
+      add64(0x9e3779b9, 0x7f4a7c15);
+      H = (H ^ hi) >>> 0;
+      L = (L ^ lo) >>> 0;
+      mix64();
+    }
+    out[i] = (H * 0x200000 + (L >>> 11)) / 0x20000000000000;
+  }
+  return out;
+}
+
+/**
+ * Split index per event from the hash of its identity: event i goes to the first split whose
+ * cumulative fraction exceeds its uniform number. Fractions must sum to 1.
+ */
+export function hashSplit(batch: Batch, keys: readonly string[], fractions: readonly number[], seed = 0): Uint8Array {
+  checkFractions(fractions);
+  const cumulative = new Float64Array(fractions.length);
+  let acc = 0;
+  fractions.forEach((f, i) => {
+    acc += f;
+    cumulative[i] = acc;
+  });
+  cumulative[fractions.length - 1] = Infinity;
+  const u = hashUniform(batch, keys, seed);
+  const out = new Uint8Array(batch.length);
+  for (let i = 0; i < u.length; i++) {
+    let s = 0;
+    while (u[i]! >= cumulative[s]!) s++;
+    out[i] = s;
+  }
+  return out;
+}
+
+function checkFractions(fractions: readonly number[]): void {
+  if (fractions.length === 0 || fractions.length >= NO_SPLIT) throw new Error(`need 1 to ${NO_SPLIT - 1} split fractions`);
+  let sum = 0;
+  for (const f of fractions) {
+    if (!(f >= 0 && f <= 1)) throw new RangeError(`split fraction ${f} is outside [0, 1]`);
+    sum += f;
+  }
+  if (Math.abs(sum - 1) > 1e-9) throw new RangeError(`split fractions sum to ${sum}, not 1`);
+}
+
+/** Comparison of one UPP cut triplet; `modulo` is set for the `%N<op>` forms. */
+export interface SplitCondition {
+  field: string;
+  op: "==" | "!=" | "<=" | ">=" | "<" | ">";
+  modulo?: number;
+  value: number;
+}
+
+/** A UPP cut triplet as written in YAML: `[eventNumber, "%10<=", 7]`. */
+export type SplitRuleTriplet = readonly [string, string, number];
+
+const OP = /^(?:%(\d+))?(==|!=|<=|>=|<|>)$/;
+
+/**
+ * Parses a UPP cut triplet; modulo forms are `%N==`, `%N!=`, `%N<=`, `%N>=` with N in 2..100,
+ * as UPP/ftag accept (no `%N<` or `%N>`).
+ */
+export function parseSplitCondition(triplet: SplitRuleTriplet): SplitCondition {
+  const [field, opText, value] = triplet;
+  const m = OP.exec(opText);
+  if (!m) throw new Error(`unknown operator "${opText}" (expected ==, !=, <, <=, >, >= or %N==, %N!=, %N<=, %N>=)`);
+  const op = m[2] as SplitCondition["op"];
+  if (!Number.isFinite(value)) throw new Error(`value ${value} of "${field} ${opText}" is not a finite number`);
+  if (m[1] === undefined) return { field, op, value };
+  const modulo = Number(m[1]);
+  if (modulo < 2 || modulo > 100) throw new Error(`modulus ${modulo} in "${opText}" is outside 2..100`);
+  if (op === "<" || op === ">") throw new Error(`"${opText}": modulo supports only ==, !=, <=, >=`);
+  return { field, op, modulo, value };
+}
+
+function compare(op: SplitCondition["op"], a: number, b: number): boolean {
+  switch (op) {
+    case "==":
+      return a === b;
+    case "!=":
+      return a !== b;
+    case "<=":
+      return a <= b;
+    case ">=":
+      return a >= b;
+    case "<":
+      return a < b;
+    case ">":
+      return a > b;
+  }
+}
+
+/** Value of key column entry i, reduced modulo `m` when given (exact for 64-bit keys). */
+function operand(values: NumericArray, i: number, modulo: number | undefined): number {
+  const v = values[i]!;
+  if (typeof v === "bigint") {
+    if (modulo === undefined) return Number(v);
+    const r = Number(v % BigInt(modulo));
+    return r < 0 ? r + modulo : r;
+  }
+  if (modulo === undefined) return v;
+  const r = v % modulo;
+  return r < 0 ? r + modulo : r;
+}
+
+/**
+ * UPP-style split: event i gets the index of the first split whose conditions all hold, or
+ * NO_SPLIT when none does. `rules[s]` holds the conditions of split s.
+ */
+export function ruleSplit(batch: Batch, rules: readonly (readonly SplitCondition[])[]): Uint8Array {
+  if (rules.length === 0 || rules.length >= NO_SPLIT) throw new Error(`need 1 to ${NO_SPLIT - 1} split rules`);
+  const n = batch.length;
+  const out = new Uint8Array(n).fill(NO_SPLIT);
+  const pending = new Uint8Array(n);
+  rules.forEach((conditions, s) => {
+    pending.fill(1);
+    for (const c of conditions) {
+      const values = keyColumn(batch, c.field);
+      if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
+        // Reduce through 32-bit limbs: (hi * 2^32 + lo) mod m without a BigInt per event.
+        const words = new Uint32Array(values.buffer, values.byteOffset, n * 2);
+        const signed = values instanceof BigInt64Array;
+        for (let i = 0; i < n; i++) {
+          if (!pending[i]) continue;
+          const x = c.modulo === undefined || (signed && words[2 * i + 1]! >= 0x80000000)
+            ? operand(values, i, c.modulo)
+            : (((words[2 * i + 1]! % c.modulo) * (0x100000000 % c.modulo)) + (words[2 * i]! % c.modulo)) % c.modulo;
+          if (!compare(c.op, x, c.value)) pending[i] = 0;
+        }
+      } else {
+        for (let i = 0; i < n; i++) {
+          if (pending[i] && !compare(c.op, operand(values, i, c.modulo), c.value)) pending[i] = 0;
+        }
+      }
+    }
+    for (let i = 0; i < n; i++) if (pending[i] && out[i] === NO_SPLIT) out[i] = s;
+  });
+  return out;
+}
+
+/**
+ * Static check of modulo-only rules on one field: which residues fall in several splits or in
+ * none. Returns undefined when the rules are not all modulo conditions on a single field.
+ */
+export function checkSplitRules(
+  rules: readonly (readonly SplitCondition[])[],
+): { field: string; modulus: number; overlapping: number[]; uncovered: number[] } | undefined {
+  const all = rules.flat();
+  if (all.length === 0) return undefined;
+  const field = all[0]!.field;
+  if (!all.every((c) => c.modulo !== undefined && c.field === field)) return undefined;
+  let modulus = 1;
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  for (const c of all) modulus = (modulus / gcd(modulus, c.modulo!)) * c.modulo!;
+  if (modulus > 1_000_000) return undefined;
+  const overlapping: number[] = [];
+  const uncovered: number[] = [];
+  for (let r = 0; r < modulus; r++) {
+    let hits = 0;
+    for (const conditions of rules) if (conditions.every((c) => compare(c.op, r % c.modulo!, c.value))) hits++;
+    if (hits > 1) overlapping.push(r);
+    if (hits === 0) uncovered.push(r);
+  }
+  return { field, modulus, overlapping, uncovered };
+}
