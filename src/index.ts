@@ -1,2 +1,3 @@
 export * from "./batch/index.js";
 export { VERSION } from "./version.js";
+export * from "./servicex/index.js";
