@@ -3,7 +3,10 @@ import { VERSION } from "../version.js";
 /** A CLI command: parses its own arguments, returns the process exit code. */
 export type Command = (args: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {};
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  deliver: { summary: "fetch the samples of a ServiceX deliver spec", load: async () => (await import("./deliver.js")).run },
+  cache: { summary: "list, delete or clear the local ServiceX cache", load: async () => (await import("./cache.js")).run },
+};
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
