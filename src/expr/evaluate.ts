@@ -7,6 +7,7 @@ import { isBigIntArray } from "../batch/element-type.js";
 import type { Batch, Column, NumericArray } from "../batch/types.js";
 import type { DType } from "./functions.js";
 import { allocateFor, binaryKernel, broadcastToObjects, countNonZero, maskObjects, unaryKernel, type Values } from "./kernels.js";
+import { fuse, runFused, type FusedLoop, type FusedOutput } from "./fuse.js";
 import type { Plan } from "./plan.js";
 import { reduceObjects } from "./reducers.js";
 
@@ -42,16 +43,10 @@ export class Evaluator {
         return plan.value;
       case "branch":
         return this.branch(plan);
-      case "unary": {
-        const arg = this.run(plan.arg) as ArrayValue;
-        const out = allocateFor(plan.dtype, arg.values.length);
-        unaryKernel(plan.fn, arg.values, out);
-        return withStructure(out, arg);
-      }
+      case "unary":
       case "binary":
-        return this.binary(plan);
       case "where":
-        return this.where(plan);
+        return this.fused(plan) ?? this.interpret(plan);
       case "reduce":
         return this.reduce(plan);
       case "mask":
@@ -61,6 +56,62 @@ export class Evaluator {
       case "pick":
         return this.pick(plan);
     }
+  }
+
+  /** Element-wise operations one node at a time: the path for operands with missing values. */
+  private interpret(plan: Extract<Plan, { op: "unary" | "binary" | "where" }>): Value {
+    if (plan.op === "binary") return this.binary(plan);
+    if (plan.op === "where") return this.where(plan);
+    const arg = this.run(plan.arg) as ArrayValue;
+    const out = allocateFor(plan.dtype, arg.values.length);
+    unaryKernel(plan.fn, arg.values, out);
+    return withStructure(out, arg);
+  }
+
+  /** Evaluates the leaves of a fused loop; undefined when one has missing values (not fusible). */
+  private fusedInputs(plan: Plan, loop: FusedLoop): { a: Values[]; v: Values[]; offsets: Int32Array | undefined } | undefined {
+    const a: Values[] = [];
+    const v: Values[] = [];
+    let offsets: Int32Array | undefined;
+    let first: Plan | undefined;
+    for (const leafPlan of loop.elementLeaves) {
+      const leaf = this.run(leafPlan) as ArrayValue;
+      if (leaf.valid) return undefined;
+      if (plan.level === "object") {
+        if (offsets) this.sameStructure(offsets, leaf.offsets!, plan, first!, leafPlan);
+        else [offsets, first] = [leaf.offsets, leafPlan];
+      }
+      a.push(leaf.values);
+    }
+    for (const leafPlan of loop.eventLeaves) {
+      const leaf = this.run(leafPlan) as ArrayValue;
+      if (leaf.valid) return undefined;
+      v.push(leaf.values);
+    }
+    return { a, v, offsets };
+  }
+
+  private fused(plan: Extract<Plan, { op: "unary" | "binary" | "where" }>): ArrayValue | undefined {
+    const loop = fuse(plan, plan.level);
+    const inputs = this.fusedInputs(plan, loop);
+    if (!inputs) return undefined;
+    const { a, v, offsets } = inputs;
+    const total = offsets ? offsets[offsets.length - 1]! : a[0]!.length;
+    const out = allocateFor(plan.dtype, total);
+    runFused(loop, "map", a, v, offsets, out, offsets ? offsets.length - 1 : total);
+    return offsets ? { values: out, offsets } : { values: out };
+  }
+
+  /** count_nonzero/any/all/sum of an element-wise expression, accumulated inside its loop. */
+  private fusedReduce(arg: Plan, output: FusedOutput): { values: Float64Array; offsets: Int32Array } | undefined {
+    if ((arg.op !== "unary" && arg.op !== "binary" && arg.op !== "where") || arg.level !== "object") return undefined;
+    const loop = fuse(arg, "object");
+    const inputs = this.fusedInputs(arg, loop);
+    if (!inputs) return undefined;
+    const n = inputs.offsets!.length - 1;
+    const out = new Float64Array(n);
+    runFused(loop, output, inputs.a, inputs.v, inputs.offsets, out, n);
+    return { values: out, offsets: inputs.offsets! };
   }
 
   private fail(reason: string): never {
@@ -177,10 +228,24 @@ export class Evaluator {
   private reduce(plan: Extract<Plan, { op: "reduce" }>): ArrayValue {
     // num(x[mask]) only needs the mask: count its true entries instead of building x[mask].
     if ((plan.fn === "num" || plan.fn === "count") && plan.arg.op === "mask") {
+      const maskPlan = plan.arg.mask;
       const target = this.run(plan.arg.target) as ArrayValue;
-      const mask = this.run(plan.arg.mask) as ArrayValue;
-      this.sameStructure(target.offsets!, mask.offsets!, plan.arg, plan.arg.target, plan.arg.mask);
-      if (!mask.valid && (plan.fn === "num" || !target.valid)) return { values: countNonZero(mask.values, mask.offsets!, plan.arg.mask.dtype === "bool") };
+      if (plan.fn === "num" || !target.valid) {
+        const fusedCount = this.fusedReduce(maskPlan, maskPlan.dtype === "bool" ? "count_bool" : "count_nonzero");
+        if (fusedCount) {
+          this.sameStructure(target.offsets!, fusedCount.offsets, plan.arg, plan.arg.target, maskPlan);
+          return { values: fusedCount.values };
+        }
+        const mask = this.run(maskPlan) as ArrayValue;
+        this.sameStructure(target.offsets!, mask.offsets!, plan.arg, plan.arg.target, maskPlan);
+        if (!mask.valid) return { values: countNonZero(mask.values, mask.offsets!, maskPlan.dtype === "bool") };
+      }
+    }
+    const fusedOutput: Partial<Record<string, FusedOutput>> = { count_nonzero: "count_nonzero", any: "any", all: "all", sum: "sum" };
+    const output = fusedOutput[plan.fn];
+    if (output) {
+      const r = this.fusedReduce(plan.arg, output);
+      if (r) return { values: r.values };
     }
     let arg = this.run(plan.arg) as ArrayValue;
     if (arg.valid && plan.fn !== "num") arg = dropMissing(arg);
