@@ -108,7 +108,7 @@ describe("batchToArrow / arrowToBatch", () => {
     const back = arrowToBatch(rb).columns.jet_pt as JaggedColumn;
     expect(back.offsets.buffer).toBe(jet.offsets.buffer);
     expect((back.values as Float32Array).buffer).toBe((jet.values as Float32Array).buffer);
-    expect((arrowToBatch(rb).columns.i64!.values as BigInt64Array).buffer).toBe(batch.columns.i64!.values.buffer);
+    expect((arrowToBatch(rb).columns.i64!.values as BigInt64Array).buffer).toBe((batch.columns.i64!.values as BigInt64Array).buffer);
   });
 
   it("writes LargeList with 64-bit offsets on request and reads it back as Int32 offsets", () => {
