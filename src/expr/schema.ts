@@ -9,7 +9,7 @@ import { leafType } from "../batch/column.js";
 export interface BranchInfo {
   kind: "flat" | "jagged" | "fixed";
   elementType: ElementType;
-  shape?: number[];
+  shape?: readonly number[];
   /**
    * Optional name of the object collection (e.g. the counter branch `njet`): two jagged
    * branches with different known collections cannot be combined element-wise.
