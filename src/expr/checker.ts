@@ -26,7 +26,7 @@ const FLOAT_RESULT_UNARY: ReadonlySet<UnaryFn> = new Set([
 ]);
 const BOOL_RESULT_UNARY: ReadonlySet<UnaryFn> = new Set(["not", "isnan", "isinf", "isfinite", "signbit"]);
 
-export function dtypeOfElement(t: ElementType): DType {
+function dtypeOfElement(t: ElementType): DType {
   if (t === "bool") return "bool";
   if (t === "float32") return "float32";
   if (t === "float64") return "float64";
