@@ -114,7 +114,13 @@ export function evalEvent(node: Node, row: EventRow, aliases: Record<string, Nod
     case "subscript": {
       const target = ev(node.target);
       const item = node.items[0]!;
-      if (item.type !== "expr") throw new Error("reference: slices not modelled");
+      const objects = node.items[1];
+      if (objects?.type === "slice" && Array.isArray(target)) {
+        // Step-1 slices: JavaScript's Array.slice clamps and counts from the end like Python.
+        const bound = (n: Node | undefined): number | undefined => (n ? (ev(n) as number) : undefined);
+        return target.slice(bound(objects.start), bound(objects.stop));
+      }
+      if (item.type !== "expr") throw new Error("reference: subscript not modelled");
       const mask = ev(item.node);
       if (Array.isArray(target) && Array.isArray(mask)) return target.filter((_, i) => mask[i] !== null && mask[i] !== 0);
       return mask === null || mask === 0 ? null : target;
