@@ -225,3 +225,16 @@ describe("column layouts", () => {
     expect(lists(compileExpression("ok & True", schema).evaluate(b))).toEqual([1, 0, 1]);
   });
 });
+
+describe("schemas as the readers describe branches", () => {
+  it("accepts jaggedDepth and refuses undecodable branches with the reader's reason", () => {
+    const branches = [
+      { name: "pt", kind: "jagged", elementType: "float32", jaggedDepth: 1, counter: "npt" },
+      { name: "hits", kind: "jagged", elementType: "float32", jaggedDepth: 2 },
+      { name: "label", kind: "flat", unsupportedReason: "std::string is not a number" },
+    ] as const;
+    expect(compileExpression("sum(pt)", branches).kind).toBe("event");
+    expect(() => compileExpression("num(hits)", branches)).toThrow(/"hits" is a list of lists/);
+    expect(() => compileExpression("label == 1", branches)).toThrow(/branch "label" cannot be read: std::string is not a number/);
+  });
+});
