@@ -121,7 +121,8 @@ function inflateBlock(block: Uint8Array, size: number): Uint8Array {
     throw new Error(`zlib: ${why}`, { cause: e });
   }
   if (out.length !== size) throw new Error(`zlib stream decoded to ${out.length} bytes instead of ${size}`);
-  return out;
+  // A plain Uint8Array view, not the Buffer: Buffer's slice() shares memory, Uint8Array's copies.
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
 
 function hex2(b: number): string {
