@@ -28,7 +28,8 @@ export function suggest(name: string, candidates: Iterable<string>): string {
     if (d <= limit || c.toLowerCase().includes(name.toLowerCase())) scored.push([d, c]);
   }
   scored.sort((x, y) => x[0] - y[0] || x[1].localeCompare(y[1]));
-  const best = scored.slice(0, 3).map(([, c]) => `"${c}"`);
+  // Only the closest (ties included): a far second guess is noise.
+  const best = scored.filter(([d]) => d === scored[0]![0]).slice(0, 3).map(([, c]) => `"${c}"`);
   if (best.length === 0) return "";
   return `; did you mean ${best.length === 1 ? best[0] : `one of ${best.join(", ")}`}?`;
 }

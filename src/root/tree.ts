@@ -189,11 +189,21 @@ export class Tree {
     return out;
   }
 
-  /** Compression of a branch's first out-of-line basket ("none", "zlib", "lz4", "zstd", "lzma"). */
+  /** Entry ranges and file locations of a branch's baskets (seek -1 marks baskets embedded in the metadata). */
+  baskets(name: string): BasketRef[] {
+    return this.state(name).refs.map((r) => ({ ...r }));
+  }
+
+  /**
+   * Compression found in a branch's baskets ("none", "zlib", "lz4", "zstd", "lzma", joined by "+"
+   * when they differ); reads only key headers, of at most 64 baskets spread over the branch.
+   */
   async codec(name: string): Promise<string> {
-    const s = this.state(name);
-    const ref = s.refs.find((r) => r.seek > 0);
-    return ref ? basketCodec(this.source, ref, this.where(name)) : "none";
+    const refs = this.state(name).refs.filter((r) => r.seek > 0);
+    const step = Math.max(1, Math.ceil(refs.length / 64));
+    const found = new Set<string>();
+    for (let i = 0; i < refs.length; i += step) found.add(await basketCodec(this.source, refs[i]!, this.where(name)));
+    return found.size ? [...found].sort().join("+") : "none";
   }
 
   private checkRange(start: number, stop: number): void {
@@ -236,8 +246,8 @@ export class Tree {
     const wanted = s.refs.filter((r) => r.entryStop > start && r.entryStart < stop);
     let covered = start;
     for (const r of wanted) {
-      if (r.entryStart !== covered) break;
-      covered = r.entryStop;
+      if (r.entryStart > covered) break;
+      covered = Math.max(covered, r.entryStop);
     }
     if (covered < stop) {
       throw new RootError(`${this.where(name)}: no basket holds entries from ${covered} (the branch has ${s.info.entries} of the tree's ${this.entries})`);
