@@ -78,10 +78,12 @@ export async function readBasket(source: FileSource, ref: BasketRef, where: stri
     if (count !== nevbuf + 1 && count !== nevbuf) {
       throw new RootError(`${t.where}: holds ${count} offsets for ${nevbuf} entries`);
     }
+    t.skip(4 * nevbuf);
     offsets = new Int32Array(nevbuf + 1);
+    const dv = t.view;
     let prev = 0;
-    for (let i = 0; i < nevbuf; i++) {
-      const o = t.i32() - key.keylen;
+    for (let i = 0, at = border + 4; i < nevbuf; i++, at += 4) {
+      const o = dv.getInt32(at) - key.keylen;
       if (o < prev || o > border) throw new RootError(`${t.where}: offset ${o} of entry ${i} is out of order or past the data`);
       offsets[i] = prev = o;
     }
