@@ -184,6 +184,9 @@ export function assembleColumn(pieces: Piece[], interp: Decodable, elementType: 
     entries += p.entries;
     bytes += p.values.length;
   }
+  if (bytes / itemSize > 0x7fffffff) {
+    throw new RootError(`a batch of ${bytes / itemSize} values overflows 32-bit offsets; read fewer entries per step`);
+  }
   const values = allocate(elementType, bytes / itemSize);
   const out = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   let at = 0;
