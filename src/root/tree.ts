@@ -304,7 +304,7 @@ export class Tree {
         return slicePiece(p, Math.max(start, r.entryStart) - r.entryStart, Math.min(stop, r.entryStop) - r.entryStart, itemSize, width);
       }),
     );
-    return assembleColumn(pieces, s.interp, s.interp.elementType);
+    return assembleColumn(pieces, s.interp, s.interp.elementType, `${this.where(name)}, entries ${start} to ${stop}`);
   }
 
   private async readWith(names: string[], start: number, stop: number, cache: BasketCache): Promise<Batch> {
