@@ -58,6 +58,10 @@ const COALESCE_GAP = 64 * 1024;
 /** Upper bound of one coalesced read. */
 const COALESCE_MAX = 16 * 1024 * 1024;
 
+function copyInfo(info: BranchInfo): BranchInfo {
+  return info.shape ? { ...info, shape: [...info.shape] } : { ...info };
+}
+
 /** Decoded baskets kept between the steps of one read or iteration, keyed by branch and basket. */
 class BasketCache {
   private readonly pieces = new Map<string, Map<number, Promise<Piece>>>();
@@ -117,7 +121,7 @@ export class Tree {
         jaggedDepth: interp.kind === "vector2" ? 2 : c.kind === "jagged" ? 1 : 0,
         supported,
         entries: b.entries,
-        baskets: b.writeBasket + b.embedded.length,
+        baskets: 0,
         compressedBytes: b.zipBytes,
         uncompressedBytes: b.totBytes,
       };
@@ -125,7 +129,9 @@ export class Tree {
       else info.elementType = interp.elementType;
       if (interp.kind === "flat" && interp.shape) info.shape = [...interp.shape];
       if (interp.kind === "counted") info.counter = interp.counter;
-      this.states.set(b.name, { info, model: b, interp, refs: basketRefs(b, this.where(b.name)) });
+      const refs = basketRefs(b, this.where(b.name));
+      info.baskets = refs.length;
+      this.states.set(b.name, { info, model: b, interp, refs });
     }
   }
 
@@ -134,11 +140,11 @@ export class Tree {
   }
 
   get branches(): BranchInfo[] {
-    return [...this.states.values()].map((s) => ({ ...s.info, shape: s.info.shape && [...s.info.shape] }));
+    return [...this.states.values()].map((s) => copyInfo(s.info));
   }
 
   branch(name: string): BranchInfo {
-    return { ...this.state(name).info };
+    return copyInfo(this.state(name).info);
   }
 
   private state(name: string): BranchState {
