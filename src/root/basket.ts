@@ -46,9 +46,12 @@ export function basketRefs(branch: BranchModel, where: string): BasketRef[] {
   return refs;
 }
 
-/** Reads one out-of-line basket: key, basket header, decompressed payload, offset table. */
-export async function readBasket(source: FileSource, ref: BasketRef, where: string): Promise<RawBasket> {
-  const file = await source.read(ref.seek, ref.bytes, `basket ${ref.index} of ${where}`);
+/**
+ * Reads one out-of-line basket: key, basket header, decompressed payload, offset table.
+ * `prefetched` is the basket's `ref.bytes` bytes when a coalesced read already fetched them.
+ */
+export async function readBasket(source: FileSource, ref: BasketRef, where: string, prefetched?: Uint8Array): Promise<RawBasket> {
+  const file = prefetched ?? (await source.read(ref.seek, ref.bytes, `basket ${ref.index} of ${where}`));
   const c = new Cursor(file, `${source.name}: ${where}, basket ${ref.index} (offset ${ref.seek})`);
   const key = readKey(c);
   if (key.keylen < 19 || key.keylen > ref.bytes || key.nbytes !== ref.bytes) {
@@ -75,10 +78,12 @@ export async function readBasket(source: FileSource, ref: BasketRef, where: stri
     if (count !== nevbuf + 1 && count !== nevbuf) {
       throw new RootError(`${t.where}: holds ${count} offsets for ${nevbuf} entries`);
     }
+    t.skip(4 * nevbuf);
     offsets = new Int32Array(nevbuf + 1);
+    const dv = t.view;
     let prev = 0;
-    for (let i = 0; i < nevbuf; i++) {
-      const o = t.i32() - key.keylen;
+    for (let i = 0, at = border + 4; i < nevbuf; i++, at += 4) {
+      const o = dv.getInt32(at) - key.keylen;
       if (o < prev || o > border) throw new RootError(`${t.where}: offset ${o} of entry ${i} is out of order or past the data`);
       offsets[i] = prev = o;
     }
