@@ -3,7 +3,12 @@ import { VERSION } from "../version.js";
 /** A CLI command: parses its own arguments, returns the process exit code. */
 export type Command = (args: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {};
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  inspect: {
+    summary: "list the trees and branches of a ROOT file",
+    load: async () => (await import("./inspect.js")).inspectCommand,
+  },
+};
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
