@@ -37,7 +37,19 @@ export class Evaluator {
     private readonly expression: string,
   ) {}
 
+  /** Values of sub-plans already evaluated: shared alias sub-trees and fused-loop leaves run once. */
+  private readonly done = new Map<Plan, Value>();
+
   run(plan: Plan): Value {
+    let value = this.done.get(plan);
+    if (value === undefined) {
+      value = this.compute(plan);
+      this.done.set(plan, value);
+    }
+    return value;
+  }
+
+  private compute(plan: Plan): Value {
     switch (plan.op) {
       case "const":
         return plan.value;
