@@ -159,3 +159,12 @@ describe("ROOT reads", () => {
     });
   });
 });
+
+describe("ROOT file lifetime", () => {
+  it("names the file when reading after close", async () => {
+    const file = await openRoot(fixture("uproot-issue-172.root"));
+    const tree = await file.tree("events");
+    await file.close();
+    await expect(tree.read(["rec_part_px"])).rejects.toThrow(/uproot-issue-172\.root: reading basket 0 of tree "events", branch "rec_part_px".* failed/);
+  });
+});
