@@ -19,8 +19,14 @@ export interface BranchInfo {
   shape?: number[];
   /** 2 for vector<vector<T>> (jagged of jagged), 1 for other jagged branches, 0 otherwise. */
   jaggedDepth: number;
-  /** For counted arrays `x[n]`: the branch holding n. */
-  counter?: string;
+  /** jaggedDepth under the expression compiler's schema name, set on jagged branches only. */
+  depth?: number;
+  /**
+   * Counted arrays `x[n]` only: the counter branch holding n, which names the object collection
+   * (branches sharing a counter can be combined element-wise). Field names match the expression
+   * compiler's schema, so `tree.branches.filter((b) => b.supported)` is a schema as it stands.
+   */
+  collection?: string;
   supported: boolean;
   /** Why the branch cannot be decoded, when it cannot. */
   unsupportedReason?: string;
@@ -128,7 +134,8 @@ export class Tree {
       if (interp.kind === "unsupported") info.unsupportedReason = interp.reason;
       else info.elementType = interp.elementType;
       if (interp.kind === "flat" && interp.shape) info.shape = [...interp.shape];
-      if (interp.kind === "counted") info.counter = interp.counter;
+      if (info.jaggedDepth > 0) info.depth = info.jaggedDepth;
+      if (interp.kind === "counted") info.collection = interp.counter;
       const refs = basketRefs(b, this.where(b.name));
       info.baskets = refs.length;
       this.states.set(b.name, { info, model: b, interp, refs });
