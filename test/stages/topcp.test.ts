@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Batch, JaggedColumn } from "../../src/batch/index.js";
+import { compileExpression, schemaOfBatch } from "../../src/expr/index.js";
 import { openParquet } from "../../src/parquet/index.js";
 import { padGlobal, padGroup } from "../../src/stages/pad.js";
 import { packRows, rowLayout, unpackRows } from "../../src/stages/row-layout.js";
@@ -95,6 +96,35 @@ describe("stages on TopCP-like Parquet samples", () => {
     expect(events).toBe(10_000);
     // ttbar has events with more than six hard jets: the truncation path is exercised.
     expect(truncatedTotal).toBeGreaterThan(0);
+  });
+
+  it("pads with the selection, sort key and fields the expression engine evaluates", () => {
+    for (const s of SAMPLES) {
+      for (const b of batches[s]!) {
+        const schema = schemaOfBatch(b);
+        const evaluate = (source: string) => {
+          const column = compileExpression(source, schema).evaluate(b);
+          if (column.kind !== "jagged") throw new Error(`${source} is not per object`);
+          return column;
+        };
+        const out = padGroup({
+          name: "jet",
+          maxObjects: 6,
+          fields: { pt: evaluate("jet_pt_NOSYS / 1000"), eta: evaluate("jet_eta"), btag: evaluate("jet_GN2v01_FixedCutBEff_77_select") },
+          casts: { pt: "float32", btag: "bool" },
+          select: evaluate("jet_pt_NOSYS > 40000"),
+          sortBy: evaluate("jet_pt_NOSYS"),
+          padding: "nan",
+        });
+        const reference = padJets(b);
+        expect(Array.from(out.valid)).toEqual(Array.from(reference.valid));
+        expect(Array.from(out.fields.eta as Float32Array)).toEqual(Array.from(reference.fields.eta as Float32Array));
+        expect(Array.from(out.fields.btag as Uint8Array)).toEqual(Array.from(reference.fields.btag as Uint8Array));
+        const gev = Array.from(reference.fields.pt as Float32Array, (v) => Math.fround(v / 1000));
+        expect(Array.from(out.fields.pt as Float32Array)).toEqual(gev);
+        expect(out.truncated).toBe(reference.truncated);
+      }
+    }
   });
 
   it("refuses to pad jets and electrons as one group", () => {
