@@ -31,3 +31,4 @@ export {
   validateUprootRaw,
 } from "./query.js";
 export { type DeliverSpec, type QuerySpec, type SampleSpec, loadSpecFile, sampleRequests, validateSpec } from "./spec.js";
+export { type RemoteStructure, STRUCTURE_QUERY, type TreeStructure, remoteStructure } from "./structure.js";

@@ -295,6 +295,10 @@ export class FakeServiceX {
       send(500, { message: "Something went wrong (value too long for type character varying)" });
       return;
     }
+    if (codegen === "python" && !Buffer.from(String(b.selection), "base64").toString("utf8").includes("def run_query(")) {
+      send(500, { message: "Something went wrong (Failed to generate translation code: no run_query function)" });
+      return;
+    }
     let inputs: string[];
     let dataset: FakeDataset;
     let dsName: string;
