@@ -1,3 +1,4 @@
 export * from "./batch/index.js";
 export { VERSION } from "./version.js";
 export * from "./servicex/index.js";
+export * from "./root/index.js";

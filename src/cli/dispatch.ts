@@ -6,6 +6,10 @@ export type Command = (args: string[]) => Promise<number>;
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   deliver: { summary: "fetch the samples of a ServiceX deliver spec", load: async () => (await import("./deliver.js")).run },
   cache: { summary: "list, delete or clear the local ServiceX cache", load: async () => (await import("./cache.js")).run },
+  inspect: {
+    summary: "list the trees and branches of a ROOT file",
+    load: async () => (await import("./inspect.js")).inspectCommand,
+  },
 };
 
 function usage(): string {
