@@ -1,0 +1,37 @@
+import { open } from "node:fs/promises";
+
+export type FileFormat = "root" | "parquet";
+
+/** Reads the first bytes of a file, with a clear error when it cannot be opened. */
+export async function readHead(path: string, length: number): Promise<Uint8Array> {
+  let handle;
+  try {
+    handle = await open(path, "r");
+  } catch (error) {
+    throw new Error(`cannot open ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  try {
+    const buffer = new Uint8Array(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+function startsWith(bytes: Uint8Array, magic: string): boolean {
+  if (bytes.length < magic.length) return false;
+  for (let i = 0; i < magic.length; i++) if (bytes[i] !== magic.charCodeAt(i)) return false;
+  return true;
+}
+
+/** The format of a file from its magic bytes ("root" for ROOT files, "PAR1" for Parquet). */
+export async function detectFormat(path: string): Promise<FileFormat> {
+  const head = await readHead(path, 4);
+  if (startsWith(head, "root")) return "root";
+  if (startsWith(head, "PAR1")) return "parquet";
+  const shown = Array.from(head, (b) => b.toString(16).padStart(2, "0")).join(" ");
+  throw new Error(
+    `${path}: neither a ROOT nor a Parquet file (starts with bytes [${shown}], expected "root" or "PAR1")`,
+  );
+}

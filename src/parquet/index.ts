@@ -1,0 +1,12 @@
+export { detectFormat, type FileFormat } from "./detect.js";
+export {
+  openParquet,
+  ParquetReader,
+  type EntryRange,
+  type OpenParquetOptions,
+  type ParquetIterateOptions,
+  type ParquetTree,
+} from "./reader.js";
+export { arrowTypeName, TREENAME_COLUMN, type ParquetBranch, type UnsupportedColumn } from "./schema.js";
+export { closeMatches } from "./suggest.js";
+export { writeParquet, type ParquetCompression, type WriteParquetOptions, type WriteParquetResult } from "./writer.js";

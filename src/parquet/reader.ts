@@ -1,0 +1,383 @@
+/**
+ * Streaming Parquet reader: parquet-wasm decodes row groups into Arrow record batches (one copy
+ * out of wasm memory as an IPC stream), apache-arrow views them, and batch/arrow.ts turns them
+ * into sxflow batches without further copies.
+ */
+import { openAsBlob } from "node:fs";
+import { open, stat } from "node:fs/promises";
+import { DataType, tableFromIPC, type Data, type RecordBatch, type Vector } from "apache-arrow";
+import { ParquetFile, type RecordBatch as WasmRecordBatch } from "parquet-wasm";
+import { arrowToBatch } from "../batch/arrow.js";
+import { concatBatches, sliceBatch } from "../batch/batch.js";
+import { allocate } from "../batch/element-type.js";
+import type { Batch, Column, NumericArray } from "../batch/types.js";
+import { describeSchema, TREENAME_COLUMN, type ParquetBranch, type UnsupportedColumn } from "./schema.js";
+import { didYouMean } from "./suggest.js";
+
+export interface OpenParquetOptions {
+  /**
+   * Read only the rows of this tree, as named in the `treename` column ServiceX adds when it
+   * writes several trees into one file. Entry numbers then count that tree's rows only.
+   */
+  tree?: string;
+}
+
+export interface ParquetIterateOptions {
+  branches: string[];
+  /** First entry to read (default 0). */
+  entryStart?: number;
+  /** Entry after the last to read (default `entries`). */
+  entryStop?: number;
+  /** Largest batch to yield (default: a whole row group). Batches never span row groups. */
+  stepEntries?: number;
+}
+
+/** A half-open entry range [start, stop). */
+export interface EntryRange {
+  start: number;
+  stop: number;
+}
+
+export interface ParquetTree {
+  name: string;
+  entries: number;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+const MAGIC = "PAR1";
+
+function isMagic(bytes: Uint8Array, at: number): boolean {
+  for (let i = 0; i < 4; i++) if (bytes[at + i] !== MAGIC.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Checks the Parquet envelope (head magic, footer magic, footer length) before parquet-wasm sees the file. */
+async function checkEnvelope(path: string): Promise<void> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new Error(`Parquet file not found: ${path}`);
+    throw new Error(`cannot open Parquet file ${path}: ${code ?? message(error)}`);
+  }
+  const handle = await open(path, "r");
+  try {
+    const head = new Uint8Array(4);
+    await handle.read(head, 0, 4, 0);
+    if (!isMagic(head, 0)) {
+      const looksRoot = String.fromCharCode(...head) === "root";
+      throw new Error(`${path} is not a Parquet file: it does not start with "PAR1"${looksRoot ? " (it is a ROOT file)" : ""}`);
+    }
+    if (size < 12) throw new Error(`${path}: truncated Parquet file (${size} bytes, too short for a footer)`);
+    const tail = new Uint8Array(8);
+    await handle.read(tail, 0, 8, size - 8);
+    if (!isMagic(tail, 4)) {
+      throw new Error(`${path}: truncated Parquet file (no "PAR1" at the end; incomplete download or still being written?)`);
+    }
+    const footer = new DataView(tail.buffer).getUint32(0, true);
+    if (footer + 12 > size) {
+      throw new Error(`${path}: corrupt Parquet footer (metadata length ${footer} for a file of ${size} bytes)`);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Names of consecutive runs of equal strings in a string column, as [name, rows] pairs. */
+function stringRuns(data: Data, runs: { name: string; rows: number }[]): void {
+  const type = data.type as DataType;
+  if ((DataType.isUtf8(type) || DataType.isLargeUtf8(type)) && data.nullCount === 0) {
+    const offsets = data.valueOffsets as Int32Array | BigInt64Array;
+    const bytes = data.values as Uint8Array;
+    const at = (i: number): number => Number(offsets[i]!);
+    const decoder = new TextDecoder();
+    let runStart = 0;
+    const same = (i: number, j: number): boolean => {
+      const len = at(i + 1) - at(i);
+      if (len !== at(j + 1) - at(j)) return false;
+      const a = at(i);
+      const b = at(j);
+      for (let k = 0; k < len; k++) if (bytes[a + k] !== bytes[b + k]) return false;
+      return true;
+    };
+    for (let i = 1; i <= data.length; i++) {
+      if (i === data.length || !same(runStart, i)) {
+        const name = decoder.decode(bytes.subarray(at(runStart), at(runStart + 1)));
+        pushRun(runs, name, i - runStart);
+        runStart = i;
+      }
+    }
+    return;
+  }
+  throw new Error(`column "${TREENAME_COLUMN}" has type ${String(type)}${data.nullCount ? " with nulls" : ""}`);
+}
+
+function pushRun(runs: { name: string; rows: number }[], name: string, rows: number): void {
+  const last = runs[runs.length - 1];
+  if (last && last.name === name) last.rows += rows;
+  else runs.push({ name, rows });
+}
+
+/** The Arrow record batch carried by a parquet-wasm batch (copied once out of wasm memory). */
+function toArrow(batch: WasmRecordBatch): RecordBatch {
+  const table = tableFromIPC(batch.intoIPCStream());
+  return table.batches[0]!;
+}
+
+export class ParquetReader {
+  /** Entries readable (rows of the selected tree, or all rows). */
+  readonly entries: number;
+  /** Rows in the file, all trees together. */
+  readonly fileRows: number;
+  /** Trees named by the `treename` column, in file order of first appearance; empty without it. */
+  readonly trees: ParquetTree[];
+  /** File rows of each row group. */
+  readonly rowGroups: EntryRange[];
+
+  /** File-row ranges of the selected entries, in order, with the entry each starts at. */
+  private readonly segments: { start: number; stop: number; entry: number }[];
+  private readonly branchByName: Map<string, ParquetBranch>;
+
+  private constructor(
+    readonly path: string,
+    private readonly file: ParquetFile,
+    readonly branches: ParquetBranch[],
+    readonly unsupported: UnsupportedColumn[],
+    readonly tree: string | undefined,
+    rowGroups: EntryRange[],
+    runs: { name: string; rows: number }[],
+  ) {
+    this.rowGroups = rowGroups;
+    this.fileRows = rowGroups.length ? rowGroups[rowGroups.length - 1]!.stop : 0;
+    this.branchByName = new Map(branches.map((b) => [b.name, b]));
+    const trees = new Map<string, number>();
+    this.segments = [];
+    let row = 0;
+    let entry = 0;
+    for (const run of runs) {
+      trees.set(run.name, (trees.get(run.name) ?? 0) + run.rows);
+      if (tree === undefined || run.name === tree) {
+        this.segments.push({ start: row, stop: row + run.rows, entry });
+        entry += run.rows;
+      }
+      row += run.rows;
+    }
+    if (runs.length === 0 && tree === undefined && this.fileRows > 0) {
+      this.segments.push({ start: 0, stop: this.fileRows, entry: 0 });
+      entry = this.fileRows;
+    }
+    this.entries = entry;
+    this.trees = [...trees].map(([name, entries]) => ({ name, entries }));
+  }
+
+  /** Opens a Parquet file: checks its envelope, reads its metadata and schema (and its tree column). */
+  static async open(path: string, options: OpenParquetOptions = {}): Promise<ParquetReader> {
+    await checkEnvelope(path);
+    let file: ParquetFile;
+    try {
+      file = await ParquetFile.fromFile(await openAsBlob(path));
+    } catch (error) {
+      throw new Error(`${path}: cannot read the Parquet metadata: ${message(error)}`);
+    }
+    let schema;
+    try {
+      schema = tableFromIPC(file.schema().intoIPCStream()).schema;
+    } catch (error) {
+      file.free();
+      throw new Error(`${path}: cannot convert the Parquet schema to Arrow: ${message(error)}`);
+    }
+    const { branches, unsupported } = describeSchema(schema);
+    const rowGroups: EntryRange[] = [];
+    let row = 0;
+    for (const rg of file.metadata().rowGroups()) {
+      rowGroups.push({ start: row, stop: row + rg.numRows() });
+      row += rg.numRows();
+    }
+    const runs: { name: string; rows: number }[] = [];
+    const hasTreeColumn = schema.fields.some((f) => f.name === TREENAME_COLUMN);
+    if (hasTreeColumn && row > 0) {
+      try {
+        const stream = await file.stream({ columns: [TREENAME_COLUMN], batchSize: 1 << 20 });
+        for await (const wasmBatch of stream as AsyncIterable<WasmRecordBatch>) {
+          const vector = toArrow(wasmBatch).getChild(TREENAME_COLUMN) as Vector;
+          for (const data of vector.data) stringRuns(data, runs);
+        }
+      } catch (error) {
+        file.free();
+        throw new Error(`${path}: cannot read the tree names: ${message(error)}`);
+      }
+    }
+    if (options.tree !== undefined) {
+      const names = runs.map((r) => r.name);
+      if (!hasTreeColumn) {
+        file.free();
+        throw new Error(`${path}: no "${TREENAME_COLUMN}" column, so tree "${options.tree}" cannot be selected`);
+      }
+      if (!names.includes(options.tree)) {
+        const known = [...new Set(names)];
+        file.free();
+        throw new Error(
+          `${path}: no rows of tree "${options.tree}" (trees: ${known.map((n) => `"${n}"`).join(", ") || "none"})${didYouMean(options.tree, known)}`,
+        );
+      }
+    }
+    const readable = branches.filter((b) => b.name !== TREENAME_COLUMN);
+    const notReadable = unsupported.filter((u) => u.name !== TREENAME_COLUMN);
+    return new ParquetReader(path, file, readable, notReadable, options.tree, rowGroups, runs);
+  }
+
+  /** Entry ranges of the row groups (the natural unit of parallel work), empty ones omitted. */
+  clusters(): EntryRange[] {
+    const out: EntryRange[] = [];
+    for (const rg of this.rowGroups) {
+      let start = -1;
+      let stop = -1;
+      for (const s of this.segments) {
+        const lo = Math.max(s.start, rg.start);
+        const hi = Math.min(s.stop, rg.stop);
+        if (lo >= hi) continue;
+        if (start < 0) start = s.entry + lo - s.start;
+        stop = s.entry + hi - s.start;
+      }
+      if (start >= 0) out.push({ start, stop });
+    }
+    return out;
+  }
+
+  /** Checks branch names, naming the file and suggesting close matches. */
+  private checkBranches(names: string[]): string[] {
+    const unique = [...new Set(names)];
+    for (const name of unique) {
+      if (this.branchByName.has(name)) continue;
+      const bad = this.unsupported.find((u) => u.name === name);
+      if (bad) throw new Error(`${this.path}: column "${name}" has type ${bad.type}: ${bad.reason}`);
+      if (name === TREENAME_COLUMN) {
+        throw new Error(
+          `${this.path}: "${TREENAME_COLUMN}" is a string column; select rows of one tree with openParquet(path, { tree })`,
+        );
+      }
+      throw new Error(`${this.path}: unknown column "${name}"${didYouMean(name, this.branchByName.keys())}`);
+    }
+    return unique;
+  }
+
+  /** File-row ranges holding entries [start, stop). */
+  private fileRanges(start: number, stop: number): EntryRange[] {
+    const out: EntryRange[] = [];
+    for (const s of this.segments) {
+      const lo = Math.max(start, s.entry);
+      const hi = Math.min(stop, s.entry + s.stop - s.start);
+      if (lo < hi) out.push({ start: s.start + lo - s.entry, stop: s.start + hi - s.entry });
+    }
+    return out;
+  }
+
+  /** Batches of the given branches for entries [entryStart, entryStop), row group by row group. */
+  async *iterate(options: ParquetIterateOptions): AsyncGenerator<Batch> {
+    const branches = this.checkBranches(options.branches);
+    const start = options.entryStart ?? 0;
+    const stop = options.entryStop ?? this.entries;
+    if (!Number.isInteger(start) || !Number.isInteger(stop) || start < 0 || stop > this.entries || start > stop) {
+      throw new RangeError(`${this.path}: entry range [${start}, ${stop}) outside [0, ${this.entries})`);
+    }
+    const step = options.stepEntries;
+    if (step !== undefined && (!Number.isInteger(step) || step < 1)) {
+      throw new RangeError(`${this.path}: stepEntries must be a positive integer, got ${step}`);
+    }
+    const wanted = this.fileRanges(start, stop);
+    if (wanted.length === 0) return;
+    const groups = this.rowGroups
+      .map((rg, index) => ({ ...rg, index }))
+      .filter((rg) => wanted.some((w) => w.start < rg.stop && w.stop > rg.start));
+    const largest = Math.max(...groups.map((g) => g.stop - g.start));
+    const batchSize = Math.min(step ?? largest, largest);
+    if (branches.length === 0) {
+      // Nothing to decode: the batches only carry their lengths.
+      for (const w of wanted) {
+        for (const g of groups) {
+          const lo = Math.max(w.start, g.start);
+          const hi = Math.min(w.stop, g.stop);
+          for (let at = lo; at < hi; at += batchSize) yield { length: Math.min(batchSize, hi - at), columns: {} };
+        }
+      }
+      return;
+    }
+    let stream: ReadableStream;
+    try {
+      stream = await this.file.stream({ rowGroups: groups.map((g) => g.index), columns: branches, batchSize });
+    } catch (error) {
+      throw new Error(`${this.path}: cannot read columns ${branches.join(", ")}: ${message(error)}`);
+    }
+    let group = 0;
+    let row = groups[0]!.start;
+    const iterator = (stream as AsyncIterable<WasmRecordBatch>)[Symbol.asyncIterator]();
+    try {
+      while (true) {
+        let next: IteratorResult<WasmRecordBatch>;
+        try {
+          next = await iterator.next();
+        } catch (error) {
+          const g = groups[group];
+          throw new Error(`${this.path}: cannot decode row group ${g?.index ?? "?"}: ${message(error)}`);
+        }
+        if (next.done) break;
+        const rows = next.value.numRows;
+        let batch: Batch;
+        try {
+          batch = arrowToBatch(toArrow(next.value), branches);
+        } catch (error) {
+          throw new Error(`${this.path}: ${message(error)}`);
+        }
+        for (const w of wanted) {
+          const lo = Math.max(w.start, row);
+          const hi = Math.min(w.stop, row + rows);
+          if (lo >= hi) continue;
+          yield lo === row && hi === row + rows ? batch : sliceBatch(batch, lo - row, hi - row);
+        }
+        row += rows;
+        if (row >= groups[group]!.stop && group + 1 < groups.length) row = groups[++group]!.start;
+      }
+    } finally {
+      await iterator.return?.();
+    }
+  }
+
+  /** Entries [start, stop) of the given branches as one batch. */
+  async read(branches: string[], start = 0, stop = this.entries): Promise<Batch> {
+    const parts: Batch[] = [];
+    for await (const batch of this.iterate({ branches, entryStart: start, entryStop: stop })) parts.push(batch);
+    if (parts.length === 1) return parts[0]!;
+    if (parts.length > 0) return concatBatches(parts);
+    const columns: Record<string, Column> = {};
+    for (const name of this.checkBranches(branches)) columns[name] = emptyColumn(this.branchByName.get(name)!);
+    return { length: 0, columns };
+  }
+
+  /** Releases the wasm-side file handle. */
+  close(): void {
+    this.file.free();
+  }
+}
+
+/** A zero-entry column with the type of a branch, so that it concatenates with real batches. */
+function emptyColumn(b: ParquetBranch): Column {
+  const bool = b.elementType === "bool";
+  let column: Column = { kind: "flat", values: allocate(b.elementType, 0) };
+  if (b.shape) column.shape = b.shape;
+  if (bool) column.elementType = "bool";
+  for (let d = 0; d < (b.depth ?? 0); d++) {
+    const values: NumericArray | Column = column.kind === "flat" && !column.shape ? column.values : column;
+    column = { kind: "jagged", offsets: new Int32Array(1), values };
+    if (bool) column.elementType = "bool";
+  }
+  return column;
+}
+
+/** Opens a Parquet file for streaming reads; see {@link ParquetReader}. */
+export function openParquet(path: string, options: OpenParquetOptions = {}): Promise<ParquetReader> {
+  return ParquetReader.open(path, options);
+}

@@ -1,0 +1,218 @@
+/**
+ * Parquet writer from sxflow batches: batches are regrouped into row groups of a fixed size,
+ * each handed to parquet-wasm's streaming writer as one Arrow record batch, so memory holds at
+ * most one row group (plus parquet-wasm's encoder buffers) whatever the file size.
+ */
+import { createWriteStream } from "node:fs";
+import { rename, unlink } from "node:fs/promises";
+import { Writable } from "node:stream";
+import {
+  Field,
+  LargeUtf8,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  tableToIPC,
+  Utf8,
+  type Data,
+} from "apache-arrow";
+import {
+  Compression,
+  Table as WasmTable,
+  transformParquetStream,
+  WriterPropertiesBuilder,
+  type RecordBatch as WasmRecordBatch,
+} from "parquet-wasm";
+import { batchToArrow } from "../batch/arrow.js";
+import { concatBatches, sliceBatch, validateBatch } from "../batch/batch.js";
+import { leafType } from "../batch/column.js";
+import type { Batch, Column } from "../batch/types.js";
+import { VERSION } from "../version.js";
+import { TREENAME_COLUMN } from "./schema.js";
+
+export type ParquetCompression = "zstd" | "snappy" | "gzip" | "lz4" | "brotli" | "none";
+
+export interface WriteParquetOptions {
+  /** Codec of every column (default "zstd"). */
+  compression?: ParquetCompression;
+  /** Rows per row group (default 65536); the last row group may be shorter. */
+  rowGroupSize?: number;
+  /**
+   * Jagged columns as `large_list` (64-bit offsets, the default: what awkward's
+   * `to_arrow_table` and therefore ServiceX's uproot-raw transformer write) or `list`.
+   */
+  largeList?: boolean;
+  /** Adds ServiceX's `treename` string column holding this tree name on every row. */
+  treename?: string;
+  /**
+   * Dictionary-encode columns (default false: physics floats rarely repeat, and a failed
+   * dictionary costs both size and time).
+   */
+  dictionary?: boolean;
+  /** Extra key-value metadata stored in the file footer. */
+  metadata?: Record<string, string>;
+}
+
+export interface WriteParquetResult {
+  rows: number;
+  rowGroups: number;
+}
+
+const CODECS: Record<ParquetCompression, Compression> = {
+  zstd: Compression.ZSTD,
+  snappy: Compression.SNAPPY,
+  gzip: Compression.GZIP,
+  lz4: Compression.LZ4_RAW,
+  brotli: Compression.BROTLI,
+  none: Compression.UNCOMPRESSED,
+};
+
+const DEFAULT_ROW_GROUP = 65536;
+
+/** A string column holding `value` on each of `length` rows. */
+function constantStrings(value: string, length: number, large: boolean): Data {
+  const bytes = new TextEncoder().encode(value);
+  const values = new Uint8Array(bytes.length * length);
+  for (let i = 0; i < length; i++) values.set(bytes, i * bytes.length);
+  if (large) {
+    const offsets = new BigInt64Array(length + 1);
+    for (let i = 0; i <= length; i++) offsets[i] = BigInt(i * bytes.length);
+    return makeData({ type: new LargeUtf8(), length, valueOffsets: offsets, data: values, nullCount: 0 } as never);
+  }
+  const offsets = new Int32Array(length + 1);
+  for (let i = 0; i <= length; i++) offsets[i] = i * bytes.length;
+  return makeData({ type: new Utf8(), length, valueOffsets: offsets, data: values, nullCount: 0 });
+}
+
+function toRecordBatch(batch: Batch, options: WriteParquetOptions): RecordBatch {
+  const rb = batchToArrow(batch, { largeList: options.largeList ?? true });
+  if (options.treename === undefined) return rb;
+  const large = options.largeList ?? true;
+  const names = rb.schema.fields;
+  const tree = constantStrings(options.treename, batch.length, large);
+  const fields = [...names, new Field(TREENAME_COLUMN, tree.type, false)];
+  const children = [...rb.data.children, tree];
+  return new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: batch.length, children, nullCount: 0 }));
+}
+
+function describeColumn(column: Column): string {
+  let depth = 0;
+  let c: Column = column;
+  while (c.kind === "jagged" && !ArrayBuffer.isView(c.values)) {
+    depth++;
+    c = c.values;
+  }
+  if (c.kind === "jagged") depth++;
+  const shape = c.kind === "flat" && c.shape ? `[${c.shape.join(",")}]` : "";
+  return `${leafType(column)}${shape}${"[]".repeat(depth)}`;
+}
+
+function signature(batch: Batch): string {
+  return Object.entries(batch.columns)
+    .map(([name, column]) => `${name}: ${describeColumn(column)}`)
+    .join(", ");
+}
+
+/** Regroups a stream of batches into batches of exactly `size` events (the last may be shorter). */
+async function* regroup(input: AsyncIterable<Batch> | Iterable<Batch>, size: number): AsyncGenerator<Batch> {
+  let pending: Batch[] = [];
+  let pendingRows = 0;
+  let total = 0;
+  let index = 0;
+  let first: { batch: Batch; signature: string } | undefined;
+  for await (const batch of input) {
+    try {
+      validateBatch(batch);
+    } catch (error) {
+      throw new Error(`batch ${index}: ${(error as Error).message}`);
+    }
+    const sig = signature(batch);
+    if (!first) first = { batch, signature: sig };
+    else if (sig !== first.signature) {
+      throw new Error(`batch ${index} has other columns than batch 0:\n  batch 0: ${first.signature}\n  batch ${index}: ${sig}`);
+    }
+    index++;
+    let at = 0;
+    while (at < batch.length) {
+      const take = Math.min(size - pendingRows, batch.length - at);
+      pending.push(at === 0 && take === batch.length ? batch : sliceBatch(batch, at, at + take));
+      pendingRows += take;
+      total += take;
+      at += take;
+      if (pendingRows === size) {
+        yield concatBatches(pending);
+        pending = [];
+        pendingRows = 0;
+      }
+    }
+  }
+  if (!first) throw new Error("no batches to write (at least one batch, possibly empty, gives the schema)");
+  if (pendingRows > 0) yield concatBatches(pending);
+  // A file without rows still needs the schema, which the first (empty) batch carries.
+  else if (total === 0) yield first.batch;
+}
+
+/**
+ * Writes batches to a Parquet file, row group by row group, under a temporary name renamed to
+ * `path` once complete. Every batch must have the same columns and types.
+ */
+export async function writeParquet(
+  path: string,
+  batches: AsyncIterable<Batch> | Iterable<Batch>,
+  options: WriteParquetOptions = {},
+): Promise<WriteParquetResult> {
+  const rowGroupSize = options.rowGroupSize ?? DEFAULT_ROW_GROUP;
+  if (!Number.isInteger(rowGroupSize) || rowGroupSize < 1) {
+    throw new RangeError(`writeParquet ${path}: rowGroupSize must be a positive integer, got ${rowGroupSize}`);
+  }
+  const codec = CODECS[options.compression ?? "zstd"];
+  if (codec === undefined) throw new Error(`writeParquet ${path}: unknown compression "${options.compression}"`);
+  let props = new WriterPropertiesBuilder()
+    .setCompression(codec)
+    .setMaxRowGroupSize(rowGroupSize)
+    .setDictionaryEnabled(options.dictionary ?? false)
+    .setCreatedBy(`sxflow ${VERSION}`);
+  if (options.metadata) props = props.setKeyValueMetadata(new Map(Object.entries(options.metadata)));
+
+  const groups = regroup(batches, rowGroupSize);
+  let rows = 0;
+  let rowGroups = 0;
+  let failure: unknown;
+  const source = new ReadableStream<WasmRecordBatch>({
+    async pull(controller) {
+      try {
+        const next = await groups.next();
+        if (next.done) {
+          controller.close();
+          return;
+        }
+        const rb = toRecordBatch(next.value, options);
+        const wasm = WasmTable.fromIPCStream(tableToIPC(new Table(rb), "stream"));
+        for (const b of wasm.recordBatches()) controller.enqueue(b);
+        rows += rb.numRows;
+        if (rb.numRows > 0) rowGroups++;
+      } catch (error) {
+        failure = error;
+        controller.error(error);
+      }
+    },
+  });
+
+  const temp = `${path}.${process.pid}.${Date.now().toString(36)}.tmp`;
+  try {
+    const bytes = await transformParquetStream(source, props.build());
+    await bytes.pipeTo(Writable.toWeb(createWriteStream(temp)) as WritableStream);
+    // parquet-wasm ends the file normally when its input stream errors: never keep that file.
+    if (failure !== undefined) throw failure;
+    await rename(temp, path);
+  } catch (error) {
+    // Let the caller's generator run its cleanup too.
+    await groups.return(undefined).catch(() => undefined);
+    await unlink(temp).catch(() => undefined);
+    const cause = failure ?? error;
+    throw new Error(`writeParquet ${path}: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+  return { rows, rowGroups };
+}
