@@ -22,6 +22,7 @@ export { type DatasetSpec, resolveDataset } from "./dataset.js";
 export { type DeliverOptions, type DeliverResult, createBackend, deliver } from "./deliver.js";
 export { DeliverAbortedError, DeliverError, ServiceXError } from "./errors.js";
 export { HttpBackend } from "./http-backend.js";
+export { LocalBackend } from "./local-backend.js";
 export {
   UPROOT_RAW_CODEGEN,
   type UprootRawCopyQuery,

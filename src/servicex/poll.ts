@@ -122,6 +122,7 @@ export async function runTransform(
       const link = backend.failureLink?.(requestId);
       const message =
         `request ${requestId}: ${st.failed} of ${st.files} input files failed to transform` +
+        (st.failureInfo ? ` (${st.failureInfo})` : "") +
         (link ? `; failed files: ${link}` : "") +
         (st.logUrl ? `; logs: ${st.logUrl}` : "") +
         (o.failIfIncomplete ? " (results not cached; pass failIfIncomplete: false to accept partial results)" : "");
