@@ -21,6 +21,7 @@ export {
 export { type DatasetSpec, resolveDataset } from "./dataset.js";
 export { type DeliverOptions, type DeliverResult, createBackend, deliver } from "./deliver.js";
 export { DeliverAbortedError, DeliverError, ServiceXError } from "./errors.js";
+export { TransformFailedError } from "./poll.js";
 export { HttpBackend } from "./http-backend.js";
 export { LocalBackend } from "./local-backend.js";
 export {

@@ -17,6 +17,7 @@ interface Job {
   completed: number;
   failed: number;
   failures: string[];
+  failedInputs: string[];
   results: ResultFile[];
   fetched: number;
   canceled: boolean;
@@ -73,6 +74,7 @@ export class LocalBackend implements Backend {
       completed: 0,
       failed: 0,
       failures: [],
+      failedInputs: [],
       results: [],
       fetched: 0,
       canceled: false,
@@ -96,6 +98,7 @@ export class LocalBackend implements Backend {
       } catch (err) {
         if (job.canceled) return;
         job.failed++;
+        job.failedInputs.push(input);
         job.failures.push(`${input}: ${errorMessage(err)}`);
       }
     }
@@ -125,7 +128,7 @@ export class LocalBackend implements Backend {
   async results(requestId: string, cursor: string | undefined): Promise<ResultPage> {
     const job = this.job(requestId);
     const from = cursor === undefined ? 0 : Number(cursor);
-    return { files: job.results.slice(from), cursor: String(job.results.length) };
+    return { files: job.results.slice(from), failedInputs: [...job.failedInputs], cursor: String(job.results.length) };
   }
 
   async fetch(requestId: string, file: ResultFile, dest: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { QueryCache, deliver, requestHash, sampleRequests, validateSpec } from "../../src/servicex/index.js";
@@ -97,9 +97,14 @@ describe("local query cache", () => {
     const [record] = await new QueryCache(env.cacheDir).list();
     expect(record.status).toBe("SUBMITTED");
 
+    // A temporary file of a dead process is cleaned up on re-attach.
+    const stale = path.join(env.cacheDir, record.requestId, "x.root.part-999999999-abcd");
+    mkdirSync(path.dirname(stale), { recursive: true });
+    writeFileSync(stale, "half a file");
     const out = await deliver(spec(DID), env.opts);
     expect(env.server.submits()).toBe(1);
     expect(contents(out.ttbar)).toEqual(expectedContents(env));
+    expect(existsSync(stale)).toBe(false);
     const firstKey = encodeURIComponent("root:::eos.example.org::atlas:user:uproot-HZZ.root");
     expect(env.server.s3Log.filter((l) => l.endsWith(firstKey))).toHaveLength(1);
   });

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { DeliverAbortedError, DeliverError, QueryCache, deliver } from "../../src/servicex/index.js";
+import { DeliverAbortedError, DeliverError, QueryCache, type TransformFailedError, deliver } from "../../src/servicex/index.js";
 import { type Env, contents, expectedContents, setup, spec } from "./helpers.js";
 
 const DID = "rucio://user.test:user.test.ttbar.v1";
@@ -173,7 +173,8 @@ describe("deliver against a ServiceX-compatible server", () => {
     const inputs = [...env.expected.keys()];
     env.server.datasets.set("rucio://user.test:flaky", { inputs, failInputs: [inputs[1]] });
     const err = await failure(deliver(spec("user.test:flaky"), env.opts));
-    expect(err.message).toMatch(/1 of 4 input files failed to transform; failed files: http.*\/transformation-request\/.*\/results\?status=failure/);
+    expect(err.message).toMatch(/1 of 4 input files failed to transform \(root:\/\/eos.example.org\/\/atlas\/user\/unroot-tree_with_jagged_array.root\); failed files: http.*\/transformation-request\/.*\/results\?status=failure/);
+    expect((err as TransformFailedError).failedInputs).toEqual([inputs[1]]);
 
     const partial = await deliver(spec("user.test:flaky"), { ...env.opts, failIfIncomplete: false });
     expect(partial.ttbar).toHaveLength(3);

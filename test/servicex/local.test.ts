@@ -4,6 +4,7 @@ import path from "node:path";
 import { tableFromIPC } from "apache-arrow";
 import { readParquet } from "parquet-wasm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { DeliverError, type DeliverOptions, type DeliverSpec, deliver } from "../../src/servicex/index.js";
 import { SHARED_ROOT_DIR } from "../shared-data.js";
 
@@ -48,6 +49,12 @@ describe("local backend (endpoint: local)", () => {
     expect(sum).toBeCloseTo(expected.Muon_Px.sum, 2);
     expect(new Set(two.treename)).toEqual(new Set(["events"]));
     expect(path.basename(out.two[0])).toMatch(/uproot-HZZ\.root\.parquet$/);
+    // OutputDirectory: a fileset YAML mapping each sample to its files.
+    const fileset = await deliver(
+      { General: { OutputFormat: "parquet", OutputDirectory: path.join(dir, "out"), OutFilesetName: "mine" }, Sample: [sample("two", "NMuon >= 2")] },
+      opts,
+    );
+    expect(parseYaml(readFileSync(path.join(dir, "out", "mine.yaml"), "utf8"))).toEqual(fileset);
     // Cached like any request: a second run returns the same files at once.
     expect(await deliver({ General: { OutputFormat: "parquet" }, Sample: [sample("renamed", "NMuon >= 2")] }, opts)).toEqual({ renamed: out.two });
   });
