@@ -121,12 +121,14 @@ export function validateSpec(raw: unknown, where = "spec"): DeliverSpec {
   return r.data as DeliverSpec;
 }
 
-function querySelection(q: QuerySpec, where: string): { codegen: string; selection: string } {
+function querySelection(q: QuerySpec, where: string, codegen: string | undefined): { codegen: string; selection: string } {
+  // A plain string for another codegen (FuncADL text, say) goes to the server verbatim.
+  if (typeof q === "string" && codegen !== undefined && codegen !== UPROOT_RAW_CODEGEN) return { codegen, selection: q };
   if (typeof q === "string") return { codegen: UPROOT_RAW_CODEGEN, selection: validateUprootRaw(q, where) };
   if (!Array.isArray(q) && "PythonFunction" in q) {
     return { codegen: "python", selection: Buffer.from(q.PythonFunction, "utf8").toString("base64") };
   }
-  if (!Array.isArray(q) && "UprootRaw" in q) return querySelection(q.UprootRaw, where);
+  if (!Array.isArray(q) && "UprootRaw" in q) return querySelection(q.UprootRaw, where, undefined);
   return { codegen: UPROOT_RAW_CODEGEN, selection: buildUprootRaw(q) };
 }
 
@@ -149,7 +151,7 @@ export function sampleRequests(spec: DeliverSpec, where = "spec"): SampleRequest
           ? { fileList: s.XRootDFiles }
           : { xrootd: s.XRootDFiles as string });
     const resolved = resolveDataset(dataset, s.NFiles, at);
-    const q = querySelection(s.Query, at);
+    const q = querySelection(s.Query, at, s.Codegen ?? g.Codegen);
     const request: TransformRequest = {
       title: s.Name,
       codegen: s.Codegen ?? g.Codegen ?? q.codegen,
