@@ -66,7 +66,7 @@ export function fuse(plan: Plan, level: Level): FusedLoop {
       let js: string;
       if (p.fn === "neg") js = `(-${x})`;
       else if (p.fn === "pos") js = x;
-      else if (p.fn === "not") js = `(+!${x})`;
+      else if (p.fn === "not") js = `(+(${x} === 0))`;
       else if (MATH_JS[p.fn]) js = `${MATH_JS[p.fn]}(${x})`;
       else js = `U.${p.fn}(${x})`;
       return EXACT_UNARY.has(p.fn) ? js : round(p.dtype, js);
@@ -85,7 +85,7 @@ export function fuse(plan: Plan, level: Level): FusedLoop {
       const intDiv = !isFloatType(p.left.dtype) && !isFloatType(p.right.dtype);
       return round(p.dtype, `B(${JSON.stringify(p.fn)}, ${a}, ${b}, ${intDiv})`);
     }
-    return `(${emit(p.cond)} ? ${emit(p.then)} : ${emit(p.otherwise)})`;
+    return `(${emit(p.cond)} !== 0 ? ${emit(p.then)} : ${emit(p.otherwise)})`;
   };
   const body = emit(plan);
   return { elementLeaves, eventLeaves, body };
@@ -103,7 +103,9 @@ type Kernel = (
   U: typeof UNARY, B: typeof binaryScalar,
 ) => void;
 
+/** Generated loops by source; bounded so a long-lived process compiling many expressions stays small. */
 const cache = new Map<string, Kernel>();
+const CACHE_LIMIT = 512;
 
 function generate(loop: FusedLoop, output: FusedOutput, perObject: boolean): Kernel {
   const loadA = loop.elementLeaves.map((_, k) => `const a${k} = a[${k}];`).join(" ");
@@ -131,6 +133,7 @@ function generate(loop: FusedLoop, output: FusedOutput, perObject: boolean): Ker
   let fn = cache.get(src);
   if (!fn) {
     fn = new Function("a", "v", "offsets", "out", "n", "U", "B", `"use strict"; ${src}`) as Kernel;
+    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
     cache.set(src, fn);
   }
   return fn;
