@@ -344,7 +344,16 @@ export class ParquetReader {
           yield lo === row && hi === row + rows ? batch : sliceBatch(batch, lo - row, hi - row);
         }
         row += rows;
-        if (row >= groups[group]!.stop && group + 1 < groups.length) row = groups[++group]!.start;
+        const current = groups[group]!;
+        // Entry bookkeeping relies on batches never spanning row groups and matching the metadata.
+        if (row > current.stop) {
+          throw new Error(`${this.path}: row group ${current.index} yielded more rows than its metadata's ${current.stop - current.start}`);
+        }
+        if (row === current.stop && group + 1 < groups.length) row = groups[++group]!.start;
+      }
+      const last = groups[groups.length - 1]!;
+      if (group !== groups.length - 1 || row !== last.stop) {
+        throw new Error(`${this.path}: row group ${groups[group]!.index} ended early (the file disagrees with its metadata)`);
       }
     } finally {
       await iterator.return?.();

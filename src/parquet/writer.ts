@@ -3,9 +3,7 @@
  * each handed to parquet-wasm's streaming writer as one Arrow record batch, so memory holds at
  * most one row group (plus parquet-wasm's encoder buffers) whatever the file size.
  */
-import { createWriteStream } from "node:fs";
-import { rename, unlink } from "node:fs/promises";
-import { Writable } from "node:stream";
+import { open, rename, unlink } from "node:fs/promises";
 import {
   Field,
   LargeUtf8,
@@ -154,6 +152,38 @@ async function* regroup(input: AsyncIterable<Batch> | Iterable<Batch>, size: num
   else if (total === 0) yield first.batch;
 }
 
+/** Bytes gathered before each file write. */
+const WRITE_CHUNK = 4 << 20;
+
+/**
+ * Drains parquet-wasm's output into a file. Its chunks are small (pages and headers, often a
+ * few bytes); writing each separately is slow enough that its unbounded output queue grows
+ * with the file, so they are coalesced into large writes.
+ */
+async function writeCoalesced(bytes: ReadableStream<Uint8Array>, file: string): Promise<void> {
+  const handle = await open(file, "w");
+  try {
+    const reader = bytes.getReader();
+    let parts: Uint8Array[] = [];
+    let size = 0;
+    while (true) {
+      const { done, value } = await reader.read();
+      if (!done) {
+        parts.push(value);
+        size += value.byteLength;
+      }
+      if (size >= WRITE_CHUNK || (done && size > 0)) {
+        await handle.write(Buffer.concat(parts, size));
+        parts = [];
+        size = 0;
+      }
+      if (done) break;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * Writes batches to a Parquet file, row group by row group, under a temporary name renamed to
  * `path` once complete. Every batch must have the same columns and types.
@@ -191,6 +221,9 @@ export async function writeParquet(
         const rb = toRecordBatch(next.value, options);
         const wasm = WasmTable.fromIPCStream(tableToIPC(new Table(rb), "stream"));
         for (const b of wasm.recordBatches()) controller.enqueue(b);
+        // The enqueued batches share the table's buffers; without an explicit free the table
+        // would pin them in wasm memory until a garbage collection that may never come.
+        wasm.free();
         rows += rb.numRows;
         if (rb.numRows > 0) rowGroups++;
       } catch (error) {
@@ -203,7 +236,7 @@ export async function writeParquet(
   const temp = `${path}.${process.pid}.${Date.now().toString(36)}.tmp`;
   try {
     const bytes = await transformParquetStream(source, props.build());
-    await bytes.pipeTo(Writable.toWeb(createWriteStream(temp)) as WritableStream);
+    await writeCoalesced(bytes, temp);
     // parquet-wasm ends the file normally when its input stream errors: never keep that file.
     if (failure !== undefined) throw failure;
     await rename(temp, path);
