@@ -65,7 +65,10 @@ export function titleLimit(info: ServerInfo): number {
 export function createBackend(endpoint: EndpointConfig, config: ServiceXConfig, options: DeliverOptions = {}): Backend {
   if (endpoint.endpoint === LOCAL_ENDPOINT) {
     const cacheRoot = options.cacheDir ? path.resolve(options.cacheDir) : config.cachePath;
-    return new LocalBackend(path.join(cacheRoot, ".sxflow", "local"), options.cwd ?? process.cwd());
+    const because = config.file
+      ? `endpoint "${endpoint.name}" in ${config.file} is "local"`
+      : "no servicex.yaml or .servicex was found in the working directory, its parents or the home directory";
+    return new LocalBackend(path.join(cacheRoot, ".sxflow", "local"), options.cwd ?? process.cwd(), because);
   }
   return new HttpBackend(endpoint.endpoint, endpoint.token, {
     timeoutMs: options.httpTimeoutMs,

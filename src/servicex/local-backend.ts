@@ -24,10 +24,10 @@ interface Job {
 }
 
 /** Local path of a file-list entry: a plain path or a file:// URL. */
-function localPath(entry: string, cwd: string): string {
+function localPath(entry: string, cwd: string, why: string): string {
   if (entry.startsWith("file://")) return new URL(entry).pathname;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry)) {
-    throw new ServiceXError(`the local backend reads local files only; "${entry}" needs a ServiceX server`);
+    throw new ServiceXError(`the local backend reads local files only; "${entry}" needs a ServiceX server${why}`);
   }
   return path.resolve(cwd, entry);
 }
@@ -41,10 +41,19 @@ export class LocalBackend implements Backend {
   readonly location = "local";
   private readonly jobs = new Map<string, Job>();
 
+  /**
+   * `selectedBecause` explains in errors why this backend is in use (e.g. no configuration
+   * file was found), so that a user who meant to reach a server knows what to fix.
+   */
   constructor(
     private readonly workDir: string,
     private readonly cwd: string = process.cwd(),
+    private readonly selectedBecause?: string,
   ) {}
+
+  private get why(): string {
+    return this.selectedBecause ? ` (the local backend is used because ${this.selectedBecause})` : "";
+  }
 
   async info(): Promise<ServerInfo> {
     return { version: `sxflow ${VERSION}`, codegens: [UPROOT_RAW_CODEGEN], capabilities: [RESULTS_CAPABILITY] };
@@ -58,9 +67,9 @@ export class LocalBackend implements Backend {
       throw new ServiceXError(`the local backend writes parquet only; set General: OutputFormat: parquet`);
     }
     if (request.fileList === undefined) {
-      throw new ServiceXError(`the local backend reads local files only (a !FileList dataset); "${request.did}" needs a ServiceX server`);
+      throw new ServiceXError(`the local backend reads local files only (a !FileList dataset); "${request.did}" needs a ServiceX server${this.why}`);
     }
-    const inputs = request.fileList.map((f) => localPath(f, this.cwd));
+    const inputs = request.fileList.map((f) => localPath(f, this.cwd, this.why));
     for (const f of inputs) {
       const s = await stat(f).catch(() => undefined);
       if (!s?.isFile()) throw new ServiceXError(`local input file ${f} does not exist`);

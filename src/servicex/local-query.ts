@@ -62,8 +62,8 @@ function exprSchema(infos: BranchInfo[]): ExprSchema {
       kind: b.kind,
       elementType: b.elementType!,
       ...(b.shape ? { shape: b.shape } : {}),
-      ...(b.counter ? { collection: b.counter } : {}),
-      ...(b.jaggedDepth > 0 ? { depth: b.jaggedDepth } : {}),
+      ...(b.collection ? { collection: b.collection } : {}),
+      ...(b.depth ? { depth: b.depth } : {}),
     }));
 }
 
