@@ -65,7 +65,9 @@ describe("local backend (endpoint: local)", () => {
       return err instanceof DeliverError ? Object.values(err.errors)[0].message : (err as Error).message;
     };
     const base = sample("s", "NMuon >= 2");
-    expect(await run({ General: { OutputFormat: "parquet" }, Sample: [{ ...base, Dataset: "user.a:b" }] })).toMatch(/local files only .*rucio:\/\/user.a:b.*needs a ServiceX server/);
+    expect(await run({ General: { OutputFormat: "parquet" }, Sample: [{ ...base, Dataset: "user.a:b" }] })).toMatch(
+      /local files only .*rucio:\/\/user.a:b.*needs a ServiceX server \(the local backend is used because endpoint "here" in .*servicex.yaml is "local"\)/,
+    );
     expect(await run({ Sample: [base] })).toMatch(/writes parquet only/);
     expect(await run({ General: { OutputFormat: "parquet" }, Sample: [{ ...base, Dataset: { fileList: [path.join(dir, "nope.root")] } }] })).toMatch(
       /local input file .*nope.root does not exist/,
