@@ -6,6 +6,7 @@ import { readParquet } from "parquet-wasm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { DeliverError, type DeliverOptions, type DeliverSpec, deliver } from "../../src/servicex/index.js";
+import { nameMatcher } from "../../src/servicex/local-query.js";
 import { SHARED_ROOT_DIR } from "../shared-data.js";
 
 const HZZ = path.join(SHARED_ROOT_DIR, "uproot-HZZ.root");
@@ -57,6 +58,33 @@ describe("local backend (endpoint: local)", () => {
     expect(parseYaml(readFileSync(path.join(dir, "out", "mine.yaml"), "utf8"))).toEqual(fileset);
     // Cached like any request: a second run returns the same files at once.
     expect(await deliver({ General: { OutputFormat: "parquet" }, Sample: [sample("renamed", "NMuon >= 2")] }, opts)).toEqual({ renamed: out.two });
+  });
+
+  it("matches filter_name like uproot: exact names, globs and /regex/", () => {
+    const names = ["NMuon", "Muon_Px", "Muon_Py", "Muon_Pz", "Jet_Px", "nMuon"];
+    const pick = (p: string): string[] => names.filter(nameMatcher(p).test);
+    expect(pick("Muon_P*")).toEqual(["Muon_Px", "Muon_Py", "Muon_Pz"]);
+    expect(pick("?Muon")).toEqual(["NMuon", "nMuon"]);
+    expect(pick("/^(Jet|Muon)_Px$/")).toEqual(["Muon_Px", "Jet_Px"]);
+    expect(pick("/muon/i")).toEqual(["NMuon", "Muon_Px", "Muon_Py", "Muon_Pz", "nMuon"]);
+    expect(pick("Muon_P.")).toEqual([]);
+    expect(nameMatcher("NMuon").exact).toBe(true);
+  });
+
+  it("returns the files that worked when asked to accept partial results", async () => {
+    const copy = path.join(dir, "events copy.root");
+    writeFileSync(copy, readFileSync(HZZ));
+    const broken = path.join(dir, "broken.root");
+    writeFileSync(broken, readFileSync(HZZ).subarray(0, 5000));
+    const s: DeliverSpec = {
+      General: { OutputFormat: "parquet" },
+      Sample: [{ Name: "s", Dataset: { fileList: [copy, broken] }, Query: { tree: "events", branches: ["NMuon", "Muon_Px"] } }],
+    };
+    const err = await deliver(s, opts).catch((e: unknown) => e);
+    expect((err as DeliverError).errors.s.message).toMatch(/1 of 2 input files failed to transform \(.*broken.root: /);
+    const partial = await deliver(s, { ...opts, failIfIncomplete: false });
+    expect(partial.s).toHaveLength(1);
+    expect(readBack(partial.s[0]).nmuon).toHaveLength(expected.NMuon.entries);
   });
 
   it("gives clear errors for what it cannot do", async () => {
