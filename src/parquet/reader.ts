@@ -313,7 +313,9 @@ export class ParquetReader {
     }
     let stream: ReadableStream;
     try {
-      stream = await this.file.stream({ rowGroups: groups.map((g) => g.index), columns: branches, batchSize });
+      const all = groups.length === this.rowGroups.length;
+      const rowGroups = all ? {} : { rowGroups: groups.map((g) => g.index) };
+      stream = await this.file.stream({ ...rowGroups, columns: branches, batchSize });
     } catch (error) {
       throw new Error(`${this.path}: cannot read columns ${branches.join(", ")}: ${message(error)}`);
     }
