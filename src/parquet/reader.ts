@@ -92,7 +92,7 @@ async function checkEnvelope(path: string): Promise<void> {
   }
 }
 
-/** Names of consecutive runs of equal strings in a string column, as [name, rows] pairs. */
+/** Appends the runs of equal consecutive values of a string column (merging with the last run). */
 function stringRuns(data: Data, runs: { name: string; rows: number }[]): void {
   const type = data.type as DataType;
   if ((DataType.isUtf8(type) || DataType.isLargeUtf8(type)) && data.nullCount === 0) {
@@ -313,7 +313,9 @@ export class ParquetReader {
     }
     let stream: ReadableStream;
     try {
-      stream = await this.file.stream({ rowGroups: groups.map((g) => g.index), columns: branches, batchSize });
+      const all = groups.length === this.rowGroups.length;
+      const rowGroups = all ? {} : { rowGroups: groups.map((g) => g.index) };
+      stream = await this.file.stream({ ...rowGroups, columns: branches, batchSize });
     } catch (error) {
       throw new Error(`${this.path}: cannot read columns ${branches.join(", ")}: ${message(error)}`);
     }

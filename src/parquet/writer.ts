@@ -1,7 +1,7 @@
 /**
- * Parquet writer from sxflow batches: batches are regrouped into row groups of a fixed size,
- * each handed to parquet-wasm's streaming writer as one Arrow record batch, so memory holds at
- * most one row group (plus parquet-wasm's encoder buffers) whatever the file size.
+ * Parquet writer from sxflow batches: batches go to parquet-wasm's streaming writer in pieces of
+ * at most 16384 events, which closes a row group every `rowGroupSize` rows, so memory holds at
+ * most one piece plus one encoded row group whatever the file size.
  */
 import { open, rename, unlink } from "node:fs/promises";
 import {
@@ -24,7 +24,7 @@ import {
   type RecordBatch as WasmRecordBatch,
 } from "parquet-wasm";
 import { batchToArrow } from "../batch/arrow.js";
-import { concatBatches, sliceBatch, validateBatch } from "../batch/batch.js";
+import { sliceBatch, validateBatch } from "../batch/batch.js";
 import { leafType } from "../batch/column.js";
 import type { Batch, Column } from "../batch/types.js";
 import { VERSION } from "../version.js";
@@ -68,6 +68,8 @@ const CODECS: Record<ParquetCompression, Compression> = {
 };
 
 const DEFAULT_ROW_GROUP = 65536;
+/** Largest batch handed to parquet-wasm at once (see {@link pieces}). */
+const PIECE = 16384;
 
 /** A string column holding `value` on each of `length` rows. */
 function constantStrings(value: string, length: number, large: boolean): Data {
@@ -113,12 +115,14 @@ function signature(batch: Batch): string {
     .join(", ");
 }
 
-/** Regroups a stream of batches into batches of exactly `size` events (the last may be shorter). */
-async function* regroup(input: AsyncIterable<Batch> | Iterable<Batch>, size: number): AsyncGenerator<Batch> {
-  let pending: Batch[] = [];
-  let pendingRows = 0;
-  let total = 0;
+/**
+ * Checks a stream of batches and cuts them into pieces of at most `size` events. parquet-wasm's
+ * writer closes a row group whenever `rowGroupSize` rows have arrived, splitting batches as
+ * needed, so small pieces keep its memory (and ours) small without changing the row groups.
+ */
+async function* pieces(input: AsyncIterable<Batch> | Iterable<Batch>, size: number): AsyncGenerator<Batch> {
   let index = 0;
+  let total = 0;
   let first: { batch: Batch; signature: string } | undefined;
   for await (const batch of input) {
     try {
@@ -132,24 +136,14 @@ async function* regroup(input: AsyncIterable<Batch> | Iterable<Batch>, size: num
       throw new Error(`batch ${index} has other columns than batch 0:\n  batch 0: ${first.signature}\n  batch ${index}: ${sig}`);
     }
     index++;
-    let at = 0;
-    while (at < batch.length) {
-      const take = Math.min(size - pendingRows, batch.length - at);
-      pending.push(at === 0 && take === batch.length ? batch : sliceBatch(batch, at, at + take));
-      pendingRows += take;
-      total += take;
-      at += take;
-      if (pendingRows === size) {
-        yield concatBatches(pending);
-        pending = [];
-        pendingRows = 0;
-      }
+    for (let at = 0; at < batch.length; at += size) {
+      yield at === 0 && batch.length <= size ? batch : sliceBatch(batch, at, Math.min(at + size, batch.length));
     }
+    total += batch.length;
   }
   if (!first) throw new Error("no batches to write (at least one batch, possibly empty, gives the schema)");
-  if (pendingRows > 0) yield concatBatches(pending);
   // A file without rows still needs the schema, which the first (empty) batch carries.
-  else if (total === 0) yield first.batch;
+  if (total === 0) yield first.batch;
 }
 
 /** Bytes gathered before each file write. */
@@ -206,9 +200,8 @@ export async function writeParquet(
     .setCreatedBy(`sxflow ${VERSION}`);
   if (options.metadata) props = props.setKeyValueMetadata(new Map(Object.entries(options.metadata)));
 
-  const groups = regroup(batches, rowGroupSize);
+  const groups = pieces(batches, Math.min(rowGroupSize, PIECE));
   let rows = 0;
-  let rowGroups = 0;
   let failure: unknown;
   const source = new ReadableStream<WasmRecordBatch>({
     async pull(controller) {
@@ -225,7 +218,6 @@ export async function writeParquet(
         // would pin them in wasm memory until a garbage collection that may never come.
         wasm.free();
         rows += rb.numRows;
-        if (rb.numRows > 0) rowGroups++;
       } catch (error) {
         failure = error;
         controller.error(error);
@@ -247,5 +239,5 @@ export async function writeParquet(
     const cause = failure ?? error;
     throw new Error(`writeParquet ${path}: ${cause instanceof Error ? cause.message : String(cause)}`);
   }
-  return { rows, rowGroups };
+  return { rows, rowGroups: Math.ceil(rows / rowGroupSize) };
 }

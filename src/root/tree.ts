@@ -1,4 +1,4 @@
-import type { Batch, Column, ElementType } from "../batch/types.js";
+import type { Batch, Column, ElementType, NumericArray } from "../batch/types.js";
 import { basketCodec, basketRefs, readBasket, type BasketRef, type RawBasket } from "./basket.js";
 import { assembleColumn, decodeBasket, slicePiece, type Piece } from "./decode.js";
 import { RootError, suggest } from "./errors.js";
@@ -240,22 +240,34 @@ export class Tree {
     return { nevbuf: e.nevbuf, data: e.data.slice(), offsets: e.offsets };
   }
 
-  private async loadPiece(s: BranchState & { interp: Decodable }, ref: BasketRef, fetched: Map<number, Uint8Array>): Promise<Piece> {
+  private async loadPiece(
+    s: BranchState & { interp: Decodable },
+    ref: BasketRef,
+    fetched: Map<number, Uint8Array>,
+    cache: BasketCache,
+  ): Promise<Piece> {
     const raw = await this.loadRaw(s, ref, fetched);
     const where = `${this.where(s.info.name)}, basket ${ref.index}`;
     if (raw.nevbuf !== ref.entryStop - ref.entryStart) {
       throw new RootError(`${where}: holds ${raw.nevbuf} entries, the branch says ${ref.entryStop - ref.entryStart}`);
     }
     let counts: ArrayLike<number> | undefined;
-    if (s.interp.kind === "counted" && !raw.offsets) counts = await this.counts(s.interp.counter, ref.entryStart, ref.entryStop);
+    if (s.interp.kind === "counted" && !raw.offsets) counts = await this.counts(s.interp.counter, ref.entryStart, ref.entryStop, cache);
     return decodeBasket(raw, s.interp, where, counts);
   }
 
-  /** Values of a counter branch as numbers, for counted baskets written without offset tables. */
-  private async counts(counter: string, start: number, stop: number): Promise<ArrayLike<number>> {
-    const col = (await this.readWith([counter], start, stop, new BasketCache())).columns[counter]!;
-    const v = col.values;
-    if (col.kind !== "flat" || !ArrayBuffer.isView(v)) throw new RootError(`${this.where(counter)}: a counter branch must be a flat number`);
+  /**
+   * Values of a counter branch as numbers, for counted baskets written without offset tables;
+   * shares the step's cache so the counter's baskets are decoded once per step.
+   */
+  private async counts(counter: string, start: number, stop: number, cache: BasketCache): Promise<ArrayLike<number>> {
+    // Only a flat counter can be read without counts of its own (no cycles through corrupt metadata).
+    const cs = this.state(counter);
+    if (cs.interp.kind !== "flat" || cs.interp.width !== 1) {
+      throw new RootError(`${this.where(counter)}: used as a counter but is not a flat number (${cs.info.typeName})`);
+    }
+    const col = (await this.readWith([counter], start, stop, cache)).columns[counter]!;
+    const v = col.values as NumericArray;
     if (v instanceof BigInt64Array || v instanceof BigUint64Array) return Array.from(v, Number);
     return v as ArrayLike<number>;
   }
@@ -313,7 +325,7 @@ export class Tree {
     }
     const pieces = await Promise.all(
       wanted.map(async (r) => {
-        const p = await cache.get(name, r.index, () => this.loadPiece(s, r, fetched));
+        const p = await cache.get(name, r.index, () => this.loadPiece(s, r, fetched, cache));
         return slicePiece(p, Math.max(start, r.entryStart) - r.entryStart, Math.min(stop, r.entryStop) - r.entryStart, itemSize, width);
       }),
     );
