@@ -98,6 +98,8 @@ export class FakeServiceX {
   /** Object names always served one byte short (the listing keeps the true size). */
   readonly truncate = new Set<string>();
   readonly apiFaults: ApiFault[] = [];
+  /** Called with "METHOD /path?query" before each API request is handled (for timed faults). */
+  onRequest: ((call: string) => void) | undefined;
   signatureFailures = 0;
   authEnabled = true;
   capabilities = ["poll_local_transformation_results", "long_sample_titles_10240"];
@@ -156,6 +158,7 @@ export class FakeServiceX {
     const method = req.method ?? "GET";
     this.log.push(`${method} ${url.pathname}${url.search}`);
     this.authHeaders.push(req.headers.authorization);
+    this.onRequest?.(`${method} ${url.pathname}${url.search}`);
     const send = (status: number, payload: unknown): void => {
       res.writeHead(status, { "Content-Type": "application/json" });
       res.end(JSON.stringify(payload));
