@@ -92,7 +92,7 @@ async function checkEnvelope(path: string): Promise<void> {
   }
 }
 
-/** Names of consecutive runs of equal strings in a string column, as [name, rows] pairs. */
+/** Appends the runs of equal consecutive values of a string column (merging with the last run). */
 function stringRuns(data: Data, runs: { name: string; rows: number }[]): void {
   const type = data.type as DataType;
   if ((DataType.isUtf8(type) || DataType.isLargeUtf8(type)) && data.nullCount === 0) {
@@ -313,7 +313,9 @@ export class ParquetReader {
     }
     let stream: ReadableStream;
     try {
-      stream = await this.file.stream({ rowGroups: groups.map((g) => g.index), columns: branches, batchSize });
+      const all = groups.length === this.rowGroups.length;
+      const rowGroups = all ? {} : { rowGroups: groups.map((g) => g.index) };
+      stream = await this.file.stream({ ...rowGroups, columns: branches, batchSize });
     } catch (error) {
       throw new Error(`${this.path}: cannot read columns ${branches.join(", ")}: ${message(error)}`);
     }
@@ -344,7 +346,16 @@ export class ParquetReader {
           yield lo === row && hi === row + rows ? batch : sliceBatch(batch, lo - row, hi - row);
         }
         row += rows;
-        if (row >= groups[group]!.stop && group + 1 < groups.length) row = groups[++group]!.start;
+        const current = groups[group]!;
+        // Entry bookkeeping relies on batches never spanning row groups and matching the metadata.
+        if (row > current.stop) {
+          throw new Error(`${this.path}: row group ${current.index} yielded more rows than its metadata's ${current.stop - current.start}`);
+        }
+        if (row === current.stop && group + 1 < groups.length) row = groups[++group]!.start;
+      }
+      const last = groups[groups.length - 1]!;
+      if (group !== groups.length - 1 || row !== last.stop) {
+        throw new Error(`${this.path}: row group ${groups[group]!.index} ended early (the file disagrees with its metadata)`);
       }
     } finally {
       await iterator.return?.();
