@@ -4,8 +4,9 @@ import type { Command } from "./dispatch.js";
 const HELP = `Usage: sxflow config <run.yaml> [--json]
 
 Validates a run configuration: schema, cross-references, sample globs (resolved against the
-file's directory) and each input file's format. Prints a summary, or with --json the resolved
-configuration; on errors prints one line per problem, each naming its config path, and exits 1.
+file's directory), each input file's format, and the ServiceX datasets of \`servicex\` and
+\`category\` samples (categories are looked up in the metadata file; nothing is fetched).
+Prints a summary, or with --json the resolved configuration; on errors prints one line per problem, each naming its config path, and exits 1.
 `;
 
 /** `sxflow config`: validate a run configuration and show what it resolves to. */
@@ -34,8 +35,15 @@ export const configCommand: Command = async (args) => {
   }
   const lines = [`${config.source}: valid (tree "${config.tree}")`, "samples:"];
   for (const s of config.samples) {
+    const head = `  ${s.name}: label ${s.label} (${config.classes[s.label]}), `;
+    if (s.servicex) {
+      const from = s.servicex.from === "category" ? ` of category "${s.servicex.category}"` : "";
+      lines.push(`${head}${s.servicex.datasets.length} ServiceX dataset(s)${from}, fetched when the run starts:`);
+      for (const p of s.patterns) lines.push(`    ${p}`);
+      continue;
+    }
     const formats = [...new Set(s.files.map((f) => f.format))].join("+");
-    lines.push(`  ${s.name}: label ${s.label} (${config.classes[s.label]}), ${s.files.length} ${formats} file(s)`);
+    lines.push(`${head}${s.files.length} ${formats} file(s)`);
   }
   lines.push(`cuts: ${config.cuts.length}, aliases: ${Object.keys(config.aliases).length}`, "objects:");
   for (const [name, g] of Object.entries(config.objects)) {

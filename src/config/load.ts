@@ -2,11 +2,13 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseDocument } from "yaml";
 import type * as z from "zod";
+import { loadSampleMetadata, resolveCategorySamples, type SampleMetadata } from "../metadata/index.js";
 import { detectFormat } from "../parquet/detect.js";
+import { type DatasetSpec, resolveDataset } from "../servicex/dataset.js";
 import type { FileFormat } from "../parquet/detect.js";
 import { expandGlob } from "./glob.js";
 import { runConfigSchema } from "./schema.js";
-import type { ObjectGroupConfig, ParsedRunConfig } from "./schema.js";
+import type { ObjectGroupConfig, ParsedRunConfig, SampleConfig } from "./schema.js";
 import type { ElementType } from "../batch/index.js";
 
 /** A configuration error; `issues` are the individual `config.path: message` lines. */
@@ -58,13 +60,29 @@ export interface SampleFile {
   format: FileFormat;
 }
 
+/** Where a ServiceX-backed sample's files come from; `materialiseSamples` fetches them. */
+export interface ServiceXSampleSource {
+  /** `servicex`: one dataset given in the config; `category`: the datasets of a metadata category. */
+  from: "servicex" | "category";
+  /** The category name, for `from: category`. */
+  category?: string;
+  /** One entry per dataset (a category may expand to several), each with a key unique in the sample. */
+  datasets: { key: string; dataset: DatasetSpec }[];
+  nFiles?: number;
+  codegen?: string;
+  endpoint?: string;
+  ignoreLocalCache?: boolean;
+}
+
 export interface ResolvedSample {
   name: string;
   label: number;
-  /** Absolute paths, sorted and deduplicated per sample. */
+  /** Absolute paths, sorted and deduplicated per sample; empty for a ServiceX sample until materialised. */
   files: SampleFile[];
-  /** The patterns as written, for messages. */
+  /** The patterns (or dataset names) as written, for messages. */
   patterns: string[];
+  /** Present when the files come from ServiceX (`servicex` or `category` in the config). */
+  servicex?: ServiceXSampleSource;
 }
 
 /** The run configuration ready to use: defaults applied, paths absolute, globs expanded. */
@@ -103,6 +121,89 @@ export function parseRunConfig(value: unknown, source = "<inline>"): ParsedRunCo
   throw new RunConfigError(source, lines);
 }
 
+/** Files of `patterns` (globs relative to baseDir), sorted and deduplicated, each with its format. */
+async function localFiles(
+  patterns: readonly string[],
+  baseDir: string,
+  at: (j: number) => readonly PropertyKey[],
+  issues: string[],
+): Promise<SampleFile[]> {
+  const files = new Map<string, SampleFile>();
+  for (const [j, pattern] of patterns.entries()) {
+    const where = configPath(at(j));
+    const matched = await expandGlob(pattern, baseDir);
+    if (matched.length === 0) issues.push(`${where}: no file matches "${pattern}" (relative to ${baseDir})`);
+    for (const f of matched) {
+      if (files.has(f)) continue;
+      try {
+        files.set(f, { path: f, format: await detectFormat(f) });
+      } catch (err) {
+        issues.push(`${where}: ${(err as Error).message}`);
+      }
+    }
+  }
+  return [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+function describeDataset(d: DatasetSpec): string {
+  if (typeof d === "string") return d;
+  if ("fileList" in d) return `${d.fileList.length} listed file(s)`;
+  return Object.values(d).map(String).join("");
+}
+
+const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/**
+ * Checks a sample's source without any network access: local globs are expanded, a ServiceX
+ * dataset is checked as deliver() would, and a category is looked up in the metadata file.
+ */
+async function resolveSample(
+  s: SampleConfig,
+  i: number,
+  baseDir: string,
+  loadMeta: () => Promise<SampleMetadata>,
+  issues: string[],
+): Promise<ResolvedSample> {
+  const base = { name: s.name, label: s.label };
+  if (s.files) return { ...base, files: await localFiles(s.files, baseDir, (j) => ["samples", i, "files", j], issues), patterns: s.files };
+  if (s.servicex) {
+    const { dataset: given, ...delivery } = s.servicex;
+    let dataset: DatasetSpec = given;
+    if (typeof given === "object" && "fileList" in given) {
+      // Local entries are globs relative to the config, like `files`; URLs go to the server as written.
+      const list: string[] = [];
+      for (const [j, entry] of given.fileList.entries()) {
+        if (URL_SCHEME.test(entry)) list.push(entry);
+        else list.push(...(await localFiles([entry], baseDir, () => ["samples", i, "servicex", "dataset", "fileList", j], issues)).map((f) => f.path));
+      }
+      dataset = { fileList: list };
+    }
+    const unmatched = typeof dataset === "object" && "fileList" in dataset && dataset.fileList.length === 0; // reported above
+    try {
+      if (!unmatched) resolveDataset(dataset, undefined, configPath(["samples", i, "servicex", "dataset"]));
+    } catch (err) {
+      issues.push((err as Error).message);
+    }
+    return { ...base, files: [], patterns: [describeDataset(dataset)], servicex: { from: "servicex", datasets: [{ key: s.name, dataset }], ...delivery } };
+  }
+  const { name: category, nFiles, codegen, endpoint, ignoreLocalCache, ...selection } = s.category!;
+  const delivery = { nFiles, codegen, endpoint, ignoreLocalCache };
+  const defined = Object.fromEntries(Object.entries(delivery).filter(([, v]) => v !== undefined));
+  let datasets: { key: string; dataset: DatasetSpec }[] = [];
+  try {
+    const found = resolveCategorySamples(await loadMeta(), { category, ...selection });
+    datasets = found.map((d) => ({ key: d.key, dataset: d.dataset }));
+  } catch (err) {
+    issues.push(`${configPath(["samples", i, "category"])}: ${(err as Error).message}`);
+  }
+  return {
+    ...base,
+    files: [],
+    patterns: datasets.map((d) => describeDataset(d.dataset)),
+    servicex: { from: "category", category, datasets, ...defined },
+  };
+}
+
 const FULL_PRECISION_DEFAULT = /pt|energy|mass/i;
 
 /**
@@ -112,23 +213,11 @@ const FULL_PRECISION_DEFAULT = /pt|energy|mass/i;
 export async function resolveRunConfig(parsed: ParsedRunConfig, baseDir: string, source = "<inline>"): Promise<RunConfig> {
   const issues: string[] = [];
   const samples: ResolvedSample[] = [];
+  const metadata = parsed.metadata === undefined ? undefined : path.resolve(baseDir, parsed.metadata);
+  let meta: Promise<SampleMetadata> | undefined;
+  const loadMeta = (): Promise<SampleMetadata> => (meta ??= loadSampleMetadata(metadata!));
   for (const [i, s] of parsed.samples.entries()) {
-    const files = new Map<string, SampleFile>();
-    for (const [j, pattern] of s.files.entries()) {
-      const where = configPath(["samples", i, "files", j]);
-      const matched = await expandGlob(pattern, baseDir);
-      if (matched.length === 0) issues.push(`${where}: no file matches "${pattern}" (relative to ${baseDir})`);
-      for (const f of matched) {
-        if (files.has(f)) continue;
-        try {
-          files.set(f, { path: f, format: await detectFormat(f) });
-        } catch (err) {
-          issues.push(`${where}: ${(err as Error).message}`);
-        }
-      }
-    }
-    const sorted = [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    samples.push({ name: s.name, label: s.label, files: sorted, patterns: s.files });
+    samples.push(await resolveSample(s, i, baseDir, loadMeta, issues));
   }
 
   const maxLabel = Math.max(...parsed.samples.map((s) => s.label));
@@ -168,6 +257,7 @@ export async function resolveRunConfig(parsed: ParsedRunConfig, baseDir: string,
   if (issues.length > 0) throw new RunConfigError(source, issues);
   return {
     ...parsed,
+    ...(metadata !== undefined ? { metadata } : {}),
     source,
     baseDir,
     samples,

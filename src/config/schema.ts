@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { categorySampleRefSchema } from "../metadata/config-ref.js";
 import { checkSplitRules, parseSplitCondition } from "../stages/split.js";
 import { didYouMean } from "./did-you-mean.js";
 
@@ -55,10 +56,49 @@ const objectGroup = strict({
   }
 });
 
+/** How a ServiceX-backed sample is fetched (the query itself is built from the run config). */
+const delivery = {
+  /** At most this many input files per dataset (ServiceX NFiles). */
+  nFiles: z.int().min(1).optional(),
+  /** Code generator (default uproot-raw). */
+  codegen: z.string().min(1).optional(),
+  /** api_endpoints entry of servicex.yaml; `local` runs the query in-process on local files. */
+  endpoint: z.string().min(1).optional(),
+  ignoreLocalCache: z.boolean().optional(),
+};
+
+/** The Python client's dataset kinds; a bare string is a DID (rucio by default). */
+const dataset = z.union(
+  [
+    z.string().min(1),
+    strict({ rucio: z.string().min(1) }),
+    strict({ fileList: z.array(z.string().min(1)).min(1, "a file list needs at least one file") }),
+    strict({ xrootd: z.string().min(1) }),
+    strict({ cernOpenData: z.union([z.int().min(0), z.string().regex(/^\d+$/)]) }),
+  ],
+  {
+    error: () =>
+      'expected a dataset: a DID string ("scope:name", rucio://, root://, xrootd://, cernopendata://), {rucio: ...}, {fileList: [...]}, {xrootd: ...} or {cernOpenData: N}',
+  },
+);
+
+const SAMPLE_SOURCES = ["files", "servicex", "category"] as const;
+
 const sample = strict({
   name,
   label: z.int().min(0),
-  files: z.array(z.string().min(1)).min(1, "a sample needs at least one file or glob"),
+  files: z.array(z.string().min(1)).min(1, "a sample needs at least one file or glob").optional(),
+  servicex: strict({ dataset, ...delivery }).optional(),
+  /** Datasets of a category of the top-level metadata file, all with this sample's label. */
+  category: strict({ name: z.string().min(1), ...categorySampleRefSchema.omit({ category: true }).shape, ...delivery }).optional(),
+}).superRefine((s, ctx) => {
+  const given = SAMPLE_SOURCES.filter((k) => s[k] !== undefined);
+  if (given.length !== 1) {
+    ctx.addIssue({
+      code: "custom",
+      message: `give exactly one source of files: ${SAMPLE_SOURCES.join(", ")}${given.length ? ` (found ${given.join(" and ")})` : ""}`,
+    });
+  }
 });
 
 const tripletSchema = z.tuple([z.string().min(1), z.string().min(1), z.number()]).superRefine((t, ctx) => {
@@ -106,6 +146,8 @@ const splitSchema = strict({
 export const runConfigSchema = strict({
   tree: z.string().min(1),
   samples: z.array(sample).min(1, "at least one sample is needed"),
+  /** Sample-metadata file (file_metadata.json or .json.gz) that `category` samples refer to. */
+  metadata: z.string().min(1).optional(),
   /** Class names indexed by label; stored as the flavour_label attribute SALT reads. */
   classes: z.array(z.string().min(1)).min(1).optional(),
   labelField: name.default("flavour_label"),
@@ -145,6 +187,9 @@ export const runConfigSchema = strict({
   }
   const seen = new Map<string, number>();
   c.samples.forEach((s, i) => {
+    if (s.category && c.metadata === undefined) {
+      ctx.addIssue({ code: "custom", path: ["samples", i, "category"], message: 'a category sample needs the top-level "metadata" (path of file_metadata.json or .json.gz)' });
+    }
     const first = seen.get(s.name);
     if (first !== undefined) ctx.addIssue({ code: "custom", path: ["samples", i, "name"], message: `sample name "${s.name}" already used by samples[${first}]` });
     else seen.set(s.name, i);
@@ -166,4 +211,5 @@ export type ParsedRunConfig = z.output<typeof runConfigSchema>;
 export type ObjectGroupConfig = ParsedRunConfig["objects"][string];
 export type FieldConfig = ObjectGroupConfig["fields"][string];
 export type SplitConfig = ParsedRunConfig["split"];
+export type SampleConfig = ParsedRunConfig["samples"][number];
 export const SPLITS = SPLIT_NAMES;

@@ -7,3 +7,5 @@ export type { DType as ExprDType } from "./functions.js";
 export type { Level as ExprLevel, Plan as ExprPlan } from "./plan.js";
 export { schemaOfBatch } from "./schema.js";
 export type { BranchInfo as ExprBranchInfo, ExprSchema } from "./schema.js";
+export { freeNames } from "./names.js";
+export type { FreeNames } from "./names.js";

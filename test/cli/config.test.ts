@@ -30,6 +30,8 @@ describe("sxflow config", () => {
         "samples:",
         `  - {name: ttbar, label: 0, files: ["${path.join(FIXTURES_DIR, "topcp")}/tt*.parquet"]}`,
         `  - {name: wjets, label: 1, files: ["${path.relative(dir, path.join(FIXTURES_DIR, "topcp"))}/w*.parquet"]}`,
+        "  - {name: grid, label: 2, category: {name: ttbar_nom, nFiles: 2}}",
+        `metadata: ${path.join(FIXTURES_DIR, "metadata", "file_metadata_subset.json")}`,
         "objects:",
         "  event: {global: true, fields: {met: met_met_NOSYS}}",
         "  jet: {max: 10, sort: jet_pt_NOSYS, fields: {pt: jet_pt_NOSYS, eta: jet_eta}}",
@@ -41,6 +43,10 @@ describe("sxflow config", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("ttbar: label 0 (ttbar), 1 parquet file(s)");
     expect(r.stdout).toContain("wjets: label 1 (wjets), 1 parquet file(s)");
+    expect(r.stdout).toContain(
+      'grid: label 2 (grid), 2 ServiceX dataset(s) of category "ttbar_nom", fetched when the run starts:\n' +
+        "    user.alheld:user.alheld.601229.PhPy8EG.DAOD_PHYSLITE.e8514_s4162_r15540_p6697.IC-v1_output\n",
+    );
     expect(r.stdout).toContain("jet (N, 10): pt, eta; sorted by jet_pt_NOSYS, padding zero");
     expect(r.stdout).toContain("split: rules on eventNumber");
     const j = await sxflow("config", file, "--json");

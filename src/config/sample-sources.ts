@@ -1,0 +1,158 @@
+import { freeNames } from "../expr/index.js";
+import { detectFormat } from "../parquet/detect.js";
+import {
+  createBackend,
+  DeliverError,
+  type DeliverOptions,
+  type DeliverSpec,
+  deliver,
+  LOCAL_ENDPOINT,
+  loadConfig,
+  type SampleSpec,
+  type UprootRawTreeQuery,
+} from "../servicex/index.js";
+import { configPath, RunConfigError, type ResolvedSample, type RunConfig, type SampleFile } from "./load.js";
+
+/** Some ServiceX samples could not be fetched; `failures` are `config.samples[i] ...: message` lines. */
+export class SampleDeliveryError extends Error {
+  constructor(readonly failures: string[]) {
+    super(`cannot fetch the ServiceX samples:\n  ${failures.join("\n  ")}`);
+    this.name = "SampleDeliveryError";
+  }
+}
+
+/** Options of materialiseSamples: those of deliver(), where `endpoint` is the default for samples that name none. */
+export type MaterialiseOptions = DeliverOptions;
+
+/**
+ * The branches a run needs from its input, found from the config's expressions without any file
+ * at hand (cuts, aliases in use, fields, sort and select expressions, split keys), sorted.
+ */
+export function neededBranches(config: RunConfig): string[] {
+  const names = new Set<string>();
+  const issues: string[] = [];
+  const add = (source: string, at: readonly PropertyKey[]): void => {
+    try {
+      for (const n of freeNames(source, config.aliases).branches) names.add(n);
+    } catch (err) {
+      issues.push(`${configPath(at)}: ${(err as Error).message}`);
+    }
+  };
+  config.cuts.forEach((c, i) => add(c, ["cuts", i]));
+  for (const [g, group] of Object.entries(config.objects)) {
+    if (group.sort !== undefined) add(group.sort, ["objects", g, "sort"]);
+    if (group.select !== undefined) add(group.select, ["objects", g, "select"]);
+    for (const [f, field] of Object.entries(group.fields)) add(field.expr, ["objects", g, "fields", f]);
+  }
+  if (config.split.rules) for (const rules of Object.values(config.split.rules)) for (const [field] of rules) names.add(field);
+  else for (const key of config.split.by) names.add(key);
+  if (issues.length > 0) throw new RunConfigError(config.source, issues);
+  return [...names].sort();
+}
+
+/** The UprootRaw query every ServiceX sample of the run is fetched with: tree, needed branches, cuts. */
+export function sampleQuery(config: RunConfig): UprootRawTreeQuery {
+  const aliases = new Set(config.cuts.flatMap((c) => freeNames(c, config.aliases).aliases));
+  const branches = neededBranches(config);
+  return {
+    tree: config.tree,
+    branches,
+    ...(config.cuts.length > 0 ? { cuts: config.cuts } : {}),
+    ...(aliases.size > 0 ? { aliases: Object.fromEntries([...aliases].sort().map((a) => [a, config.aliases[a]!])) } : {}),
+  };
+}
+
+interface Request {
+  sample: number;
+  dataset: number;
+  spec: SampleSpec;
+}
+
+/** The deliver() sample name of one dataset of a config sample: unique across the run. */
+function requestName(s: ResolvedSample, key: string): string {
+  return s.servicex!.from === "servicex" ? s.name : `${s.name}:${key}`;
+}
+
+/**
+ * Turns a run config whose samples come from ServiceX (`servicex` or `category`) into one whose
+ * samples all have local files: every dataset is delivered as parquet with the run's query
+ * (`sampleQuery`), through the sample's endpoint (or `options.endpoint`, or the default). Samples
+ * with local files are kept as they are; a config without ServiceX samples is returned unchanged.
+ * Throws SampleDeliveryError naming each failed sample by its config path.
+ */
+export async function materialiseSamples(config: RunConfig, options: MaterialiseOptions = {}): Promise<RunConfig> {
+  if (!config.samples.some((s) => s.servicex)) return config;
+  const query = sampleQuery(config);
+  const groups = new Map<string | undefined, Request[]>();
+  config.samples.forEach((s, i) => {
+    const source = s.servicex;
+    if (!source) return;
+    const endpoint = source.endpoint ?? options.endpoint;
+    const group = groups.get(endpoint) ?? [];
+    groups.set(endpoint, group);
+    source.datasets.forEach((d, j) => {
+      group.push({
+        sample: i,
+        dataset: j,
+        spec: {
+          Name: requestName(s, d.key),
+          Dataset: d.dataset,
+          Query: query,
+          ...(source.nFiles !== undefined ? { NFiles: source.nFiles } : {}),
+          ...(source.codegen !== undefined ? { Codegen: source.codegen } : {}),
+          ...(source.ignoreLocalCache !== undefined ? { IgnoreLocalCache: source.ignoreLocalCache } : {}),
+        },
+      });
+    });
+  });
+
+  const files = new Map<string, string[]>();
+  const failures: string[] = [];
+  const where = (r: Request): string => {
+    const s = config.samples[r.sample]!;
+    const d = s.servicex!.datasets[r.dataset]!;
+    const key = s.servicex!.from === "category" ? `.category (dataset ${typeof d.dataset === "string" ? d.dataset : d.key})` : ".servicex";
+    return `${configPath(["samples", r.sample])}${key} (sample "${s.name}")`;
+  };
+  await Promise.all(
+    [...groups].map(async ([endpoint, requests]) => {
+      const spec: DeliverSpec = { General: { OutputFormat: "parquet" }, Sample: requests.map((r) => r.spec) };
+      try {
+        const result = await deliver(spec, { ...options, ...endpointOptions(endpoint, options) });
+        for (const [name, list] of Object.entries(result)) files.set(name, list);
+      } catch (err) {
+        if (!(err instanceof DeliverError)) {
+          failures.push(`${requests.map(where).join(", ")}: ${(err as Error).message}`);
+          return;
+        }
+        for (const r of requests) {
+          const e = err.errors[r.spec.Name];
+          if (e) failures.push(`${where(r)}: ${e.message}`);
+        }
+      }
+    }),
+  );
+  if (failures.length > 0) throw new SampleDeliveryError(failures);
+
+  const samples = await Promise.all(
+    config.samples.map(async (s): Promise<ResolvedSample> => {
+      if (!s.servicex) return s;
+      const paths = s.servicex.datasets.flatMap((d) => [...(files.get(requestName(s, d.key)) ?? [])].sort());
+      const typed: SampleFile[] = await Promise.all(paths.map(async (p) => ({ path: p, format: await detectFormat(p) })));
+      return { ...s, files: typed };
+    }),
+  );
+  return { ...config, samples };
+}
+
+/**
+ * `endpoint: local` selects the in-process backend even when servicex.yaml has no entry of that
+ * name (or there is no servicex.yaml): local file lists then need no configuration at all.
+ */
+function endpointOptions(endpoint: string | undefined, options: DeliverOptions): DeliverOptions {
+  if (endpoint !== LOCAL_ENDPOINT || options.backend) return { endpoint };
+  const sx = loadConfig({ configPath: options.configPath, cwd: options.cwd });
+  if (sx.endpoints.some((e) => e.name === LOCAL_ENDPOINT)) return { endpoint };
+  return { backend: createBackend({ name: LOCAL_ENDPOINT, endpoint: LOCAL_ENDPOINT }, sx, options) };
+}
+
