@@ -2,13 +2,24 @@ import { parseArgs } from "node:util";
 import { openRoot, type RootFile } from "../root/index.js";
 
 const HELP = `Usage: sxflow inspect <file.root> [--tree T] [--json]
+       sxflow inspect --remote DATASET [--tree T] [--json] [ServiceX options]
 
 Lists the trees of a ROOT file (entries, clusters) and their branches (type, kind, sizes,
-compression ratio, codec of the first basket).
+compression ratio, codec of the first basket). With --remote, lists the trees and branches
+(uproot interpretation, kind) of the first file of a ServiceX dataset ("scope:name", rucio://,
+root://, xrootd://, cernopendata://) and its FileMetaData, read on the server by a python
+transform (the server must offer the python code generator); the answer is cached.
 
 Options:
-  --tree T   only this tree
-  --json     machine-readable output
+  --tree T            only this tree
+  --json              machine-readable output
+  --remote DATASET    inspect one file of a ServiceX dataset instead of a local file
+  --config PATH       servicex.yaml to use (default: searched upwards from here, then ~)
+  --endpoint NAME     api_endpoints entry (default: default-endpoint)
+  --cache-dir DIR     overrides cache_path
+  --ignore-cache      resubmit even when the answer is cached
+  --poll-interval S   seconds between status polls (default 5)
+  --no-progress       no progress bar
 `;
 
 interface BranchReport {
@@ -82,30 +93,77 @@ function render(path: string, trees: TreeReport[]): string {
   return `${out.join("\n")}\n`;
 }
 
-/** `sxflow inspect`: writes to `write` (stdout by default), returns the exit code. */
-export async function inspectCommand(args: string[], write: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+/** `sxflow inspect`: writes to `write` (stdout by default) and `writeError` (stderr), returns the exit code. */
+export async function inspectCommand(
+  args: string[],
+  write: (s: string) => void = (s) => process.stdout.write(s),
+  writeError: (s: string) => void = (s) => process.stderr.write(s),
+): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { tree: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        tree: { type: "string" },
+        json: { type: "boolean" },
+        remote: { type: "string" },
+        config: { type: "string" },
+        endpoint: { type: "string" },
+        "cache-dir": { type: "string" },
+        "ignore-cache": { type: "boolean" },
+        "poll-interval": { type: "string" },
+        "no-progress": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
   } catch (err) {
-    process.stderr.write(`sxflow inspect: ${(err as Error).message}\n\n${HELP}`);
+    writeError(`sxflow inspect: ${(err as Error).message}\n\n${HELP}`);
     return 2;
   }
-  if (parsed.values.help) {
+  const v = parsed.values;
+  if (v.help) {
     write(HELP);
     return 0;
   }
+  if (v.remote !== undefined) {
+    if (parsed.positionals.length !== 0) {
+      writeError(`sxflow inspect: give either a local file or --remote DATASET, not both\n\n${HELP}`);
+      return 2;
+    }
+    const poll = v["poll-interval"] === undefined ? undefined : Number(v["poll-interval"]);
+    if (poll !== undefined && !(poll > 0 && Number.isFinite(poll))) {
+      writeError("sxflow inspect: --poll-interval must be a positive number of seconds\n");
+      return 2;
+    }
+    const { inspectRemote } = await import("./inspect-remote.js");
+    try {
+      const options = {
+        configPath: v.config,
+        endpoint: v.endpoint,
+        cacheDir: v["cache-dir"],
+        ignoreLocalCache: v["ignore-cache"],
+        pollIntervalMs: poll === undefined ? undefined : poll * 1000,
+        progress: v["no-progress"] ? false : undefined,
+      };
+      write(await inspectRemote(v.remote, options, v.tree, v.json === true));
+      return 0;
+    } catch (err) {
+      writeError(`sxflow inspect: ${(err as Error).message}\n`);
+      return 1;
+    }
+  }
   if (parsed.positionals.length !== 1) {
-    process.stderr.write(`sxflow inspect: expected one ROOT file\n\n${HELP}`);
+    writeError(`sxflow inspect: expected one ROOT file (or --remote DATASET)\n\n${HELP}`);
     return 2;
   }
   const path = parsed.positionals[0]!;
   const file = await openRoot(path);
   try {
-    const names = parsed.values.tree !== undefined ? [parsed.values.tree] : file.treeNames();
+    const names = v.tree !== undefined ? [v.tree] : file.treeNames();
     const trees: TreeReport[] = [];
     for (const n of names) trees.push(await describe(file, n));
-    write(parsed.values.json ? `${JSON.stringify({ file: path, trees }, null, 2)}\n` : render(path, trees));
+    write(v.json ? `${JSON.stringify({ file: path, trees }, null, 2)}\n` : render(path, trees));
     return 0;
   } finally {
     await file.close();

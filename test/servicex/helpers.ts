@@ -1,6 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { tableFromArrays, tableToIPC } from "apache-arrow";
+import { Table, writeParquet } from "parquet-wasm";
 import type { DeliverOptions, DeliverSpec } from "../../src/servicex/index.js";
 import { SHARED_ROOT_DIR } from "../shared-data.js";
 import { FakeServiceX } from "./fake-server.js";
@@ -73,4 +75,10 @@ export function contents(files: string[]): Buffer[] {
 
 export function expectedContents(env: Env, n = REAL_FILES.length): Buffer[] {
   return [...env.expected.values()].slice(0, n).sort(Buffer.compare);
+}
+
+/** What ServiceX's python transformer writes for the structure query: one string row. */
+export function structureParquet(json: string): Buffer {
+  const ipc = tableToIPC(tableFromArrays({ structure: [json] }), "stream");
+  return Buffer.from(writeParquet(Table.fromIPCStream(ipc)));
 }

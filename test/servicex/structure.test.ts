@@ -1,19 +1,11 @@
-import { tableFromArrays, tableToIPC } from "apache-arrow";
-import { Table, writeParquet } from "parquet-wasm";
 import { afterEach, describe, expect, it } from "vitest";
 import { STRUCTURE_QUERY, remoteStructure } from "../../src/servicex/index.js";
-import { type Env, setup } from "./helpers.js";
+import { type Env, setup, structureParquet } from "./helpers.js";
 
 let env: Env;
 afterEach(async () => {
   await env?.cleanup();
 });
-
-/** What ServiceX's python transformer writes for the structure query: one string row. */
-function structureParquet(json: string): Buffer {
-  const ipc = tableToIPC(tableFromArrays({ structure: [json] }), "stream");
-  return Buffer.from(writeParquet(Table.fromIPCStream(ipc)));
-}
 
 describe("remoteStructure", () => {
   it("runs the python structure query on one file and parses its answer", async () => {
