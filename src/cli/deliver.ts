@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { DeliverAbortedError, DeliverError, deliver } from "../servicex/index.js";
 import type { Command } from "./dispatch.js";
+import { SERVICEX_HELP, SERVICEX_OPTIONS, secondsOption, serviceXOptions } from "./servicex-options.js";
 
 const HELP = `Usage: sxflow deliver SPEC.yaml [options]
 
@@ -9,17 +10,11 @@ Definition; !Rucio, !FileList, !XRootD, !CERNOpenData, !UprootRaw tags) and prin
 local files.
 
 Options:
-  --config PATH       servicex.yaml to use (default: searched upwards from here, then ~)
-  --endpoint NAME     api_endpoints entry (default: default-endpoint)
-  --cache-dir DIR     overrides cache_path
-  --ignore-cache      resubmit even when the result is cached
-  --allow-partial     return the files of requests where some input files failed
+${SERVICEX_HELP}  --allow-partial     return the files of requests where some input files failed
   --leave-running     on Ctrl-C, leave the requests running (a rerun re-attaches)
   --concurrency N     simultaneous downloads (default 10)
-  --poll-interval S   seconds between status polls (default 5)
   --stall-timeout S   fail a sample whose request shows no progress for S seconds (default 1800)
   --json              print {"sample": [files]} as JSON
-  --no-progress       no progress bars
 `;
 
 export const run: Command = async (args) => {
@@ -29,17 +24,12 @@ export const run: Command = async (args) => {
       args,
       allowPositionals: true,
       options: {
-        config: { type: "string" },
-        endpoint: { type: "string" },
-        "cache-dir": { type: "string" },
-        "ignore-cache": { type: "boolean" },
+        ...SERVICEX_OPTIONS,
         "allow-partial": { type: "boolean" },
         "leave-running": { type: "boolean" },
         concurrency: { type: "string" },
-        "poll-interval": { type: "string" },
         "stall-timeout": { type: "string" },
         json: { type: "boolean" },
-        "no-progress": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -61,18 +51,11 @@ export const run: Command = async (args) => {
     process.stderr.write(`sxflow deliver: --concurrency must be a positive integer\n`);
     return 2;
   }
-  const seconds = (name: "poll-interval" | "stall-timeout"): number | undefined => {
-    const raw = v[name];
-    if (raw === undefined) return undefined;
-    const s = Number(raw);
-    if (!(s > 0 && Number.isFinite(s))) throw new Error(`--${name} must be a positive number of seconds`);
-    return s * 1000;
-  };
-  let pollIntervalMs: number | undefined;
+  let common;
   let stallTimeoutMs: number | undefined;
   try {
-    pollIntervalMs = seconds("poll-interval");
-    stallTimeoutMs = seconds("stall-timeout");
+    common = serviceXOptions(v);
+    stallTimeoutMs = secondsOption("stall-timeout", v["stall-timeout"]);
   } catch (err) {
     process.stderr.write(`sxflow deliver: ${(err as Error).message}\n`);
     return 2;
@@ -90,16 +73,11 @@ export const run: Command = async (args) => {
   process.on("SIGINT", onSigint);
   try {
     const result = await deliver(positionals[0], {
-      configPath: v.config,
-      endpoint: v.endpoint,
-      cacheDir: v["cache-dir"],
-      ignoreLocalCache: v["ignore-cache"],
+      ...common,
       failIfIncomplete: !v["allow-partial"],
       leaveRunningOnAbort: v["leave-running"],
       concurrency,
-      pollIntervalMs,
       stallTimeoutMs,
-      progress: v["no-progress"] ? false : undefined,
       signal: controller.signal,
     });
     printResult(result, v.json === true);

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { openRoot, type RootFile } from "../root/index.js";
+import { SERVICEX_HELP, SERVICEX_OPTIONS, serviceXOptions } from "./servicex-options.js";
 
 const HELP = `Usage: sxflow inspect <file.root> [--tree T] [--json]
        sxflow inspect --remote DATASET [--tree T] [--json] [ServiceX options]
@@ -14,13 +15,8 @@ Options:
   --tree T            only this tree
   --json              machine-readable output
   --remote DATASET    inspect one file of a ServiceX dataset instead of a local file
-  --config PATH       servicex.yaml to use (default: searched upwards from here, then ~)
-  --endpoint NAME     api_endpoints entry (default: default-endpoint)
-  --cache-dir DIR     overrides cache_path
-  --ignore-cache      resubmit even when the answer is cached
-  --poll-interval S   seconds between status polls (default 5)
-  --no-progress       no progress bar
-`;
+With --remote:
+${SERVICEX_HELP}`;
 
 interface BranchReport {
   name: string;
@@ -108,12 +104,7 @@ export async function inspectCommand(
         tree: { type: "string" },
         json: { type: "boolean" },
         remote: { type: "string" },
-        config: { type: "string" },
-        endpoint: { type: "string" },
-        "cache-dir": { type: "string" },
-        "ignore-cache": { type: "boolean" },
-        "poll-interval": { type: "string" },
-        "no-progress": { type: "boolean" },
+        ...SERVICEX_OPTIONS,
         help: { type: "boolean", short: "h" },
       },
     });
@@ -131,21 +122,15 @@ export async function inspectCommand(
       writeError(`sxflow inspect: give either a local file or --remote DATASET, not both\n\n${HELP}`);
       return 2;
     }
-    const poll = v["poll-interval"] === undefined ? undefined : Number(v["poll-interval"]);
-    if (poll !== undefined && !(poll > 0 && Number.isFinite(poll))) {
-      writeError("sxflow inspect: --poll-interval must be a positive number of seconds\n");
+    let options;
+    try {
+      options = serviceXOptions(v);
+    } catch (err) {
+      writeError(`sxflow inspect: ${(err as Error).message}\n`);
       return 2;
     }
     const { inspectRemote } = await import("./inspect-remote.js");
     try {
-      const options = {
-        configPath: v.config,
-        endpoint: v.endpoint,
-        cacheDir: v["cache-dir"],
-        ignoreLocalCache: v["ignore-cache"],
-        pollIntervalMs: poll === undefined ? undefined : poll * 1000,
-        progress: v["no-progress"] ? false : undefined,
-      };
       write(await inspectRemote(v.remote, options, v.tree, v.json === true));
       return 0;
     } catch (err) {

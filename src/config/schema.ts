@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { categorySampleRefSchema } from "../metadata/config-ref.js";
 import { checkSplitRules, parseSplitCondition } from "../stages/split.js";
-import { didYouMean } from "./did-you-mean.js";
+import { closeNames, didYouMeanPhrase } from "../text/close-names.js";
 
 /** A strict object whose unknown keys are errors that suggest the closest known key. */
 function strict<T extends z.core.$ZodLooseShape>(shape: T) {
@@ -10,10 +10,7 @@ function strict<T extends z.core.$ZodLooseShape>(shape: T) {
     error: (issue) => {
       if (issue.code !== "unrecognized_keys") return undefined;
       return issue.keys
-        .map((key) => {
-          const guess = didYouMean(key, known);
-          return `unknown key "${key}"${guess ? `; did you mean "${guess}"?` : ""} (known keys: ${known.join(", ")})`;
-        })
+        .map((key) => `unknown key "${key}"${didYouMeanPhrase(closeNames(key, known, 1))} (known keys: ${known.join(", ")})`)
         .join("; ");
     },
   });

@@ -1,6 +1,7 @@
 import type { ElementType } from "../batch/types.js";
 import type { Node, SubscriptItem } from "./ast.js";
-import { closestNames, ExpressionError, type Span } from "./errors.js";
+import { closeNames, didYouMeanPhrase } from "../text/close-names.js";
+import { ExpressionError, type Span } from "./errors.js";
 import {
   ALL_FUNCTION_NAMES, BINARY_FUNCTIONS, binaryScalar, isFloat, promote, REDUCERS, UNARY, UNARY_FUNCTIONS,
   UNSUPPORTED_FUNCTIONS, type BinaryFn, type DType, type ReduceFn, type UnaryFn,
@@ -132,8 +133,7 @@ class Scope {
     const info = this.checker.branch(name);
     if (!info) {
       if (ALL_FUNCTION_NAMES.includes(name)) this.fail(`"${name}" is a function; call it: ${name}(...)`, span);
-      const near = closestNames(name, this.checker.knownNames());
-      const hint = near.length > 0 ? `; did you mean ${near.map((n) => `"${n}"`).join(", ")}?` : "";
+      const hint = didYouMeanPhrase(closeNames(name, this.checker.knownNames()));
       const how = /^[A-Za-z_][\w.]*$/.test(name) ? "" : ' (names that are not identifiers must be written get("...")';
       this.fail(`unknown branch or alias "${name}"${how}${hint}`, span);
     }
@@ -295,8 +295,7 @@ class Scope {
       return this.binary(binaryFn, a!, b!, node, `${name}()`);
     }
     if (name.includes(".")) this.fail(`unknown function "${name}": call functions by their bare name (num, abs, ...)`, node.nameSpan);
-    const near = closestNames(name, ALL_FUNCTION_NAMES);
-    this.fail(`unknown function "${name}"${near.length ? `; did you mean ${near.map((n) => `${n}()`).join(", ")}?` : ""}`, node.nameSpan);
+    this.fail(`unknown function "${name}"${didYouMeanPhrase(closeNames(name, ALL_FUNCTION_NAMES), (n) => `${n}()`)}`, node.nameSpan);
   }
 
   private reduce(fn: ReduceFn, node: Extract<Node, { type: "call" }>): Plan {

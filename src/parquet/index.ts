@@ -8,5 +8,5 @@ export {
   type ParquetTree,
 } from "./reader.js";
 export { arrowTypeName, TREENAME_COLUMN, type ParquetBranch, type UnsupportedColumn } from "./schema.js";
-export { closeMatches } from "./suggest.js";
+export { closeNames as closeMatches } from "../text/close-names.js";
 export { writeParquet, type ParquetCompression, type WriteParquetOptions, type WriteParquetResult } from "./writer.js";

@@ -12,7 +12,7 @@ import { concatBatches, sliceBatch } from "../batch/batch.js";
 import { allocate } from "../batch/element-type.js";
 import type { Batch, Column, NumericArray } from "../batch/types.js";
 import { describeSchema, TREENAME_COLUMN, type ParquetBranch, type UnsupportedColumn } from "./schema.js";
-import { didYouMean } from "./suggest.js";
+import { suggestNames } from "../text/close-names.js";
 
 export interface OpenParquetOptions {
   /**
@@ -226,7 +226,7 @@ export class ParquetReader {
         const known = [...new Set(names)];
         file.free();
         throw new Error(
-          `${path}: no rows of tree "${options.tree}" (trees: ${known.map((n) => `"${n}"`).join(", ") || "none"})${didYouMean(options.tree, known)}`,
+          `${path}: no rows of tree "${options.tree}" (trees: ${known.map((n) => `"${n}"`).join(", ") || "none"})${suggestNames(options.tree, known)}`,
         );
       }
     }
@@ -265,7 +265,7 @@ export class ParquetReader {
           `${this.path}: "${TREENAME_COLUMN}" is a string column; select rows of one tree with openParquet(path, { tree })`,
         );
       }
-      throw new Error(`${this.path}: unknown column "${name}"${didYouMean(name, this.branchByName.keys())}`);
+      throw new Error(`${this.path}: unknown column "${name}"${suggestNames(name, this.branchByName.keys())}`);
     }
     return unique;
   }

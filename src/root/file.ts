@@ -1,6 +1,7 @@
 import { Cursor } from "./cursor.js";
 import { readDirectoryRecord, readKeyList } from "./directory.js";
-import { RootError, suggest } from "./errors.js";
+import { suggestNames } from "../text/close-names.js";
+import { RootError } from "./errors.js";
 import { readKeyPayload, type Key } from "./key.js";
 import { FileSource } from "./source.js";
 import { Tree } from "./tree.js";
@@ -119,7 +120,7 @@ export class RootFile {
     }
     if (!best) {
       const names = this.treeNames();
-      const hint = suggest(base, names) || (names.length ? `; trees: ${names.join(", ")}` : "; the file holds no trees");
+      const hint = suggestNames(base, names) || (names.length ? `; trees: ${names.join(", ")}` : "; the file holds no trees");
       throw new RootError(`unknown tree "${name}" in ${this.source.name}${hint}`);
     }
     const what = `tree "${best.info.name}"`;

@@ -1,7 +1,8 @@
 import type { Batch, Column, ElementType, NumericArray } from "../batch/types.js";
 import { basketCodec, basketRefs, readBasket, type BasketRef, type RawBasket } from "./basket.js";
 import { assembleColumn, decodeBasket, slicePiece, type Piece } from "./decode.js";
-import { RootError, suggest } from "./errors.js";
+import { suggestNames } from "../text/close-names.js";
+import { RootError } from "./errors.js";
 import { classify, type Interpretation } from "./interpret.js";
 import { ITEM_SIZE } from "./leaf-types.js";
 import type { FileSource } from "./source.js";
@@ -157,7 +158,7 @@ export class Tree {
   private state(name: string): BranchState {
     const s = this.states.get(name);
     if (!s) {
-      throw new RootError(`unknown branch "${name}" in tree "${this.name}" of ${this.source.name}${suggest(name, this.states.keys())}`);
+      throw new RootError(`unknown branch "${name}" in tree "${this.name}" of ${this.source.name}${suggestNames(name, this.states.keys())}`);
     }
     return s;
   }
