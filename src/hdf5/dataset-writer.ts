@@ -8,7 +8,7 @@ import {
   type CompoundLayout, type FieldSpec,
 } from "./datatype.js";
 import { acceptedNames, acceptsArray, copyField, type ColumnArray, type FieldCopy } from "./interleave.js";
-import { chunkedLayoutMessage, dataspaceMessage, fillValueMessage, MSG, type Message } from "./object-header.js";
+import { attributeInfoMessage, chunkedLayoutMessage, dataspaceMessage, fillValueMessage, MSG, type Message } from "./object-header.js";
 
 export interface DatasetSpec {
   fields: FieldSpec[];
@@ -183,6 +183,7 @@ export class H5DatasetWriter {
     ];
     const pipeline = filterPipelineMessage(this.filters, this.chunk.length);
     if (pipeline) messages.push({ type: MSG.filterPipeline, body: pipeline, constant: true });
+    messages.push({ type: MSG.attributeInfo, body: attributeInfoMessage() });
     for (const a of attributes) messages.push({ type: MSG.attribute, body: a });
     return messages;
   }

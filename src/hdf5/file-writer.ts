@@ -12,7 +12,7 @@ import { writeChunkBTree } from "./btree.js";
 import { encodeChunk, type ChunkFilters, type EncodedChunk } from "./chunk-encoder.js";
 import { H5DatasetWriter, type ChunkSink, type DatasetSpec } from "./dataset-writer.js";
 import { GlobalHeap } from "./global-heap.js";
-import { groupInfoMessage, linkInfoMessage, linkMessage, MSG, objectHeader, type Message } from "./object-header.js";
+import { attributeInfoMessage, groupInfoMessage, linkInfoMessage, linkMessage, MSG, objectHeader, type Message } from "./object-header.js";
 import { superblock, SUPERBLOCK_SIZE } from "./superblock.js";
 
 /** Encodes chunks, in this thread or elsewhere; `concurrency` chunks may be in flight at once. */
@@ -190,6 +190,7 @@ export class H5Writer implements ChunkSink {
       const root: Message[] = [
         { type: MSG.linkInfo, body: linkInfoMessage() },
         { type: MSG.groupInfo, body: groupInfoMessage(), constant: true },
+        { type: MSG.attributeInfo, body: attributeInfoMessage() },
         ...this.datasets.map((ds, i) => ({ type: MSG.link, body: linkMessage(ds.name, headers[i]) })),
         ...rootAttrs.map((a) => ({ type: MSG.attribute, body: attributeBody(a, heap) })),
       ];

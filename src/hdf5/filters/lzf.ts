@@ -13,8 +13,7 @@ const MAX_LIT = 1 << 5;
 
 const table = new Int32Array(1 << HLOG);
 
-function hashAt(input: Uint8Array, i: number): number {
-  const v = (input[i] << 16) | (input[i + 1] << 8) | input[i + 2];
+function hash(v: number): number {
   return Math.imul(v, 0x9e3779b1) >>> (32 - HLOG);
 }
 
@@ -28,8 +27,11 @@ export function lzfCompress(input: Uint8Array): Uint8Array | null {
   let ip = 0;
   let op = 1; // out[0] is reserved for the first literal run's control byte
   let lit = 0;
+  // Rolling value of the 3 bytes at ip.
+  let v = (input[0] << 8) | input[1];
   while (ip < n - 2) {
-    const h = hashAt(input, ip);
+    v = ((v << 8) | input[ip + 2]) & 0xffffff;
+    const h = hash(v);
     const ref = table[h] - 1;
     table[h] = ip + 1;
     const off = ip - ref - 1;
@@ -55,9 +57,10 @@ export function lzfCompress(input: Uint8Array): Uint8Array | null {
       ip += len;
       // Index the last positions of the match so that runs keep matching cheaply.
       if (ip < n - 2) {
-        table[hashAt(input, ip - 1)] = ip;
-        table[hashAt(input, ip - 2)] = ip - 1;
+        table[hash((input[ip - 2] << 16) | (input[ip - 1] << 8) | input[ip])] = ip - 1;
+        table[hash((input[ip - 1] << 16) | (input[ip] << 8) | input[ip + 1])] = ip;
       }
+      v = (input[ip] << 8) | input[ip + 1];
       if (op >= n) return null;
       continue;
     }
