@@ -25,6 +25,8 @@ export interface DatasetSpec {
 /** What the dataset needs from the file writer. */
 export interface ChunkSink {
   submitChunk(dataset: H5DatasetWriter, raw: Uint8Array): Promise<void>;
+  /** True when a chunk is encoded and written before submitChunk resolves, so its buffer is free again. */
+  readonly chunkWrittenOnSubmit: boolean;
   checkWritable(action: string): void;
 }
 
@@ -151,14 +153,17 @@ export class H5DatasetWriter {
 
   private async emit(): Promise<void> {
     const raw = this.chunk;
-    this.chunk = new Uint8Array(raw.length);
+    // A chunk still in flight (worker threads) needs a fresh buffer; otherwise it is reused.
+    if (!this.sink.chunkWrittenOnSubmit) this.chunk = new Uint8Array(raw.length);
     this.fill = 0;
     await this.sink.submitChunk(this, raw);
   }
 
   /** Hands on the last, partial chunk (zero-padded to full size, as HDF5 stores edge chunks). */
   async flush(): Promise<void> {
-    if (this.fill > 0) await this.emit();
+    if (this.fill === 0) return;
+    this.chunk.fill(0, this.fill * this.rowBytes);
+    await this.emit();
   }
 
   recordChunk(address: number, size: number, mask: number): void {

@@ -32,6 +32,7 @@ export interface CreateH5Options {
 }
 
 const COALESCE_BYTES = 1 << 22;
+const DIRECT_WRITE_BYTES = 1 << 16;
 
 type State = "open" | "closing" | "closed" | "failed";
 
@@ -106,6 +107,10 @@ export class H5Writer implements ChunkSink {
     this.attrs.set(name, value);
   }
 
+  get chunkWrittenOnSubmit(): boolean {
+    return this.encoder.concurrency === 0;
+  }
+
   checkWritable(action: string): void {
     if (this.state === "open") return;
     const why = this.state === "failed" ? `it failed earlier: ${describe(this.failure)}` : `it is ${this.state}`;
@@ -142,7 +147,7 @@ export class H5Writer implements ChunkSink {
   private append(bytes: Uint8Array): number {
     const address = this.eof;
     // Small pieces (small chunks, B-tree nodes) are gathered into one write.
-    if (bytes.length >= COALESCE_BYTES / 4) {
+    if (bytes.length >= DIRECT_WRITE_BYTES) {
       this.flushCoalesced();
       this.writeAt(bytes, address);
     } else {
