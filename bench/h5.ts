@@ -12,7 +12,7 @@
 
 import { spawnSync } from "node:child_process";
 import { rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createEncoderPool, createH5, type ChunkEncoder, type Compression, type FieldSpec } from "../src/hdf5/index.js";
@@ -123,9 +123,12 @@ async function child(index: number): Promise<void> {
   const batches = [makeBatch(12345), makeBatch(67890)];
   const file = path.join(tmpdir(), `sxflow-bench-${process.pid}.h5`);
   try {
+    const cpu0 = process.cpuUsage();
     const seconds = c.writer === "sxflow" ? await runSxflow(c, file, batches) : await runH5wasm(c, file, batches);
+    const used = process.cpuUsage(cpu0);
     const size = statSync(file).size;
-    process.stdout.write(JSON.stringify({ seconds, size, peakRss: process.resourceUsage().maxRSS * 1024 }));
+    const cpu = (used.user + used.system) / 1e6;
+    process.stdout.write(JSON.stringify({ seconds, cpu, size, peakRss: process.resourceUsage().maxRSS * 1024 }));
   } finally {
     rmSync(file, { force: true });
   }
@@ -134,9 +137,10 @@ async function child(index: number): Promise<void> {
 function parent(): void {
   const script = fileURLToPath(import.meta.url);
   const raw = EVENTS * OBJECTS * RECORD;
+  console.log(`load average before: ${loadavg().map((x) => x.toFixed(1)).join(" ")} on ${availableParallelism()} cores`);
   console.log(`HDF5 write: ${EVENTS} events x ${OBJECTS} objects x ${RECORD} B = ${(raw / 1e6).toFixed(0)} MB raw, batches of ${BATCH}, chunks (${CHUNK_ROWS}, ${OBJECTS}); sxflow compresses with shuffle`);
-  console.log("| writer | file MB | ratio | s | MB/s | peak RSS MB |");
-  console.log("|---|---|---|---|---|---|");
+  console.log("| writer | file MB | ratio | wall s | MB/s | CPU s (all threads) | peak RSS MB |");
+  console.log("|---|---|---|---|---|---|---|");
   const results: Record<string, number> = {};
   for (let i = 0; i < CONFIGS.length; i++) {
     const out = spawnSync(process.execPath, ["--import", "tsx", script, "--run", String(i)], { encoding: "utf8", env: process.env });
@@ -144,15 +148,16 @@ function parent(): void {
       console.log(`| ${CONFIGS[i].label} | failed: ${out.stderr.trim().split("\n").slice(-3).join(" ")} |`);
       continue;
     }
-    const r = JSON.parse(out.stdout) as { seconds: number; size: number; peakRss: number };
+    const r = JSON.parse(out.stdout) as { seconds: number; cpu: number; size: number; peakRss: number };
     const mbps = raw / 1e6 / r.seconds;
     results[CONFIGS[i].label] = mbps;
-    console.log(`| ${CONFIGS[i].label} | ${(r.size / 1e6).toFixed(1)} | ${(raw / r.size).toFixed(2)} | ${r.seconds.toFixed(2)} | ${mbps.toFixed(0)} | ${(r.peakRss / 1e6).toFixed(0)} |`);
+    console.log(`| ${CONFIGS[i].label} | ${(r.size / 1e6).toFixed(1)} | ${(raw / r.size).toFixed(2)} | ${r.seconds.toFixed(2)} | ${mbps.toFixed(0)} | ${r.cpu.toFixed(2)} | ${(r.peakRss / 1e6).toFixed(0)} |`);
   }
   const ratio = (a: string, b: string): string => (results[a] && results[b] ? (results[a] / results[b]).toFixed(2) : "n/a");
   console.log(`\nuncompressed sxflow / h5wasm: ${ratio("sxflow, none", "h5wasm, none")}x (target >= 3)`);
   console.log(`deflate 1, 2 workers / 1 worker: ${ratio("sxflow, deflate 1, 2 workers", "sxflow, deflate 1, 1 worker")}x (target >= 1.7)`);
   console.log(`lzf, 2 workers / 1 worker: ${ratio("sxflow, lzf, 2 workers", "sxflow, lzf, 1 worker")}x`);
+  console.log(`load average after: ${loadavg().map((x) => x.toFixed(1)).join(" ")}`);
   console.log(`deflate 1 sxflow (2 workers) / h5wasm gzip 1: ${ratio("sxflow, deflate 1, 2 workers", "h5wasm, gzip 1")}x`);
 }
 
