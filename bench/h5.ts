@@ -53,6 +53,21 @@ const CONFIGS: Config[] = [
 
 type Columns = Record<string, Float32Array | Uint8Array>;
 
+interface Timing {
+  seconds: number;
+  /** CPU seconds of the whole process (main thread and workers) over the same interval. */
+  cpu: number;
+}
+
+function startClock(): { wall: number; cpu: NodeJS.CpuUsage } {
+  return { wall: performance.now(), cpu: process.cpuUsage() };
+}
+
+function stopClock(t0: { wall: number; cpu: NodeJS.CpuUsage }): Timing {
+  const used = process.cpuUsage(t0.cpu);
+  return { seconds: (performance.now() - t0.wall) / 1000, cpu: (used.user + used.system) / 1e6 };
+}
+
 function makeBatch(seed: number): Columns {
   let x = seed;
   const rand = (): number => {
@@ -77,26 +92,26 @@ function makeBatch(seed: number): Columns {
   return cols;
 }
 
-async function runSxflow(c: Config, file: string, batches: Columns[]): Promise<number> {
+async function runSxflow(c: Config, file: string, batches: Columns[]): Promise<Timing> {
   const pool = c.threads > 0 ? createEncoderPool(c.threads) : undefined;
   try {
     if (pool) await pool.encode(new Uint8Array(1024), { shuffle: 0, compression: c.compression }); // start-up outside the clock
     const encoder: ChunkEncoder | undefined = pool;
-    const t0 = performance.now();
+    const t0 = startClock();
     const w = createH5(file, { encoder, fsync: false });
     const ds = w.createDataset("jets", { fields: FIELDS, objects: OBJECTS, chunkRows: CHUNK_ROWS, compression: c.compression });
     for (let done = 0, b = 0; done < EVENTS; done += BATCH, b++) await ds.append(batches[b % 2], Math.min(BATCH, EVENTS - done));
     await w.close();
-    return (performance.now() - t0) / 1000;
+    return stopClock(t0);
   } finally {
     await pool?.destroy();
   }
 }
 
-async function runH5wasm(c: Config, file: string, batches: Columns[]): Promise<number> {
+async function runH5wasm(c: Config, file: string, batches: Columns[]): Promise<Timing> {
   const { default: h5wasm } = await import("h5wasm/node");
   const Module = await h5wasm.ready;
-  const t0 = performance.now();
+  const t0 = startClock();
   const f = new h5wasm.File(file, "w");
   const dtype = FIELDS.map((x) => [x.name, x.type === "bool" ? "<B" : "<f"]);
   const empty = new Map<string, Float32Array | Uint8Array>(FIELDS.map((x) => [x.name, x.type === "bool" ? new Uint8Array(0) : new Float32Array(0)]));
@@ -111,7 +126,7 @@ async function runH5wasm(c: Config, file: string, batches: Columns[]): Promise<n
       ds.write_slice([[done, done + rows], [0, OBJECTS]], new Map(FIELDS.map((x) => [x.name, cols[x.name].subarray(0, rows * OBJECTS)])));
     }
     f.close();
-    return (performance.now() - t0) / 1000;
+    return stopClock(t0);
   }
   const offsets = [0, 4, 8, 12, 16];
   const records = new Uint8Array(BATCH * OBJECTS * RECORD);
@@ -130,7 +145,7 @@ async function runH5wasm(c: Config, file: string, batches: Columns[]): Promise<n
     Module._free(ptr);
   }
   f.close();
-  return (performance.now() - t0) / 1000;
+  return stopClock(t0);
 }
 
 async function child(index: number): Promise<void> {
@@ -138,11 +153,8 @@ async function child(index: number): Promise<void> {
   const batches = [makeBatch(12345), makeBatch(67890)];
   const file = path.join(tmpdir(), `sxflow-bench-${process.pid}.h5`);
   try {
-    const cpu0 = process.cpuUsage();
-    const seconds = c.writer === "sxflow" ? await runSxflow(c, file, batches) : await runH5wasm(c, file, batches);
-    const used = process.cpuUsage(cpu0);
+    const { seconds, cpu } = c.writer === "sxflow" ? await runSxflow(c, file, batches) : await runH5wasm(c, file, batches);
     const size = statSync(file).size;
-    const cpu = (used.user + used.system) / 1e6;
     process.stdout.write(JSON.stringify({ seconds, cpu, size, peakRss: process.resourceUsage().maxRSS * 1024 }));
   } finally {
     rmSync(file, { force: true });
@@ -154,8 +166,8 @@ function parent(): void {
   const raw = EVENTS * OBJECTS * RECORD;
   console.log(`load average before: ${loadavg().map((x) => x.toFixed(1)).join(" ")} on ${availableParallelism()} cores`);
   console.log(`HDF5 write: ${EVENTS} events x ${OBJECTS} objects x ${RECORD} B = ${(raw / 1e6).toFixed(0)} MB raw, batches of ${BATCH}, chunks (${CHUNK_ROWS}, ${OBJECTS}); sxflow compresses with shuffle`);
-  console.log("| writer | file MB | ratio | wall s | MB/s | CPU s (all threads) | peak RSS MB |");
-  console.log("|---|---|---|---|---|---|---|");
+  console.log("| writer | file MB | ratio | wall s | MB/s | CPU s (all threads) | MB per CPU s | peak RSS MB |");
+  console.log("|---|---|---|---|---|---|---|---|");
   const results: Record<string, number> = {};
   for (let i = 0; i < CONFIGS.length; i++) {
     const out = spawnSync(process.execPath, ["--import", "tsx", script, "--run", String(i)], { encoding: "utf8", env: process.env });
@@ -166,7 +178,7 @@ function parent(): void {
     const r = JSON.parse(out.stdout) as { seconds: number; cpu: number; size: number; peakRss: number };
     const mbps = raw / 1e6 / r.seconds;
     results[CONFIGS[i].label] = mbps;
-    console.log(`| ${CONFIGS[i].label} | ${(r.size / 1e6).toFixed(1)} | ${(raw / r.size).toFixed(2)} | ${r.seconds.toFixed(2)} | ${mbps.toFixed(0)} | ${r.cpu.toFixed(2)} | ${(r.peakRss / 1e6).toFixed(0)} |`);
+    console.log(`| ${CONFIGS[i].label} | ${(r.size / 1e6).toFixed(1)} | ${(raw / r.size).toFixed(2)} | ${r.seconds.toFixed(2)} | ${mbps.toFixed(0)} | ${r.cpu.toFixed(2)} | ${(raw / 1e6 / r.cpu).toFixed(0)} | ${(r.peakRss / 1e6).toFixed(0)} |`);
   }
   const ratio = (a: string, b: string): string => (results[a] && results[b] ? (results[a] / results[b]).toFixed(2) : "n/a");
   console.log(`\nuncompressed sxflow / h5wasm write_slice: ${ratio("sxflow, none", "h5wasm write_slice(Map), none")}x (target >= 3)`);
