@@ -165,7 +165,7 @@ function parent(): void {
   const script = fileURLToPath(import.meta.url);
   const raw = EVENTS * OBJECTS * RECORD;
   console.log(`load average before: ${loadavg().map((x) => x.toFixed(1)).join(" ")} on ${availableParallelism()} cores`);
-  console.log(`HDF5 write: ${EVENTS} events x ${OBJECTS} objects x ${RECORD} B = ${(raw / 1e6).toFixed(0)} MB raw, batches of ${BATCH}, chunks (${CHUNK_ROWS}, ${OBJECTS}); sxflow compresses with shuffle`);
+  console.log(`HDF5 write: ${EVENTS} events x ${OBJECTS} objects x ${RECORD} B = ${(raw / 1e6).toFixed(0)} MB raw, batches of ${BATCH}, chunks (${CHUNK_ROWS}, ${OBJECTS}); no shuffle filter on either side`);
   console.log("| writer | file MB | ratio | wall s | MB/s | CPU s (all threads) | MB per CPU s | peak RSS MB |");
   console.log("|---|---|---|---|---|---|---|---|");
   const results: Record<string, number> = {};

@@ -18,7 +18,11 @@ export interface DatasetSpec {
   chunkRows?: number;
   /** Default "none". */
   compression?: Compression;
-  /** Byte shuffle before compression; default on when compressed. */
+  /**
+   * Byte shuffle before compression; default off: on left-packed, zero-padded SALT records it
+   * breaks the zero runs apart, and both LZF and deflate then compress worse and slower
+   * (bench/README-h5.md). Dense float data may gain from it.
+   */
   shuffle?: boolean;
 }
 
@@ -77,7 +81,7 @@ export class H5DatasetWriter {
     if (chunkRows * this.rowBytes > MAX_CHUNK_BYTES) throw new Error(`${where}: a chunk of ${chunkRows} rows exceeds 4 GiB`);
     this.chunkRows = chunkRows;
     const compression = validateCompression(spec.compression ?? "none", where);
-    const shuffle = spec.shuffle ?? compression !== "none";
+    const shuffle = spec.shuffle ?? false;
     this.filters = { shuffle: shuffle ? this.layout.recordSize : 0, compression };
     this.copies = this.layout.fields.map((f, i) => ({ type: f.type, offset: this.layout.offsets[i], size: elementSize(f.type) }));
     this.chunk = new Uint8Array(this.chunkRows * this.rowBytes);

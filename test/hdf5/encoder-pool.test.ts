@@ -11,7 +11,7 @@ const FIELDS: FieldSpec[] = [{ name: "pt", type: "float32" }, { name: "eta", typ
 
 async function write(file: string, compression: Compression, encoder?: ChunkEncoder): Promise<Record<string, ColumnArray[]>> {
   const w = createH5(file, { encoder, fsync: false });
-  const jets = w.createDataset("jets", { fields: FIELDS, objects: 6, chunkRows: 37, compression });
+  const jets = w.createDataset("jets", { fields: FIELDS, objects: 6, chunkRows: 37, compression, shuffle: true });
   const ev = w.createDataset("events", { fields: [{ name: "id", type: "int64" }], chunkRows: 50, compression });
   const next = rng(17);
   const given: Record<string, ColumnArray[]> = { pt: [], eta: [], n: [], valid: [] };

@@ -24,7 +24,7 @@ beforeAll(async () => {
   // Finite values for float16 so that the decoded comparison below is exact.
   cols.eta = Float32Array.from({ length: ROWS * 5 }, (_, i) => Math.sin(i) * 100);
   const w = createH5(file, { attrs: { config: '{"a": 1}', weights: Float32Array.of(0.5, 2), names: ["é", "b"] } });
-  const ds = w.createDataset("tracks", { fields: FIELDS, objects: 5, chunkRows: 64, compression: { deflate: 3 } });
+  const ds = w.createDataset("tracks", { fields: FIELDS, objects: 5, chunkRows: 64, compression: { deflate: 3 }, shuffle: true });
   ds.setAttr("flavour_label", ["b", "c", "light"]);
   await ds.append(cols, ROWS);
   const ev = w.createDataset("events", { fields: [{ name: "n", type: "int32" }], chunkRows: 100 });
