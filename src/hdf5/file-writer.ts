@@ -64,6 +64,7 @@ export class H5Writer implements ChunkSink {
   private readonly datasets: H5DatasetWriter[] = [];
   private readonly attrs = new AttrStore("the root group");
   private readonly pending: { result: Promise<EncodedChunk>; dataset: H5DatasetWriter }[] = [];
+  private writeChain: Promise<void> = Promise.resolve();
   private readonly encoder: ChunkEncoder;
   private readonly fsync: boolean;
   private readonly coalesced = new Uint8Array(COALESCE_BYTES);
@@ -127,7 +128,19 @@ export class H5Writer implements ChunkSink {
     // Awaited in order by writeOldest; this only keeps an early rejection from being "unhandled".
     result.catch(() => undefined);
     this.pending.push({ result, dataset });
-    while (this.pending.length > this.encoder.concurrency) await this.writeOldest();
+    await this.drainTo(this.encoder.concurrency);
+  }
+
+  /**
+   * Writes the oldest chunks until at most `limit` are in flight. Drains run one after another
+   * (appends to several datasets may run concurrently), so chunks land in submission order.
+   */
+  private drainTo(limit: number): Promise<void> {
+    const run = this.writeChain.then(async () => {
+      while (this.pending.length > limit) await this.writeOldest();
+    });
+    this.writeChain = run.catch(() => undefined);
+    return run;
   }
 
   private async writeOldest(): Promise<void> {
@@ -181,7 +194,7 @@ export class H5Writer implements ChunkSink {
     this.state = "closing";
     try {
       for (const ds of this.datasets) await ds.flush();
-      while (this.pending.length > 0) await this.writeOldest();
+      await this.drainTo(0);
       const append = (b: Uint8Array): number => this.append(b);
       const btrees = this.datasets.map((ds) => writeChunkBTree(ds.index, ds.chunkDims(), append, () => this.eof));
       const heap = new GlobalHeap();
