@@ -99,10 +99,6 @@ export class H5Writer implements ChunkSink {
     return ds;
   }
 
-  dataset(name: string): H5DatasetWriter | undefined {
-    return this.datasets.find((d) => d.name === name);
-  }
-
   setAttr(name: string, value: AttrValue): void {
     this.checkWritable(`set attribute "${name}"`);
     this.attrs.set(name, value);
