@@ -3,7 +3,22 @@ import { VERSION } from "../version.js";
 /** A CLI command: parses its own arguments, returns the process exit code. */
 export type Command = (args: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {};
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  inspect: {
+    summary: "list the trees and branches of a ROOT file",
+    load: async () => (await import("./inspect.js")).inspectCommand,
+  },
+  samples: {
+    summary: "categories, ntuple sizes and dataset names of a sample-metadata file",
+    load: async () => (await import("./samples.js")).samples,
+  },
+  deliver: { summary: "fetch the samples of a ServiceX deliver spec", load: async () => (await import("./deliver.js")).run },
+  cache: { summary: "list, delete or clear the local ServiceX cache", load: async () => (await import("./cache.js")).run },
+  config: {
+    summary: "validate a run configuration and show what it resolves to",
+    load: async () => (await import("./config.js")).configCommand,
+  },
+};
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);

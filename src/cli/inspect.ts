@@ -1,0 +1,115 @@
+import { parseArgs } from "node:util";
+import { openRoot, type RootFile } from "../root/index.js";
+
+const HELP = `Usage: sxflow inspect <file.root> [--tree T] [--json]
+
+Lists the trees of a ROOT file (entries, clusters) and their branches (type, kind, sizes,
+compression ratio, codec of the first basket).
+
+Options:
+  --tree T   only this tree
+  --json     machine-readable output
+`;
+
+interface BranchReport {
+  name: string;
+  type: string;
+  kind: string;
+  elementType: string | null;
+  supported: boolean;
+  unsupportedReason?: string;
+  baskets: number;
+  compressedBytes: number;
+  uncompressedBytes: number;
+  compressionRatio: number | null;
+  codec: string;
+}
+
+interface TreeReport {
+  name: string;
+  entries: number;
+  clusters: { entryStart: number; entryStop: number }[];
+  branches: BranchReport[];
+}
+
+async function describe(file: RootFile, name: string): Promise<TreeReport> {
+  const tree = await file.tree(name);
+  const branches: BranchReport[] = [];
+  for (const b of tree.branches) {
+    const r: BranchReport = {
+      name: b.name,
+      type: b.typeName,
+      kind: b.kind,
+      elementType: b.elementType ?? null,
+      supported: b.supported,
+      baskets: b.baskets,
+      compressedBytes: b.compressedBytes,
+      uncompressedBytes: b.uncompressedBytes,
+      compressionRatio: b.compressedBytes > 0 ? b.uncompressedBytes / b.compressedBytes : null,
+      codec: await tree.codec(b.name),
+    };
+    if (b.unsupportedReason) r.unsupportedReason = b.unsupportedReason;
+    branches.push(r);
+  }
+  return { name: tree.name, entries: tree.entries, clusters: tree.clusters(), branches };
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i >= 4 && i <= 7 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd()).join("\n");
+}
+
+function render(path: string, trees: TreeReport[]): string {
+  const out = [`${path}`];
+  if (trees.length === 0) out.push("  (no trees)");
+  for (const t of trees) {
+    out.push("", `tree "${t.name}": ${t.entries} entries in ${t.clusters.length} cluster${t.clusters.length === 1 ? "" : "s"}`, "");
+    const rows = [["branch", "type", "kind", "codec", "baskets", "compressed", "uncompressed", "ratio"]];
+    for (const b of t.branches) {
+      rows.push([
+        b.name,
+        b.supported ? b.type : `${b.type} (unsupported)`,
+        b.kind,
+        b.codec,
+        String(b.baskets),
+        String(b.compressedBytes),
+        String(b.uncompressedBytes),
+        b.compressionRatio === null ? "-" : b.compressionRatio.toFixed(2),
+      ]);
+    }
+    out.push(table(rows));
+  }
+  return `${out.join("\n")}\n`;
+}
+
+/** `sxflow inspect`: writes to `write` (stdout by default), returns the exit code. */
+export async function inspectCommand(args: string[], write: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options: { tree: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
+  } catch (err) {
+    process.stderr.write(`sxflow inspect: ${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    write(HELP);
+    return 0;
+  }
+  if (parsed.positionals.length !== 1) {
+    process.stderr.write(`sxflow inspect: expected one ROOT file\n\n${HELP}`);
+    return 2;
+  }
+  const path = parsed.positionals[0]!;
+  const file = await openRoot(path);
+  try {
+    const names = parsed.values.tree !== undefined ? [parsed.values.tree] : file.treeNames();
+    const trees: TreeReport[] = [];
+    for (const n of names) trees.push(await describe(file, n));
+    write(parsed.values.json ? `${JSON.stringify({ file: path, trees }, null, 2)}\n` : render(path, trees));
+    return 0;
+  } finally {
+    await file.close();
+  }
+}
+
+export default inspectCommand;

@@ -1,0 +1,196 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { parseDocument } from "yaml";
+import type * as z from "zod";
+import { detectFormat } from "../parquet/detect.js";
+import type { FileFormat } from "../parquet/detect.js";
+import { expandGlob } from "./glob.js";
+import { runConfigSchema } from "./schema.js";
+import type { ObjectGroupConfig, ParsedRunConfig } from "./schema.js";
+import type { ElementType } from "../batch/index.js";
+
+/** A configuration error; `issues` are the individual `config.path: message` lines. */
+export class RunConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly issues: string[],
+  ) {
+    super(`invalid run configuration ${source}:\n  ${issues.join("\n  ")}`);
+    this.name = "RunConfigError";
+  }
+}
+
+/** `config.objects.jet.fields.pt`, `config.samples[0].files[1]`. */
+export function configPath(p: readonly PropertyKey[]): string {
+  let out = "config";
+  for (const k of p) out += typeof k === "number" ? `[${k}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(String(k)) ? `.${String(k)}` : `[${JSON.stringify(String(k))}]`;
+  return out;
+}
+
+function flatten(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[], out: string[]): void {
+  for (const issue of issues) {
+    const at = [...prefix, ...issue.path];
+    if (issue.code === "invalid_union" && issue.errors.length > 0 && !issue.message.startsWith("expected ")) {
+      // Report the branch that got furthest: the one whose issues are not a type mismatch at its root.
+      const branches = issue.errors;
+      const best = branches.find((b) => !b.some((i) => i.code === "invalid_type" && i.path.length === 0)) ?? branches[0]!;
+      flatten(best, at, out);
+    } else {
+      out.push(`${configPath(at)}: ${issue.message}`);
+    }
+  }
+}
+
+/** A field after defaults: its expression and optional output type. */
+export interface ResolvedField {
+  expr: string;
+  type?: ElementType;
+}
+
+export interface ResolvedGroup extends Omit<ObjectGroupConfig, "fields" | "padding"> {
+  padding: "zero" | "nan";
+  fields: Record<string, ResolvedField>;
+}
+
+/** An input file and its format, detected from its first bytes. */
+export interface SampleFile {
+  path: string;
+  format: FileFormat;
+}
+
+export interface ResolvedSample {
+  name: string;
+  label: number;
+  /** Absolute paths, sorted and deduplicated per sample. */
+  files: SampleFile[];
+  /** The patterns as written, for messages. */
+  patterns: string[];
+}
+
+/** The run configuration ready to use: defaults applied, paths absolute, globs expanded. */
+export interface RunConfig extends Omit<ParsedRunConfig, "samples" | "objects" | "classes" | "output"> {
+  /** The config file, when loaded from one. */
+  source: string;
+  baseDir: string;
+  samples: ResolvedSample[];
+  /** Class names indexed by label: as configured, or the names of each label's samples joined with "+". */
+  classes: string[];
+  /** The one global group's name. */
+  globalGroup: string;
+  objects: Record<string, ResolvedGroup>;
+  output: Omit<ParsedRunConfig["output"], "fullPrecision"> & { fullPrecision: string[] };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** Validates a configuration object: every problem at once, each named by its config path. */
+export function parseRunConfig(value: unknown, source = "<inline>"): ParsedRunConfig {
+  const result = runConfigSchema.safeParse(value, {
+    error: (issue) => {
+      if (issue.code !== "invalid_type") return undefined;
+      if (issue.input === undefined) return "required but missing";
+      return `expected ${issue.expected}, got ${describe(issue.input)}`;
+    },
+  });
+  if (result.success) return result.data;
+  const lines: string[] = [];
+  flatten(result.error.issues, [], lines);
+  throw new RunConfigError(source, lines);
+}
+
+const FULL_PRECISION_DEFAULT = /pt|energy|mass/i;
+
+/**
+ * Applies the defaults that need the whole configuration, checks cross-references and expands
+ * sample globs against `baseDir` (a pattern that matches no file is an error).
+ */
+export async function resolveRunConfig(parsed: ParsedRunConfig, baseDir: string, source = "<inline>"): Promise<RunConfig> {
+  const issues: string[] = [];
+  const samples: ResolvedSample[] = [];
+  for (const [i, s] of parsed.samples.entries()) {
+    const files = new Map<string, SampleFile>();
+    for (const [j, pattern] of s.files.entries()) {
+      const where = configPath(["samples", i, "files", j]);
+      const matched = await expandGlob(pattern, baseDir);
+      if (matched.length === 0) issues.push(`${where}: no file matches "${pattern}" (relative to ${baseDir})`);
+      for (const f of matched) {
+        if (files.has(f)) continue;
+        try {
+          files.set(f, { path: f, format: await detectFormat(f) });
+        } catch (err) {
+          issues.push(`${where}: ${(err as Error).message}`);
+        }
+      }
+    }
+    const sorted = [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    samples.push({ name: s.name, label: s.label, files: sorted, patterns: s.files });
+  }
+
+  const maxLabel = Math.max(...parsed.samples.map((s) => s.label));
+  const classCount = parsed.classes?.length ?? maxLabel + 1;
+  const classes: string[] = [];
+  for (let c = 0; c < classCount; c++) {
+    const members = parsed.samples.filter((s) => s.label === c).map((s) => s.name);
+    if (members.length === 0) {
+      issues.push(`${configPath(["samples"])}: no sample has label ${c}${parsed.classes ? ` (class "${parsed.classes[c]}")` : ""}; labels must cover 0..${classCount - 1}`);
+    }
+    classes.push(parsed.classes?.[c] ?? members.join("+"));
+  }
+
+  const objects: Record<string, ResolvedGroup> = {};
+  let globalGroup = "";
+  for (const [name, g] of Object.entries(parsed.objects)) {
+    if (g.global) globalGroup = name;
+    const fields: Record<string, ResolvedField> = {};
+    for (const [f, spec] of Object.entries(g.fields)) fields[f] = typeof spec === "string" ? { expr: spec } : spec;
+    objects[name] = { ...g, padding: g.padding ?? parsed.padding, fields };
+  }
+  const allFields = Object.entries(objects).flatMap(([g, o]) => Object.keys(o.fields).map((f) => ({ g, f })));
+  const checkRefs = (list: readonly string[] | undefined, where: readonly PropertyKey[]) =>
+    list?.forEach((ref, i) => {
+      if (!allFields.some(({ g, f }) => ref === `${g}.${f}` || ref === f)) {
+        issues.push(`${configPath([...where, i])}: "${ref}" is not a field of any object group (write group.field or field)`);
+      }
+    });
+  checkRefs(parsed.output.fullPrecision, ["output", "fullPrecision"]);
+  checkRefs(parsed.normalise?.exclude, ["normalise", "exclude"]);
+  const fullPrecision = allFields
+    .filter(({ g, f }) =>
+      parsed.output.fullPrecision ? parsed.output.fullPrecision.some((r) => r === f || r === `${g}.${f}`) : FULL_PRECISION_DEFAULT.test(f),
+    )
+    .map(({ g, f }) => `${g}.${f}`);
+
+  if (issues.length > 0) throw new RunConfigError(source, issues);
+  return {
+    ...parsed,
+    source,
+    baseDir,
+    samples,
+    classes,
+    globalGroup,
+    objects,
+    output: { ...parsed.output, dir: path.resolve(baseDir, parsed.output.dir), fullPrecision },
+  };
+}
+
+/**
+ * Loads a YAML run configuration; relative paths and globs are resolved against its directory and
+ * every matched file's format (ROOT or Parquet) is detected from its first bytes.
+ */
+export async function loadRunConfig(file: string): Promise<RunConfig> {
+  const text = await readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
+    throw new RunConfigError(file, [`cannot read the configuration: ${err.code ?? err.message}`]);
+  });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new RunConfigError(file, doc.errors.map((e) => `YAML: ${e.message.replace(/\n+/g, " ").trim()}`));
+  }
+  const value: unknown = doc.toJS();
+  const parsed = parseRunConfig(value, file);
+  return resolveRunConfig(parsed, path.dirname(path.resolve(file)), file);
+}

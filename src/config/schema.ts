@@ -1,0 +1,169 @@
+import * as z from "zod";
+import { checkSplitRules, parseSplitCondition } from "../stages/split.js";
+import { didYouMean } from "./did-you-mean.js";
+
+/** A strict object whose unknown keys are errors that suggest the closest known key. */
+function strict<T extends z.core.$ZodLooseShape>(shape: T) {
+  const known = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) => {
+      if (issue.code !== "unrecognized_keys") return undefined;
+      return issue.keys
+        .map((key) => {
+          const guess = didYouMean(key, known);
+          return `unknown key "${key}"${guess ? `; did you mean "${guess}"?` : ""} (known keys: ${known.join(", ")})`;
+        })
+        .join("; ");
+    },
+  });
+}
+
+const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an identifier (letters, digits, _; not starting with a digit)");
+const expression = z.string().trim().min(1, "expected a non-empty expression");
+
+export const ELEMENT_TYPES = ["bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "float32", "float64"] as const;
+
+const elementType = z.enum(ELEMENT_TYPES);
+
+/** A field: an expression (branch name, alias or formula), optionally with an output type. */
+const fieldSpec = z.union([expression, strict({ expr: expression, type: elementType.optional() })], {
+  error: () => 'expected an expression string or {expr: "<expression>", type: "<element type>"}',
+});
+
+/** Padding of empty slots: `zero` (or 0) or `nan` (or .nan): NaN for floats, -1 for signed ints. */
+const padding = z.union([z.enum(["zero", "nan"]), z.literal(0).transform(() => "zero" as const), z.nan().transform(() => "nan" as const)], {
+  error: () => "expected zero (or 0) or nan (or .nan)",
+});
+
+const objectGroup = strict({
+  global: z.boolean().default(false),
+  max: z.int().min(1).optional(),
+  sort: expression.optional(),
+  select: expression.optional(),
+  padding: padding.optional(),
+  fields: z.record(name, fieldSpec).refine((f) => Object.keys(f).length > 0, "a group needs at least one field"),
+}).superRefine((g, ctx) => {
+  if (g.global) {
+    for (const key of ["max", "sort", "select"] as const) {
+      if (g[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: `a global group has one value per event: "${key}" does not apply` });
+    }
+  } else if (g.fields.valid !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["fields", "valid"], message: '"valid" is reserved for the slot validity of an object group' });
+  }
+  if (!g.global && g.max === undefined) {
+    ctx.addIssue({ code: "custom", path: ["max"], message: "an object group needs max (the number of slots per event)" });
+  }
+});
+
+const sample = strict({
+  name,
+  label: z.int().min(0),
+  files: z.array(z.string().min(1)).min(1, "a sample needs at least one file or glob"),
+});
+
+const tripletSchema = z.tuple([z.string().min(1), z.string().min(1), z.number()]).superRefine((t, ctx) => {
+  try {
+    parseSplitCondition(t);
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: (err as Error).message });
+  }
+});
+
+const SPLIT_NAMES = ["train", "val", "test"] as const;
+
+const splitSchema = strict({
+  by: z.array(z.string().min(1)).min(1).default(["runNumber", "eventNumber"]),
+  fractions: strict({ train: z.number().min(0).max(1), val: z.number().min(0).max(1), test: z.number().min(0).max(1) }).optional(),
+  rules: strict({ train: z.array(tripletSchema), val: z.array(tripletSchema), test: z.array(tripletSchema) }).optional(),
+  seed: z.int().min(0).default(0),
+}).superRefine((s, ctx) => {
+  if ((s.fractions === undefined) === (s.rules === undefined)) {
+    ctx.addIssue({ code: "custom", message: "give either fractions (hash split of the `by` keys) or rules (UPP eventNumber % N cuts), not both or neither" });
+    return;
+  }
+  if (s.fractions) {
+    const sum = s.fractions.train + s.fractions.val + s.fractions.test;
+    if (Math.abs(sum - 1) > 1e-9) ctx.addIssue({ code: "custom", path: ["fractions"], message: `fractions sum to ${Number(sum.toPrecision(12))}, not 1` });
+  }
+  if (s.rules) {
+    let rules;
+    try {
+      rules = SPLIT_NAMES.map((k) => s.rules![k].map((t) => parseSplitCondition(t)));
+    } catch {
+      return; // already reported at the triplet
+    }
+    const check = checkSplitRules(rules);
+    if (check && check.overlapping.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["rules"],
+        message: `${check.field} % ${check.modulus} in {${check.overlapping.join(", ")}} matches more than one split`,
+      });
+    }
+  }
+});
+
+export const runConfigSchema = strict({
+  tree: z.string().min(1),
+  samples: z.array(sample).min(1, "at least one sample is needed"),
+  /** Class names indexed by label; stored as the flavour_label attribute SALT reads. */
+  classes: z.array(z.string().min(1)).min(1).optional(),
+  labelField: name.default("flavour_label"),
+  cuts: z.array(expression).default([]),
+  aliases: z.record(name, expression).default({}),
+  objects: z.record(name, objectGroup),
+  padding: padding.default("zero"),
+  split: splitSchema,
+  shuffle: strict({ enabled: z.boolean().default(true), seed: z.int().min(0).default(42), buckets: z.int().min(1).optional() }).default({
+    enabled: true,
+    seed: 42,
+  }),
+  normalise: strict({ exclude: z.array(z.string()).default([]) }).optional(),
+  classWeights: strict({ method: z.enum(["upp", "raw"]).default("upp"), empty: z.enum(["error", "zero"]).default("error") }).default({
+    method: "upp",
+    empty: "error",
+  }),
+  output: strict({
+    dir: z.string().min(1),
+    name: z.string().regex(/^[^/\\]+$/, "a file name stem, without directories"),
+    compression: z.enum(["none", "gzip", "lzf"]).default("gzip"),
+    level: z.int().min(1).max(9).optional(),
+    precision: z.enum(["full", "half"]).default("full"),
+    /** Fields (`group.field` or `field`) kept in float32 when precision is half. */
+    fullPrecision: z.array(z.string().min(1)).optional(),
+  }),
+  batchSize: z.int().min(1).default(100_000),
+  workers: z.int().min(1).optional(),
+}).superRefine((c, ctx) => {
+  const globals = Object.entries(c.objects).filter(([, g]) => g.global).map(([k]) => k);
+  if (globals.length !== 1) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["objects"],
+      message: `exactly one group must be global (the per-event object SALT slices by), found ${globals.length}${globals.length ? `: ${globals.join(", ")}` : ""}`,
+    });
+  }
+  const seen = new Map<string, number>();
+  c.samples.forEach((s, i) => {
+    const first = seen.get(s.name);
+    if (first !== undefined) ctx.addIssue({ code: "custom", path: ["samples", i, "name"], message: `sample name "${s.name}" already used by samples[${first}]` });
+    else seen.set(s.name, i);
+    if (c.classes && s.label >= c.classes.length) {
+      ctx.addIssue({ code: "custom", path: ["samples", i, "label"], message: `label ${s.label} has no entry in classes (${c.classes.length} classes)` });
+    }
+  });
+  for (const alias of Object.keys(c.aliases)) {
+    if (c.objects[alias]) ctx.addIssue({ code: "custom", path: ["aliases", alias], message: `alias "${alias}" has the name of an object group` });
+  }
+  if (c.output.level !== undefined && c.output.compression !== "gzip") {
+    ctx.addIssue({ code: "custom", path: ["output", "level"], message: "level applies to gzip compression only" });
+  }
+});
+
+/** The run configuration after validation and defaults (file patterns not yet expanded). */
+export type RunConfigInput = z.input<typeof runConfigSchema>;
+export type ParsedRunConfig = z.output<typeof runConfigSchema>;
+export type ObjectGroupConfig = ParsedRunConfig["objects"][string];
+export type FieldConfig = ObjectGroupConfig["fields"][string];
+export type SplitConfig = ParsedRunConfig["split"];
+export const SPLITS = SPLIT_NAMES;

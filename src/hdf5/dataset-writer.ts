@@ -1,0 +1,189 @@
+/** One compound dataset being written: rows are interleaved into chunks, full chunks handed on. */
+
+import { AttrStore, type AttrValue } from "./attributes.js";
+import { emptyChunkIndex, pushChunk, type ChunkIndex } from "./btree.js";
+import { validateCompression, filterPipelineMessage, type ChunkFilters, type Compression } from "./chunk-encoder.js";
+import {
+  compoundLayout, compoundTypeMessage, elementSize, isElementType, ELEMENT_TYPES,
+  type CompoundLayout, type FieldSpec,
+} from "./datatype.js";
+import { acceptedNames, acceptsArray, copyField, type ColumnArray, type FieldCopy } from "./interleave.js";
+import { chunkedLayoutMessage, dataspaceMessage, fillValueMessage, MSG, type Message } from "./object-header.js";
+
+export interface DatasetSpec {
+  fields: FieldSpec[];
+  /** Second dimension for `(N, objects)` datasets; omit for `(N,)`. */
+  objects?: number;
+  /** Rows per chunk; default: about 512 KiB of records per chunk. */
+  chunkRows?: number;
+  /** Default "none". */
+  compression?: Compression;
+  /** Byte shuffle before compression; default on when compressed. */
+  shuffle?: boolean;
+}
+
+/** What the dataset needs from the file writer. */
+export interface ChunkSink {
+  submitChunk(dataset: H5DatasetWriter, raw: Uint8Array): Promise<void>;
+  checkWritable(action: string): void;
+}
+
+const DEFAULT_CHUNK_BYTES = 512 * 1024;
+const MAX_CHUNK_BYTES = 0xffffffff;
+
+function positiveInteger(v: unknown): v is number {
+  return typeof v === "number" && Number.isSafeInteger(v) && v > 0;
+}
+
+export class H5DatasetWriter {
+  readonly name: string;
+  readonly layout: CompoundLayout;
+  readonly objects: number | undefined;
+  readonly chunkRows: number;
+  readonly filters: ChunkFilters;
+  readonly index: ChunkIndex = emptyChunkIndex();
+  readonly attrs: AttrStore;
+  private readonly rowBytes: number;
+  private readonly copies: FieldCopy[];
+  private chunk: Uint8Array;
+  private fill = 0;
+  private rowCount = 0;
+  private busy = false;
+
+  constructor(private readonly sink: ChunkSink, name: string, spec: DatasetSpec) {
+    const where = `dataset "${name}"`;
+    if (!Array.isArray(spec.fields) || spec.fields.length === 0) throw new Error(`${where}: at least one field is required`);
+    const seen = new Set<string>();
+    spec.fields.forEach((f, i) => {
+      if (typeof f?.name !== "string" || f.name.length === 0) throw new Error(`${where}: fields[${i}] has no name`);
+      if (seen.has(f.name)) throw new Error(`${where}: duplicate field "${f.name}"`);
+      seen.add(f.name);
+      if (!isElementType(f.type)) {
+        throw new Error(`${where}: field "${f.name}" has unsupported type ${JSON.stringify(f.type)}; supported: ${ELEMENT_TYPES.join(", ")}`);
+      }
+    });
+    if (spec.objects !== undefined && !positiveInteger(spec.objects)) {
+      throw new Error(`${where}: objects must be a positive integer, got ${String(spec.objects)}`);
+    }
+    this.name = name;
+    this.attrs = new AttrStore(where);
+    this.layout = compoundLayout(spec.fields.map((f) => ({ name: f.name, type: f.type })));
+    this.objects = spec.objects;
+    this.rowBytes = this.layout.recordSize * (spec.objects ?? 1);
+    const chunkRows = spec.chunkRows ?? Math.max(1, Math.floor(DEFAULT_CHUNK_BYTES / this.rowBytes));
+    if (!positiveInteger(chunkRows)) throw new Error(`${where}: chunkRows must be a positive integer, got ${String(spec.chunkRows)}`);
+    if (chunkRows * this.rowBytes > MAX_CHUNK_BYTES) throw new Error(`${where}: a chunk of ${chunkRows} rows exceeds 4 GiB`);
+    this.chunkRows = chunkRows;
+    const compression = validateCompression(spec.compression ?? "none", where);
+    const shuffle = spec.shuffle ?? compression !== "none";
+    this.filters = { shuffle: shuffle ? this.layout.recordSize : 0, compression };
+    this.copies = this.layout.fields.map((f, i) => ({ type: f.type, offset: this.layout.offsets[i], size: elementSize(f.type) }));
+    this.chunk = new Uint8Array(this.chunkRows * this.rowBytes);
+  }
+
+  setAttr(name: string, value: AttrValue): void {
+    this.sink.checkWritable(`set attribute "${name}" of dataset "${this.name}"`);
+    this.attrs.set(name, value);
+  }
+
+  /** Rows appended so far. */
+  get rows(): number {
+    return this.rowCount;
+  }
+
+  /**
+   * Appends `rows` rows given as one typed array per field (`rows * objects` values each,
+   * row-major). Resolves once full chunks have been handed to the writer; await it before the next
+   * call.
+   */
+  async append(columns: Record<string, ColumnArray>, rows?: number): Promise<void> {
+    this.sink.checkWritable(`append to dataset "${this.name}"`);
+    if (this.busy) throw new Error(`dataset "${this.name}": append called before the previous append resolved`);
+    const width = this.objects ?? 1;
+    const n = rows ?? this.inferRows(columns, width);
+    this.checkColumns(columns, n, width);
+    this.busy = true;
+    try {
+      let done = 0;
+      while (done < n) {
+        const take = Math.min(n - done, this.chunkRows - this.fill);
+        const dstPos = this.fill * this.rowBytes;
+        this.layout.fields.forEach((f, i) => {
+          copyField(this.chunk, dstPos, this.layout.recordSize, this.copies[i], columns[f.name], done * width, take * width);
+        });
+        this.fill += take;
+        this.rowCount += take;
+        done += take;
+        if (this.fill === this.chunkRows) await this.emit();
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private inferRows(columns: Record<string, ColumnArray>, width: number): number {
+    const first = columns?.[this.layout.fields[0].name];
+    if (first === undefined) throw new Error(`dataset "${this.name}": missing column "${this.layout.fields[0].name}"`);
+    if (first.length % width !== 0) {
+      throw new Error(`dataset "${this.name}": column "${this.layout.fields[0].name}" has ${first.length} values, not a multiple of ${width} objects per row`);
+    }
+    return first.length / width;
+  }
+
+  private checkColumns(columns: Record<string, ColumnArray>, rows: number, width: number): void {
+    const where = `dataset "${this.name}"`;
+    if (!Number.isSafeInteger(rows) || rows < 0) throw new Error(`${where}: invalid row count ${rows}`);
+    for (const f of this.layout.fields) {
+      const col = columns[f.name];
+      if (col === undefined) throw new Error(`${where}: missing column "${f.name}"`);
+      if (!acceptsArray(f.type, col)) {
+        const got = (col as object)?.constructor?.name ?? typeof col;
+        throw new Error(`${where}: field "${f.name}" is ${f.type} and needs a ${acceptedNames(f.type)}, got ${got}`);
+      }
+      if (col.length !== rows * width) {
+        throw new Error(`${where}: column "${f.name}" has ${col.length} values, expected ${rows} rows x ${width} = ${rows * width}`);
+      }
+    }
+    for (const key of Object.keys(columns)) {
+      if (!this.layout.fields.some((f) => f.name === key)) throw new Error(`${where}: unknown column "${key}"`);
+    }
+  }
+
+  private async emit(): Promise<void> {
+    const raw = this.chunk;
+    this.chunk = new Uint8Array(raw.length);
+    this.fill = 0;
+    await this.sink.submitChunk(this, raw);
+  }
+
+  /** Hands on the last, partial chunk (zero-padded to full size, as HDF5 stores edge chunks). */
+  async flush(): Promise<void> {
+    if (this.fill > 0) await this.emit();
+  }
+
+  recordChunk(address: number, size: number, mask: number): void {
+    pushChunk(this.index, address, size, mask);
+  }
+
+  /** Layout dimensions: chunk shape plus the record size. */
+  chunkDims(): number[] {
+    return this.objects === undefined
+      ? [this.chunkRows, this.layout.recordSize]
+      : [this.chunkRows, this.objects, this.layout.recordSize];
+  }
+
+  headerMessages(btreeAddress: number, attributes: Uint8Array[]): Message[] {
+    const dims = this.objects === undefined ? [this.rowCount] : [this.rowCount, this.objects];
+    const maxDims = this.objects === undefined ? [-1] : [-1, this.objects];
+    const messages: Message[] = [
+      { type: MSG.dataspace, body: dataspaceMessage(dims, maxDims) },
+      { type: MSG.datatype, body: compoundTypeMessage(this.layout), constant: true },
+      { type: MSG.fillValue, body: fillValueMessage(), constant: true },
+      { type: MSG.layout, body: chunkedLayoutMessage(btreeAddress, this.chunkDims()) },
+    ];
+    const pipeline = filterPipelineMessage(this.filters, this.chunk.length);
+    if (pipeline) messages.push({ type: MSG.filterPipeline, body: pipeline, constant: true });
+    for (const a of attributes) messages.push({ type: MSG.attribute, body: a });
+    return messages;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * LZF compressor producing liblzf's format, as h5py's LZF filter (id 32000) decodes it.
+ *
+ * Stream: a control byte below 32 starts a run of (ctrl + 1) literal bytes; otherwise its top 3
+ * bits are the match length - 2 (7 = one more length byte follows), its low 5 bits the high bits
+ * of the distance - 1, whose low byte follows. Distances reach 8192, lengths 3..264.
+ */
+
+const HLOG = 14;
+const MAX_OFF = 1 << 13;
+const MAX_REF = (1 << 8) + (1 << 3);
+const MAX_LIT = 1 << 5;
+
+const table = new Int32Array(1 << HLOG);
+
+function hashAt(input: Uint8Array, i: number): number {
+  const v = (input[i] << 16) | (input[i + 1] << 8) | input[i + 2];
+  return Math.imul(v, 0x9e3779b1) >>> (32 - HLOG);
+}
+
+/** Compresses `input`; returns null when the result would not be smaller than the input. */
+export function lzfCompress(input: Uint8Array): Uint8Array | null {
+  const n = input.length;
+  if (n < 4) return null;
+  // Worst case without the early exit: one control byte per 32 literals.
+  const out = new Uint8Array(n + (n >>> 5) + 2);
+  table.fill(0);
+  let ip = 0;
+  let op = 1; // out[0] is reserved for the first literal run's control byte
+  let lit = 0;
+  while (ip < n - 2) {
+    const h = hashAt(input, ip);
+    const ref = table[h] - 1;
+    table[h] = ip + 1;
+    const off = ip - ref - 1;
+    if (
+      ref >= 0 && off < MAX_OFF &&
+      input[ref] === input[ip] && input[ref + 1] === input[ip + 1] && input[ref + 2] === input[ip + 2]
+    ) {
+      const maxLen = Math.min(MAX_REF, n - ip);
+      let len = 3;
+      while (len < maxLen && input[ref + len] === input[ip + len]) len++;
+      if (lit > 0) out[op - lit - 1] = lit - 1;
+      else op--; // drop the reserved control byte of an empty literal run
+      const l = len - 2;
+      if (l < 7) {
+        out[op++] = (l << 5) | (off >>> 8);
+      } else {
+        out[op++] = (7 << 5) | (off >>> 8);
+        out[op++] = l - 7;
+      }
+      out[op++] = off & 0xff;
+      lit = 0;
+      op++;
+      ip += len;
+      // Index the last positions of the match so that runs keep matching cheaply.
+      if (ip < n - 2) {
+        table[hashAt(input, ip - 1)] = ip;
+        table[hashAt(input, ip - 2)] = ip - 1;
+      }
+      if (op >= n) return null;
+      continue;
+    }
+    out[op++] = input[ip++];
+    if (++lit === MAX_LIT) {
+      out[op - lit - 1] = lit - 1;
+      lit = 0;
+      op++;
+      if (op >= n) return null;
+    }
+  }
+  while (ip < n) {
+    out[op++] = input[ip++];
+    if (++lit === MAX_LIT) {
+      out[op - lit - 1] = lit - 1;
+      lit = 0;
+      op++;
+    }
+  }
+  if (lit > 0) out[op - lit - 1] = lit - 1;
+  else op--;
+  return op < n ? out.subarray(0, op) : null;
+}

@@ -1,0 +1,1 @@
+export { decompressBasket } from "./basket.js";

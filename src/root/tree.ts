@@ -1,0 +1,377 @@
+import type { Batch, Column, ElementType, NumericArray } from "../batch/types.js";
+import { basketCodec, basketRefs, readBasket, type BasketRef, type RawBasket } from "./basket.js";
+import { assembleColumn, decodeBasket, slicePiece, type Piece } from "./decode.js";
+import { RootError, suggest } from "./errors.js";
+import { classify, type Interpretation } from "./interpret.js";
+import { ITEM_SIZE } from "./leaf-types.js";
+import type { FileSource } from "./source.js";
+import type { BranchModel, LeafModel, TreeModel } from "./ttree.js";
+
+/** What a tree holds in one branch. */
+export interface BranchInfo {
+  name: string;
+  /** The type as uproot prints it: `float`, `int32_t[]`, `bool[3]`, `std::vector<float>`. */
+  typeName: string;
+  kind: "flat" | "fixed" | "jagged";
+  /** Leaf element type; absent for branches this reader cannot decode. */
+  elementType?: ElementType;
+  /** Per-entry shape of fixed-size arrays. */
+  shape?: number[];
+  /** 2 for vector<vector<T>> (jagged of jagged), 1 for other jagged branches, 0 otherwise. */
+  jaggedDepth: number;
+  /** jaggedDepth under the expression compiler's schema name, set on jagged branches only. */
+  depth?: number;
+  /**
+   * Counted arrays `x[n]` only: the counter branch holding n, which names the object collection
+   * (branches sharing a counter can be combined element-wise). Field names match the expression
+   * compiler's schema, so `tree.branches.filter((b) => b.supported)` is a schema as it stands.
+   */
+  collection?: string;
+  supported: boolean;
+  /** Why the branch cannot be decoded, when it cannot. */
+  unsupportedReason?: string;
+  entries: number;
+  baskets: number;
+  compressedBytes: number;
+  uncompressedBytes: number;
+}
+
+export interface Cluster {
+  entryStart: number;
+  entryStop: number;
+}
+
+export interface IterateOptions {
+  branches: string[];
+  entryStart?: number;
+  entryStop?: number;
+  /** Target entries per batch; batches end on a boundary shared by all branches' baskets when one is close. */
+  stepEntries?: number;
+}
+
+interface BranchState {
+  info: BranchInfo;
+  model: BranchModel;
+  interp: Interpretation;
+  refs: BasketRef[];
+}
+
+type Decodable = Exclude<Interpretation, { kind: "unsupported" }>;
+
+const DEFAULT_STEP = 100_000;
+/** Baskets closer than this in the file are fetched with one read (the gap is read and dropped). */
+const COALESCE_GAP = 64 * 1024;
+/** Upper bound of one coalesced read. */
+const COALESCE_MAX = 16 * 1024 * 1024;
+
+function copyInfo(info: BranchInfo): BranchInfo {
+  return info.shape ? { ...info, shape: [...info.shape] } : { ...info };
+}
+
+/** Decoded baskets kept between the steps of one read or iteration, keyed by branch and basket. */
+class BasketCache {
+  private readonly pieces = new Map<string, Map<number, Promise<Piece>>>();
+
+  has(branch: string, index: number): boolean {
+    return this.pieces.get(branch)?.has(index) ?? false;
+  }
+
+  get(branch: string, index: number, load: () => Promise<Piece>): Promise<Piece> {
+    let m = this.pieces.get(branch);
+    if (!m) this.pieces.set(branch, (m = new Map()));
+    let p = m.get(index);
+    if (!p) m.set(index, (p = load()));
+    return p;
+  }
+
+  /** Forgets baskets that end at or before `entry`. */
+  evictBefore(entry: number, refsOf: (branch: string) => BasketRef[]): void {
+    for (const [branch, m] of this.pieces) {
+      const refs = refsOf(branch);
+      for (const index of m.keys()) if (refs[index]!.entryStop <= entry) m.delete(index);
+    }
+  }
+}
+
+/** A TTree: branch listing, cluster layout and columnar reads into Batches. */
+export class Tree {
+  readonly entries: number;
+  readonly title: string;
+  private readonly states = new Map<string, BranchState>();
+
+  constructor(
+    private readonly source: FileSource,
+    readonly name: string,
+    private readonly model: TreeModel,
+  ) {
+    this.entries = model.entries;
+    this.title = model.title;
+    const all: BranchModel[] = [];
+    const walk = (bs: BranchModel[]): void => {
+      for (const b of bs) {
+        all.push(b);
+        walk(b.branches);
+      }
+    };
+    walk(model.branches);
+    const leafOwner = new Map<LeafModel, string>();
+    for (const b of all) for (const l of b.leaves) leafOwner.set(l, b.name);
+    for (const b of all) {
+      const c = classify(b, (l) => leafOwner.get(l) ?? all.find((x) => x.leaves.some((y) => y.name === l.name))?.name);
+      const interp = c.interpretation;
+      const supported = interp.kind !== "unsupported";
+      const info: BranchInfo = {
+        name: b.name,
+        typeName: c.typeName,
+        kind: c.kind,
+        jaggedDepth: interp.kind === "vector2" ? 2 : c.kind === "jagged" ? 1 : 0,
+        supported,
+        entries: b.entries,
+        baskets: 0,
+        compressedBytes: b.zipBytes,
+        uncompressedBytes: b.totBytes,
+      };
+      if (interp.kind === "unsupported") info.unsupportedReason = interp.reason;
+      else info.elementType = interp.elementType;
+      if (interp.kind === "flat" && interp.shape) info.shape = [...interp.shape];
+      if (info.jaggedDepth > 0) info.depth = info.jaggedDepth;
+      if (interp.kind === "counted") info.collection = interp.counter;
+      const refs = basketRefs(b, this.where(b.name));
+      info.baskets = refs.length;
+      this.states.set(b.name, { info, model: b, interp, refs });
+    }
+  }
+
+  private where(branch?: string): string {
+    return `${this.source.name}: tree "${this.name}"${branch === undefined ? "" : `, branch "${branch}"`}`;
+  }
+
+  get branches(): BranchInfo[] {
+    return [...this.states.values()].map((s) => copyInfo(s.info));
+  }
+
+  branch(name: string): BranchInfo {
+    return copyInfo(this.state(name).info);
+  }
+
+  private state(name: string): BranchState {
+    const s = this.states.get(name);
+    if (!s) {
+      throw new RootError(`unknown branch "${name}" in tree "${this.name}" of ${this.source.name}${suggest(name, this.states.keys())}`);
+    }
+    return s;
+  }
+
+  private decodable(name: string): BranchState & { interp: Decodable } {
+    const s = this.state(name);
+    if (s.interp.kind === "unsupported") {
+      throw new RootError(`unsupported type ${s.info.typeName} for branch "${name}" in tree "${this.name}" of ${this.source.name}: ${s.interp.reason}`);
+    }
+    return s as BranchState & { interp: Decodable };
+  }
+
+  /** Cluster layout from the tree's flush settings, else the entries where every branch starts a basket. */
+  clusters(): Cluster[] {
+    const n = this.entries;
+    const out: Cluster[] = [];
+    const push = (a: number, b: number): void => {
+      if (b > a) out.push({ entryStart: a, entryStop: b });
+    };
+    const { clusterRangeEnd, clusterSize, autoFlush } = this.model;
+    if (clusterRangeEnd.length > 0 || autoFlush > 0) {
+      let at = 0;
+      for (let i = 0; i < clusterRangeEnd.length && at < n; i++) {
+        const end = Math.min(clusterRangeEnd[i]! + 1, n);
+        const size = clusterSize[i]! > 0 ? clusterSize[i]! : end - at;
+        for (; at < end; at += size) push(at, Math.min(at + size, end));
+      }
+      const size = autoFlush > 0 ? autoFlush : n - at;
+      for (; at < n; at += size) push(at, Math.min(at + size, n));
+      return out;
+    }
+    const bounds = this.commonBoundaries([...this.states.values()], 0, n);
+    for (let i = 0; i + 1 < bounds.length; i++) push(bounds[i]!, bounds[i + 1]!);
+    return out;
+  }
+
+  /** Sorted entry numbers in [start, stop] where every given branch starts a basket. */
+  private commonBoundaries(states: BranchState[], start: number, stop: number): number[] {
+    let common: Set<number> | null = null;
+    for (const s of states) {
+      if (s.refs.length === 0) continue;
+      const starts = new Set<number>();
+      for (const r of s.refs) starts.add(r.entryStart);
+      if (common === null) common = starts;
+      else for (const e of common) if (!starts.has(e)) common.delete(e);
+    }
+    const out = [start];
+    for (const e of [...(common ?? [])].sort((a, b) => a - b)) if (e > start && e < stop) out.push(e);
+    out.push(stop);
+    return out;
+  }
+
+  /** Entry ranges and file locations of a branch's baskets (seek -1 marks baskets embedded in the metadata). */
+  baskets(name: string): BasketRef[] {
+    return this.state(name).refs.map((r) => ({ ...r }));
+  }
+
+  /**
+   * Compression found in a branch's baskets ("none", "zlib", "lz4", "zstd", "lzma", joined by "+"
+   * when they differ); reads only key headers, of at most 64 baskets spread over the branch.
+   */
+  async codec(name: string): Promise<string> {
+    const refs = this.state(name).refs.filter((r) => r.seek > 0);
+    const step = Math.max(1, Math.ceil(refs.length / 64));
+    const found = new Set<string>();
+    for (let i = 0; i < refs.length; i += step) found.add(await basketCodec(this.source, refs[i]!, this.where(name)));
+    return found.size ? [...found].sort().join("+") : "none";
+  }
+
+  private checkRange(start: number, stop: number): void {
+    if (!Number.isInteger(start) || !Number.isInteger(stop) || start < 0 || stop < start || stop > this.entries) {
+      throw new RootError(`${this.where()}: entry range [${start}, ${stop}) is outside the tree's ${this.entries} entries`);
+    }
+  }
+
+  private async loadRaw(s: BranchState, ref: BasketRef, fetched: Map<number, Uint8Array>): Promise<RawBasket> {
+    if (ref.seek >= 0) return readBasket(this.source, ref, `tree "${this.name}", branch "${s.info.name}"`, fetched.get(ref.seek));
+    const e = s.model.embedded[ref.index - (s.refs.length - s.model.embedded.length)]!;
+    // Decoding compacts values in place: never let it touch the tree's own copy.
+    return { nevbuf: e.nevbuf, data: e.data.slice(), offsets: e.offsets };
+  }
+
+  private async loadPiece(
+    s: BranchState & { interp: Decodable },
+    ref: BasketRef,
+    fetched: Map<number, Uint8Array>,
+    cache: BasketCache,
+  ): Promise<Piece> {
+    const raw = await this.loadRaw(s, ref, fetched);
+    const where = `${this.where(s.info.name)}, basket ${ref.index}`;
+    if (raw.nevbuf !== ref.entryStop - ref.entryStart) {
+      throw new RootError(`${where}: holds ${raw.nevbuf} entries, the branch says ${ref.entryStop - ref.entryStart}`);
+    }
+    let counts: ArrayLike<number> | undefined;
+    if (s.interp.kind === "counted" && !raw.offsets) counts = await this.counts(s.interp.counter, ref.entryStart, ref.entryStop, cache);
+    return decodeBasket(raw, s.interp, where, counts);
+  }
+
+  /**
+   * Values of a counter branch as numbers, for counted baskets written without offset tables;
+   * shares the step's cache so the counter's baskets are decoded once per step.
+   */
+  private async counts(counter: string, start: number, stop: number, cache: BasketCache): Promise<ArrayLike<number>> {
+    // Only a flat counter can be read without counts of its own (no cycles through corrupt metadata).
+    const cs = this.state(counter);
+    if (cs.interp.kind !== "flat" || cs.interp.width !== 1) {
+      throw new RootError(`${this.where(counter)}: used as a counter but is not a flat number (${cs.info.typeName})`);
+    }
+    const col = (await this.readWith([counter], start, stop, cache)).columns[counter]!;
+    const v = col.values as NumericArray;
+    if (v instanceof BigInt64Array || v instanceof BigUint64Array) return Array.from(v, Number);
+    return v as ArrayLike<number>;
+  }
+
+  /**
+   * Reads the not-yet-cached out-of-line baskets the request needs, merging baskets that lie
+   * close together in the file into single positioned reads (ROOT writes a cluster's baskets
+   * of all branches side by side, so a step usually costs a few reads, not one per basket).
+   */
+  private async prefetch(names: string[], start: number, stop: number, cache: BasketCache): Promise<Map<number, Uint8Array>> {
+    const wanted: { name: string; ref: BasketRef }[] = [];
+    for (const name of new Set(names)) {
+      for (const ref of this.state(name).refs) {
+        if (ref.seek >= 0 && ref.entryStop > start && ref.entryStart < stop && !cache.has(name, ref.index)) wanted.push({ name, ref });
+      }
+    }
+    wanted.sort((a, b) => a.ref.seek - b.ref.seek);
+    const groups: (typeof wanted)[] = [];
+    for (const w of wanted) {
+      const g = groups[groups.length - 1];
+      const first = g?.[0]!.ref;
+      const last = g?.[g.length - 1]!.ref;
+      if (g && first && last && w.ref.seek <= last.seek + last.bytes + COALESCE_GAP && w.ref.seek + w.ref.bytes - first.seek <= COALESCE_MAX) {
+        g.push(w);
+      } else {
+        groups.push([w]);
+      }
+    }
+    const fetched = new Map<number, Uint8Array>();
+    await Promise.all(
+      groups.map(async (g) => {
+        const lo = g[0]!.ref.seek;
+        let hi = lo;
+        for (const { ref } of g) hi = Math.max(hi, ref.seek + ref.bytes);
+        const more = g.length > 1 ? ` (with ${g.length - 1} nearby baskets)` : "";
+        const bytes = await this.source.read(lo, hi - lo, `basket ${g[0]!.ref.index} of tree "${this.name}", branch "${g[0]!.name}"${more}`);
+        for (const { ref } of g) fetched.set(ref.seek, bytes.subarray(ref.seek - lo, ref.seek - lo + ref.bytes));
+      }),
+    );
+    return fetched;
+  }
+
+  private async column(name: string, start: number, stop: number, cache: BasketCache, fetched: Map<number, Uint8Array>): Promise<Column> {
+    const s = this.decodable(name);
+    const itemSize = ITEM_SIZE[s.interp.elementType];
+    const width = s.interp.kind === "flat" ? s.interp.width : 1;
+    const wanted = s.refs.filter((r) => r.entryStop > start && r.entryStart < stop);
+    let covered = start;
+    for (const r of wanted) {
+      if (r.entryStart > covered) break;
+      covered = Math.max(covered, r.entryStop);
+    }
+    if (covered < stop) {
+      throw new RootError(`${this.where(name)}: no basket holds entries from ${covered} (the branch has ${s.info.entries} of the tree's ${this.entries})`);
+    }
+    const pieces = await Promise.all(
+      wanted.map(async (r) => {
+        const p = await cache.get(name, r.index, () => this.loadPiece(s, r, fetched, cache));
+        return slicePiece(p, Math.max(start, r.entryStart) - r.entryStart, Math.min(stop, r.entryStop) - r.entryStart, itemSize, width);
+      }),
+    );
+    return assembleColumn(pieces, s.interp, s.interp.elementType, `${this.where(name)}, entries ${start} to ${stop}`);
+  }
+
+  private async readWith(names: string[], start: number, stop: number, cache: BasketCache): Promise<Batch> {
+    const fetched = await this.prefetch(names, start, stop, cache);
+    const cols = await Promise.all(names.map((n) => this.column(n, start, stop, cache, fetched)));
+    const columns: Record<string, Column> = {};
+    names.forEach((n, i) => (columns[n] = cols[i]!));
+    return { length: stop - start, columns };
+  }
+
+  private validate(names: string[]): void {
+    if (names.length === 0) throw new RootError(`${this.where()}: no branches requested`);
+    for (const n of names) this.decodable(n);
+  }
+
+  /** Entries [entryStart, entryStop) of the given branches as one Batch. */
+  async read(branches: string[], entryStart = 0, entryStop = this.entries): Promise<Batch> {
+    this.validate(branches);
+    this.checkRange(entryStart, entryStop);
+    return this.readWith(branches, entryStart, entryStop, new BasketCache());
+  }
+
+  /** Batches of about `stepEntries` entries, cut where all requested branches start a basket when possible. */
+  async *iterate(options: IterateOptions): AsyncIterable<Batch> {
+    const { branches } = options;
+    const start = options.entryStart ?? 0;
+    const stop = options.entryStop ?? this.entries;
+    const step = options.stepEntries ?? DEFAULT_STEP;
+    this.validate(branches);
+    this.checkRange(start, stop);
+    if (!Number.isInteger(step) || step <= 0) throw new RootError(`${this.where()}: stepEntries must be a positive integer, got ${step}`);
+    const bounds = this.commonBoundaries(branches.map((b) => this.state(b)), start, stop);
+    const cache = new BasketCache();
+    let cur = start;
+    let k = 0;
+    while (cur < stop) {
+      const target = Math.min(cur + step, stop);
+      while (k + 1 < bounds.length && bounds[k + 1]! <= target) k++;
+      const next = bounds[k]! > cur ? bounds[k]! : target;
+      yield await this.readWith(branches, cur, next, cache);
+      cur = next;
+      cache.evictBefore(cur, (b) => this.state(b).refs);
+    }
+  }
+}

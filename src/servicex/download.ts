@@ -1,0 +1,84 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { ServiceXError, errorMessage, sleep } from "./errors.js";
+
+/** Bounds how many downloads run at once across all samples of a deliver() call. */
+export class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
+    try {
+      return await task();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+export interface DownloadOptions {
+  /** Attempts in total (default 3). */
+  attempts?: number;
+  /** First back-off delay (ms), doubled each attempt with jitter (default 1000). */
+  retryDelayMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Size of a file, or undefined when it does not exist. */
+export async function fileSize(file: string): Promise<number | undefined> {
+  try {
+    return (await stat(file)).size;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes `dest` through `write(tmp)` under a temporary name, checks the size against `expected`,
+ * renames; retries with back-off on any failure. A file already present with the expected size
+ * is kept (re-attaching to a request after a crash).
+ */
+export async function downloadFile(
+  dest: string,
+  expected: number | undefined,
+  write: (tmp: string) => Promise<void>,
+  options: DownloadOptions = {},
+): Promise<void> {
+  if (expected !== undefined && (await fileSize(dest)) === expected) return;
+  await mkdir(path.dirname(dest), { recursive: true });
+  const attempts = options.attempts ?? 3;
+  let lastError: unknown;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    if (attempt > 0) await sleep((options.retryDelayMs ?? 1000) * 2 ** (attempt - 1) * (0.5 + Math.random() / 2), options.signal);
+    const tmp = `${dest}.part-${process.pid}-${randomBytes(4).toString("hex")}`;
+    try {
+      await write(tmp);
+      const size = await fileSize(tmp);
+      if (expected !== undefined && size !== expected) {
+        throw new ServiceXError(`got ${size} bytes, expected ${expected}`);
+      }
+      await rename(tmp, dest);
+      return;
+    } catch (err) {
+      await rm(tmp, { force: true });
+      if (options.signal?.aborted) throw err;
+      lastError = err;
+    }
+  }
+  throw new ServiceXError(`download of ${path.basename(dest)} failed after ${attempts} attempts: ${errorMessage(lastError)}`, {
+    cause: lastError,
+  });
+}
+
+/** Local file name for a result object: no path separators or characters shells and Windows dislike. */
+export function localFileName(objectName: string, shorten: boolean, hash: (s: string) => string): string {
+  const safe = objectName.replace(/[*;:/\\]/g, "_");
+  if (shorten && safe.length > 60) return `_${hash(safe).slice(0, 16)}${safe.slice(-40)}`;
+  if (safe.length > 200) return `_${hash(safe).slice(0, 16)}${safe.slice(-150)}`;
+  return safe;
+}

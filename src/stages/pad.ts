@@ -1,0 +1,341 @@
+import { allocate, columnLength, flatWidth, isBigIntArray, leafType } from "../batch/index.js";
+import type { Column, ElementType, JaggedColumn, NumericArray } from "../batch/index.js";
+
+/**
+ * How empty slots are filled. `zero`: every type 0 (false). `nan`: the ftag convention, floats NaN,
+ * signed integers -1, unsigned integers and bools 0 (false).
+ */
+export type Padding = "zero" | "nan";
+
+/** One object group (jets, electrons, ...) to pad from jagged columns to `maxObjects` slots per event. */
+export interface PadGroupSpec {
+  /** Group name, used in error messages and carried to the output. */
+  name: string;
+  maxObjects: number;
+  /** Output field name -> jagged column; all must have the same multiplicity per event. */
+  fields: Record<string, JaggedColumn>;
+  /** Output field name -> what it was read from (branch or expression), for error messages. */
+  sources?: Record<string, string>;
+  /**
+   * Per-object selection, 0 drops the object: a jagged boolean column with the group's
+   * multiplicities (as the expression engine returns it), or one byte per object of the group in
+   * object order, indexed from the group's first offset.
+   */
+  select?: Uint8Array | JaggedColumn;
+  /** Objects are ordered by this key, descending and stable, before truncation; NaN keys rank as -Infinity. */
+  sortBy?: JaggedColumn;
+  padding?: Padding;
+  /** Output field name -> element type to cast to; otherwise the input's type is kept. */
+  casts?: Record<string, ElementType>;
+}
+
+/** Fixed-size, left-packed object slots: every field array and `valid` hold `length * maxObjects` entries. */
+export interface PaddedGroup {
+  name: string;
+  length: number;
+  maxObjects: number;
+  fields: Record<string, NumericArray>;
+  types: Record<string, ElementType>;
+  valid: Uint8Array;
+  /** Selected objects dropped because an event had more than `maxObjects`. */
+  truncated: number;
+}
+
+/** Per-event fields (the global object): every field array holds `length` entries. */
+export interface GlobalGroup {
+  name: string;
+  length: number;
+  fields: Record<string, NumericArray>;
+  types: Record<string, ElementType>;
+}
+
+export interface GlobalGroupSpec {
+  name: string;
+  fields: Record<string, Column>;
+  sources?: Record<string, string>;
+  casts?: Record<string, ElementType>;
+}
+
+const SIGNED_INTS: ReadonlySet<ElementType> = new Set(["int8", "int16", "int32", "int64"]);
+
+/** The value empty slots of a field of `type` get under `padding`. */
+export function padValueFor(type: ElementType, padding: Padding): number {
+  if (padding === "zero") return 0;
+  if (type === "float32" || type === "float64") return Number.NaN;
+  return SIGNED_INTS.has(type) ? -1 : 0;
+}
+
+function label(spec: { name: string; sources?: Record<string, string> }, field: string): string {
+  const source = spec.sources?.[field];
+  return source && source !== field ? `"${field}" (${source})` : `"${field}"`;
+}
+
+function numericValues(group: string, what: string, column: JaggedColumn): NumericArray {
+  if (!ArrayBuffer.isView(column.values)) {
+    throw new Error(`group "${group}": ${what} is a nested (vector<vector<T>>) column and cannot be padded`);
+  }
+  return column.values;
+}
+
+function checkSameCounts(group: string, refName: string, ref: Int32Array, name: string, other: Int32Array): void {
+  if (other === ref) return;
+  if (other.length !== ref.length) {
+    throw new Error(
+      `group "${group}": ${name} holds ${other.length - 1} events but ${refName} holds ${ref.length - 1}`,
+    );
+  }
+  for (let i = 0; i + 1 < ref.length; i++) {
+    const a = ref[i + 1]! - ref[i]!;
+    const b = other[i + 1]! - other[i]!;
+    if (a !== b) {
+      throw new Error(
+        `group "${group}": ${refName} and ${name} have different multiplicities at event ${i} (${a} vs ${b}); ` +
+          "all fields of a group must come from the same collection",
+      );
+    }
+  }
+}
+
+/**
+ * Converts between bigint and number arrays so the copy loops can assign directly, and maps any
+ * non-zero value to 1 for bools (a plain typed-array store would keep 2 or truncate 0.5 to 0).
+ */
+function toOutputKind(values: NumericArray, from: ElementType, type: ElementType, what: string): NumericArray {
+  if (type === "bool" && from !== "bool") {
+    const out = new Uint8Array(values.length);
+    for (let i = 0; i < values.length; i++) out[i] = values[i] ? 1 : 0;
+    return out;
+  }
+  const outBig = type === "int64" || type === "uint64";
+  if (isBigIntArray(values) === outBig) return values;
+  const out = allocate(type, values.length);
+  if (outBig) {
+    const o = out as BigInt64Array;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] as number;
+      if (!Number.isFinite(v)) throw new RangeError(`${what}: cannot cast the non-finite value ${v} to ${type}`);
+      o[i] = BigInt(Math.trunc(v));
+    }
+  } else {
+    const o = out as Float64Array;
+    for (let i = 0; i < values.length; i++) o[i] = Number(values[i]);
+  }
+  return out;
+}
+
+function fill(out: NumericArray, type: ElementType, value: number, start: number, end: number): void {
+  if (type === "int64" || type === "uint64") (out as BigInt64Array).fill(BigInt(value), start, end);
+  else (out as Float64Array).fill(value, start, end);
+}
+
+function sortKeys(values: NumericArray): NumericArray {
+  if (!isBigIntArray(values)) return values;
+  const keys = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) keys[i] = Number(values[i]);
+  return keys;
+}
+
+/**
+ * Chooses the kept objects of every event: selection, then a stable descending sort by key (top-k
+ * insertion, so only `max` candidates are ever ordered), then truncation. Writes relative object
+ * indices into `picks` and the number kept into `counts`; returns the number truncated.
+ */
+function choose(
+  offsets: Int32Array,
+  max: number,
+  select: Uint8Array | undefined,
+  keys: NumericArray | undefined,
+  keyBase: number,
+  picks: Int32Array,
+  counts: Int32Array,
+): number {
+  const n = counts.length;
+  const o0 = offsets[0]!;
+  const top = new Float64Array(max);
+  const k = keys as Float64Array | undefined;
+  let truncated = 0;
+  for (let i = 0; i < n; i++) {
+    const a = offsets[i]! - o0;
+    const b = offsets[i + 1]! - o0;
+    const base = i * max;
+    let kept = 0;
+    for (let r = a; r < b; r++) {
+      if (select && select[r] === 0) continue;
+      if (!k) {
+        if (kept < max) picks[base + kept++] = r;
+        else truncated++;
+        continue;
+      }
+      let key = k[keyBase + r]!;
+      if (key !== key) key = -Infinity;
+      let pos: number;
+      if (kept < max) {
+        pos = kept++;
+      } else {
+        truncated++;
+        // Ties keep the earlier object: a full buffer only admits a strictly larger key.
+        if (!(key > top[max - 1]!)) continue;
+        pos = max - 1;
+      }
+      while (pos > 0 && top[pos - 1]! < key) {
+        top[pos] = top[pos - 1]!;
+        picks[base + pos] = picks[base + pos - 1]!;
+        pos--;
+      }
+      top[pos] = key;
+      picks[base + pos] = r;
+    }
+    counts[i] = kept;
+  }
+  return truncated;
+}
+
+function copyLeftPacked(v: NumericArray, offsets: Int32Array, counts: Int32Array, max: number, out: NumericArray): void {
+  const src = v as Float64Array;
+  const dst = out as Float64Array;
+  const n = counts.length;
+  for (let i = 0; i < n; i++) {
+    const a = offsets[i]!;
+    const c = counts[i]!;
+    const base = i * max;
+    for (let j = 0; j < c; j++) dst[base + j] = src[a + j]!;
+  }
+}
+
+function gather(v: NumericArray, vBase: number, picks: Int32Array, counts: Int32Array, max: number, out: NumericArray): void {
+  const src = v as Float64Array;
+  const dst = out as Float64Array;
+  const n = counts.length;
+  for (let i = 0; i < n; i++) {
+    const c = counts[i]!;
+    const base = i * max;
+    for (let j = 0; j < c; j++) dst[base + j] = src[vBase + picks[base + j]!]!;
+  }
+}
+
+/**
+ * Pads one object group from jagged columns to `maxObjects` left-packed slots per event.
+ * Without `select` and `sortBy` the values are block-copied per event; otherwise the kept objects
+ * are chosen once and every field gathered through the same slot -> object index map.
+ */
+export function padGroup(spec: PadGroupSpec): PaddedGroup {
+  const { name, maxObjects: max } = spec;
+  const names = Object.keys(spec.fields);
+  if (names.length === 0) throw new Error(`group "${name}": no fields to pad`);
+  if (names.includes("valid")) throw new Error(`group "${name}": "valid" is reserved for the slot validity of an object group`);
+  if (!Number.isInteger(max) || max < 1) {
+    throw new RangeError(`group "${name}": maxObjects must be a positive integer, got ${max}`);
+  }
+  const refField = names[0]!;
+  const refLabel = `field ${label(spec, refField)}`;
+  const ref = spec.fields[refField]!.offsets;
+  const n = ref.length - 1;
+  const o0 = ref[0]!;
+  const total = ref[n]! - o0;
+  for (const f of names) {
+    const column = spec.fields[f]!;
+    const values = numericValues(name, `field ${label(spec, f)}`, column);
+    checkSameCounts(name, refLabel, ref, `field ${label(spec, f)}`, column.offsets);
+    if (column.offsets[n]! > values.length) {
+      throw new RangeError(`group "${name}": field ${label(spec, f)} has offsets beyond its ${values.length} values`);
+    }
+  }
+  let select: Uint8Array | undefined;
+  if (spec.select && ArrayBuffer.isView(spec.select)) {
+    select = spec.select;
+    if (select.length !== total) throw new RangeError(`group "${name}": selection mask has ${select.length} entries for ${total} objects`);
+  } else if (spec.select) {
+    checkSameCounts(name, refLabel, ref, "the selection", spec.select.offsets);
+    const values = numericValues(name, "the selection", spec.select);
+    const base = spec.select.offsets[0]!;
+    select = new Uint8Array(total);
+    for (let r = 0; r < total; r++) select[r] = values[base + r] ? 1 : 0;
+  }
+  let keys: NumericArray | undefined;
+  let keyBase = 0;
+  if (spec.sortBy) {
+    checkSameCounts(name, refLabel, ref, "the sort key", spec.sortBy.offsets);
+    keys = sortKeys(numericValues(name, "the sort key", spec.sortBy));
+    keyBase = spec.sortBy.offsets[0]!;
+  }
+
+  const counts = new Int32Array(n);
+  let picks: Int32Array | undefined;
+  let truncated = 0;
+  if (!select && !keys) {
+    for (let i = 0; i < n; i++) {
+      const c = ref[i + 1]! - ref[i]!;
+      if (c > max) {
+        truncated += c - max;
+        counts[i] = max;
+      } else {
+        counts[i] = c;
+      }
+    }
+  } else {
+    picks = new Int32Array(n * max);
+    truncated = choose(ref, max, select, keys, keyBase, picks, counts);
+  }
+
+  const valid = new Uint8Array(n * max);
+  // A plain loop: a fill() call per event costs more than the few bytes it writes.
+  for (let i = 0; i < n; i++) {
+    const base = i * max;
+    const c = counts[i]!;
+    for (let j = 0; j < c; j++) valid[base + j] = 1;
+  }
+
+  const padding = spec.padding ?? "zero";
+  const fields: Record<string, NumericArray> = {};
+  const types: Record<string, ElementType> = {};
+  for (const f of names) {
+    const column = spec.fields[f]!;
+    const from = leafType(column);
+    const type = spec.casts?.[f] ?? from;
+    const values = toOutputKind(column.values as NumericArray, from, type, `group "${name}", field ${label(spec, f)}`);
+    const out = allocate(type, n * max);
+    if (picks) gather(values, column.offsets[0]!, picks, counts, max, out);
+    else copyLeftPacked(values, column.offsets, counts, max, out);
+    const pad = padValueFor(type, padding);
+    if (pad !== 0) {
+      for (let i = 0; i < n; i++) if (counts[i]! < max) fill(out, type, pad, i * max + counts[i]!, (i + 1) * max);
+    }
+    fields[f] = out;
+    types[f] = type;
+  }
+  return { name, length: n, maxObjects: max, fields, types, valid, truncated };
+}
+
+/** The per-event (global) group: flat scalar columns copied, or cast, to `(N,)` arrays. */
+export function padGlobal(spec: GlobalGroupSpec): GlobalGroup {
+  const names = Object.keys(spec.fields);
+  if (names.length === 0) throw new Error(`group "${spec.name}": no fields`);
+  let length = -1;
+  let first = "";
+  const fields: Record<string, NumericArray> = {};
+  const types: Record<string, ElementType> = {};
+  for (const f of names) {
+    const column = spec.fields[f]!;
+    if (column.kind !== "flat" || flatWidth(column.shape) !== 1) {
+      throw new Error(
+        `group "${spec.name}" is global (one value per event) but field ${label(spec, f)} is ` +
+          (column.kind === "jagged" ? "jagged (one value per object)" : `a fixed array of shape [${column.shape}]`),
+      );
+    }
+    const n = columnLength(column);
+    if (length < 0) {
+      length = n;
+      first = f;
+    } else if (n !== length) {
+      throw new Error(`group "${spec.name}": field ${label(spec, f)} holds ${n} events but ${label(spec, first)} holds ${length}`);
+    }
+    const from = leafType(column);
+    const type = spec.casts?.[f] ?? from;
+    const values = toOutputKind(column.values, from, type, `group "${spec.name}", field ${label(spec, f)}`);
+    const out = allocate(type, n);
+    (out as Float64Array).set(values as Float64Array);
+    fields[f] = out;
+    types[f] = type;
+  }
+  return { name: spec.name, length, fields, types };
+}

@@ -1,0 +1,160 @@
+import { appendFile, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Xoshiro128, assignBuckets, permutation } from "./prng.js";
+
+export interface BucketShufflerOptions {
+  /** Bytes per row record; every written chunk is a whole number of rows. */
+  rowBytes: number;
+  /** Number of temporary buckets K; each must fit in memory in pass 2 (see `bucketsFor`). */
+  buckets: number;
+  seed: number;
+  /** Parent directory of the temporary bucket directory (default: the OS temp dir). */
+  tmpDir?: string;
+  /** Write buffer per bucket before it is appended to its file (default 256 KiB). */
+  bufferBytes?: number;
+  /** Largest bucket pass 2 will load (default 1 GiB); a larger one is an error asking for more buckets. */
+  maxBucketBytes?: number;
+}
+
+/** Buckets needed so that each holds about `memoryBytes / 2` on average for `totalRows` rows. */
+export function bucketsFor(totalRows: number, rowBytes: number, memoryBytes: number): number {
+  return Math.max(1, Math.ceil((totalRows * rowBytes) / Math.max(rowBytes, memoryBytes / 2)));
+}
+
+interface Bucket {
+  buffer: Uint8Array;
+  used: number;
+  onDisk: number;
+}
+
+/**
+ * Globally shuffles fixed-width row records with bounded memory, in two passes. Pass 1 (`write`)
+ * sends every row to one of K buckets chosen by a seeded generator, appending to a temporary file
+ * per bucket; pass 2 (`rows`) loads one bucket at a time, permutes it with a seeded Fisher-Yates
+ * and emits it. Random bucket assignment followed by a uniform shuffle within each bucket is a
+ * uniform permutation of all rows, and for a seed the output depends only on the input row order.
+ * Memory: K write buffers plus the largest bucket.
+ */
+export class BucketShuffler {
+  private readonly rowBytes: number;
+  private readonly bufferBytes: number;
+  private readonly maxBucketBytes: number;
+  private readonly route: Xoshiro128;
+  private readonly seed: number;
+  private readonly buckets: Bucket[];
+  private rowCount = 0;
+  private state: "writing" | "reading" | "closed" = "writing";
+
+  private constructor(
+    options: BucketShufflerOptions,
+    private readonly dir: string,
+  ) {
+    this.rowBytes = options.rowBytes;
+    const rowsPerBuffer = Math.max(1, Math.floor((options.bufferBytes ?? 256 * 1024) / options.rowBytes));
+    this.bufferBytes = rowsPerBuffer * options.rowBytes;
+    this.maxBucketBytes = options.maxBucketBytes ?? 2 ** 30;
+    this.seed = options.seed;
+    this.route = new Xoshiro128(options.seed);
+    this.buckets = Array.from({ length: options.buckets }, () => ({ buffer: new Uint8Array(0), used: 0, onDisk: 0 }));
+  }
+
+  static async create(options: BucketShufflerOptions): Promise<BucketShuffler> {
+    if (!Number.isInteger(options.rowBytes) || options.rowBytes < 1) throw new RangeError(`rowBytes must be a positive integer, got ${options.rowBytes}`);
+    if (!Number.isInteger(options.buckets) || options.buckets < 1 || options.buckets > 65536) {
+      throw new RangeError(`buckets must be an integer in 1..65536, got ${options.buckets}`);
+    }
+    const dir = await mkdtemp(path.join(options.tmpDir ?? tmpdir(), "sxflow-shuffle-"));
+    return new BucketShuffler(options, dir);
+  }
+
+  /** Rows written so far. */
+  get count(): number {
+    return this.rowCount;
+  }
+
+  /** Temporary directory holding the bucket files (removed by `close`). */
+  get directory(): string {
+    return this.dir;
+  }
+
+  /** Pass 1: routes whole rows to buckets; `rows.length` must be a multiple of `rowBytes`. */
+  async write(rows: Uint8Array): Promise<void> {
+    if (this.state !== "writing") throw new Error("BucketShuffler.write after reading started");
+    const rb = this.rowBytes;
+    if (rows.length % rb !== 0) throw new RangeError(`BucketShuffler.write: ${rows.length} bytes is not a whole number of ${rb}-byte rows`);
+    const n = rows.length / rb;
+    const target = assignBuckets(n, this.buckets.length, this.route);
+    for (let i = 0; i < n; i++) {
+      const bucket = this.buckets[target[i]!]!;
+      if (bucket.buffer.length === 0) bucket.buffer = new Uint8Array(this.bufferBytes);
+      bucket.buffer.set(rows.subarray(i * rb, (i + 1) * rb), bucket.used);
+      bucket.used += rb;
+      if (bucket.used === this.bufferBytes) await this.flush(target[i]!);
+    }
+    this.rowCount += n;
+  }
+
+  private bucketPath(index: number): string {
+    return path.join(this.dir, `bucket-${index}.bin`);
+  }
+
+  private async flush(index: number): Promise<void> {
+    const bucket = this.buckets[index]!;
+    if (bucket.used === 0) return;
+    // Append and close per flush: thousands of buckets must not hold thousands of descriptors.
+    await appendFile(this.bucketPath(index), bucket.buffer.subarray(0, bucket.used));
+    bucket.onDisk += bucket.used;
+    bucket.used = 0;
+  }
+
+  /**
+   * Pass 2: the rows in shuffled order, as chunks of at most `chunkRows` rows. Buckets that never
+   * reached their write buffer's size are shuffled straight from memory.
+   */
+  async *rows(chunkRows = 10_000): AsyncGenerator<Uint8Array> {
+    if (this.state !== "writing") throw new Error("BucketShuffler.rows can be iterated once");
+    this.state = "reading";
+    const rb = this.rowBytes;
+    for (const [index, bucket] of this.buckets.entries()) if (bucket.onDisk > 0) await this.flush(index);
+    const permute = new Xoshiro128((this.seed ^ 0x5bd1e995) >>> 0);
+    try {
+      for (const [index, bucket] of this.buckets.entries()) {
+        let data: Uint8Array;
+        if (bucket.onDisk > 0) {
+          if (bucket.onDisk > this.maxBucketBytes) {
+            throw new Error(
+              `shuffle bucket ${index} holds ${bucket.onDisk} bytes, over the ${this.maxBucketBytes}-byte limit: use more buckets`,
+            );
+          }
+          data = await readFile(this.bucketPath(index));
+          await rm(this.bucketPath(index));
+        } else {
+          data = bucket.buffer.subarray(0, bucket.used);
+        }
+        bucket.buffer = new Uint8Array(0);
+        const n = data.length / rb;
+        const order = permutation(n, permute);
+        for (let start = 0; start < n; start += chunkRows) {
+          const stop = Math.min(n, start + chunkRows);
+          const out = new Uint8Array((stop - start) * rb);
+          for (let i = start; i < stop; i++) {
+            const from = order[i]! * rb;
+            out.set(data.subarray(from, from + rb), (i - start) * rb);
+          }
+          yield out;
+        }
+      }
+    } finally {
+      await this.close();
+    }
+  }
+
+  /** Removes the temporary files; safe to call more than once. */
+  async close(): Promise<void> {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    for (const bucket of this.buckets) bucket.buffer = new Uint8Array(0);
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}

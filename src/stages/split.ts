@@ -1,0 +1,302 @@
+import { columnLength } from "../batch/index.js";
+import type { Batch, Column, NumericArray } from "../batch/index.js";
+
+/** Split index for events that match no split rule (they are dropped). */
+export const NO_SPLIT = 255;
+
+/**
+ * Low and high 32-bit halves of a 64-bit integer key column. BigInt columns are reinterpreted
+ * in place (little-endian words); narrower integers are sign-extended; floats must hold integers.
+ */
+interface KeyLimbs {
+  /** Little-endian 32-bit words of a BigInt column. */
+  words?: Uint32Array;
+  values: NumericArray;
+}
+
+function keyColumn(batch: Batch, name: string): NumericArray {
+  const column: Column | undefined = batch.columns[name];
+  if (!column) {
+    const known = Object.keys(batch.columns);
+    throw new Error(`split key "${name}" is not a column of the batch (columns: ${known.join(", ") || "none"})`);
+  }
+  if (column.kind !== "flat" || (column.shape && column.shape.some((d) => d !== 1))) {
+    throw new Error(`split key "${name}" must be one integer per event, got a ${column.kind} column`);
+  }
+  if (columnLength(column) !== batch.length) {
+    throw new Error(`split key "${name}" holds ${columnLength(column)} values for ${batch.length} events`);
+  }
+  return column.values;
+}
+
+function limbs(name: string, values: NumericArray): KeyLimbs {
+  if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
+    const words = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
+    return { words, values };
+  }
+  if (values instanceof Float32Array || values instanceof Float64Array) {
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isSafeInteger(values[i]!)) {
+        throw new Error(`split key "${name}" holds the non-integer value ${values[i]} at event ${i}`);
+      }
+    }
+  }
+  return { values };
+}
+
+/**
+ * The 64-bit hash state as two unsigned 32-bit limbs, [high, low]. A typed array rather than
+ * variables: uint32 values above 2^30 stored in closure variables would be boxed on every write.
+ */
+const S = new Uint32Array(2);
+
+/** S *= (bh, bl) modulo 2^64, from 16-bit partial products that stay exact in doubles. */
+function mul64(bh: number, bl: number): void {
+  const ah = S[0]!;
+  const al = S[1]!;
+  const a0 = al & 0xffff;
+  const a1 = al >>> 16;
+  const b0 = bl & 0xffff;
+  const b1 = bl >>> 16;
+  const lo0 = a0 * b0;
+  const mid = a1 * b0 + a0 * b1;
+  const carry = Math.floor((lo0 + (mid % 0x10000) * 0x10000) / 0x100000000);
+  const hiOfLow = a1 * b1 + Math.floor(mid / 0x10000) + carry;
+  S[1] = Math.imul(al, bl);
+  S[0] = hiOfLow + Math.imul(ah, bl) + Math.imul(al, bh);
+}
+
+/** S ^= S >>> s for 0 < s < 32. */
+function xorShift(s: number): void {
+  const h = S[0]!;
+  const l = S[1]!;
+  S[1] = l ^ ((l >>> s) | (h << (32 - s)));
+  S[0] = h ^ (h >>> s);
+}
+
+/** S += (bh, bl) modulo 2^64. */
+function add64(bh: number, bl: number): void {
+  const lo = S[1]! + bl;
+  S[1] = lo;
+  S[0] = S[0]! + bh + (lo > 0xffffffff ? 1 : 0);
+}
+
+/** splitmix64's finaliser (Stafford variant 13) on S. */
+function mix64(): void {
+  xorShift(30);
+  mul64(0xbf58476d, 0x1ce4e5b9);
+  xorShift(27);
+  mul64(0x94d049bb, 0x133111eb);
+  // >>> 31: the low word takes 31 bits of the low limb and one of the high limb.
+  const h = S[0]!;
+  const l = S[1]!;
+  S[1] = l ^ ((l >>> 31) | (h << 1));
+  S[0] = h ^ (h >>> 31);
+}
+
+/**
+ * A uniform number in [0, 1) per event from a 64-bit hash of the key columns and a seed: the same
+ * keys give the same number in any batch, file, process or machine.
+ */
+export function hashUniform(batch: Batch, keys: readonly string[], seed = 0): Float64Array {
+  if (keys.length === 0) throw new Error("hash split needs at least one key column");
+  const cols = keys.map((k) => limbs(k, keyColumn(batch, k)));
+  const n = batch.length;
+  const out = new Float64Array(n);
+  const seedLo = seed >>> 0;
+  const seedHi = Math.floor(seed / 0x100000000) >>> 0;
+  for (let i = 0; i < n; i++) {
+    S[0] = seedHi;
+    S[1] = seedLo;
+    for (const c of cols) {
+      let lo: number;
+      let hi: number;
+      if (c.words) {
+        lo = c.words[2 * i]!;
+        hi = c.words[2 * i + 1]!;
+      } else {
+        const v = c.values[i] as number;
+        lo = v >>> 0;
+        hi = Math.floor(v / 0x100000000) >>> 0;
+      }
+      // Golden-ratio increment then finaliser, once per key: splitmix64 with the key folded in.
+      add64(0x9e3779b9, 0x7f4a7c15);
+      S[0] ^= hi;
+      S[1] ^= lo;
+      mix64();
+    }
+    out[i] = (S[0]! * 0x200000 + (S[1]! >>> 11)) / 0x20000000000000;
+  }
+  return out;
+}
+
+/**
+ * Split index per event from the hash of its identity: event i goes to the first split whose
+ * cumulative fraction exceeds its uniform number. Fractions must sum to 1.
+ */
+export function hashSplit(batch: Batch, keys: readonly string[], fractions: readonly number[], seed = 0): Uint8Array {
+  checkFractions(fractions);
+  const cumulative = new Float64Array(fractions.length);
+  let acc = 0;
+  fractions.forEach((f, i) => {
+    acc += f;
+    cumulative[i] = acc;
+  });
+  cumulative[fractions.length - 1] = Infinity;
+  const u = hashUniform(batch, keys, seed);
+  const out = new Uint8Array(batch.length);
+  for (let i = 0; i < u.length; i++) {
+    let s = 0;
+    while (u[i]! >= cumulative[s]!) s++;
+    out[i] = s;
+  }
+  return out;
+}
+
+function checkFractions(fractions: readonly number[]): void {
+  if (fractions.length === 0 || fractions.length >= NO_SPLIT) throw new Error(`need 1 to ${NO_SPLIT - 1} split fractions`);
+  let sum = 0;
+  for (const f of fractions) {
+    if (!(f >= 0 && f <= 1)) throw new RangeError(`split fraction ${f} is outside [0, 1]`);
+    sum += f;
+  }
+  if (Math.abs(sum - 1) > 1e-9) throw new RangeError(`split fractions sum to ${sum}, not 1`);
+}
+
+/** Comparison of one UPP cut triplet; `modulo` is set for the `%N<op>` forms. */
+export interface SplitCondition {
+  field: string;
+  op: "==" | "!=" | "<=" | ">=" | "<" | ">";
+  modulo?: number;
+  value: number;
+}
+
+/** A UPP cut triplet as written in YAML: `[eventNumber, "%10<=", 7]`. */
+export type SplitRuleTriplet = readonly [string, string, number];
+
+const OP = /^(?:%(\d+))?(==|!=|<=|>=|<|>)$/;
+
+/**
+ * Parses a UPP cut triplet; modulo forms are `%N==`, `%N!=`, `%N<=`, `%N>=` with N in 2..100,
+ * as UPP/ftag accept (no `%N<` or `%N>`).
+ */
+export function parseSplitCondition(triplet: SplitRuleTriplet): SplitCondition {
+  const [field, opText, value] = triplet;
+  const m = OP.exec(opText);
+  if (!m) throw new Error(`unknown operator "${opText}" (expected ==, !=, <, <=, >, >= or %N==, %N!=, %N<=, %N>=)`);
+  const op = m[2] as SplitCondition["op"];
+  if (!Number.isFinite(value)) throw new Error(`value ${value} of "${field} ${opText}" is not a finite number`);
+  if (m[1] === undefined) return { field, op, value };
+  const modulo = Number(m[1]);
+  if (modulo < 2 || modulo > 100) throw new Error(`modulus ${modulo} in "${opText}" is outside 2..100`);
+  if (op === "<" || op === ">") throw new Error(`"${opText}": modulo supports only ==, !=, <=, >=`);
+  return { field, op, modulo, value };
+}
+
+function compare(op: SplitCondition["op"], a: number, b: number): boolean {
+  switch (op) {
+    case "==":
+      return a === b;
+    case "!=":
+      return a !== b;
+    case "<=":
+      return a <= b;
+    case ">=":
+      return a >= b;
+    case "<":
+      return a < b;
+    case ">":
+      return a > b;
+  }
+}
+
+/** Non-negative residues modulo m (2..100) of an integer key column, exact for 64-bit keys. */
+function residuesOf(field: string, values: NumericArray, m: number): Uint8Array {
+  const n = values.length;
+  const out = new Uint8Array(n);
+  if (values instanceof BigUint64Array) {
+    // (hi * 2^32 + lo) mod m from the 32-bit words, without a BigInt per event.
+    const words = new Uint32Array(values.buffer, values.byteOffset, n * 2);
+    const wordMod = 0x100000000 % m;
+    for (let i = 0; i < n; i++) out[i] = ((words[2 * i + 1]! % m) * wordMod + (words[2 * i]! % m)) % m;
+  } else if (values instanceof BigInt64Array) {
+    const mb = BigInt(m);
+    for (let i = 0; i < n; i++) out[i] = Number(((values[i]! % mb) + mb) % mb);
+  } else {
+    limbs(field, values); // rejects non-integer floats
+    const v = values as Float64Array;
+    for (let i = 0; i < n; i++) out[i] = ((v[i]! % m) + m) % m;
+  }
+  return out;
+}
+
+/**
+ * UPP-style split: event i gets the index of the first split whose conditions all hold, or
+ * NO_SPLIT when none does. `rules[s]` holds the conditions of split s.
+ */
+export function ruleSplit(batch: Batch, rules: readonly (readonly SplitCondition[])[]): Uint8Array {
+  if (rules.length === 0 || rules.length >= NO_SPLIT) throw new Error(`need 1 to ${NO_SPLIT - 1} split rules`);
+  const n = batch.length;
+  const out = new Uint8Array(n).fill(NO_SPLIT);
+  const pending = new Uint8Array(n);
+  const residues = new Map<string, Uint8Array>();
+  rules.forEach((conditions, s) => {
+    pending.fill(1);
+    for (const c of conditions) {
+      const values = keyColumn(batch, c.field);
+      if (c.modulo === undefined) {
+        for (let i = 0; i < n; i++) if (pending[i] && !compare(c.op, Number(values[i]), c.value)) pending[i] = 0;
+        continue;
+      }
+      // A modulo condition is a table lookup on the residue, computed once per (field, modulus).
+      const m = c.modulo;
+      const key = `${c.field}%${m}`;
+      let res = residues.get(key);
+      if (!res) {
+        res = residuesOf(c.field, values, m);
+        residues.set(key, res);
+      }
+      const accept = new Uint8Array(m);
+      for (let r = 0; r < m; r++) accept[r] = compare(c.op, r, c.value) ? 1 : 0;
+      for (let i = 0; i < n; i++) pending[i]! &= accept[res[i]!]!;
+    }
+    for (let i = 0; i < n; i++) if (pending[i] && out[i] === NO_SPLIT) out[i] = s;
+  });
+  return out;
+}
+
+/**
+ * Static check of modulo-only rules on one field: which residues fall in several splits or in
+ * none. Returns undefined when the rules are not all modulo conditions on a single field.
+ */
+export function checkSplitRules(
+  rules: readonly (readonly SplitCondition[])[],
+): { field: string; modulus: number; overlapping: number[]; uncovered: number[] } | undefined {
+  const all = rules.flat();
+  if (all.length === 0) return undefined;
+  const field = all[0]!.field;
+  if (!all.every((c) => c.modulo !== undefined && c.field === field)) return undefined;
+  let modulus = 1;
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  for (const c of all) modulus = (modulus / gcd(modulus, c.modulo!)) * c.modulo!;
+  if (modulus > 1_000_000) return undefined;
+  const overlapping: number[] = [];
+  const uncovered: number[] = [];
+  for (let r = 0; r < modulus; r++) {
+    let hits = 0;
+    for (const conditions of rules) if (conditions.every((c) => compare(c.op, r % c.modulo!, c.value))) hits++;
+    if (hits > 1) overlapping.push(r);
+    if (hits === 0) uncovered.push(r);
+  }
+  return { field, modulus, overlapping, uncovered };
+}
+
+/** How events are assigned to splits: a seeded hash of key columns, or UPP rules per split. */
+export type SplitSpec =
+  | { kind: "hash"; keys: readonly string[]; fractions: readonly number[]; seed?: number }
+  | { kind: "rules"; rules: readonly (readonly SplitCondition[])[] };
+
+/** Split index per event of a batch, by either method. */
+export function assignSplits(batch: Batch, spec: SplitSpec): Uint8Array {
+  return spec.kind === "hash" ? hashSplit(batch, spec.keys, spec.fractions, spec.seed ?? 0) : ruleSplit(batch, spec.rules);
+}

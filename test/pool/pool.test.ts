@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { createWorkerPool, orderedMap } from "../../src/pool/index.js";
+
+const MODULE = new URL("./square-worker.ts", import.meta.url);
+
+describe("orderedMap", () => {
+  it("yields results in task order whatever the completion order", async () => {
+    const delays = [30, 1, 20, 2, 10, 0];
+    const out: number[] = [];
+    for await (const r of orderedMap(delays, (d, i) => new Promise<number>((ok) => setTimeout(() => ok(i), d)), { concurrency: 3 })) {
+      out.push(r);
+    }
+    expect(out).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it("keeps at most `concurrency` tasks in flight and pulls lazily", async () => {
+    let active = 0;
+    let peak = 0;
+    const run = async (x: number) => {
+      active++;
+      peak = Math.max(peak, active);
+      await new Promise((ok) => setTimeout(ok, 2));
+      active--;
+      return x;
+    };
+    const gen = orderedMap(Array.from({ length: 20 }, (_, i) => i), run, { concurrency: 4 });
+    let sum = 0;
+    for await (const r of gen) sum += r;
+    expect(sum).toBe(190);
+    expect(peak).toBe(4);
+  });
+
+  it("propagates the first failure in order", async () => {
+    const run = async (x: number) => {
+      if (x === 2) throw new Error("task 2 broke");
+      return x;
+    };
+    const seen: number[] = [];
+    await expect(async () => {
+      for await (const r of orderedMap([0, 1, 2, 3], run, { concurrency: 2 })) seen.push(r);
+    }).rejects.toThrow("task 2 broke");
+    expect(seen).toEqual([0, 1]);
+  });
+});
+
+describe("worker pool", () => {
+  for (const workers of [0, 2]) {
+    it(`runs named tasks with transferred buffers (${workers} workers)`, async () => {
+      const pool = await createWorkerPool({ module: MODULE, workers });
+      try {
+        const values = Float64Array.of(1, 2, 3);
+        const r = await pool.run<{ values: Float64Array }>("square", { values, delayMs: 0 }, workers ? [values.buffer] : undefined);
+        expect([...r.values]).toEqual([1, 4, 9]);
+        if (workers) expect(values.byteLength).toBe(0); // transferred, not copied
+        await expect(pool.run("fail", { message: "bad input in task" })).rejects.toThrow("bad input in task");
+        await expect(pool.run("nope", {})).rejects.toThrow();
+      } finally {
+        await pool.close();
+      }
+    });
+  }
+});

@@ -1,0 +1,158 @@
+import { readdirSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { padGlobal, padGroup } from "../../src/stages/pad.js";
+import { assignBuckets, permutation, splitmix32, Xoshiro128 } from "../../src/stages/prng.js";
+import { packRows, rowLayout, unpackRows } from "../../src/stages/row-layout.js";
+import { BucketShuffler, bucketsFor } from "../../src/stages/shuffle.js";
+
+let parent = "";
+beforeAll(async () => {
+  parent = await mkdtemp(path.join(tmpdir(), "sxflow-shuffle-test-"));
+});
+afterAll(() => rm(parent, { recursive: true, force: true }));
+
+/** xoshiro128** written with BigInt from the reference C code, to check the 32-bit JS version. */
+function referenceXoshiro(seed: number, count: number): number[] {
+  const next = splitmix32(seed);
+  const s = [next(), next(), next(), next()].map(BigInt);
+  const M = 0xffffffffn;
+  const rotl = (x: bigint, k: bigint) => ((x << k) | (x >> (32n - k))) & M;
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    out.push(Number((rotl((s[1]! * 5n) & M, 7n) * 9n) & M));
+    const t = (s[1]! << 9n) & M;
+    s[2]! ^= s[0]!;
+    s[3]! ^= s[1]!;
+    s[1]! ^= s[2]!;
+    s[0]! ^= s[3]!;
+    s[2]! ^= t;
+    s[3] = rotl(s[3]!, 11n);
+  }
+  return out;
+}
+
+describe("seeded generators", () => {
+  it("matches a BigInt transcription of xoshiro128**", () => {
+    const rng = new Xoshiro128(42);
+    const got = Array.from({ length: 50 }, () => rng.nextUint32());
+    expect(got).toEqual(referenceXoshiro(42, 50));
+  });
+
+  it("draws unbiased bounded integers and permutations", () => {
+    const rng = new Xoshiro128(7);
+    const counts = new Array(6).fill(0);
+    for (let i = 0; i < 60_000; i++) counts[rng.below(6)]++;
+    for (const c of counts) expect(Math.abs(c - 10_000)).toBeLessThan(5 * Math.sqrt(60_000 * (1 / 6) * (5 / 6)));
+    const p = permutation(1000, new Xoshiro128(1));
+    expect([...p].sort((a, b) => a - b)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    expect(permutation(1000, new Xoshiro128(1))).toEqual(p);
+    expect(permutation(1000, new Xoshiro128(2))).not.toEqual(p);
+    const buckets = assignBuckets(100, 4, new Xoshiro128(3));
+    expect(Math.max(...buckets)).toBeLessThan(4);
+  });
+});
+
+/** Rows whose first 4 bytes hold the row number and the rest a pattern derived from it. */
+function rows(first: number, n: number, rowBytes: number): Uint8Array {
+  const out = new Uint8Array(n * rowBytes);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < n; i++) {
+    view.setUint32(i * rowBytes, first + i, true);
+    for (let b = 4; b < rowBytes; b++) out[i * rowBytes + b] = (first + i + b) & 0xff;
+  }
+  return out;
+}
+
+async function shuffleAll(total: number, rowBytes: number, seed: number, options: { buckets: number; bufferBytes?: number; writeChunk?: number }): Promise<number[]> {
+  const s = await BucketShuffler.create({ rowBytes, buckets: options.buckets, seed, tmpDir: parent, bufferBytes: options.bufferBytes ?? 1024 });
+  const chunk = options.writeChunk ?? 777;
+  for (let start = 0; start < total; start += chunk) await s.write(rows(start, Math.min(chunk, total - start), rowBytes));
+  expect(s.count).toBe(total);
+  const order: number[] = [];
+  let corrupted = 0;
+  for await (const out of s.rows(100)) {
+    const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+    for (let i = 0; i < out.length / rowBytes; i++) {
+      const id = view.getUint32(i * rowBytes, true);
+      for (let b = 4; b < rowBytes; b++) if (out[i * rowBytes + b] !== ((id + b) & 0xff)) corrupted++;
+      order.push(id);
+    }
+  }
+  expect(corrupted).toBe(0);
+  expect(readdirSync(parent)).toEqual([]);
+  return order;
+}
+
+describe("BucketShuffler", () => {
+  it("emits a permutation of the rows, identical for a seed whatever the write chunking", async () => {
+    const total = 5000;
+    const a = await shuffleAll(total, 12, 42, { buckets: 8 });
+    expect([...a].sort((x, y) => x - y)).toEqual(Array.from({ length: total }, (_, i) => i));
+    const b = await shuffleAll(total, 12, 42, { buckets: 8, writeChunk: 50 });
+    expect(b).toEqual(a);
+    const c = await shuffleAll(total, 12, 43, { buckets: 8 });
+    expect(c).not.toEqual(a);
+  });
+
+  it("mixes rows across the whole input (not just within windows)", async () => {
+    const total = 4000;
+    const order = await shuffleAll(total, 8, 1, { buckets: 16 });
+    // Rows from the first and last quarter of the input both appear in the first tenth of the output.
+    const head = order.slice(0, total / 10);
+    expect(head.filter((id) => id < total / 4).length).toBeGreaterThan(total / 10 / 4 / 2);
+    expect(head.filter((id) => id >= (3 * total) / 4).length).toBeGreaterThan(total / 10 / 4 / 2);
+    // Rank correlation between input and output positions is near zero.
+    const n = order.length;
+    let sum = 0;
+    order.forEach((id, pos) => (sum += (id - n / 2) * (pos - n / 2)));
+    const corr = sum / ((n * n * n) / 12);
+    expect(Math.abs(corr)).toBeLessThan(0.1);
+  });
+
+  it("works with a single bucket held in memory and rejects partial rows and oversized buckets", async () => {
+    const order = await shuffleAll(300, 6, 9, { buckets: 1, bufferBytes: 1 << 20 });
+    expect(new Set(order).size).toBe(300);
+    const s = await BucketShuffler.create({ rowBytes: 6, buckets: 1, seed: 0, tmpDir: parent, bufferBytes: 60, maxBucketBytes: 100 });
+    await expect(s.write(new Uint8Array(7))).rejects.toThrow(/not a whole number of 6-byte rows/);
+    await s.write(new Uint8Array(6 * 30));
+    await expect(async () => {
+      for await (const _ of s.rows()) void _;
+    }).rejects.toThrow(/bucket 0 holds 180 bytes, over the 100-byte limit/);
+    expect(readdirSync(parent)).toEqual([]);
+    expect(bucketsFor(1_000_000, 400, 100e6)).toBe(8);
+  });
+});
+
+describe("row layout", () => {
+  it("packs padded and global groups into records and unpacks them unchanged", () => {
+    const event = padGlobal({
+      name: "event",
+      fields: {
+        met: { kind: "flat", values: Float32Array.from([1.5, 2.5, 3.5]) },
+        eventNumber: { kind: "flat", values: BigUint64Array.from([10n, 11n, 2n ** 63n]) },
+      },
+    });
+    const jet = padGroup({
+      name: "jet",
+      maxObjects: 2,
+      fields: { pt: { kind: "jagged", offsets: Int32Array.from([0, 3, 3, 4]), values: Float32Array.from([5, 6, 7, 8]) } },
+      padding: "nan",
+    });
+    const layout = rowLayout([event, jet]);
+    expect(layout.rowBytes).toBe(4 + 8 + 2 * 4 + 2);
+    const bytes = packRows([event, jet], layout);
+    // Reverse the rows, then unpack: each event must come back whole.
+    const reversed = new Uint8Array(bytes.length);
+    for (let i = 0; i < 3; i++) reversed.set(bytes.subarray(i * layout.rowBytes, (i + 1) * layout.rowBytes), (2 - i) * layout.rowBytes);
+    const back = unpackRows(reversed, layout);
+    expect(back.length).toBe(3);
+    expect(Array.from(back.groups.event!.fields.met as Float32Array)).toEqual([3.5, 2.5, 1.5]);
+    expect(Array.from(back.groups.event!.fields.eventNumber as BigUint64Array)).toEqual([2n ** 63n, 11n, 10n]);
+    expect(Array.from(back.groups.jet!.fields.pt as Float32Array)).toEqual([8, Number.NaN, Number.NaN, Number.NaN, 5, 6]);
+    expect(Array.from(back.groups.jet!.valid!)).toEqual([1, 0, 0, 0, 1, 1]);
+    expect(back.groups.jet!.types).toEqual({ pt: "float32" });
+  });
+});
