@@ -63,8 +63,11 @@ function isMagic(bytes: Uint8Array, at: number): boolean {
 async function checkEnvelope(path: string): Promise<void> {
   let size: number;
   try {
-    size = (await stat(path)).size;
+    const info = await stat(path);
+    if (!info.isFile()) throw new Error(`${path} is not a Parquet file: not a regular file`);
+    size = info.size;
   } catch (error) {
+    if (!(error as NodeJS.ErrnoException).code) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new Error(`Parquet file not found: ${path}`);
     throw new Error(`cannot open Parquet file ${path}: ${code ?? message(error)}`);

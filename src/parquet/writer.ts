@@ -200,13 +200,13 @@ export async function writeParquet(
     .setCreatedBy(`sxflow ${VERSION}`);
   if (options.metadata) props = props.setKeyValueMetadata(new Map(Object.entries(options.metadata)));
 
-  const groups = pieces(batches, Math.min(rowGroupSize, PIECE));
+  const parts = pieces(batches, Math.min(rowGroupSize, PIECE));
   let rows = 0;
   let failure: unknown;
   const source = new ReadableStream<WasmRecordBatch>({
     async pull(controller) {
       try {
-        const next = await groups.next();
+        const next = await parts.next();
         if (next.done) {
           controller.close();
           return;
@@ -234,7 +234,7 @@ export async function writeParquet(
     await rename(temp, path);
   } catch (error) {
     // Let the caller's generator run its cleanup too.
-    await groups.return(undefined).catch(() => undefined);
+    await parts.return(undefined).catch(() => undefined);
     await unlink(temp).catch(() => undefined);
     const cause = failure ?? error;
     throw new Error(`writeParquet ${path}: ${cause instanceof Error ? cause.message : String(cause)}`);

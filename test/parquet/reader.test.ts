@@ -174,6 +174,11 @@ describe("bad files", () => {
     await expect(openParquet(missing)).rejects.toThrow(`Parquet file not found: ${missing}`);
   });
 
+  it("reports a directory", async () => {
+    await expect(openParquet(dir)).rejects.toThrow(`${dir} is not a Parquet file: not a regular file`);
+    await expect(detectFormat(dir)).rejects.toThrow(`cannot read ${dir}: EISDIR`);
+  });
+
   it("reports a file that is not Parquet", async () => {
     const text = path.join(dir, "text.parquet");
     writeFileSync(text, "event,pt\n1,2\n");
