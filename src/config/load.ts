@@ -186,9 +186,9 @@ async function resolveSample(
     }
     return { ...base, files: [], patterns: [describeDataset(dataset)], servicex: { from: "servicex", datasets: [{ key: s.name, dataset }], ...delivery } };
   }
-  const { name: category, nFiles, codegen, endpoint, ignoreLocalCache, ...selection } = s.category!;
-  const delivery = { nFiles, codegen, endpoint, ignoreLocalCache };
-  const defined = Object.fromEntries(Object.entries(delivery).filter(([, v]) => v !== undefined));
+  // The rest holds only the delivery keys given (the parser leaves absent keys out).
+  const { name: category, campaigns, dsids, scope, duplicates, unknownCampaigns, ...delivery } = s.category!;
+  const selection = { campaigns, dsids, scope, duplicates, unknownCampaigns };
   let datasets: { key: string; dataset: DatasetSpec }[] = [];
   try {
     const found = resolveCategorySamples(await loadMeta(), { category, ...selection });
@@ -200,7 +200,7 @@ async function resolveSample(
     ...base,
     files: [],
     patterns: datasets.map((d) => describeDataset(d.dataset)),
-    servicex: { from: "category", category, datasets, ...defined },
+    servicex: { from: "category", category, datasets, ...delivery },
   };
 }
 
