@@ -5,7 +5,7 @@ export type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   inspect: {
-    summary: "list the trees and branches of a ROOT file",
+    summary: "list the trees and branches of a ROOT file, or with --remote of a ServiceX dataset",
     load: async () => (await import("./inspect.js")).inspectCommand,
   },
   samples: {
