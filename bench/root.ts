@@ -7,9 +7,10 @@
  *    read and summed (the sums are compared), with decompression timed alone to split the time.
  *
  * MB = uncompressed basket payload of the chosen branches (offset tables included). Single thread.
- * Options: --quick (fewer repetitions), --no-micro, --only <substring of a file name>.
+ * Options: --quick (fewer repetitions), --no-micro, --no-files, --only <substring of a file name>.
  */
 import { readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { inflateSync } from "node:zlib";
 import Benchmark from "benchmark";
@@ -25,6 +26,7 @@ import { sxflowRead } from "./root-sxflow.js";
 const args = process.argv.slice(2);
 const QUICK = args.includes("--quick");
 const MICRO = !args.includes("--no-micro");
+const FILES = !args.includes("--no-files");
 const ONLY = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
 
 interface ExpectedBranch {
@@ -217,7 +219,8 @@ async function files(): Promise<string[]> {
   return rows;
 }
 
-const out: string[] = [`Node ${process.version}, ${new Date().toISOString()}, single thread`, ""];
+const load = os.loadavg().map((x) => x.toFixed(1)).join(" ");
+const out: string[] = [`Node ${process.version}, ${os.cpus().length} CPUs, load average ${load} at start, ${new Date().toISOString()}, single thread`, ""];
 if (MICRO) out.push("### Codecs (benchmark.js, real HZZ baskets)", "", ...(await micro()), "");
-out.push("### Files: sxflow reader vs JSROOT (best of runs; open + metadata + every value read and summed)", "", ...(await files()));
+if (FILES) out.push("### Files: sxflow reader vs JSROOT (best of runs; open + metadata + every value read and summed)", "", ...(await files()));
 console.log(out.join("\n"));

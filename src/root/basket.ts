@@ -46,9 +46,12 @@ export function basketRefs(branch: BranchModel, where: string): BasketRef[] {
   return refs;
 }
 
-/** Reads one out-of-line basket: key, basket header, decompressed payload, offset table. */
-export async function readBasket(source: FileSource, ref: BasketRef, where: string): Promise<RawBasket> {
-  const file = await source.read(ref.seek, ref.bytes, `basket ${ref.index} of ${where}`);
+/**
+ * Reads one out-of-line basket: key, basket header, decompressed payload, offset table.
+ * `prefetched` is the basket's `ref.bytes` bytes when a coalesced read already fetched them.
+ */
+export async function readBasket(source: FileSource, ref: BasketRef, where: string, prefetched?: Uint8Array): Promise<RawBasket> {
+  const file = prefetched ?? (await source.read(ref.seek, ref.bytes, `basket ${ref.index} of ${where}`));
   const c = new Cursor(file, `${source.name}: ${where}, basket ${ref.index} (offset ${ref.seek})`);
   const key = readKey(c);
   if (key.keylen < 19 || key.keylen > ref.bytes || key.nbytes !== ref.bytes) {

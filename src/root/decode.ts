@@ -6,9 +6,9 @@ import type { Interpretation } from "./interpret.js";
 import { ITEM_SIZE } from "./leaf-types.js";
 
 /**
- * The decoded content of one basket (or a slice of it): big-endian value bytes with every
- * per-entry header removed, plus offsets. Values stay big-endian until the column is assembled
- * so the byte swap runs once per batch over contiguous memory.
+ * The decoded content of one basket (or a slice of it): value bytes in native order with every
+ * per-entry header removed, plus offsets. Decoding swaps (or copies swapped) once per basket,
+ * in place where the basket bytes are contiguous, so assembling a batch is a plain copy.
  */
 export interface Piece {
   entries: number;
@@ -22,6 +22,10 @@ export interface Piece {
 type Decodable = Exclude<Interpretation, { kind: "unsupported" }>;
 
 const STL_HEADER = 10;
+
+// Byte swapping below turns big-endian file data into little-endian memory, the byte order of
+// every platform Node supports; refuse to run silently wrong anywhere else.
+if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) throw new Error("sxflow's ROOT reader needs a little-endian host");
 
 function corrupt(where: string, what: string): RootError {
   return new RootError(`${where}: ${what}; the basket is corrupt`);
@@ -42,12 +46,15 @@ function decodeVector(raw: RawBasket, itemSize: number, where: string): Piece {
     if (n < 0 || s + STL_HEADER + len !== e || e > data.length || (dv.getUint32(s) & 0x3fffffff) !== 6 + len) {
       throw corrupt(where, `entry ${i} holds ${e - s} bytes, inconsistent with its vector header (${n} values)`);
     }
+    // Compacting in place (a native memmove per entry) measured faster than per-item loops.
     data.copyWithin(w, s + STL_HEADER, e);
     w += len;
-    offsets[i + 1] = w / itemSize;
+    offsets[i + 1] = offsets[i]! + n;
     p = e;
   }
-  return { entries: nevbuf, values: data.subarray(0, w), offsets, inner: null };
+  const values = data.subarray(0, w);
+  swapInPlace(values, itemSize);
+  return { entries: nevbuf, values, offsets, inner: null };
 }
 
 function decodeVector2(raw: RawBasket, itemSize: number, where: string): Piece {
@@ -84,7 +91,9 @@ function decodeVector2(raw: RawBasket, itemSize: number, where: string): Piece {
     offsets[i + 1] = nInner;
     p = e;
   }
-  return { entries: nevbuf, values: data.subarray(0, w), offsets, inner: inner.slice(0, nInner + 1) };
+  const values = data.subarray(0, w);
+  swapInPlace(values, itemSize);
+  return { entries: nevbuf, values, offsets, inner: inner.slice(0, nInner + 1) };
 }
 
 /**
@@ -98,6 +107,7 @@ export function decodeBasket(raw: RawBasket, interp: Decodable, where: string, c
     case "flat": {
       const size = nevbuf * interp.width * itemSize;
       if (data.length !== size) throw corrupt(where, `${data.length} data bytes for ${nevbuf} entries of ${interp.width * itemSize} bytes`);
+      swapInPlace(data, itemSize);
       return { entries: nevbuf, values: data, offsets: null, inner: null };
     }
     case "counted": {
@@ -119,6 +129,7 @@ export function decodeBasket(raw: RawBasket, interp: Decodable, where: string, c
       }
       const total = offsets[nevbuf]! * itemSize;
       if (total !== data.length) throw corrupt(where, `counts add up to ${total} bytes but the basket holds ${data.length}`);
+      swapInPlace(data, itemSize);
       return { entries: nevbuf, values: data, offsets, inner: null };
     }
     case "vector":
@@ -164,7 +175,7 @@ function concatOffsets(parts: Int32Array[], entries: number): Int32Array {
   return out;
 }
 
-/** Concatenates pieces into one column: one allocation, one copy, one byte swap. */
+/** Concatenates pieces into one column: one allocation, one copy. */
 export function assembleColumn(pieces: Piece[], interp: Decodable, elementType: ElementType): Column {
   const itemSize = ITEM_SIZE[elementType];
   let entries = 0;
@@ -180,7 +191,6 @@ export function assembleColumn(pieces: Piece[], interp: Decodable, elementType: 
     out.set(p.values, at);
     at += p.values.length;
   }
-  swapInPlace(out, itemSize);
   const et = { elementType };
   if (interp.kind === "flat") {
     return interp.shape ? { kind: "flat", values, shape: [...interp.shape], ...et } : { kind: "flat", values, ...et };

@@ -53,10 +53,18 @@ interface BranchState {
 type Decodable = Exclude<Interpretation, { kind: "unsupported" }>;
 
 const DEFAULT_STEP = 100_000;
+/** Baskets closer than this in the file are fetched with one read (the gap is read and dropped). */
+const COALESCE_GAP = 64 * 1024;
+/** Upper bound of one coalesced read. */
+const COALESCE_MAX = 16 * 1024 * 1024;
 
 /** Decoded baskets kept between the steps of one read or iteration, keyed by branch and basket. */
 class BasketCache {
   private readonly pieces = new Map<string, Map<number, Promise<Piece>>>();
+
+  has(branch: string, index: number): boolean {
+    return this.pieces.get(branch)?.has(index) ?? false;
+  }
 
   get(branch: string, index: number, load: () => Promise<Piece>): Promise<Piece> {
     let m = this.pieces.get(branch);
@@ -212,15 +220,15 @@ export class Tree {
     }
   }
 
-  private async loadRaw(s: BranchState, ref: BasketRef): Promise<RawBasket> {
-    if (ref.seek >= 0) return readBasket(this.source, ref, `tree "${this.name}", branch "${s.info.name}"`);
+  private async loadRaw(s: BranchState, ref: BasketRef, fetched: Map<number, Uint8Array>): Promise<RawBasket> {
+    if (ref.seek >= 0) return readBasket(this.source, ref, `tree "${this.name}", branch "${s.info.name}"`, fetched.get(ref.seek));
     const e = s.model.embedded[ref.index - (s.refs.length - s.model.embedded.length)]!;
     // Decoding compacts values in place: never let it touch the tree's own copy.
     return { nevbuf: e.nevbuf, data: e.data.slice(), offsets: e.offsets };
   }
 
-  private async loadPiece(s: BranchState & { interp: Decodable }, ref: BasketRef): Promise<Piece> {
-    const raw = await this.loadRaw(s, ref);
+  private async loadPiece(s: BranchState & { interp: Decodable }, ref: BasketRef, fetched: Map<number, Uint8Array>): Promise<Piece> {
+    const raw = await this.loadRaw(s, ref, fetched);
     const where = `${this.where(s.info.name)}, basket ${ref.index}`;
     if (raw.nevbuf !== ref.entryStop - ref.entryStart) {
       throw new RootError(`${where}: holds ${raw.nevbuf} entries, the branch says ${ref.entryStop - ref.entryStart}`);
@@ -239,7 +247,45 @@ export class Tree {
     return v as ArrayLike<number>;
   }
 
-  private async column(name: string, start: number, stop: number, cache: BasketCache): Promise<Column> {
+  /**
+   * Reads the not-yet-cached out-of-line baskets the request needs, merging baskets that lie
+   * close together in the file into single positioned reads (ROOT writes a cluster's baskets
+   * of all branches side by side, so a step usually costs a few reads, not one per basket).
+   */
+  private async prefetch(names: string[], start: number, stop: number, cache: BasketCache): Promise<Map<number, Uint8Array>> {
+    const wanted: { name: string; ref: BasketRef }[] = [];
+    for (const name of new Set(names)) {
+      for (const ref of this.state(name).refs) {
+        if (ref.seek >= 0 && ref.entryStop > start && ref.entryStart < stop && !cache.has(name, ref.index)) wanted.push({ name, ref });
+      }
+    }
+    wanted.sort((a, b) => a.ref.seek - b.ref.seek);
+    const groups: (typeof wanted)[] = [];
+    for (const w of wanted) {
+      const g = groups[groups.length - 1];
+      const first = g?.[0]!.ref;
+      const last = g?.[g.length - 1]!.ref;
+      if (g && first && last && w.ref.seek <= last.seek + last.bytes + COALESCE_GAP && w.ref.seek + w.ref.bytes - first.seek <= COALESCE_MAX) {
+        g.push(w);
+      } else {
+        groups.push([w]);
+      }
+    }
+    const fetched = new Map<number, Uint8Array>();
+    await Promise.all(
+      groups.map(async (g) => {
+        const lo = g[0]!.ref.seek;
+        let hi = lo;
+        for (const { ref } of g) hi = Math.max(hi, ref.seek + ref.bytes);
+        const more = g.length > 1 ? ` (with ${g.length - 1} nearby baskets)` : "";
+        const bytes = await this.source.read(lo, hi - lo, `basket ${g[0]!.ref.index} of tree "${this.name}", branch "${g[0]!.name}"${more}`);
+        for (const { ref } of g) fetched.set(ref.seek, bytes.subarray(ref.seek - lo, ref.seek - lo + ref.bytes));
+      }),
+    );
+    return fetched;
+  }
+
+  private async column(name: string, start: number, stop: number, cache: BasketCache, fetched: Map<number, Uint8Array>): Promise<Column> {
     const s = this.decodable(name);
     const itemSize = ITEM_SIZE[s.interp.elementType];
     const width = s.interp.kind === "flat" ? s.interp.width : 1;
@@ -254,7 +300,7 @@ export class Tree {
     }
     const pieces = await Promise.all(
       wanted.map(async (r) => {
-        const p = await cache.get(name, r.index, () => this.loadPiece(s, r));
+        const p = await cache.get(name, r.index, () => this.loadPiece(s, r, fetched));
         return slicePiece(p, Math.max(start, r.entryStart) - r.entryStart, Math.min(stop, r.entryStop) - r.entryStart, itemSize, width);
       }),
     );
@@ -262,7 +308,8 @@ export class Tree {
   }
 
   private async readWith(names: string[], start: number, stop: number, cache: BasketCache): Promise<Batch> {
-    const cols = await Promise.all(names.map((n) => this.column(n, start, stop, cache)));
+    const fetched = await this.prefetch(names, start, stop, cache);
+    const cols = await Promise.all(names.map((n) => this.column(n, start, stop, cache, fetched)));
     const columns: Record<string, Column> = {};
     names.forEach((n, i) => (columns[n] = cols[i]!));
     return { length: stop - start, columns };

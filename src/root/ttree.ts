@@ -96,28 +96,34 @@ function leafReader(className: string): ClassReader {
   };
 }
 
+/**
+ * A TBasket streamed inside its branch (TBasket::Streamer): the key header, the basket header
+ * ending at fKeylen, then per the flag an entry-offset array (`i32 n`, n offsets) and a
+ * displacement array, then fLast bytes of buffer whose first fKeylen bytes repeat the key.
+ */
 function readEmbeddedBasket(d: Deserializer): EmbeddedBasket {
   const c = d.c;
   const start = c.pos;
-  c.skip(4); // fNbytes
-  c.skip(2); // key version
-  c.skip(4); // fObjlen
-  c.skip(4); // fDatime
+  c.skip(4 + 2 + 4 + 4); // fNbytes, key version, fObjlen, fDatime
   const keylen = c.i16();
   c.pos = start + keylen - 19;
-  c.skip(2 + 4); // fVersion, fBufferSize
-  const entrySize = c.i32();
+  c.skip(2 + 4 + 4); // fVersion, fBufferSize, fNevBufSize
   const nevbuf = c.i32();
   const last = c.i32();
-  c.skip(1);
+  const flag = c.u8();
   const border = last - keylen;
-  if (nevbuf < 0 || border < 0) throw new RootError(`${c.where}: embedded basket has corrupt sizes`);
+  if (nevbuf < 0 || border < 0) throw new RootError(`${c.where}: embedded basket has corrupt sizes (fNevBuf ${nevbuf}, fLast ${last})`);
   let offsets: Int32Array | null = null;
-  if (entrySize * nevbuf + keylen !== last) {
-    c.skip(4);
+  const hasOffsets = flag % 10 !== 2 && nevbuf > 0;
+  if (hasOffsets) {
+    if (c.i32() !== nevbuf) throw new RootError(`${c.where}: embedded basket offset table does not hold ${nevbuf} entries`);
     offsets = new Int32Array(nevbuf + 1);
     for (let i = 0; i < nevbuf; i++) offsets[i] = c.i32() - keylen;
     offsets[nevbuf] = border;
+    for (let i = 0; i < nevbuf; i++) {
+      if (offsets[i]! < 0 || offsets[i]! > offsets[i + 1]!) throw new RootError(`${c.where}: embedded basket offset ${i} is out of order`);
+    }
+    if (flag >= 40) c.skip(4 + 4 * nevbuf); // fDisplacement
   }
   c.skip(keylen);
   const at = c.pos;
@@ -209,7 +215,8 @@ function wrappedBranch(className: string): ClassReader {
   };
 }
 
-const READERS: Record<string, ClassReader> = {
+/** Readers of the classes met inside TTree metadata, by class name. */
+export const TREE_CLASS_READERS: Record<string, ClassReader> = {
   TBranch: (d) => readBranchBody(d, "TBranch"),
   TBranchElement: readBranchElement,
   TBranchObject: wrappedBranch("TBranchObject"),
@@ -218,13 +225,13 @@ const READERS: Record<string, ClassReader> = {
   TLeafElement: leafReader("TLeafElement"),
 };
 for (const l of ["O", "B", "S", "I", "L", "G", "F", "D", "C", "F16", "D32", "Object"]) {
-  READERS[`TLeaf${l}`] = leafReader(`TLeaf${l}`);
+  TREE_CLASS_READERS[`TLeaf${l}`] = leafReader(`TLeaf${l}`);
 }
 
 /** Parses the (decompressed) payload of a TTree key. */
 export function parseTTree(payload: Uint8Array, keylen: number, where: string, className = "TTree"): TreeModel {
   const c = new Cursor(payload, where, 0, keylen);
-  const d = new Deserializer(c, READERS);
+  const d = new Deserializer(c, TREE_CLASS_READERS);
   // TNtuple and TNtupleD are a TTree base record plus fNvar.
   if (className !== "TTree") readHeader(c);
   const h = readHeader(c);

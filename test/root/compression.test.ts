@@ -320,3 +320,16 @@ describe("errors name the location and the fault", () => {
     await expect(decompressBasket(concat(k.payload, new Uint8Array(3)), k.objlen, WHERE)).rejects.toThrow(/basket 3: 3 unexpected bytes after/);
   });
 });
+
+describe("result type", () => {
+  it("returns plain Uint8Arrays whose slice() copies (never a Buffer)", async () => {
+    for (const [file, algorithm] of [["uproot-HZZ-zlib.root", "ZL"], ["uproot-HZZ-lz4.root", "L4"], ["uproot-HZZ-zstd.root", "ZS"], ["uproot-HZZ-lzma.root", "XZ"]] as const) {
+      const k = firstBlock(file, algorithm);
+      const out = await decompressBasket(k.payload, k.objlen, WHERE);
+      expect(Buffer.isBuffer(out), file).toBe(false);
+      const copy = out.slice();
+      copy[0] = copy[0]! ^ 0xff;
+      expect(out[0]).not.toBe(copy[0]);
+    }
+  });
+});

@@ -26,10 +26,10 @@ export async function decompressBasket(src: Uint8Array, uncompressedSize: number
   let op = 0;
   let index = 0;
   while (op < uncompressedSize) {
-    const at = `${where}: compression block ${index} (payload byte ${ip})`;
+    // Messages are only built on failure: this loop runs once per basket on the hot path.
     if (ip + HEADER > src.length) {
       throw new Error(
-        `${at}: payload truncated: ${src.length - ip} bytes left for a 9-byte block header, ` +
+        `${blockAt(where, index, ip)}: payload truncated: ${src.length - ip} bytes left for a 9-byte block header, ` +
           `${op} of ${uncompressedSize} bytes decoded`,
       );
     }
@@ -41,17 +41,17 @@ export async function decompressBasket(src: Uint8Array, uncompressedSize: number
     const end = start + compressed;
     if (end > src.length) {
       throw new Error(
-        `${at}: ${algorithm} block truncated: header declares ${compressed} compressed bytes, ` +
+        `${blockAt(where, index, ip)}: ${algorithm} block truncated: header declares ${compressed} compressed bytes, ` +
           `${src.length - start} present`,
       );
     }
     if (op + size > uncompressedSize) {
       throw new Error(
-        `${at}: ${algorithm} block declares ${size} uncompressed bytes, but only ` +
+        `${blockAt(where, index, ip)}: ${algorithm} block declares ${size} uncompressed bytes, but only ` +
           `${uncompressedSize - op} of the basket's ${uncompressedSize} remain`,
       );
     }
-    if (size === 0) throw new Error(`${at}: ${algorithm} block declares 0 uncompressed bytes`);
+    if (size === 0) throw new Error(`${blockAt(where, index, ip)}: ${algorithm} block declares 0 uncompressed bytes`);
 
     // A single block that is the whole payload can hand its own output buffer back.
     const whole = op === 0 && size === uncompressedSize && end === src.length;
@@ -86,7 +86,7 @@ export async function decompressBasket(src: Uint8Array, uncompressedSize: number
           throw new Error(`unknown compression algorithm ${JSON.stringify(algorithm)} (bytes 0x${hex2(c0)} 0x${hex2(c1)})`);
       }
     } catch (e) {
-      throw new Error(`${at}: ${(e as Error).message}`, { cause: e });
+      throw new Error(`${blockAt(where, index, ip)}: ${(e as Error).message}`, { cause: e });
     }
     if (decoded !== undefined) {
       if (whole) return decoded;
@@ -107,6 +107,10 @@ export async function decompressBasket(src: Uint8Array, uncompressedSize: number
   return out!;
 }
 
+function blockAt(where: string, index: number, ip: number): string {
+  return `${where}: compression block ${index} (payload byte ${ip})`;
+}
+
 /**
  * ROOT's ZL blocks hold a zlib stream (RFC 1950, `78 xx`) in every file seen, from ROOT 5.30 to
  * uproot 5. One output chunk of the declared size avoids zlib's chunk concatenation.
@@ -121,7 +125,8 @@ function inflateBlock(block: Uint8Array, size: number): Uint8Array {
     throw new Error(`zlib: ${why}`, { cause: e });
   }
   if (out.length !== size) throw new Error(`zlib stream decoded to ${out.length} bytes instead of ${size}`);
-  return out;
+  // A plain Uint8Array view, not the Buffer: Buffer's slice() shares memory, Uint8Array's copies.
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
 
 function hex2(b: number): string {
