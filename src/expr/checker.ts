@@ -253,7 +253,7 @@ class Scope {
     let result = 1;
     for (let i = 0; i < node.ops.length; i++) {
       const p = this.binary(OPERATOR_FN[node.ops[i]!]!, operands[i]!, operands[i + 1]!, node, node.ops[i]!);
-      result = result && (p as { value: number }).value ? 1 : 0;
+      result = result && (p as { value: number }).value !== 0 ? 1 : 0;
     }
     return { op: "const", value: result, weak: true, level: "constant", dtype: "bool", text: this.text(node) };
   }
@@ -276,7 +276,7 @@ class Scope {
       const [cond, then, otherwise] = positional(3, "three arguments (condition, value if true, value if false)");
       const dtype = promote(then!.dtype, otherwise!.dtype, isWeak(then!), isWeak(otherwise!));
       const text = this.text(node);
-      if (cond!.op === "const") return { ...(cond!.value ? then! : otherwise!), dtype, text };
+      if (cond!.op === "const") return { ...(cond!.value !== 0 ? then! : otherwise!), dtype, text };
       return { op: "where", cond: cond!, then: froundIf(then!, dtype), otherwise: froundIf(otherwise!, dtype), dtype, text, ...this.combinedLevel([cond!, then!, otherwise!], node) };
     }
     const unaryFn = UNARY_FUNCTIONS[name];

@@ -210,7 +210,7 @@ export class Evaluator {
     const fv = typeof f === "number" ? undefined : f.values;
     const tc = typeof t === "number" ? t : 0;
     const fc = typeof f === "number" ? f : 0;
-    for (let i = 0; i < cv.length; i++) out[i] = cv[i] ? (tv ? tv[i]! : tc) : fv ? fv[i]! : fc;
+    for (let i = 0; i < cv.length; i++) out[i] = cv[i] !== 0 ? (tv ? tv[i]! : tc) : fv ? fv[i]! : fc;
     // The result is missing where the condition is, or where the chosen branch is.
     let valid = (c as ArrayValue).valid;
     const tValid = typeof t === "number" ? undefined : t.valid;
@@ -218,7 +218,7 @@ export class Evaluator {
     if (tValid || fValid) {
       const v = new Uint8Array(cv.length);
       for (let i = 0; i < cv.length; i++) {
-        v[i] = (valid ? valid[i]! : 1) & (cv[i] ? (tValid ? tValid[i]! : 1) : fValid ? fValid[i]! : 1);
+        v[i] = (valid ? valid[i]! : 1) & (cv[i] !== 0 ? (tValid ? tValid[i]! : 1) : fValid ? fValid[i]! : 1);
       }
       valid = v;
     }

@@ -29,10 +29,22 @@ function roundHalfEven(x: number): number {
   return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-/** Python/numpy floor modulo: the result has the sign of the divisor. */
+/** numpy's float remainder: the sign of the divisor; an exact zero takes the divisor's sign too. */
 export function pyMod(a: number, b: number): number {
   const r = a % b;
-  return r !== 0 && (r < 0) !== (b < 0) ? r + b : r;
+  if (r === 0) return b < 0 || Object.is(b, -0) ? -0 : 0;
+  return (r < 0) !== (b < 0) ? r + b : r;
+}
+
+/** numpy's float floor division (npy_divmod): inf // 2 is nan, x // 0 is x / 0. */
+export function floorDiv(a: number, b: number): number {
+  if (b === 0) return a / b;
+  const mod = a % b;
+  let div = (a - mod) / b;
+  if (mod !== 0 && (b < 0) !== (mod < 0)) div -= 1;
+  if (div === 0) return a / b < 0 || Object.is(a / b, -0) ? -0 : 0;
+  const f = Math.floor(div);
+  return div - f > 0.5 ? f + 1 : f;
 }
 
 const TWO32 = 4294967296;
@@ -51,7 +63,8 @@ export function bitwise(op: "and" | "or" | "xor", a: number, b: number): number 
 export const UNARY: Record<UnaryFn, (x: number) => number> = {
   neg: (x) => -x,
   pos: (x) => x,
-  not: (x) => (x ? 0 : 1),
+  // NaN is true in numpy's truth tests, unlike JavaScript's: test against 0 explicitly.
+  not: (x) => +(x === 0),
   invert: (x) => -x - 1,
   abs: Math.abs,
   sqrt: Math.sqrt,
@@ -97,8 +110,8 @@ export function binaryScalar(fn: BinaryFn, a: number, b: number, intDiv = false)
     case "sub": return a - b;
     case "mul": return a * b;
     case "div": return a / b;
-    case "floordiv": return intDiv && b === 0 ? 0 : Math.floor(a / b);
-    case "mod": return intDiv && b === 0 ? 0 : b === 0 ? NaN : pyMod(a, b);
+    case "floordiv": return intDiv ? (b === 0 ? 0 : Math.floor(a / b)) : floorDiv(a, b);
+    case "mod": return intDiv ? (b === 0 ? 0 : pyMod(a, b) + 0) : b === 0 ? NaN : pyMod(a, b);
     case "pow": return a ** b;
     case "and": case "or": case "xor": return bitwise(fn, a, b);
     case "eq": return a === b ? 1 : 0;
@@ -114,9 +127,9 @@ export function binaryScalar(fn: BinaryFn, a: number, b: number, intDiv = false)
     case "fmin": return Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.min(a, b);
     case "fmax": return Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.max(a, b);
     case "copysign": return (b < 0 || Object.is(b, -0) ? -1 : 1) * Math.abs(a);
-    case "logical_and": return a && b ? 1 : 0;
-    case "logical_or": return a || b ? 1 : 0;
-    case "logical_xor": return !a !== !b ? 1 : 0;
+    case "logical_and": return +(a !== 0 && b !== 0);
+    case "logical_or": return +(a !== 0 || b !== 0);
+    case "logical_xor": return +((a !== 0) !== (b !== 0));
   }
 }
 

@@ -66,7 +66,7 @@ export function fuse(plan: Plan, level: Level): FusedLoop {
       let js: string;
       if (p.fn === "neg") js = `(-${x})`;
       else if (p.fn === "pos") js = x;
-      else if (p.fn === "not") js = `(+!${x})`;
+      else if (p.fn === "not") js = `(+(${x} === 0))`;
       else if (MATH_JS[p.fn]) js = `${MATH_JS[p.fn]}(${x})`;
       else js = `U.${p.fn}(${x})`;
       return EXACT_UNARY.has(p.fn) ? js : round(p.dtype, js);
@@ -85,7 +85,7 @@ export function fuse(plan: Plan, level: Level): FusedLoop {
       const intDiv = !isFloatType(p.left.dtype) && !isFloatType(p.right.dtype);
       return round(p.dtype, `B(${JSON.stringify(p.fn)}, ${a}, ${b}, ${intDiv})`);
     }
-    return `(${emit(p.cond)} ? ${emit(p.then)} : ${emit(p.otherwise)})`;
+    return `(${emit(p.cond)} !== 0 ? ${emit(p.then)} : ${emit(p.otherwise)})`;
   };
   const body = emit(plan);
   return { elementLeaves, eventLeaves, body };

@@ -24,7 +24,7 @@ export function unaryKernel(fn: UnaryFn, src: Values, out: Values): void {
       for (let i = 0; i < n; i++) out[i] = -src[i]!;
       return;
     case "not":
-      for (let i = 0; i < n; i++) out[i] = +!src[i];
+      for (let i = 0; i < n; i++) out[i] = +(src[i] === 0);
       return;
     case "abs":
       for (let i = 0; i < n; i++) out[i] = Math.abs(src[i]!);

@@ -71,10 +71,10 @@ export function tokenize(source: string): Token[] {
       tokens.push({ kind: "string", text, start, end: i });
       continue;
     }
+    if (source.startsWith("&&", i) || source.startsWith("||", i)) fail(`"${c}${c}" is not Python; use "${c}"`, start, start + 2);
     const op = OPERATORS.find((o) => source.startsWith(o, i));
     if (op === undefined) {
       if (c === "!") fail('"!" is not an operator; use "~" for element-wise not, or "!=" to compare', start);
-      if (c === "&" || c === "|") fail(`"${c}${c}" is not Python; use "${c}"`, start, start + 2);
       fail(`unexpected character "${c}"`, start);
     }
     tokens.push({ kind: "op", text: op!, start, end: i + op!.length });
