@@ -31,6 +31,8 @@ export interface CreateH5Options {
   fsync?: boolean;
 }
 
+const COALESCE_BYTES = 1 << 22;
+
 type State = "open" | "closing" | "closed" | "failed";
 
 /** Temporary files of writers still open: removed if the process exits without closing them. */
@@ -63,6 +65,8 @@ export class H5Writer implements ChunkSink {
   private readonly pending: { result: Promise<EncodedChunk>; dataset: H5DatasetWriter }[] = [];
   private readonly encoder: ChunkEncoder;
   private readonly fsync: boolean;
+  private readonly coalesced = new Uint8Array(COALESCE_BYTES);
+  private coalescedLength = 0;
 
   constructor(file: string, options: CreateH5Options = {}) {
     this.path = path.resolve(file);
@@ -137,9 +141,23 @@ export class H5Writer implements ChunkSink {
   /** Writes bytes at the end of the file and returns their address. */
   private append(bytes: Uint8Array): number {
     const address = this.eof;
-    this.writeAt(bytes, address);
+    // Small pieces (small chunks, B-tree nodes) are gathered into one write.
+    if (bytes.length >= COALESCE_BYTES / 4) {
+      this.flushCoalesced();
+      this.writeAt(bytes, address);
+    } else {
+      if (this.coalescedLength + bytes.length > COALESCE_BYTES) this.flushCoalesced();
+      this.coalesced.set(bytes, this.coalescedLength);
+      this.coalescedLength += bytes.length;
+    }
     this.eof += bytes.length;
     return address;
+  }
+
+  private flushCoalesced(): void {
+    if (this.coalescedLength === 0) return;
+    this.writeAt(this.coalesced.subarray(0, this.coalescedLength), this.eof - this.coalescedLength);
+    this.coalescedLength = 0;
   }
 
   private writeAt(bytes: Uint8Array, position: number): void {
@@ -176,6 +194,7 @@ export class H5Writer implements ChunkSink {
         ...rootAttrs.map((a) => ({ type: MSG.attribute, body: attributeBody(a, heap) })),
       ];
       const rootAddress = this.append(objectHeader(root));
+      this.flushCoalesced();
       this.writeAt(superblock(this.eof, rootAddress), 0);
       if (this.fsync) fsyncSync(this.fd);
       closeSync(this.fd);

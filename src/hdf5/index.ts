@@ -5,6 +5,6 @@ export { encodeChunk, type ChunkFilters, type Compression, type EncodedChunk } f
 export { createEncoderPool, type EncoderPool } from "./encoder-pool.js";
 export type { AttrValue } from "./attributes.js";
 export type { ColumnArray } from "./interleave.js";
-export { toFloat16, float32ArrayToFloat16 } from "./float16.js";
+export { toFloat16, float16ToNumber, float32ArrayToFloat16 } from "./float16.js";
 export { lzfCompress } from "./filters/lzf.js";
 export { openH5, type H5Reader, type H5DatasetReader, type H5FieldInfo } from "./reader.js";

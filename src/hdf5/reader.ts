@@ -7,7 +7,7 @@
 import h5wasm from "h5wasm/node";
 import type { ColumnArray } from "./interleave.js";
 import { float16ToNumber } from "./float16.js";
-import type { H5ElementType } from "./datatype.js";
+import { elementSize, type H5ElementType } from "./datatype.js";
 
 /** h5wasm's type classes (H5T_class_t). */
 const INTEGER = 0;
@@ -74,29 +74,28 @@ function attrsOf(obj: { attrs: Record<string, { value: unknown }> }): Record<str
   return out;
 }
 
+const ARRAYS: Record<Exclude<H5ElementType, "float16">, new (b: ArrayBuffer) => ColumnArray> = {
+  bool: Uint8Array, int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array,
+  int32: Int32Array, uint32: Uint32Array, int64: BigInt64Array, uint64: BigUint64Array,
+  float32: Float32Array, float64: Float64Array,
+};
+
+/** Splits packed records into columns, byte-wise so that NaN payloads survive. */
 function splitFields(raw: Uint8Array, recordSize: number, fields: H5FieldInfo[]): Record<string, ColumnArray> {
   const n = raw.length / recordSize;
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const out: Record<string, ColumnArray> = {};
   for (const f of fields) {
-    let get: (p: number) => number | bigint;
-    let arr: ColumnArray;
-    switch (f.type) {
-      case "bool": case "uint8": arr = new Uint8Array(n); get = (p) => view.getUint8(p); break;
-      case "int8": arr = new Int8Array(n); get = (p) => view.getInt8(p); break;
-      case "int16": arr = new Int16Array(n); get = (p) => view.getInt16(p, true); break;
-      case "uint16": arr = new Uint16Array(n); get = (p) => view.getUint16(p, true); break;
-      case "int32": arr = new Int32Array(n); get = (p) => view.getInt32(p, true); break;
-      case "uint32": arr = new Uint32Array(n); get = (p) => view.getUint32(p, true); break;
-      case "int64": arr = new BigInt64Array(n); get = (p) => view.getBigInt64(p, true); break;
-      case "uint64": arr = new BigUint64Array(n); get = (p) => view.getBigUint64(p, true); break;
-      case "float16": arr = new Float32Array(n); get = (p) => float16ToNumber(view.getUint16(p, true)); break;
-      case "float32": arr = new Float32Array(n); get = (p) => view.getFloat32(p, true); break;
-      case "float64": arr = new Float64Array(n); get = (p) => view.getFloat64(p, true); break;
+    const size = elementSize(f.type);
+    const bytes = new Uint8Array(n * size);
+    for (let i = 0, p = f.offset, q = 0; i < n; i++, p += recordSize) {
+      for (let k = 0; k < size; k++) bytes[q++] = raw[p + k];
     }
-    const a = arr as { [i: number]: number | bigint };
-    for (let i = 0, p = f.offset; i < n; i++, p += recordSize) a[i] = get(p);
-    out[f.name] = arr;
+    if (f.type === "float16") {
+      const half = new Uint16Array(bytes.buffer);
+      out[f.name] = Float32Array.from(half, float16ToNumber);
+    } else {
+      out[f.name] = new ARRAYS[f.type](bytes.buffer);
+    }
   }
   return out;
 }

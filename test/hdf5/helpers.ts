@@ -100,5 +100,5 @@ export function checkWithH5py(
 }
 
 export function python(script: string): string {
-  return execFileSync(SYSTEM_PYTHON, ["-c", script], { encoding: "utf8", maxBuffer: 1 << 26 });
+  return execFileSync(SYSTEM_PYTHON, ["-c", script], { encoding: "utf8", maxBuffer: 1 << 26, stdio: ["ignore", "pipe", "pipe"] });
 }
