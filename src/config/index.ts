@@ -4,3 +4,4 @@ export { configPath, loadRunConfig, parseRunConfig, resolveRunConfig, RunConfigE
 export type { ResolvedField, ResolvedGroup, ResolvedSample, RunConfig } from "./load.js";
 export { expandGlob } from "./glob.js";
 export { didYouMean, editDistance } from "./did-you-mean.js";
+export { splitSpecOf } from "./split-spec.js";

@@ -30,7 +30,10 @@ const fieldSpec = z.union([expression, strict({ expr: expression, type: elementT
   error: () => 'expected an expression string or {expr: "<expression>", type: "<element type>"}',
 });
 
-const padding = z.enum(["zero", "nan"]);
+/** Padding of empty slots: `zero` (or 0) or `nan` (or .nan): NaN for floats, -1 for signed ints. */
+const padding = z.union([z.enum(["zero", "nan"]), z.literal(0).transform(() => "zero" as const), z.nan().transform(() => "nan" as const)], {
+  error: () => "expected zero (or 0) or nan (or .nan)",
+});
 
 const objectGroup = strict({
   global: z.boolean().default(false),

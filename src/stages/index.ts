@@ -1,7 +1,7 @@
 export { padGlobal, padGroup, padValueFor } from "./pad.js";
 export type { GlobalGroup, GlobalGroupSpec, PadGroupSpec, PaddedGroup, Padding } from "./pad.js";
-export { checkSplitRules, hashSplit, hashUniform, NO_SPLIT, parseSplitCondition, ruleSplit } from "./split.js";
-export type { SplitCondition, SplitRuleTriplet } from "./split.js";
+export { assignSplits, checkSplitRules, hashSplit, hashUniform, NO_SPLIT, parseSplitCondition, ruleSplit } from "./split.js";
+export type { SplitCondition, SplitRuleTriplet, SplitSpec } from "./split.js";
 export {
   accumulateStats,
   batchStats,
@@ -23,3 +23,4 @@ export type { BucketShufflerOptions } from "./shuffle.js";
 export { packRows, rowLayout, unpackRows } from "./row-layout.js";
 export type { RowField, RowLayout, UnpackedRows } from "./row-layout.js";
 export { batchTransform } from "./transform.js";
+export { takeEvents } from "./take.js";

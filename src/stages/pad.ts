@@ -18,7 +18,7 @@ export interface PadGroupSpec {
   sources?: Record<string, string>;
   /** One byte per object of the group (in object order, relative to the group's first offset); 0 drops the object. */
   select?: Uint8Array;
-  /** Objects are ordered by this key, descending and stable, before truncation; NaN keys sort last. */
+  /** Objects are ordered by this key, descending and stable, before truncation; NaN keys rank as -Infinity. */
   sortBy?: JaggedColumn;
   padding?: Padding;
   /** Output field name -> element type to cast to; otherwise the input's type is kept. */
@@ -96,8 +96,8 @@ function checkSameCounts(group: string, refName: string, ref: Int32Array, name: 
  * Converts between bigint and number arrays so the copy loops can assign directly, and maps any
  * non-zero value to 1 for bools (a plain typed-array store would keep 2 or truncate 0.5 to 0).
  */
-function toOutputKind(values: NumericArray, type: ElementType): NumericArray {
-  if (type === "bool") {
+function toOutputKind(values: NumericArray, from: ElementType, type: ElementType): NumericArray {
+  if (type === "bool" && from !== "bool") {
     const out = new Uint8Array(values.length);
     for (let i = 0; i < values.length; i++) out[i] = values[i] ? 1 : 0;
     return out;
@@ -223,7 +223,7 @@ export function padGroup(spec: PadGroupSpec): PaddedGroup {
     throw new RangeError(`group "${name}": maxObjects must be a positive integer, got ${max}`);
   }
   const refField = names[0]!;
-  const refLabel = label(spec, refField);
+  const refLabel = `field ${label(spec, refField)}`;
   const ref = spec.fields[refField]!.offsets;
   const n = ref.length - 1;
   const o0 = ref[0]!;
@@ -266,15 +266,21 @@ export function padGroup(spec: PadGroupSpec): PaddedGroup {
   }
 
   const valid = new Uint8Array(n * max);
-  for (let i = 0; i < n; i++) valid.fill(1, i * max, i * max + counts[i]!);
+  // A plain loop: a fill() call per event costs more than the few bytes it writes.
+  for (let i = 0; i < n; i++) {
+    const base = i * max;
+    const c = counts[i]!;
+    for (let j = 0; j < c; j++) valid[base + j] = 1;
+  }
 
   const padding = spec.padding ?? "zero";
   const fields: Record<string, NumericArray> = {};
   const types: Record<string, ElementType> = {};
   for (const f of names) {
     const column = spec.fields[f]!;
-    const type = spec.casts?.[f] ?? leafType(column);
-    const values = toOutputKind(column.values as NumericArray, type);
+    const from = leafType(column);
+    const type = spec.casts?.[f] ?? from;
+    const values = toOutputKind(column.values as NumericArray, from, type);
     const out = allocate(type, n * max);
     if (picks) gather(values, column.offsets[0]!, picks, counts, max, out);
     else copyLeftPacked(values, column.offsets, counts, max, out);
@@ -311,8 +317,9 @@ export function padGlobal(spec: GlobalGroupSpec): GlobalGroup {
     } else if (n !== length) {
       throw new Error(`group "${spec.name}": field ${label(spec, f)} holds ${n} events but ${label(spec, first)} holds ${length}`);
     }
-    const type = spec.casts?.[f] ?? leafType(column);
-    const values = toOutputKind(column.values, type);
+    const from = leafType(column);
+    const type = spec.casts?.[f] ?? from;
+    const values = toOutputKind(column.values, from, type);
     const out = allocate(type, n);
     (out as Float64Array).set(values as Float64Array);
     fields[f] = out;

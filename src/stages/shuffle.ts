@@ -1,5 +1,4 @@
-import { mkdtemp, open, readFile, rm } from "node:fs/promises";
-import type { FileHandle } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Xoshiro128, assignBuckets, permutation } from "./prng.js";
@@ -26,7 +25,6 @@ export function bucketsFor(totalRows: number, rowBytes: number, memoryBytes: num
 interface Bucket {
   buffer: Uint8Array;
   used: number;
-  file?: FileHandle;
   onDisk: number;
 }
 
@@ -97,11 +95,15 @@ export class BucketShuffler {
     this.rowCount += n;
   }
 
+  private bucketPath(index: number): string {
+    return path.join(this.dir, `bucket-${index}.bin`);
+  }
+
   private async flush(index: number): Promise<void> {
     const bucket = this.buckets[index]!;
     if (bucket.used === 0) return;
-    bucket.file ??= await open(path.join(this.dir, `bucket-${index}.bin`), "w");
-    await bucket.file.write(bucket.buffer, 0, bucket.used);
+    // Append and close per flush: thousands of buckets must not hold thousands of descriptors.
+    await appendFile(this.bucketPath(index), bucket.buffer.subarray(0, bucket.used));
     bucket.onDisk += bucket.used;
     bucket.used = 0;
   }
@@ -114,15 +116,7 @@ export class BucketShuffler {
     if (this.state !== "writing") throw new Error("BucketShuffler.rows can be iterated once");
     this.state = "reading";
     const rb = this.rowBytes;
-    for (const bucket of this.buckets) {
-      if (bucket.file) {
-        await bucket.file.write(bucket.buffer, 0, bucket.used);
-        bucket.onDisk += bucket.used;
-        bucket.used = 0;
-        await bucket.file.close();
-        bucket.file = undefined;
-      }
-    }
+    for (const [index, bucket] of this.buckets.entries()) if (bucket.onDisk > 0) await this.flush(index);
     const permute = new Xoshiro128((this.seed ^ 0x5bd1e995) >>> 0);
     try {
       for (const [index, bucket] of this.buckets.entries()) {
@@ -133,8 +127,8 @@ export class BucketShuffler {
               `shuffle bucket ${index} holds ${bucket.onDisk} bytes, over the ${this.maxBucketBytes}-byte limit: use more buckets`,
             );
           }
-          data = await readFile(path.join(this.dir, `bucket-${index}.bin`));
-          await rm(path.join(this.dir, `bucket-${index}.bin`));
+          data = await readFile(this.bucketPath(index));
+          await rm(this.bucketPath(index));
         } else {
           data = bucket.buffer.subarray(0, bucket.used);
         }
@@ -160,11 +154,7 @@ export class BucketShuffler {
   async close(): Promise<void> {
     if (this.state === "closed") return;
     this.state = "closed";
-    for (const bucket of this.buckets) {
-      await bucket.file?.close();
-      bucket.file = undefined;
-      bucket.buffer = new Uint8Array(0);
-    }
+    for (const bucket of this.buckets) bucket.buffer = new Uint8Array(0);
     await rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -276,3 +276,13 @@ export function checkSplitRules(
   }
   return { field, modulus, overlapping, uncovered };
 }
+
+/** How events are assigned to splits: a seeded hash of key columns, or UPP rules per split. */
+export type SplitSpec =
+  | { kind: "hash"; keys: readonly string[]; fractions: readonly number[]; seed?: number }
+  | { kind: "rules"; rules: readonly (readonly SplitCondition[])[] };
+
+/** Split index per event of a batch, by either method. */
+export function assignSplits(batch: Batch, spec: SplitSpec): Uint8Array {
+  return spec.kind === "hash" ? hashSplit(batch, spec.keys, spec.fractions, spec.seed ?? 0) : ruleSplit(batch, spec.rules);
+}

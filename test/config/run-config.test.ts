@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { expandGlob, loadRunConfig, parseRunConfig, RunConfigError } from "../../src/config/index.js";
+import { expandGlob, loadRunConfig, parseRunConfig, RunConfigError, splitSpecOf } from "../../src/config/index.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "sxflow-config-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -104,7 +104,11 @@ describe("loadRunConfig", () => {
     const c = example();
     c.split = { rules: { train: [["eventNumber", "%10<=", 7]], val: [["eventNumber", "%10==", 8]], test: [["eventNumber", "%10==", 9]] } };
     c.classes = ["top", "w"];
+    c.padding = 0;
+    (c.objects as Record<string, Record<string, unknown>>).jet!.padding = Number.NaN;
     const parsed = parseRunConfig(c);
+    expect(parsed.padding).toBe("zero");
+    expect(parsed.objects.jet!.padding).toBe("nan");
     expect(parsed.split.rules?.train).toEqual([["eventNumber", "%10<=", 7]]);
     expect(parsed.classes).toEqual(["top", "w"]);
   });
@@ -136,9 +140,11 @@ describe("loadRunConfig", () => {
     (c.samples as Record<string, unknown>[])[1]!.label = "one";
     (c.objects as Record<string, Record<string, unknown>>).jet!.fields = { pt: 3 };
     delete c.tree;
+    c.padding = -1;
     delete (c.objects as Record<string, Record<string, unknown>>).jet!.max;
     const issues = await issuesOf(c);
     expect(issues).toContain("config.tree: required but missing");
+    expect(issues).toContain("config.padding: expected zero (or 0) or nan (or .nan)");
     expect(issues).toContain('config.samples[1].label: expected number, got string "one"');
     expect(issues).toContain('config.objects.jet.fields.pt: expected an expression string or {expr: "<expression>", type: "<element type>"}');
   });
@@ -162,6 +168,27 @@ describe("loadRunConfig", () => {
     expect(issues).toContain(`config.samples[1].files[0]: no file matches "data/wjets/*.parquet" (relative to ${dir})`);
     expect(issues).toContain("config.samples: no sample has label 1; labels must cover 0..2");
     expect(issues).toContain('config.output.fullPrecision[1]: "jet.mass" is not a field of any object group (write group.field or field)');
+  });
+
+  it("reserves the field name valid in object groups", async () => {
+    const c = example();
+    (c.objects as Record<string, Record<string, unknown>>).jet!.fields = { valid: "jet_pt_NOSYS" };
+    expect(await issuesOf(c)).toEqual(['config.objects.jet.fields.valid: "valid" is reserved for the slot validity of an object group']);
+  });
+
+  it("turns the split section into the split stage's specification", () => {
+    const c = example();
+    expect(splitSpecOf(parseRunConfig(c).split)).toEqual({ kind: "hash", keys: ["runNumber", "eventNumber"], fractions: [0.7, 0.1, 0.2], seed: 0 });
+    c.split = { rules: { train: [["eventNumber", "%10<=", 7]], val: [["eventNumber", "%10==", 8]], test: [["eventNumber", "%10==", 9]] } };
+    const spec = splitSpecOf(parseRunConfig(c).split);
+    expect(spec).toEqual({
+      kind: "rules",
+      rules: [
+        [{ field: "eventNumber", op: "<=", modulo: 10, value: 7 }],
+        [{ field: "eventNumber", op: "==", modulo: 10, value: 8 }],
+        [{ field: "eventNumber", op: "==", modulo: 10, value: 9 }],
+      ],
+    });
   });
 
   it("reports YAML syntax errors and duplicate keys with their position", async () => {

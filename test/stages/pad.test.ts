@@ -109,7 +109,7 @@ describe("padGroup", () => {
     );
   });
 
-  it("sorts NaN keys last, keeps ties in input order and counts truncated objects", () => {
+  it("ranks NaN keys as -Infinity (last), keeps ties in input order and counts truncated objects", () => {
     const pt = [[5, Number.NaN, 7, 7, 1, 7], [], [3]];
     const idx = [[0, 1, 2, 3, 4, 5], [], [0]];
     const out = padGroup({
@@ -155,7 +155,7 @@ describe("padGroup", () => {
     const b = jagged([[1, 2], [3, 4]]);
     expect(() =>
       padGroup({ name: "jet", maxObjects: 3, fields: { pt: a, eta: b }, sources: { pt: "jet_pt_NOSYS", eta: "jet_eta" } }),
-    ).toThrow(/group "jet": "pt" \(jet_pt_NOSYS\) and field "eta" \(jet_eta\) have different multiplicities at event 1 \(1 vs 2\)/);
+    ).toThrow(/group "jet": field "pt" \(jet_pt_NOSYS\) and field "eta" \(jet_eta\) have different multiplicities at event 1 \(1 vs 2\)/);
     expect(() => padGroup({ name: "jet", maxObjects: 3, fields: { pt: a }, select: new Uint8Array(2) })).toThrow(/3 objects/);
     expect(() => padGroup({ name: "jet", maxObjects: 0, fields: { pt: a } })).toThrow(/positive integer/);
   });
