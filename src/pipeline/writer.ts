@@ -17,6 +17,8 @@ export interface SaltWriterOptions {
   attrs: Record<string, AttrValue>;
 }
 
+const CHUNK_ROWS = 1000;
+
 function compressionOf(options: SaltWriterOptions): Compression {
   if (options.compression === "gzip") return { deflate: options.level ?? 4 };
   return options.compression;
@@ -46,6 +48,8 @@ export class SaltWriter {
             file.createDataset(g.name, {
               fields: g.fields.map((f) => ({ name: f.name, type: f.h5 })),
               objects: g.global ? undefined : g.max,
+              // SALT reads slices of about a thousand rows; small outputs stay small.
+              chunkRows: CHUNK_ROWS,
               compression,
             }),
           ),
