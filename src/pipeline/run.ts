@@ -144,7 +144,8 @@ export async function runPipeline(config: RunConfig | string, options: RunPipeli
     progress?.done();
     await writer.abort().catch(() => undefined);
     await Promise.all(wrote.map((p) => rm(p, { force: true })));
-    throw err;
+    // The pool reports an abort as its own error; the caller asked with a reason.
+    throw signal?.aborted ? signal.reason : err;
   } finally {
     for (const s of shufflers) await s?.close().catch(() => undefined);
     await pool.close();
