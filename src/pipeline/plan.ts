@@ -8,6 +8,7 @@ import type { CompiledExpression } from "../expr/index.js";
 import type { H5ElementType } from "../hdf5/index.js";
 import { openTreeSource } from "./source.js";
 import type { Range, TreeSource } from "./source.js";
+import { ENTRY_KEY } from "./types.js";
 import type { ExprBranchInfo, FilePlan, GroupPlan, PipelinePlan, RecordField, TaskSpec } from "./types.js";
 
 /** A problem with the run configuration or its inputs, found before any output is written. */
@@ -186,7 +187,11 @@ function didYouMeanText(name: string, names: readonly string[]): string {
   return guess ? `; did you mean "${guess}"?` : "";
 }
 
-/** Groups consecutive clusters into tasks of at least `batchSize` entries (a cluster is never split). */
+/**
+ * Cuts each file into tasks of about `batchSize` entries: consecutive small clusters are merged,
+ * a cluster larger than `batchSize` is cut into equal pieces (so one huge cluster still keeps
+ * every worker busy). Tasks depend on the inputs and `batchSize` only, never on the worker count.
+ */
 function tasksOf(files: ScannedFile[], batchSize: number): TaskSpec[] {
   const tasks: TaskSpec[] = [];
   files.forEach((f, file) => {
@@ -198,6 +203,17 @@ function tasksOf(files: ScannedFile[], batchSize: number): TaskSpec[] {
     };
     const clusters = f.clusters.length > 0 ? f.clusters : f.entries > 0 ? [{ start: 0, stop: f.entries }] : [];
     for (const c of clusters) {
+      const size = c.stop - c.start;
+      if (size > batchSize) {
+        flush();
+        const pieces = Math.ceil(size / batchSize);
+        for (let p = 0; p < pieces; p++) {
+          start = c.start + Math.floor((size * p) / pieces);
+          stop = c.start + Math.floor((size * (p + 1)) / pieces);
+          flush();
+        }
+        continue;
+      }
       if (start < 0) start = c.start;
       stop = c.stop;
       if (stop - start >= batchSize) flush();
@@ -227,11 +243,19 @@ export async function buildPlan(config: RunConfig): Promise<BuiltPlan> {
 
   const splitSpec = splitSpecOf(config.split);
   const splitKeys = splitSpec.kind === "hash" ? [...splitSpec.keys] : [...new Set(splitSpec.rules.flat().map((c) => c.field))];
+  let entryKey = false;
   splitKeys.forEach((key, i) => {
     const where = splitSpec.kind === "hash" ? ["split", "by", i] : ["split", "rules"];
     const info = schema.get(key);
+    if (!info && key === ENTRY_KEY) {
+      entryKey = true;
+      return;
+    }
     if (!info) {
-      throw new PipelineError(`${configPath(where)}: split key "${key}" is not a branch of tree "${config.tree}" in ${reference.path}${didYouMeanText(key, reference.allNames)}`);
+      throw new PipelineError(
+        `${configPath(where)}: split key "${key}" is not a branch of tree "${config.tree}" in ${reference.path}${didYouMeanText(key, reference.allNames)}` +
+          ` (for inputs without an event identity, "${ENTRY_KEY}" splits by entry number)`,
+      );
     }
     if (info.kind !== "flat" || FLOATS.has(info.elementType) || info.elementType === "bool") {
       throw new PipelineError(`${configPath(where)}: split key "${key}" must be one integer per event, but it is ${info.kind} ${info.elementType}`);
@@ -269,6 +293,7 @@ export async function buildPlan(config: RunConfig): Promise<BuiltPlan> {
     samples: config.samples.map((s) => ({ name: s.name, label: s.label })),
     files: files.map(({ path, format, sample, entries }) => ({ path, format, sample, entries })),
     rowBytes,
+    entryKey,
   };
   return { plan, tasks: tasksOf(files, config.batchSize), totalEntries: files.reduce((n, f) => n + f.entries, 0) };
 }

@@ -9,7 +9,7 @@ import type { FieldStats, StatsPartials } from "../stages/index.js";
 import { packRowsBySplit } from "./rows.js";
 import type { TreeSource } from "./source.js";
 import type { GroupPlan, PipelinePlan, TaskHeader, TaskResult, TaskSpec } from "./types.js";
-import { SPLIT_NAMES } from "./types.js";
+import { ENTRY_KEY, SPLIT_NAMES } from "./types.js";
 
 interface CompiledGroup {
   plan: GroupPlan;
@@ -200,6 +200,11 @@ export async function runTask(cp: CompiledPlan, source: TreeSource, task: TaskSp
     throw new Error(`${where}: cannot read: ${message(err)}`);
   }
   try {
+    if (plan.entryKey) {
+      const entry = new Float64Array(batch.length);
+      for (let i = 0; i < entry.length; i++) entry[i] = task.start + i;
+      batch = { length: batch.length, columns: { ...batch.columns, [ENTRY_KEY]: { kind: "flat", values: entry } } };
+    }
     if (cp.cuts.length > 0) {
       const pass = new Uint8Array(batch.length).fill(1);
       for (const cut of cp.cuts) {

@@ -6,6 +6,12 @@ import type { SplitSpec, StatsPartials } from "../stages/index.js";
 
 export type { BranchInfo as ExprBranchInfo } from "../expr/index.js";
 
+/**
+ * Split key standing for the entry number in the file, for inputs without an event identity
+ * (e.g. ntuples without eventNumber); a real branch of that name takes precedence.
+ */
+export const ENTRY_KEY = "entry";
+
 export const SPLIT_NAMES = ["train", "val", "test"] as const;
 export type SplitName = (typeof SPLIT_NAMES)[number];
 
@@ -74,6 +80,8 @@ export interface PipelinePlan {
   files: FilePlan[];
   /** Bytes of one event across all groups (the shuffle record). */
   rowBytes: number;
+  /** The split uses the entry number in the file as a key (column `entry`, added before the cuts). */
+  entryKey: boolean;
 }
 
 /** What a worker returns besides the row bytes. */
