@@ -2,8 +2,8 @@ import { filterBatch } from "../batch/index.js";
 import type { Batch, Column, ElementType, JaggedColumn, NumericArray } from "../batch/index.js";
 import { cutMask, reviveExpression } from "../expr/index.js";
 import type { CompiledExpression } from "../expr/index.js";
-import { float32ArrayToFloat16 } from "../hdf5/index.js";
-import { float16ToNumber } from "../hdf5/float16.js";
+// Not the hdf5 index: that would load h5wasm (its reader) into every worker.
+import { float16ToNumber, float32ArrayToFloat16 } from "../hdf5/float16.js";
 import { assignSplits, batchStats, NO_SPLIT, padGlobal, padGroup } from "../stages/index.js";
 import type { FieldStats, StatsPartials } from "../stages/index.js";
 import { packRowsBySplit } from "./rows.js";

@@ -1,7 +1,14 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { createEncoderPool, createH5 } from "../hdf5/index.js";
-import type { AttrValue, ChunkEncoder, ColumnArray, Compression, EncoderPool, H5DatasetWriter, H5Writer } from "../hdf5/index.js";
+// The writer's own modules, not the hdf5 index, which also loads h5wasm for its reader.
+import type { AttrValue } from "../hdf5/attributes.js";
+import type { Compression } from "../hdf5/chunk-encoder.js";
+import type { H5DatasetWriter } from "../hdf5/dataset-writer.js";
+import { createEncoderPool } from "../hdf5/encoder-pool.js";
+import type { EncoderPool } from "../hdf5/encoder-pool.js";
+import { createH5 } from "../hdf5/file-writer.js";
+import type { ChunkEncoder, H5Writer } from "../hdf5/file-writer.js";
+import type { ColumnArray } from "../hdf5/interleave.js";
 import { unpackRows } from "./rows.js";
 import type { PipelinePlan, SplitName } from "./types.js";
 import { SPLIT_NAMES } from "./types.js";
