@@ -12,7 +12,7 @@
  * depends on the input size.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,13 +36,17 @@ const ROW_GROUP = 100_000;
 
 async function samples(events: number): Promise<string> {
   const dir = path.join(DIR, `events-${events}`);
+  if (existsSync(dir)) return dir;
+  // Generated under a temporary name: an interrupted generation is never taken for a complete one.
+  const partial = `${dir}.partial`;
+  rmSync(partial, { recursive: true, force: true });
   for (const [sample, n] of [["ttbar", Math.ceil(events / 2)], ["wjets", Math.floor(events / 2)]] as const) {
-    if (existsSync(path.join(dir, `${sample}.parquet`))) continue;
     const t = performance.now();
     process.stderr.write(`generating ${n} ${sample} events into ${dir} ...`);
-    await writeTopcpSample({ sample, events: n, seed: 20251126, out: dir, rowGroupSize: ROW_GROUP });
+    await writeTopcpSample({ sample, events: n, seed: 20251126, out: partial, rowGroupSize: ROW_GROUP });
     process.stderr.write(` ${((performance.now() - t) / 1000).toFixed(0)} s\n`);
   }
+  renameSync(partial, dir);
   return dir;
 }
 

@@ -73,6 +73,20 @@ function halfToFloat(bits: Uint16Array): Float32Array {
   return out;
 }
 
+/** Binary16 bits of float32 values; a finite value beyond float16's range is an error, not an infinity. */
+function toHalf(group: string, field: string, values: Float32Array): Uint16Array {
+  const bits = float32ArrayToFloat16(values);
+  for (let i = 0; i < bits.length; i++) {
+    if ((bits[i]! & 0x7fff) === 0x7c00 && Number.isFinite(values[i]!)) {
+      throw new Error(
+        `${group}.${field}: value ${values[i]} does not fit in float16 (largest 65504); ` +
+          `list "${group}.${field}" in output.fullPrecision or scale it (e.g. to GeV)`,
+      );
+    }
+  }
+  return bits;
+}
+
 /** Record fields of every group in storage types, plus each group's validity. */
 interface PaddedEvents {
   columns: NumericArray[][];
@@ -135,7 +149,7 @@ function padAll(cp: CompiledPlan, batch: Batch, label: number, header: TaskHeade
         if (f.role === "label") return new Int32Array(n).fill(label);
         const v = fields[f.name];
         if (!v) throw new Error(`${where}: group "${gp.name}" lost field "${f.name}"`);
-        return f.h5 === "float16" ? float32ArrayToFloat16(v as Float32Array) : v;
+        return f.h5 === "float16" ? toHalf(gp.name, f.name, v as Float32Array) : v;
       }),
     );
   }
