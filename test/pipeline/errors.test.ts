@@ -101,6 +101,13 @@ describe("bad configurations and inputs", () => {
     }
   });
 
+  it("names the trees of a Parquet file that lacks the configured tree", async () => {
+    const msg = await failure(config({ tree: "nominal" }));
+    expect(msg).toContain("config.samples[0].files");
+    expect(msg).toContain('"nominal"');
+    expect(msg).toContain('"reco"');
+  });
+
   it("refuses an empty sample", async () => {
     const msg = await failure(config({ samples: [{ name: "ttbar", label: 0, files: [TTBAR] }, { name: "wjets", label: 1, files: [emptyFile] }] }));
     expect(msg).toContain("config.samples[1]");

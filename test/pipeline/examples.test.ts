@@ -61,6 +61,28 @@ describe("the IC example (examples/ic-ttbar-wjets.yaml)", () => {
   });
 });
 
+describe("the single-lepton example (examples/ttbar-wjets-1lep.yaml)", () => {
+  it("splits by UPP's eventNumber % 10 rules and fills both classes", async () => {
+    const config = await loadRunConfig(path.join(REPO_ROOT, "examples", "ttbar-wjets-1lep.yaml"));
+    config.output.dir = path.join(dir, "1lep");
+    const report = await runPipeline(config, { workers: 0 });
+    const file = (s: string) => path.join(config.output.dir, `ttbar_wjets_1lep_${s}.h5`);
+    const dump = readSalt(SPLITS.map(file));
+    const allowed: Record<string, (r: bigint) => boolean> = { train: (r) => r <= 7n, val: (r) => r === 8n, test: (r) => r === 9n };
+    for (const s of SPLITS) {
+      const d = dump.files[file(s)]!.datasets;
+      const events = d.event!.fields.eventNumber!.values as string[];
+      expect(events.length).toBe(report.splits[s]!.events);
+      for (const e of events) expect(allowed[s]!(BigInt(e) % 10n)).toBe(true);
+      expect(new Set(d.event!.fields.flavour_label!.values)).toEqual(new Set([0, 1]));
+      // Half precision, with names containing pt, energy or mass kept in float32 (the UPP default).
+      expect([d.jet!.fields.pt!.dtype, d.jet!.fields.eta!.dtype]).toEqual(["<f4", "<f2"]);
+    }
+    expect(report.classWeights[0]).toBe(1);
+    expect(report.classWeights[1]).toBeGreaterThan(1);
+  });
+});
+
 describe("half precision", () => {
   it("stores floats as float16 except the full-precision fields, and normalises the stored values", async () => {
     const config = await loadRunConfig(path.join(REPO_ROOT, "examples", "ic-ttbar-wjets.yaml"));
