@@ -46,6 +46,17 @@ export function basketRefs(branch: BranchModel, where: string): BasketRef[] {
   return refs;
 }
 
+/** The fixed fields of a basket's TKey; its class, name and title strings are not needed. */
+function readBasketKey(c: Cursor): { nbytes: number; objlen: number; keylen: number } {
+  const nbytes = c.i32();
+  c.skip(2); // fVersion
+  const objlen = c.i32();
+  c.skip(4); // fDatime
+  const keylen = c.i16();
+  if (nbytes < 0 || objlen < 0) throw new RootError(`${c.where}: key has negative sizes (fNbytes ${nbytes}, fObjlen ${objlen})`);
+  return { nbytes, objlen, keylen };
+}
+
 /**
  * Reads one out-of-line basket: key, basket header, decompressed payload, offset table.
  * `prefetched` is the basket's `ref.bytes` bytes when a coalesced read already fetched them.
@@ -53,7 +64,7 @@ export function basketRefs(branch: BranchModel, where: string): BasketRef[] {
 export async function readBasket(source: FileSource, ref: BasketRef, where: string, prefetched?: Uint8Array): Promise<RawBasket> {
   const file = prefetched ?? (await source.read(ref.seek, ref.bytes, `basket ${ref.index} of ${where}`));
   const c = new Cursor(file, `${source.name}: ${where}, basket ${ref.index} (offset ${ref.seek})`);
-  const key = readKey(c);
+  const key = readBasketKey(c);
   if (key.keylen < 19 || key.keylen > ref.bytes || key.nbytes !== ref.bytes) {
     throw new RootError(`${c.where}: key does not match the branch (fNbytes ${key.nbytes}, fKeylen ${key.keylen}, expected ${ref.bytes} bytes)`);
   }
@@ -78,10 +89,12 @@ export async function readBasket(source: FileSource, ref: BasketRef, where: stri
     if (count !== nevbuf + 1 && count !== nevbuf) {
       throw new RootError(`${t.where}: holds ${count} offsets for ${nevbuf} entries`);
     }
+    t.skip(4 * nevbuf);
     offsets = new Int32Array(nevbuf + 1);
+    const dv = t.view;
     let prev = 0;
-    for (let i = 0; i < nevbuf; i++) {
-      const o = t.i32() - key.keylen;
+    for (let i = 0, at = border + 4; i < nevbuf; i++, at += 4) {
+      const o = dv.getInt32(at) - key.keylen;
       if (o < prev || o > border) throw new RootError(`${t.where}: offset ${o} of entry ${i} is out of order or past the data`);
       offsets[i] = prev = o;
     }

@@ -60,11 +60,14 @@ export class Cursor {
   }
   /** A signed 64-bit integer; seeks and entry counts fit in a double's 53 bits. */
   i64(): number {
-    const v = this.view.getBigInt64(this.need(8));
-    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw new RootError(`${this.where}: 64-bit field ${v} at offset ${this.pos - 8} is out of range`);
+    const at = this.need(8);
+    // Two 32-bit halves: no BigInt allocation (metadata holds thousands of these).
+    const hi = this.view.getInt32(at);
+    const lo = this.view.getUint32(at + 4);
+    if (hi > 0x1fffff || hi < -0x200000) {
+      throw new RootError(`${this.where}: 64-bit field ${this.view.getBigInt64(at)} at offset ${at} is out of range`);
     }
-    return Number(v);
+    return hi * 0x100000000 + lo;
   }
   f64(): number {
     return this.view.getFloat64(this.need(8));

@@ -176,13 +176,16 @@ function concatOffsets(parts: Int32Array[], entries: number): Int32Array {
 }
 
 /** Concatenates pieces into one column: one allocation, one copy. */
-export function assembleColumn(pieces: Piece[], interp: Decodable, elementType: ElementType): Column {
+export function assembleColumn(pieces: Piece[], interp: Decodable, elementType: ElementType, where = ""): Column {
   const itemSize = ITEM_SIZE[elementType];
   let entries = 0;
   let bytes = 0;
   for (const p of pieces) {
     entries += p.entries;
     bytes += p.values.length;
+  }
+  if (bytes / itemSize > 0x7fffffff) {
+    throw new RootError(`${where}: a batch of ${bytes / itemSize} values overflows 32-bit offsets; read fewer entries per step`);
   }
   const values = allocate(elementType, bytes / itemSize);
   const out = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);

@@ -53,6 +53,9 @@ function product(dims: number[]): number {
 function fromLeaf(leaf: LeafModel, elementType: ElementType, counterBranch: (l: LeafModel) => string | undefined): Classified {
   const base = TYPE_NAMES[elementType];
   const dims = fixedDimensions(leaf.title);
+  if (leaf.leafCountUnresolved) {
+    return { typeName: `${base}[]`, kind: "jagged", interpretation: { kind: "unsupported", reason: "its counter leaf could not be resolved" } };
+  }
   if (leaf.leafCount) {
     const counter = counterBranch(leaf.leafCount);
     const width = Math.max(1, leaf.len);

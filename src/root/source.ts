@@ -39,7 +39,12 @@ export class FileSource {
     const out = new Uint8Array(length);
     let done = 0;
     while (done < length) {
-      const { bytesRead } = await this.handle.read(out, done, length - done, offset + done);
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await this.handle.read(out, done, length - done, offset + done));
+      } catch (err) {
+        throw new RootError(`${this.name}: reading ${what} at offset ${offset} failed: ${(err as Error).message}`);
+      }
       if (bytesRead === 0) throw new RootError(`${this.name}: unexpected end of file reading ${what} at offset ${offset}`);
       done += bytesRead;
     }

@@ -1,4 +1,4 @@
-import type { Batch, Column, ElementType } from "../batch/types.js";
+import type { Batch, Column, ElementType, NumericArray } from "../batch/types.js";
 import { basketCodec, basketRefs, readBasket, type BasketRef, type RawBasket } from "./basket.js";
 import { assembleColumn, decodeBasket, slicePiece, type Piece } from "./decode.js";
 import { RootError, suggest } from "./errors.js";
@@ -19,8 +19,14 @@ export interface BranchInfo {
   shape?: number[];
   /** 2 for vector<vector<T>> (jagged of jagged), 1 for other jagged branches, 0 otherwise. */
   jaggedDepth: number;
-  /** For counted arrays `x[n]`: the branch holding n. */
-  counter?: string;
+  /** jaggedDepth under the expression compiler's schema name, set on jagged branches only. */
+  depth?: number;
+  /**
+   * Counted arrays `x[n]` only: the counter branch holding n, which names the object collection
+   * (branches sharing a counter can be combined element-wise). Field names match the expression
+   * compiler's schema, so `tree.branches.filter((b) => b.supported)` is a schema as it stands.
+   */
+  collection?: string;
   supported: boolean;
   /** Why the branch cannot be decoded, when it cannot. */
   unsupportedReason?: string;
@@ -57,6 +63,10 @@ const DEFAULT_STEP = 100_000;
 const COALESCE_GAP = 64 * 1024;
 /** Upper bound of one coalesced read. */
 const COALESCE_MAX = 16 * 1024 * 1024;
+
+function copyInfo(info: BranchInfo): BranchInfo {
+  return info.shape ? { ...info, shape: [...info.shape] } : { ...info };
+}
 
 /** Decoded baskets kept between the steps of one read or iteration, keyed by branch and basket. */
 class BasketCache {
@@ -117,15 +127,18 @@ export class Tree {
         jaggedDepth: interp.kind === "vector2" ? 2 : c.kind === "jagged" ? 1 : 0,
         supported,
         entries: b.entries,
-        baskets: b.writeBasket + b.embedded.length,
+        baskets: 0,
         compressedBytes: b.zipBytes,
         uncompressedBytes: b.totBytes,
       };
       if (interp.kind === "unsupported") info.unsupportedReason = interp.reason;
       else info.elementType = interp.elementType;
       if (interp.kind === "flat" && interp.shape) info.shape = [...interp.shape];
-      if (interp.kind === "counted") info.counter = interp.counter;
-      this.states.set(b.name, { info, model: b, interp, refs: basketRefs(b, this.where(b.name)) });
+      if (info.jaggedDepth > 0) info.depth = info.jaggedDepth;
+      if (interp.kind === "counted") info.collection = interp.counter;
+      const refs = basketRefs(b, this.where(b.name));
+      info.baskets = refs.length;
+      this.states.set(b.name, { info, model: b, interp, refs });
     }
   }
 
@@ -134,11 +147,11 @@ export class Tree {
   }
 
   get branches(): BranchInfo[] {
-    return [...this.states.values()].map((s) => ({ ...s.info, shape: s.info.shape && [...s.info.shape] }));
+    return [...this.states.values()].map((s) => copyInfo(s.info));
   }
 
   branch(name: string): BranchInfo {
-    return { ...this.state(name).info };
+    return copyInfo(this.state(name).info);
   }
 
   private state(name: string): BranchState {
@@ -227,22 +240,34 @@ export class Tree {
     return { nevbuf: e.nevbuf, data: e.data.slice(), offsets: e.offsets };
   }
 
-  private async loadPiece(s: BranchState & { interp: Decodable }, ref: BasketRef, fetched: Map<number, Uint8Array>): Promise<Piece> {
+  private async loadPiece(
+    s: BranchState & { interp: Decodable },
+    ref: BasketRef,
+    fetched: Map<number, Uint8Array>,
+    cache: BasketCache,
+  ): Promise<Piece> {
     const raw = await this.loadRaw(s, ref, fetched);
     const where = `${this.where(s.info.name)}, basket ${ref.index}`;
     if (raw.nevbuf !== ref.entryStop - ref.entryStart) {
       throw new RootError(`${where}: holds ${raw.nevbuf} entries, the branch says ${ref.entryStop - ref.entryStart}`);
     }
     let counts: ArrayLike<number> | undefined;
-    if (s.interp.kind === "counted" && !raw.offsets) counts = await this.counts(s.interp.counter, ref.entryStart, ref.entryStop);
+    if (s.interp.kind === "counted" && !raw.offsets) counts = await this.counts(s.interp.counter, ref.entryStart, ref.entryStop, cache);
     return decodeBasket(raw, s.interp, where, counts);
   }
 
-  /** Values of a counter branch as numbers, for counted baskets written without offset tables. */
-  private async counts(counter: string, start: number, stop: number): Promise<ArrayLike<number>> {
-    const col = (await this.readWith([counter], start, stop, new BasketCache())).columns[counter]!;
-    const v = col.values;
-    if (col.kind !== "flat" || !ArrayBuffer.isView(v)) throw new RootError(`${this.where(counter)}: a counter branch must be a flat number`);
+  /**
+   * Values of a counter branch as numbers, for counted baskets written without offset tables;
+   * shares the step's cache so the counter's baskets are decoded once per step.
+   */
+  private async counts(counter: string, start: number, stop: number, cache: BasketCache): Promise<ArrayLike<number>> {
+    // Only a flat counter can be read without counts of its own (no cycles through corrupt metadata).
+    const cs = this.state(counter);
+    if (cs.interp.kind !== "flat" || cs.interp.width !== 1) {
+      throw new RootError(`${this.where(counter)}: used as a counter but is not a flat number (${cs.info.typeName})`);
+    }
+    const col = (await this.readWith([counter], start, stop, cache)).columns[counter]!;
+    const v = col.values as NumericArray;
     if (v instanceof BigInt64Array || v instanceof BigUint64Array) return Array.from(v, Number);
     return v as ArrayLike<number>;
   }
@@ -300,11 +325,11 @@ export class Tree {
     }
     const pieces = await Promise.all(
       wanted.map(async (r) => {
-        const p = await cache.get(name, r.index, () => this.loadPiece(s, r, fetched));
+        const p = await cache.get(name, r.index, () => this.loadPiece(s, r, fetched, cache));
         return slicePiece(p, Math.max(start, r.entryStart) - r.entryStart, Math.min(stop, r.entryStop) - r.entryStart, itemSize, width);
       }),
     );
-    return assembleColumn(pieces, s.interp, s.interp.elementType);
+    return assembleColumn(pieces, s.interp, s.interp.elementType, `${this.where(name)}, entries ${start} to ${stop}`);
   }
 
   private async readWith(names: string[], start: number, stop: number, cache: BasketCache): Promise<Batch> {

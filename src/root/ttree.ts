@@ -16,6 +16,8 @@ export interface LeafModel {
   lenType: number;
   isUnsigned: boolean;
   leafCount: LeafModel | null;
+  /** fLeafCount pointed at something that is not a leaf this reader kept: the length is unknown. */
+  leafCountUnresolved: boolean;
   /** TLeafElement's streamer type code; -1 for other leaves. */
   elementType: number;
 }
@@ -80,7 +82,7 @@ function readLeafBody(d: Deserializer, className: string): LeafModel {
   const count = d.readObjectAny();
   const leafCount = count && "leafCount" in count ? (count as LeafModel) : null;
   skipTo(c, h, `leaf "${name}"`);
-  return { className, name, title, len, lenType, isUnsigned, leafCount, elementType: -1 };
+  return { className, name, title, len, lenType, isUnsigned, leafCount, leafCountUnresolved: count !== null && !leafCount, elementType: -1 };
 }
 
 function leafReader(className: string): ClassReader {

@@ -121,3 +121,37 @@ describe("ROOT bad input", () => {
     }
   });
 });
+
+describe("ROOT random corruption", () => {
+  it("either reads or fails with an error naming the file, never a crash from inside a decoder", async () => {
+    const names = ["uproot-sample-6.20.04-zlib.root", "uproot-small-dy-nooffsets.root", "uproot-stl_containers.root"];
+    let seed = 12345;
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000;
+    let failures = 0;
+    for (let it = 0; it < 90; it++) {
+      const name = names[it % names.length]!;
+      const p = await corrupt(name, `fuzz-${it}.root`, (b) => {
+        const n = 1 + Math.floor(rnd() * 4);
+        for (let k = 0; k < n; k++) b[Math.floor(rnd() * b.length)] = Math.floor(rnd() * 256);
+      });
+      try {
+        const f = await openRoot(p);
+        try {
+          for (const treeName of f.treeNames()) {
+            const tree = await f.tree(treeName);
+            for (const b of tree.branches) if (b.supported) await tree.read([b.name]);
+          }
+        } finally {
+          await f.close();
+        }
+      } catch (err) {
+        failures++;
+        expect(err).toBeInstanceOf(Error);
+        expect(["TypeError", "RangeError"]).not.toContain((err as Error).name);
+        expect((err as Error).message).toContain(`fuzz-${it}.root`);
+      }
+    }
+    // Random damage in file metadata must be noticed most of the time.
+    expect(failures).toBeGreaterThan(20);
+  });
+});

@@ -315,6 +315,27 @@ describe("errors name the location and the fault", () => {
     await expect(decompressBasket(k.payload, k.objlen - 1, WHERE)).rejects.toThrow(/basket 3.*declares \d+ uncompressed bytes, but only/);
   });
 
+  it("rejects an invalid uncompressed size", async () => {
+    for (const size of [-1, Number.NaN, 1.5]) {
+      await expect(decompressBasket(new Uint8Array(20), size, WHERE)).rejects.toThrow(/basket 3: invalid uncompressed size/);
+    }
+  });
+
+  it("checks every block header before decoding (a corrupt fObjlen fails without a huge allocation)", async () => {
+    const k = firstBlock("uproot-HZZ-lz4.root", "L4");
+    await expect(decompressBasket(k.payload, 2 ** 31, WHERE)).rejects.toThrow(
+      /basket 3: compression block 1 \(payload byte \d+\): payload truncated: 0 bytes left for a 9-byte block header, blocks so far declare \d+ of 2147483648 bytes/,
+    );
+  });
+
+  it("reports an unknown algorithm in a later block before decoding the earlier ones", async () => {
+    const k = firstBlock("uproot-HZZ-zlib.root", "ZL");
+    const bad = concat(k.payload, header("Q1", 0, 999_999, 5));
+    await expect(decompressBasket(bad, k.objlen + 5, WHERE)).rejects.toThrow(
+      /basket 3: compression block 1 \(payload byte \d+\): unknown compression algorithm "Q1" \(bytes 0x51 0x31\)/,
+    );
+  });
+
   it("rejects bytes after the last block", async () => {
     const k = firstBlock("uproot-HZZ-zlib.root", "ZL");
     await expect(decompressBasket(concat(k.payload, new Uint8Array(3)), k.objlen, WHERE)).rejects.toThrow(/basket 3: 3 unexpected bytes after/);

@@ -25,8 +25,9 @@ describe("ROOT file and tree listing", () => {
       expect(tree.entries).toBe(30);
       const byName = new Map(tree.branches.map((b) => [b.name, b]));
       expect(byName.get("ab")).toMatchObject({ typeName: "bool[3]", kind: "fixed", elementType: "bool", shape: [3] });
-      expect(byName.get("Ai8")).toMatchObject({ typeName: "int64_t[]", kind: "jagged", elementType: "int64", counter: "n" });
+      expect(byName.get("Ai8")).toMatchObject({ typeName: "int64_t[]", kind: "jagged", elementType: "int64", collection: "n", depth: 1 });
       expect(byName.get("u4")).toMatchObject({ typeName: "uint32_t", kind: "flat", elementType: "uint32" });
+      expect(byName.get("u4")!.depth).toBeUndefined();
       expect(byName.get("str")).toMatchObject({ typeName: "char*", supported: false });
       for (const b of tree.branches) if (b.supported) expect(b.elementType).toBeDefined();
     });
@@ -111,7 +112,7 @@ describe("ROOT reads", () => {
   it("decodes vector<vector<double>> as jagged of jagged", async () => {
     await withFile("uproot-vectorVectorDouble.root", async (file) => {
       const tree = await file.tree("t");
-      expect(tree.branch("x")).toMatchObject({ jaggedDepth: 2, elementType: "float64" });
+      expect(tree.branch("x")).toMatchObject({ jaggedDepth: 2, depth: 2, elementType: "float64" });
       const x = (await tree.read(["x"])).columns.x!;
       // uproot: [[], [[], []], [[10], [], [10, 20]], [[20, -21, -22]], [[200], [-201], [202]]]
       expect(x.kind).toBe("jagged");
@@ -157,5 +158,14 @@ describe("ROOT reads", () => {
       expect(b!.values).toBeInstanceOf(Uint8Array);
       expect(Ab).toMatchObject({ kind: "jagged", elementType: "bool" });
     });
+  });
+});
+
+describe("ROOT file lifetime", () => {
+  it("names the file when reading after close", async () => {
+    const file = await openRoot(fixture("uproot-issue-172.root"));
+    const tree = await file.tree("events");
+    await file.close();
+    await expect(tree.read(["rec_part_px"])).rejects.toThrow(/uproot-issue-172\.root: reading basket 0 of tree "events", branch "rec_part_px".* failed/);
   });
 });

@@ -9,32 +9,47 @@ const HEADER = 9;
 /** L4 blocks carry an 8-byte big-endian XXH64 of the compressed data before it. */
 const LZ4_CHECKSUM = 8;
 
-/**
- * Decompresses a ROOT basket or key payload to exactly `uncompressedSize` bytes.
- *
- * The payload is a sequence of compression blocks, each with its own 9-byte header (algorithm,
- * method, 3-byte little-endian compressed and uncompressed sizes); the file's or branch's
- * fCompress is never consulted because writers do not honour it. A payload as long as its
- * uncompressed size is stored raw and is returned as is (the result then aliases `src`).
- * Errors name `where` (file, tree, branch, basket) and the block at fault.
- */
-export async function decompressBasket(src: Uint8Array, uncompressedSize: number, where: string): Promise<Uint8Array> {
-  if (src.length === uncompressedSize) return src;
+type Algorithm = "ZL" | "L4" | "ZS" | "XZ";
+const ALGORITHMS: ReadonlySet<string> = new Set<Algorithm>(["ZL", "L4", "ZS", "XZ"]);
 
-  let out: Uint8Array | undefined;
+/** One compression block located by its header: payload bytes [start, end) decode to `size` bytes. */
+interface Block {
+  algorithm: Algorithm;
+  /** Offset of the block header in the payload. */
+  at: number;
+  start: number;
+  end: number;
+  size: number;
+}
+
+/**
+ * Walks the block headers and checks that they tile the payload exactly and add up to
+ * `uncompressedSize`, before anything is decoded or allocated: a corrupt size then fails fast
+ * with a precise message instead of a huge allocation or a decoder error.
+ */
+function scanBlocks(src: Uint8Array, uncompressedSize: number, where: string): Block[] {
+  const blocks: Block[] = [];
   let ip = 0;
   let op = 0;
-  let index = 0;
   while (op < uncompressedSize) {
-    // Messages are only built on failure: this loop runs once per basket on the hot path.
+    const index = blocks.length;
     if (ip + HEADER > src.length) {
       throw new Error(
         `${blockAt(where, index, ip)}: payload truncated: ${src.length - ip} bytes left for a 9-byte block header, ` +
-          `${op} of ${uncompressedSize} bytes decoded`,
+          `blocks so far declare ${op} of ${uncompressedSize} bytes`,
       );
     }
-    const c0 = src[ip]!, c1 = src[ip + 1]!;
-    const algorithm = String.fromCharCode(c0, c1);
+    const algorithm = String.fromCharCode(src[ip]!, src[ip + 1]!);
+    // Sizes mean nothing under an unknown magic: report the magic first.
+    if (algorithm === "CS") {
+      throw new Error(`${blockAt(where, index, ip)}: CS block (ROOT's pre-2000 compression algorithm) is not supported`);
+    }
+    if (!ALGORITHMS.has(algorithm)) {
+      throw new Error(
+        `${blockAt(where, index, ip)}: unknown compression algorithm ${JSON.stringify(algorithm)} ` +
+          `(bytes 0x${hex2(src[ip]!)} 0x${hex2(src[ip + 1]!)})`,
+      );
+    }
     const compressed = src[ip + 3]! | (src[ip + 4]! << 8) | (src[ip + 5]! << 16);
     const size = src[ip + 6]! | (src[ip + 7]! << 8) | (src[ip + 8]! << 16);
     const start = ip + HEADER;
@@ -52,9 +67,39 @@ export async function decompressBasket(src: Uint8Array, uncompressedSize: number
       );
     }
     if (size === 0) throw new Error(`${blockAt(where, index, ip)}: ${algorithm} block declares 0 uncompressed bytes`);
+    blocks.push({ algorithm: algorithm as Algorithm, at: ip, start, end, size });
+    op += size;
+    ip = end;
+  }
+  if (ip !== src.length) {
+    throw new Error(
+      `${where}: ${src.length - ip} unexpected bytes after the compression blocks ` +
+        `(payload ${src.length} bytes, ${uncompressedSize} decoded)`,
+    );
+  }
+  return blocks;
+}
 
-    // A single block that is the whole payload can hand its own output buffer back.
-    const whole = op === 0 && size === uncompressedSize && end === src.length;
+/**
+ * Decompresses a ROOT basket or key payload to exactly `uncompressedSize` bytes.
+ *
+ * The payload is a sequence of compression blocks, each with its own 9-byte header (algorithm,
+ * method, 3-byte little-endian compressed and uncompressed sizes); the file's or branch's
+ * fCompress is never consulted because writers do not honour it. A payload as long as its
+ * uncompressed size is stored raw and is returned as is (the result then aliases `src`).
+ * Errors name `where` (file, tree, branch, basket) and the block at fault.
+ */
+export async function decompressBasket(src: Uint8Array, uncompressedSize: number, where: string): Promise<Uint8Array> {
+  if (!Number.isSafeInteger(uncompressedSize) || uncompressedSize < 0) {
+    throw new Error(`${where}: invalid uncompressed size ${uncompressedSize} for a payload of ${src.length} bytes`);
+  }
+  if (src.length === uncompressedSize) return src;
+  const blocks = scanBlocks(src, uncompressedSize, where);
+  // A single block hands its own output buffer back; several share one.
+  const out = blocks.length === 1 && blocks[0]!.algorithm !== "L4" ? undefined : new Uint8Array(uncompressedSize);
+  let op = 0;
+  for (let index = 0; index < blocks.length; index++) {
+    const { algorithm, at, start, end, size } = blocks[index]!;
     let decoded: Uint8Array | undefined;
     try {
       switch (algorithm) {
@@ -62,15 +107,14 @@ export async function decompressBasket(src: Uint8Array, uncompressedSize: number
           decoded = inflateBlock(src.subarray(start, end), size);
           break;
         case "L4": {
-          if (compressed < LZ4_CHECKSUM) throw new Error(`L4 block of ${compressed} bytes has no room for its checksum`);
+          if (end - start < LZ4_CHECKSUM) throw new Error(`L4 block of ${end - start} bytes has no room for its checksum`);
           const [h, l] = xxh64(src, start + LZ4_CHECKSUM, end);
           const dv = new DataView(src.buffer, src.byteOffset + start, LZ4_CHECKSUM);
           const eh = dv.getUint32(0), el = dv.getUint32(4);
           if (h !== eh || l !== el) {
             throw new Error(`LZ4 checksum mismatch: block says XXH64 ${hex64(eh, el)}, data hashes to ${hex64(h, l)}`);
           }
-          out ??= new Uint8Array(uncompressedSize);
-          const n = lz4DecodeBlock(src, start + LZ4_CHECKSUM, end, out, op, op + size);
+          const n = lz4DecodeBlock(src, start + LZ4_CHECKSUM, end, out!, op, op + size);
           if (n !== size) throw new Error(`LZ4 block decoded to ${n} bytes instead of ${size}`);
           break;
         }
@@ -80,30 +124,16 @@ export async function decompressBasket(src: Uint8Array, uncompressedSize: number
         case "XZ":
           decoded = await xzDecode(src.subarray(start, end), size);
           break;
-        case "CS":
-          throw new Error("CS block (ROOT's pre-2000 compression algorithm) is not supported");
-        default:
-          throw new Error(`unknown compression algorithm ${JSON.stringify(algorithm)} (bytes 0x${hex2(c0)} 0x${hex2(c1)})`);
       }
     } catch (e) {
-      throw new Error(`${blockAt(where, index, ip)}: ${(e as Error).message}`, { cause: e });
+      throw new Error(`${blockAt(where, index, at)}: ${(e as Error).message}`, { cause: e });
     }
     if (decoded !== undefined) {
-      if (whole) return decoded;
-      out ??= new Uint8Array(uncompressedSize);
+      if (!out) return decoded;
       out.set(decoded, op);
     }
     op += size;
-    ip = end;
-    index++;
   }
-  if (ip !== src.length) {
-    throw new Error(
-      `${where}: ${src.length - ip} unexpected bytes after the compression blocks ` +
-        `(payload ${src.length} bytes, ${uncompressedSize} decoded)`,
-    );
-  }
-  // Only reachable with at least one block, each of which allocated or returned.
   return out!;
 }
 
