@@ -13,7 +13,6 @@ export { VERSION } from "./version.js";
 
 // Names two modules share: the explicit exports below settle which one the package root means.
 export type { BranchInfo } from "./root/index.js";
-export type { BranchInfo as ExprBranchInfo } from "./expr/index.js";
 export { ELEMENT_TYPES } from "./config/index.js";
 export { ELEMENT_TYPES as H5_ELEMENT_TYPES } from "./hdf5/index.js";
 export type { DatasetSpec } from "./servicex/index.js";

@@ -187,13 +187,17 @@ const INT32_MAX = 2 ** 31 - 1;
 
 function largeOffsetsToInt32(offsets: BigInt64Array, name: string): Int32Array {
   const last = offsets.length > 0 ? offsets[offsets.length - 1]! : 0n;
+  if (offsets.length > 0 && offsets[0]! < 0n) throw new Error(`column "${name}": negative LargeList offset ${offsets[0]}`);
   if (last > BigInt(INT32_MAX)) {
     throw new Error(
       `column "${name}": LargeList offset ${last} exceeds 2^31-1; read fewer events per batch (sxflow offsets are Int32)`,
     );
   }
+  // Offsets are non-negative and below 2^31, so each is its own low 32-bit word (little-endian):
+  // read the words directly instead of converting a BigInt per element.
+  const words = new Int32Array(offsets.buffer, offsets.byteOffset, offsets.length * 2);
   const out = new Int32Array(offsets.length);
-  for (let i = 0; i < offsets.length; i++) out[i] = Number(offsets[i]!);
+  for (let i = 0; i < out.length; i++) out[i] = words[2 * i]!;
   return out;
 }
 

@@ -18,6 +18,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import("./run.js")).run,
   },
   cache: { summary: "list, delete or clear the local ServiceX cache", load: async () => (await import("./cache.js")).run },
+  config: {
+    summary: "validate a run configuration and show what it resolves to",
+    load: async () => (await import("./config.js")).configCommand,
+  },
 };
 
 function usage(): string {

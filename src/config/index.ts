@@ -1,7 +1,7 @@
 export { ELEMENT_TYPES, runConfigSchema, SPLITS } from "./schema.js";
 export type { FieldConfig, ObjectGroupConfig, ParsedRunConfig, RunConfigInput, SplitConfig } from "./schema.js";
 export { configPath, loadRunConfig, parseRunConfig, resolveRunConfig, RunConfigError } from "./load.js";
-export type { ResolvedField, ResolvedGroup, ResolvedSample, RunConfig } from "./load.js";
+export type { ResolvedField, ResolvedGroup, ResolvedSample, RunConfig, SampleFile } from "./load.js";
 export { expandGlob } from "./glob.js";
 export { didYouMean, editDistance } from "./did-you-mean.js";
 export { splitSpecOf } from "./split-spec.js";

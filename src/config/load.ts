@@ -2,6 +2,8 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseDocument } from "yaml";
 import type * as z from "zod";
+import { detectFormat } from "../parquet/detect.js";
+import type { FileFormat } from "../parquet/detect.js";
 import { expandGlob } from "./glob.js";
 import { runConfigSchema } from "./schema.js";
 import type { ObjectGroupConfig, ParsedRunConfig } from "./schema.js";
@@ -50,11 +52,17 @@ export interface ResolvedGroup extends Omit<ObjectGroupConfig, "fields" | "paddi
   fields: Record<string, ResolvedField>;
 }
 
+/** An input file and its format, detected from its first bytes. */
+export interface SampleFile {
+  path: string;
+  format: FileFormat;
+}
+
 export interface ResolvedSample {
   name: string;
   label: number;
-  /** Absolute, sorted, deduplicated file paths. */
-  files: string[];
+  /** Absolute paths, sorted and deduplicated per sample. */
+  files: SampleFile[];
   /** The patterns as written, for messages. */
   patterns: string[];
 }
@@ -105,13 +113,22 @@ export async function resolveRunConfig(parsed: ParsedRunConfig, baseDir: string,
   const issues: string[] = [];
   const samples: ResolvedSample[] = [];
   for (const [i, s] of parsed.samples.entries()) {
-    const files = new Set<string>();
+    const files = new Map<string, SampleFile>();
     for (const [j, pattern] of s.files.entries()) {
+      const where = configPath(["samples", i, "files", j]);
       const matched = await expandGlob(pattern, baseDir);
-      if (matched.length === 0) issues.push(`${configPath(["samples", i, "files", j])}: no file matches "${pattern}" (relative to ${baseDir})`);
-      for (const f of matched) files.add(f);
+      if (matched.length === 0) issues.push(`${where}: no file matches "${pattern}" (relative to ${baseDir})`);
+      for (const f of matched) {
+        if (files.has(f)) continue;
+        try {
+          files.set(f, { path: f, format: await detectFormat(f) });
+        } catch (err) {
+          issues.push(`${where}: ${(err as Error).message}`);
+        }
+      }
     }
-    samples.push({ name: s.name, label: s.label, files: [...files].sort(), patterns: s.files });
+    const sorted = [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    samples.push({ name: s.name, label: s.label, files: sorted, patterns: s.files });
   }
 
   const maxLabel = Math.max(...parsed.samples.map((s) => s.label));
@@ -161,7 +178,10 @@ export async function resolveRunConfig(parsed: ParsedRunConfig, baseDir: string,
   };
 }
 
-/** Loads a YAML run configuration; relative paths and globs are resolved against its directory. */
+/**
+ * Loads a YAML run configuration; relative paths and globs are resolved against its directory and
+ * every matched file's format (ROOT or Parquet) is detected from its first bytes.
+ */
 export async function loadRunConfig(file: string): Promise<RunConfig> {
   const text = await readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
     throw new RunConfigError(file, [`cannot read the configuration: ${err.code ?? err.message}`]);

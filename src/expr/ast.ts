@@ -26,8 +26,3 @@ export interface Keyword {
 export type SubscriptItem =
   | { type: "expr"; node: Node; span: Span }
   | { type: "slice"; start?: Node; stop?: Node; step?: Node; span: Span };
-
-/** The source text of a node, for messages. */
-export function textOf(source: string, node: { span: Span }): string {
-  return source.slice(node.span.start, node.span.end);
-}

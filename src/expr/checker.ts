@@ -26,7 +26,7 @@ const FLOAT_RESULT_UNARY: ReadonlySet<UnaryFn> = new Set([
 ]);
 const BOOL_RESULT_UNARY: ReadonlySet<UnaryFn> = new Set(["not", "isnan", "isinf", "isfinite", "signbit"]);
 
-export function dtypeOfElement(t: ElementType): DType {
+function dtypeOfElement(t: ElementType): DType {
   if (t === "bool") return "bool";
   if (t === "float32") return "float32";
   if (t === "float64") return "float64";
@@ -137,12 +137,15 @@ class Scope {
       const how = /^[A-Za-z_][\w.]*$/.test(name) ? "" : ' (names that are not identifiers must be written get("...")';
       this.fail(`unknown branch or alias "${name}"${how}${hint}`, span);
     }
+    if (info.elementType === undefined) {
+      this.fail(`branch "${name}" cannot be read${info.unsupportedReason ? `: ${info.unsupportedReason}` : " (unsupported type)"}`, span);
+    }
     const dtype = dtypeOfElement(info.elementType);
     if (info.kind === "flat" && !(info.shape && info.shape.length > 0)) {
       return { op: "branch", name, level: "event", dtype, text };
     }
     if (info.kind === "jagged") {
-      if ((info.depth ?? 1) > 1) this.fail(`branch "${name}" is a list of lists per event; expressions support one level of lists`, span);
+      if ((info.depth ?? info.jaggedDepth ?? 1) > 1) this.fail(`branch "${name}" is a list of lists per event; expressions support one level of lists`, span);
       return { op: "branch", name, level: "object", dtype, text, ...(info.collection !== undefined ? { collection: info.collection } : {}) };
     }
     const shape = info.shape ?? [];

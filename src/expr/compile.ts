@@ -49,7 +49,7 @@ export function compileExpression(source: string, schema: ExprSchema, options: C
   const freeBranches = [...collectBranches(plan, new Set<string>())];
   const keepType = plan.op === "branch";
   const elementType: ElementType = keepType
-    ? branches.get(plan.name)!.elementType
+    ? branches.get(plan.name)!.elementType!
     : plan.dtype === "bool" ? "bool" : plan.dtype === "float32" ? "float32" : "float64";
   const usedSchema = serialisableSchema(new Map(freeBranches.map((b) => [b, branches.get(b)!])));
   const usedAliases: Record<string, string> = Object.fromEntries(aliases);

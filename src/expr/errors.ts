@@ -20,7 +20,7 @@ export class ExpressionError extends Error {
 }
 
 /** Two lines: the expression (newlines flattened so the caret lines up) and carets under `span`. */
-export function pointAt(source: string, span: Span): string {
+function pointAt(source: string, span: Span): string {
   const line = source.replace(/[\r\n\t]/g, " ");
   const start = Math.min(Math.max(span.start, 0), line.length);
   const width = Math.max(1, Math.min(span.end, line.length) - start);

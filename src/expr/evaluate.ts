@@ -37,7 +37,19 @@ export class Evaluator {
     private readonly expression: string,
   ) {}
 
+  /** Values of sub-plans already evaluated: shared alias sub-trees and fused-loop leaves run once. */
+  private readonly done = new Map<Plan, Value>();
+
   run(plan: Plan): Value {
+    let value = this.done.get(plan);
+    if (value === undefined) {
+      value = this.compute(plan);
+      this.done.set(plan, value);
+    }
+    return value;
+  }
+
+  private compute(plan: Plan): Value {
     switch (plan.op) {
       case "const":
         return plan.value;
@@ -129,6 +141,11 @@ export class Evaluator {
   }
 
   private load(plan: Extract<Plan, { op: "branch" }>, column: Column): ArrayValue {
+    const value = this.loadValues(plan, column);
+    return plan.dtype === "bool" ? { ...value, values: zeroOrOne(value.values) } : value;
+  }
+
+  private loadValues(plan: Extract<Plan, { op: "branch" }>, column: Column): ArrayValue {
     const name = plan.name;
     if (plan.level === "event") {
       if (column.kind !== "flat" || (column.shape && column.shape.length > 0)) this.fail(`column "${name}" is not one value per event as the schema says`);
@@ -327,6 +344,16 @@ function sliceIndices(start: number | null, stop: number | null, step: number, l
   };
   if (step > 0) return [clamp(start, 0, 0, len), clamp(stop, len, 0, len), step];
   return [clamp(start, len - 1, -1, len - 1), clamp(stop, -1, -1, len - 1), step];
+}
+
+/** Booleans as 0/1: a byte of 2 from a file still means true, and & | ^ work on 0/1 only. */
+function zeroOrOne(values: Values): Values {
+  let clean = true;
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0 && values[i] !== 1) clean = false;
+  if (clean) return values;
+  const out = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = +(values[i] !== 0);
+  return out;
 }
 
 /** Typed array of numbers; 64-bit integers become float64 (exact below 2^53). */

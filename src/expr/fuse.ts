@@ -103,7 +103,9 @@ type Kernel = (
   U: typeof UNARY, B: typeof binaryScalar,
 ) => void;
 
+/** Generated loops by source; bounded so a long-lived process compiling many expressions stays small. */
 const cache = new Map<string, Kernel>();
+const CACHE_LIMIT = 512;
 
 function generate(loop: FusedLoop, output: FusedOutput, perObject: boolean): Kernel {
   const loadA = loop.elementLeaves.map((_, k) => `const a${k} = a[${k}];`).join(" ");
@@ -131,6 +133,7 @@ function generate(loop: FusedLoop, output: FusedOutput, perObject: boolean): Ker
   let fn = cache.get(src);
   if (!fn) {
     fn = new Function("a", "v", "offsets", "out", "n", "U", "B", `"use strict"; ${src}`) as Kernel;
+    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
     cache.set(src, fn);
   }
   return fn;

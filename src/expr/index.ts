@@ -2,7 +2,8 @@ export { applyCut, compileCut, compileExpression, cutMask, reviveExpression } fr
 export type { CompiledExpression, CompileOptions, SerialisedExpression } from "./compile.js";
 export { ExpressionError } from "./errors.js";
 export { EvaluationError } from "./evaluate.js";
-export type { DType } from "./functions.js";
-export type { Level, Plan } from "./plan.js";
+// Prefixed names: the package root re-exports every module, and readers have their own BranchInfo.
+export type { DType as ExprDType } from "./functions.js";
+export type { Level as ExprLevel, Plan as ExprPlan } from "./plan.js";
 export { schemaOfBatch } from "./schema.js";
-export type { BranchInfo, ExprSchema } from "./schema.js";
+export type { BranchInfo as ExprBranchInfo, ExprSchema } from "./schema.js";

@@ -8,18 +8,27 @@ import { leafType } from "../batch/column.js";
  */
 export interface BranchInfo {
   kind: "flat" | "jagged" | "fixed";
-  elementType: ElementType;
-  shape?: number[];
+  /** Leaf element type; absent for a branch the reader cannot decode (using it is an error). */
+  elementType?: ElementType;
+  shape?: readonly number[];
   /**
-   * Optional name of the object collection (e.g. the counter branch `njet`): two jagged
-   * branches with different known collections cannot be combined element-wise.
+   * Optional name of the object collection: two jagged branches with different known
+   * collections cannot be combined element-wise. (A ROOT counter branch is not a collection:
+   * ServiceX writes one counter per jagged branch, `njet_pt` beside `njet_eta`.)
    */
   collection?: string;
   /** Nesting depth of a jagged branch (1 for vector<T>); deeper lists are not supported. */
   depth?: number;
+  /** The ROOT reader's name for `depth`. */
+  jaggedDepth?: number;
+  /** Why the reader cannot decode the branch. */
+  unsupportedReason?: string;
 }
 
-/** Branch name -> description; a Map, a plain object, or a list of `{ name, ...info }`. */
+/**
+ * Branch name -> description; a Map, a plain object, or a list of `{ name, ...info }` such as
+ * the ROOT reader's `Tree.branches` or the Parquet reader's branch list.
+ */
 export type ExprSchema =
   | Record<string, BranchInfo>
   | ReadonlyMap<string, BranchInfo>
@@ -35,10 +44,14 @@ export function schemaEntries(schema: ExprSchema): Map<string, BranchInfo> {
 export function serialisableSchema(schema: ExprSchema): Record<string, BranchInfo> {
   const out: Record<string, BranchInfo> = {};
   for (const [name, info] of schemaEntries(schema)) {
-    out[name] = { kind: info.kind, elementType: info.elementType };
-    if (info.shape) out[name].shape = [...info.shape];
-    if (info.collection !== undefined) out[name].collection = info.collection;
-    if (info.depth !== undefined) out[name].depth = info.depth;
+    const copy: BranchInfo = { kind: info.kind };
+    if (info.elementType !== undefined) copy.elementType = info.elementType;
+    if (info.shape) copy.shape = [...info.shape];
+    if (info.collection !== undefined) copy.collection = info.collection;
+    const depth = info.depth ?? info.jaggedDepth;
+    if (depth !== undefined) copy.depth = depth;
+    if (info.unsupportedReason !== undefined) copy.unsupportedReason = info.unsupportedReason;
+    out[name] = copy;
   }
   return out;
 }

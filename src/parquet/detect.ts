@@ -14,6 +14,8 @@ export async function readHead(path: string, length: number): Promise<Uint8Array
     const buffer = new Uint8Array(length);
     const { bytesRead } = await handle.read(buffer, 0, length, 0);
     return buffer.subarray(0, bytesRead);
+  } catch (error) {
+    throw new Error(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   } finally {
     await handle.close();
   }

@@ -28,7 +28,11 @@ export interface ParquetIterateOptions {
   entryStart?: number;
   /** Entry after the last to read (default `entries`). */
   entryStop?: number;
-  /** Largest batch to yield (default: a whole row group). Batches never span row groups. */
+  /**
+   * Largest batch to yield (default 16384). Batches never span row groups. Measured on a
+   * 41-column TopCP-like file, peak RSS grows with it (16384: ~320 MB, a 131072-row group:
+   * ~550 MB) because parquet-wasm's memory holds each decoded batch and its IPC copy.
+   */
   stepEntries?: number;
 }
 
@@ -48,6 +52,7 @@ function message(error: unknown): string {
 }
 
 const MAGIC = "PAR1";
+const DEFAULT_STEP = 16384;
 
 function isMagic(bytes: Uint8Array, at: number): boolean {
   for (let i = 0; i < 4; i++) if (bytes[at + i] !== MAGIC.charCodeAt(i)) return false;
@@ -58,8 +63,11 @@ function isMagic(bytes: Uint8Array, at: number): boolean {
 async function checkEnvelope(path: string): Promise<void> {
   let size: number;
   try {
-    size = (await stat(path)).size;
+    const info = await stat(path);
+    if (!info.isFile()) throw new Error(`${path} is not a Parquet file: not a regular file`);
+    size = info.size;
   } catch (error) {
+    if (!(error as NodeJS.ErrnoException).code) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new Error(`Parquet file not found: ${path}`);
     throw new Error(`cannot open Parquet file ${path}: ${code ?? message(error)}`);
@@ -87,7 +95,7 @@ async function checkEnvelope(path: string): Promise<void> {
   }
 }
 
-/** Names of consecutive runs of equal strings in a string column, as [name, rows] pairs. */
+/** Appends the runs of equal consecutive values of a string column (merging with the last run). */
 function stringRuns(data: Data, runs: { name: string; rows: number }[]): void {
   const type = data.type as DataType;
   if ((DataType.isUtf8(type) || DataType.isLargeUtf8(type)) && data.nullCount === 0) {
@@ -294,7 +302,7 @@ export class ParquetReader {
       .map((rg, index) => ({ ...rg, index }))
       .filter((rg) => wanted.some((w) => w.start < rg.stop && w.stop > rg.start));
     const largest = Math.max(...groups.map((g) => g.stop - g.start));
-    const batchSize = Math.min(step ?? largest, largest);
+    const batchSize = Math.min(step ?? DEFAULT_STEP, largest);
     if (branches.length === 0) {
       // Nothing to decode: the batches only carry their lengths.
       for (const w of wanted) {
@@ -308,7 +316,9 @@ export class ParquetReader {
     }
     let stream: ReadableStream;
     try {
-      stream = await this.file.stream({ rowGroups: groups.map((g) => g.index), columns: branches, batchSize });
+      const all = groups.length === this.rowGroups.length;
+      const rowGroups = all ? {} : { rowGroups: groups.map((g) => g.index) };
+      stream = await this.file.stream({ ...rowGroups, columns: branches, batchSize });
     } catch (error) {
       throw new Error(`${this.path}: cannot read columns ${branches.join(", ")}: ${message(error)}`);
     }
@@ -339,7 +349,16 @@ export class ParquetReader {
           yield lo === row && hi === row + rows ? batch : sliceBatch(batch, lo - row, hi - row);
         }
         row += rows;
-        if (row >= groups[group]!.stop && group + 1 < groups.length) row = groups[++group]!.start;
+        const current = groups[group]!;
+        // Entry bookkeeping relies on batches never spanning row groups and matching the metadata.
+        if (row > current.stop) {
+          throw new Error(`${this.path}: row group ${current.index} yielded more rows than its metadata's ${current.stop - current.start}`);
+        }
+        if (row === current.stop && group + 1 < groups.length) row = groups[++group]!.start;
+      }
+      const last = groups[groups.length - 1]!;
+      if (group !== groups.length - 1 || row !== last.stop) {
+        throw new Error(`${this.path}: row group ${groups[group]!.index} ended early (the file disagrees with its metadata)`);
       }
     } finally {
       await iterator.return?.();

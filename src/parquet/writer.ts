@@ -1,11 +1,9 @@
 /**
- * Parquet writer from sxflow batches: batches are regrouped into row groups of a fixed size,
- * each handed to parquet-wasm's streaming writer as one Arrow record batch, so memory holds at
- * most one row group (plus parquet-wasm's encoder buffers) whatever the file size.
+ * Parquet writer from sxflow batches: batches go to parquet-wasm's streaming writer in pieces of
+ * at most 16384 events, which closes a row group every `rowGroupSize` rows, so memory holds at
+ * most one piece plus one encoded row group whatever the file size.
  */
-import { createWriteStream } from "node:fs";
-import { rename, unlink } from "node:fs/promises";
-import { Writable } from "node:stream";
+import { open, rename, unlink } from "node:fs/promises";
 import {
   Field,
   LargeUtf8,
@@ -26,7 +24,7 @@ import {
   type RecordBatch as WasmRecordBatch,
 } from "parquet-wasm";
 import { batchToArrow } from "../batch/arrow.js";
-import { concatBatches, sliceBatch, validateBatch } from "../batch/batch.js";
+import { sliceBatch, validateBatch } from "../batch/batch.js";
 import { leafType } from "../batch/column.js";
 import type { Batch, Column } from "../batch/types.js";
 import { VERSION } from "../version.js";
@@ -70,6 +68,8 @@ const CODECS: Record<ParquetCompression, Compression> = {
 };
 
 const DEFAULT_ROW_GROUP = 65536;
+/** Largest batch handed to parquet-wasm at once (see {@link pieces}). */
+const PIECE = 16384;
 
 /** A string column holding `value` on each of `length` rows. */
 function constantStrings(value: string, length: number, large: boolean): Data {
@@ -115,12 +115,14 @@ function signature(batch: Batch): string {
     .join(", ");
 }
 
-/** Regroups a stream of batches into batches of exactly `size` events (the last may be shorter). */
-async function* regroup(input: AsyncIterable<Batch> | Iterable<Batch>, size: number): AsyncGenerator<Batch> {
-  let pending: Batch[] = [];
-  let pendingRows = 0;
-  let total = 0;
+/**
+ * Checks a stream of batches and cuts them into pieces of at most `size` events. parquet-wasm's
+ * writer closes a row group whenever `rowGroupSize` rows have arrived, splitting batches as
+ * needed, so small pieces keep its memory (and ours) small without changing the row groups.
+ */
+async function* pieces(input: AsyncIterable<Batch> | Iterable<Batch>, size: number): AsyncGenerator<Batch> {
   let index = 0;
+  let total = 0;
   let first: { batch: Batch; signature: string } | undefined;
   for await (const batch of input) {
     try {
@@ -134,24 +136,46 @@ async function* regroup(input: AsyncIterable<Batch> | Iterable<Batch>, size: num
       throw new Error(`batch ${index} has other columns than batch 0:\n  batch 0: ${first.signature}\n  batch ${index}: ${sig}`);
     }
     index++;
-    let at = 0;
-    while (at < batch.length) {
-      const take = Math.min(size - pendingRows, batch.length - at);
-      pending.push(at === 0 && take === batch.length ? batch : sliceBatch(batch, at, at + take));
-      pendingRows += take;
-      total += take;
-      at += take;
-      if (pendingRows === size) {
-        yield concatBatches(pending);
-        pending = [];
-        pendingRows = 0;
-      }
+    for (let at = 0; at < batch.length; at += size) {
+      yield at === 0 && batch.length <= size ? batch : sliceBatch(batch, at, Math.min(at + size, batch.length));
     }
+    total += batch.length;
   }
   if (!first) throw new Error("no batches to write (at least one batch, possibly empty, gives the schema)");
-  if (pendingRows > 0) yield concatBatches(pending);
   // A file without rows still needs the schema, which the first (empty) batch carries.
-  else if (total === 0) yield first.batch;
+  if (total === 0) yield first.batch;
+}
+
+/** Bytes gathered before each file write. */
+const WRITE_CHUNK = 4 << 20;
+
+/**
+ * Drains parquet-wasm's output into a file. Its chunks are small (pages and headers, often a
+ * few bytes); writing each separately is slow enough that its unbounded output queue grows
+ * with the file, so they are coalesced into large writes.
+ */
+async function writeCoalesced(bytes: ReadableStream<Uint8Array>, file: string): Promise<void> {
+  const handle = await open(file, "w");
+  try {
+    const reader = bytes.getReader();
+    let parts: Uint8Array[] = [];
+    let size = 0;
+    while (true) {
+      const { done, value } = await reader.read();
+      if (!done) {
+        parts.push(value);
+        size += value.byteLength;
+      }
+      if (size >= WRITE_CHUNK || (done && size > 0)) {
+        await handle.write(Buffer.concat(parts, size));
+        parts = [];
+        size = 0;
+      }
+      if (done) break;
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -176,14 +200,13 @@ export async function writeParquet(
     .setCreatedBy(`sxflow ${VERSION}`);
   if (options.metadata) props = props.setKeyValueMetadata(new Map(Object.entries(options.metadata)));
 
-  const groups = regroup(batches, rowGroupSize);
+  const parts = pieces(batches, Math.min(rowGroupSize, PIECE));
   let rows = 0;
-  let rowGroups = 0;
   let failure: unknown;
   const source = new ReadableStream<WasmRecordBatch>({
     async pull(controller) {
       try {
-        const next = await groups.next();
+        const next = await parts.next();
         if (next.done) {
           controller.close();
           return;
@@ -191,8 +214,10 @@ export async function writeParquet(
         const rb = toRecordBatch(next.value, options);
         const wasm = WasmTable.fromIPCStream(tableToIPC(new Table(rb), "stream"));
         for (const b of wasm.recordBatches()) controller.enqueue(b);
+        // The enqueued batches share the table's buffers; without an explicit free the table
+        // would pin them in wasm memory until a garbage collection that may never come.
+        wasm.free();
         rows += rb.numRows;
-        if (rb.numRows > 0) rowGroups++;
       } catch (error) {
         failure = error;
         controller.error(error);
@@ -203,16 +228,16 @@ export async function writeParquet(
   const temp = `${path}.${process.pid}.${Date.now().toString(36)}.tmp`;
   try {
     const bytes = await transformParquetStream(source, props.build());
-    await bytes.pipeTo(Writable.toWeb(createWriteStream(temp)) as WritableStream);
+    await writeCoalesced(bytes, temp);
     // parquet-wasm ends the file normally when its input stream errors: never keep that file.
     if (failure !== undefined) throw failure;
     await rename(temp, path);
   } catch (error) {
     // Let the caller's generator run its cleanup too.
-    await groups.return(undefined).catch(() => undefined);
+    await parts.return(undefined).catch(() => undefined);
     await unlink(temp).catch(() => undefined);
     const cause = failure ?? error;
     throw new Error(`writeParquet ${path}: ${cause instanceof Error ? cause.message : String(cause)}`);
   }
-  return { rows, rowGroups };
+  return { rows, rowGroups: Math.ceil(rows / rowGroupSize) };
 }

@@ -16,8 +16,12 @@ export interface PadGroupSpec {
   fields: Record<string, JaggedColumn>;
   /** Output field name -> what it was read from (branch or expression), for error messages. */
   sources?: Record<string, string>;
-  /** One byte per object of the group (in object order, relative to the group's first offset); 0 drops the object. */
-  select?: Uint8Array;
+  /**
+   * Per-object selection, 0 drops the object: a jagged boolean column with the group's
+   * multiplicities (as the expression engine returns it), or one byte per object of the group in
+   * object order, indexed from the group's first offset.
+   */
+  select?: Uint8Array | JaggedColumn;
   /** Objects are ordered by this key, descending and stable, before truncation; NaN keys rank as -Infinity. */
   sortBy?: JaggedColumn;
   padding?: Padding;
@@ -96,7 +100,7 @@ function checkSameCounts(group: string, refName: string, ref: Int32Array, name: 
  * Converts between bigint and number arrays so the copy loops can assign directly, and maps any
  * non-zero value to 1 for bools (a plain typed-array store would keep 2 or truncate 0.5 to 0).
  */
-function toOutputKind(values: NumericArray, from: ElementType, type: ElementType): NumericArray {
+function toOutputKind(values: NumericArray, from: ElementType, type: ElementType, what: string): NumericArray {
   if (type === "bool" && from !== "bool") {
     const out = new Uint8Array(values.length);
     for (let i = 0; i < values.length; i++) out[i] = values[i] ? 1 : 0;
@@ -109,7 +113,7 @@ function toOutputKind(values: NumericArray, from: ElementType, type: ElementType
     const o = out as BigInt64Array;
     for (let i = 0; i < values.length; i++) {
       const v = values[i] as number;
-      if (!Number.isFinite(v)) throw new RangeError(`cannot cast non-finite value ${v} to ${type}`);
+      if (!Number.isFinite(v)) throw new RangeError(`${what}: cannot cast the non-finite value ${v} to ${type}`);
       o[i] = BigInt(Math.trunc(v));
     }
   } else {
@@ -124,7 +128,7 @@ function fill(out: NumericArray, type: ElementType, value: number, start: number
   else (out as Float64Array).fill(value, start, end);
 }
 
-function sortKeys(values: NumericArray): Float64Array | Float32Array | Int32Array | NumericArray {
+function sortKeys(values: NumericArray): NumericArray {
   if (!isBigIntArray(values)) return values;
   const keys = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) keys[i] = Number(values[i]);
@@ -236,8 +240,16 @@ export function padGroup(spec: PadGroupSpec): PaddedGroup {
       throw new RangeError(`group "${name}": field ${label(spec, f)} has offsets beyond its ${values.length} values`);
     }
   }
-  if (spec.select && spec.select.length !== total) {
-    throw new RangeError(`group "${name}": selection mask has ${spec.select.length} entries for ${total} objects`);
+  let select: Uint8Array | undefined;
+  if (spec.select && ArrayBuffer.isView(spec.select)) {
+    select = spec.select;
+    if (select.length !== total) throw new RangeError(`group "${name}": selection mask has ${select.length} entries for ${total} objects`);
+  } else if (spec.select) {
+    checkSameCounts(name, refLabel, ref, "the selection", spec.select.offsets);
+    const values = numericValues(name, "the selection", spec.select);
+    const base = spec.select.offsets[0]!;
+    select = new Uint8Array(total);
+    for (let r = 0; r < total; r++) select[r] = values[base + r] ? 1 : 0;
   }
   let keys: NumericArray | undefined;
   let keyBase = 0;
@@ -250,7 +262,7 @@ export function padGroup(spec: PadGroupSpec): PaddedGroup {
   const counts = new Int32Array(n);
   let picks: Int32Array | undefined;
   let truncated = 0;
-  if (!spec.select && !keys) {
+  if (!select && !keys) {
     for (let i = 0; i < n; i++) {
       const c = ref[i + 1]! - ref[i]!;
       if (c > max) {
@@ -262,7 +274,7 @@ export function padGroup(spec: PadGroupSpec): PaddedGroup {
     }
   } else {
     picks = new Int32Array(n * max);
-    truncated = choose(ref, max, spec.select, keys, keyBase, picks, counts);
+    truncated = choose(ref, max, select, keys, keyBase, picks, counts);
   }
 
   const valid = new Uint8Array(n * max);
@@ -280,7 +292,7 @@ export function padGroup(spec: PadGroupSpec): PaddedGroup {
     const column = spec.fields[f]!;
     const from = leafType(column);
     const type = spec.casts?.[f] ?? from;
-    const values = toOutputKind(column.values as NumericArray, from, type);
+    const values = toOutputKind(column.values as NumericArray, from, type, `group "${name}", field ${label(spec, f)}`);
     const out = allocate(type, n * max);
     if (picks) gather(values, column.offsets[0]!, picks, counts, max, out);
     else copyLeftPacked(values, column.offsets, counts, max, out);
@@ -319,7 +331,7 @@ export function padGlobal(spec: GlobalGroupSpec): GlobalGroup {
     }
     const from = leafType(column);
     const type = spec.casts?.[f] ?? from;
-    const values = toOutputKind(column.values, from, type);
+    const values = toOutputKind(column.values, from, type, `group "${spec.name}", field ${label(spec, f)}`);
     const out = allocate(type, n);
     (out as Float64Array).set(values as Float64Array);
     fields[f] = out;

@@ -44,13 +44,16 @@ function limbs(name: string, values: NumericArray): KeyLimbs {
   return { values };
 }
 
-/** 64-bit integers as two unsigned 32-bit limbs; the mixing below never leaves 32-bit arithmetic. */
-let H = 0;
-let L = 0;
+/**
+ * The 64-bit hash state as two unsigned 32-bit limbs, [high, low]. A typed array rather than
+ * variables: uint32 values above 2^30 stored in closure variables would be boxed on every write.
+ */
+const S = new Uint32Array(2);
 
-/** (H, L) *= (bh, bl) modulo 2^64. */
+/** S *= (bh, bl) modulo 2^64, from 16-bit partial products that stay exact in doubles. */
 function mul64(bh: number, bl: number): void {
-  const al = L;
+  const ah = S[0]!;
+  const al = S[1]!;
   const a0 = al & 0xffff;
   const a1 = al >>> 16;
   const b0 = bl & 0xffff;
@@ -59,32 +62,36 @@ function mul64(bh: number, bl: number): void {
   const mid = a1 * b0 + a0 * b1;
   const carry = Math.floor((lo0 + (mid % 0x10000) * 0x10000) / 0x100000000);
   const hiOfLow = a1 * b1 + Math.floor(mid / 0x10000) + carry;
-  L = Math.imul(al, bl) >>> 0;
-  H = (hiOfLow + Math.imul(H, bl) + Math.imul(al, bh)) >>> 0;
+  S[1] = Math.imul(al, bl);
+  S[0] = hiOfLow + Math.imul(ah, bl) + Math.imul(al, bh);
 }
 
-/** (H, L) ^= (H, L) >>> s for 0 < s < 32. */
+/** S ^= S >>> s for 0 < s < 32. */
 function xorShift(s: number): void {
-  L = (L ^ ((L >>> s) | (H << (32 - s)))) >>> 0;
-  H = (H ^ (H >>> s)) >>> 0;
+  const h = S[0]!;
+  const l = S[1]!;
+  S[1] = l ^ ((l >>> s) | (h << (32 - s)));
+  S[0] = h ^ (h >>> s);
 }
 
-/** (H, L) += (bh, bl) modulo 2^64. */
+/** S += (bh, bl) modulo 2^64. */
 function add64(bh: number, bl: number): void {
-  const lo = L + bl;
-  L = lo >>> 0;
-  H = (H + bh + (lo > 0xffffffff ? 1 : 0)) >>> 0;
+  const lo = S[1]! + bl;
+  S[1] = lo;
+  S[0] = S[0]! + bh + (lo > 0xffffffff ? 1 : 0);
 }
 
-/** splitmix64's finaliser (Stafford variant 13) on (H, L). */
+/** splitmix64's finaliser (Stafford variant 13) on S. */
 function mix64(): void {
   xorShift(30);
   mul64(0xbf58476d, 0x1ce4e5b9);
   xorShift(27);
   mul64(0x94d049bb, 0x133111eb);
-  // >>> 31: the low word takes 31 bits of L and one of H.
-  L = (L ^ ((L >>> 31) | (H << 1))) >>> 0;
-  H = (H ^ (H >>> 31)) >>> 0;
+  // >>> 31: the low word takes 31 bits of the low limb and one of the high limb.
+  const h = S[0]!;
+  const l = S[1]!;
+  S[1] = l ^ ((l >>> 31) | (h << 1));
+  S[0] = h ^ (h >>> 31);
 }
 
 /**
@@ -99,8 +106,8 @@ export function hashUniform(batch: Batch, keys: readonly string[], seed = 0): Fl
   const seedLo = seed >>> 0;
   const seedHi = Math.floor(seed / 0x100000000) >>> 0;
   for (let i = 0; i < n; i++) {
-    H = seedHi;
-    L = seedLo;
+    S[0] = seedHi;
+    S[1] = seedLo;
     for (const c of cols) {
       let lo: number;
       let hi: number;
@@ -114,11 +121,11 @@ export function hashUniform(batch: Batch, keys: readonly string[], seed = 0): Fl
       }
       // Golden-ratio increment then finaliser, once per key: splitmix64 with the key folded in.
       add64(0x9e3779b9, 0x7f4a7c15);
-      H = (H ^ hi) >>> 0;
-      L = (L ^ lo) >>> 0;
+      S[0] ^= hi;
+      S[1] ^= lo;
       mix64();
     }
-    out[i] = (H * 0x200000 + (L >>> 11)) / 0x20000000000000;
+    out[i] = (S[0]! * 0x200000 + (S[1]! >>> 11)) / 0x20000000000000;
   }
   return out;
 }
@@ -203,17 +210,24 @@ function compare(op: SplitCondition["op"], a: number, b: number): boolean {
   }
 }
 
-/** Value of key column entry i, reduced modulo `m` when given (exact for 64-bit keys). */
-function operand(values: NumericArray, i: number, modulo: number | undefined): number {
-  const v = values[i]!;
-  if (typeof v === "bigint") {
-    if (modulo === undefined) return Number(v);
-    const r = Number(v % BigInt(modulo));
-    return r < 0 ? r + modulo : r;
+/** Non-negative residues modulo m (2..100) of an integer key column, exact for 64-bit keys. */
+function residuesOf(field: string, values: NumericArray, m: number): Uint8Array {
+  const n = values.length;
+  const out = new Uint8Array(n);
+  if (values instanceof BigUint64Array) {
+    // (hi * 2^32 + lo) mod m from the 32-bit words, without a BigInt per event.
+    const words = new Uint32Array(values.buffer, values.byteOffset, n * 2);
+    const wordMod = 0x100000000 % m;
+    for (let i = 0; i < n; i++) out[i] = ((words[2 * i + 1]! % m) * wordMod + (words[2 * i]! % m)) % m;
+  } else if (values instanceof BigInt64Array) {
+    const mb = BigInt(m);
+    for (let i = 0; i < n; i++) out[i] = Number(((values[i]! % mb) + mb) % mb);
+  } else {
+    limbs(field, values); // rejects non-integer floats
+    const v = values as Float64Array;
+    for (let i = 0; i < n; i++) out[i] = ((v[i]! % m) + m) % m;
   }
-  if (modulo === undefined) return v;
-  const r = v % modulo;
-  return r < 0 ? r + modulo : r;
+  return out;
 }
 
 /**
@@ -225,26 +239,26 @@ export function ruleSplit(batch: Batch, rules: readonly (readonly SplitCondition
   const n = batch.length;
   const out = new Uint8Array(n).fill(NO_SPLIT);
   const pending = new Uint8Array(n);
+  const residues = new Map<string, Uint8Array>();
   rules.forEach((conditions, s) => {
     pending.fill(1);
     for (const c of conditions) {
       const values = keyColumn(batch, c.field);
-      if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
-        // Reduce through 32-bit limbs: (hi * 2^32 + lo) mod m without a BigInt per event.
-        const words = new Uint32Array(values.buffer, values.byteOffset, n * 2);
-        const signed = values instanceof BigInt64Array;
-        for (let i = 0; i < n; i++) {
-          if (!pending[i]) continue;
-          const x = c.modulo === undefined || (signed && words[2 * i + 1]! >= 0x80000000)
-            ? operand(values, i, c.modulo)
-            : (((words[2 * i + 1]! % c.modulo) * (0x100000000 % c.modulo)) + (words[2 * i]! % c.modulo)) % c.modulo;
-          if (!compare(c.op, x, c.value)) pending[i] = 0;
-        }
-      } else {
-        for (let i = 0; i < n; i++) {
-          if (pending[i] && !compare(c.op, operand(values, i, c.modulo), c.value)) pending[i] = 0;
-        }
+      if (c.modulo === undefined) {
+        for (let i = 0; i < n; i++) if (pending[i] && !compare(c.op, Number(values[i]), c.value)) pending[i] = 0;
+        continue;
       }
+      // A modulo condition is a table lookup on the residue, computed once per (field, modulus).
+      const m = c.modulo;
+      const key = `${c.field}%${m}`;
+      let res = residues.get(key);
+      if (!res) {
+        res = residuesOf(c.field, values, m);
+        residues.set(key, res);
+      }
+      const accept = new Uint8Array(m);
+      for (let r = 0; r < m; r++) accept[r] = compare(c.op, r, c.value) ? 1 : 0;
+      for (let i = 0; i < n; i++) pending[i]! &= accept[res[i]!]!;
     }
     for (let i = 0; i < n; i++) if (pending[i] && out[i] === NO_SPLIT) out[i] = s;
   });

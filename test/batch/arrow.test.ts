@@ -157,6 +157,14 @@ describe("batchToArrow / arrowToBatch", () => {
       nullCount: 0,
     } as never);
     expect(data.type.typeId).toBe(Type.LargeList);
+    const largest = makeData({
+      type: new LargeList(new Field("item", new Float32(), false)),
+      length: 2,
+      valueOffsets: new BigInt64Array([5n, 70000n, 2n ** 31n - 1n]),
+      child,
+      nullCount: 0,
+    } as never);
+    expect((arrowToColumn(largest, "x") as JaggedColumn).offsets).toEqual(new Int32Array([5, 70000, 2 ** 31 - 1]));
     expect(() => arrowToColumn(data, "jet_pt_NOSYS")).toThrow(/column "jet_pt_NOSYS": LargeList offset 2147483648 exceeds 2\^31-1/);
   });
 

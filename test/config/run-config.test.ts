@@ -11,7 +11,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeAll(() => {
   for (const f of ["ttbar/a.parquet", "ttbar/b.parquet", "ttbar/notes.txt", "wjets/sub/x.root", "wjets/y.root", "wjets/.hidden.root"]) {
     mkdirSync(path.dirname(path.join(dir, "data", f)), { recursive: true });
-    writeFileSync(path.join(dir, "data", f), "");
+    // Magic bytes only: the loader detects each file's format from its first bytes.
+    writeFileSync(path.join(dir, "data", f), f.endsWith(".parquet") ? "PAR1" : f.endsWith(".root") ? "root" : "text");
   }
 });
 
@@ -84,8 +85,14 @@ describe("loadRunConfig", () => {
   it("loads the example, applies defaults and expands globs against the config directory", async () => {
     const c = await load(EXAMPLE);
     expect(c.tree).toBe("reco");
-    expect(c.samples[0]!.files).toEqual([path.join(dir, "data/ttbar/a.parquet"), path.join(dir, "data/ttbar/b.parquet")]);
-    expect(c.samples[1]!.files).toEqual([path.join(dir, "data/wjets/sub/x.root"), path.join(dir, "data/wjets/y.root")]);
+    expect(c.samples[0]!.files).toEqual([
+      { path: path.join(dir, "data/ttbar/a.parquet"), format: "parquet" },
+      { path: path.join(dir, "data/ttbar/b.parquet"), format: "parquet" },
+    ]);
+    expect(c.samples[1]!.files).toEqual([
+      { path: path.join(dir, "data/wjets/sub/x.root"), format: "root" },
+      { path: path.join(dir, "data/wjets/y.root"), format: "root" },
+    ]);
     expect(c.classes).toEqual(["ttbar", "wjets"]);
     expect(c.globalGroup).toBe("event");
     expect(c.objects.jet).toMatchObject({ global: false, max: 10, sort: "jet_pt_NOSYS", select: "jet_pt_NOSYS > 20000", padding: "zero" });
@@ -164,9 +171,13 @@ describe("loadRunConfig", () => {
     const c = example();
     (c.samples as Record<string, unknown>[])[1] = { name: "wjets", label: 2, files: ["data/wjets/*.parquet"] };
     (c.output as Record<string, unknown>).fullPrecision = ["jet.pt", "jet.mass"];
+    (c.samples as Record<string, unknown>[])[0]!.files = ["data/ttbar/*"];
     const issues = await issuesOf(c);
     expect(issues).toContain(`config.samples[1].files[0]: no file matches "data/wjets/*.parquet" (relative to ${dir})`);
     expect(issues).toContain("config.samples: no sample has label 1; labels must cover 0..2");
+    expect(issues).toContain(
+      `config.samples[0].files[0]: ${path.join(dir, "data/ttbar/notes.txt")}: neither a ROOT nor a Parquet file (starts with bytes [74 65 78 74], expected "root" or "PAR1")`,
+    );
     expect(issues).toContain('config.output.fullPrecision[1]: "jet.mass" is not a field of any object group (write group.field or field)');
   });
 

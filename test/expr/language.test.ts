@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileExpression, ExpressionError } from "../../src/index.js";
+import { compileExpression, ExpressionError, schemaOfBatch } from "../../src/index.js";
 import { parse } from "../../src/expr/parser.js";
 import type { Node } from "../../src/expr/ast.js";
 import type { Batch } from "../../src/batch/types.js";
@@ -184,5 +184,57 @@ describe("result description", () => {
     expect(d("n")).toEqual(["event", "int", "int32"]);
     expect(d("2 * 3")).toEqual(["constant", "int", "float64"]);
     expect(evaluate("2 ** 3 + 1")).toEqual([9, 9, 9]);
+  });
+});
+
+describe("column layouts", () => {
+  it("treats a fixed-size array per event as a list of that length", () => {
+    const schema = { v: { kind: "fixed", elementType: "float32", shape: [3] }, w: { kind: "fixed", elementType: "float32", shape: [3] } } as const;
+    const b: Batch = {
+      length: 2,
+      columns: {
+        v: { kind: "flat", shape: [3], values: Float32Array.from([1, 2, 3, 4, 5, 6]) },
+        w: { kind: "flat", shape: [3], values: Float32Array.from([1, 0, 1, 0, 0, 1]) },
+      },
+    };
+    expect(lists(compileExpression("sum(v * w)", schema).evaluate(b))).toEqual([4, 6]);
+    expect(lists(compileExpression("v[:, 1]", schema).evaluate(b))).toEqual([2, 5]);
+  });
+
+  it("reads jagged columns whose offsets do not start at zero (Arrow slices)", () => {
+    const b: Batch = {
+      length: 2,
+      columns: { pt: { kind: "jagged", offsets: Int32Array.from([2, 3, 5]), values: Float64Array.from([99, 99, 1, 2, 3]) } },
+    };
+    expect(lists(compileExpression("pt * 2", { pt: { kind: "jagged", elementType: "float64" } }).evaluate(b))).toEqual([[2], [4, 6]]);
+  });
+
+  it("derives a schema from a batch and accepts a list of branch descriptions", () => {
+    const b = events();
+    const schema = schemaOfBatch(b);
+    expect(schema.jet_pt).toEqual({ kind: "jagged", elementType: "float64", depth: 1 });
+    expect(schema.flag).toEqual({ kind: "flat", elementType: "bool" });
+    expect(lists(compileExpression("num(jet_pt[jet_pt > 15]) + flag", schema).evaluate(b))).toEqual([3, 0, 1]);
+    const asList = [{ name: "met", kind: "flat", elementType: "float64" }] as const;
+    expect(lists(compileExpression("met / 100", asList).evaluate(b))).toEqual([1, 2, 3]);
+  });
+
+  it("treats any non-zero byte of a boolean branch as true", () => {
+    const b: Batch = { length: 3, columns: { ok: { kind: "flat", values: Uint8Array.from([2, 0, 1]), elementType: "bool" } } };
+    const schema = { ok: { kind: "flat", elementType: "bool" } } as const;
+    expect(lists(compileExpression("ok & True", schema).evaluate(b))).toEqual([1, 0, 1]);
+  });
+});
+
+describe("schemas as the readers describe branches", () => {
+  it("accepts jaggedDepth and refuses undecodable branches with the reader's reason", () => {
+    const branches = [
+      { name: "pt", kind: "jagged", elementType: "float32", jaggedDepth: 1, counter: "npt" },
+      { name: "hits", kind: "jagged", elementType: "float32", jaggedDepth: 2 },
+      { name: "label", kind: "flat", unsupportedReason: "std::string is not a number" },
+    ] as const;
+    expect(compileExpression("sum(pt)", branches).kind).toBe("event");
+    expect(() => compileExpression("num(hits)", branches)).toThrow(/"hits" is a list of lists/);
+    expect(() => compileExpression("label == 1", branches)).toThrow(/branch "label" cannot be read: std::string is not a number/);
   });
 });

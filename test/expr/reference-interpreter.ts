@@ -33,9 +33,9 @@ function binary(op: string, a: number, b: number): number {
     case "//": return Math.floor(a / b);
     case "%": return b === 0 ? NaN : a - Math.floor(a / b) * b;
     case "**": return a ** b;
-    case "&": return Number(Boolean(a) && Boolean(b));
-    case "|": return Number(Boolean(a) || Boolean(b));
-    case "^": return Number(Boolean(a) !== Boolean(b));
+    case "&": return Number(a !== 0 && b !== 0);
+    case "|": return Number(a !== 0 || b !== 0);
+    case "^": return Number((a !== 0) !== (b !== 0));
     case "==": return Number(a === b);
     case "!=": return Number(a !== b);
     case "<": return Number(a < b);
@@ -53,7 +53,7 @@ function binary(op: string, a: number, b: number): number {
 const UNARY: Record<string, (x: number) => number> = {
   abs: Math.abs, sqrt: Math.sqrt, exp: Math.exp, log: Math.log, sin: Math.sin, cos: Math.cos,
   floor: Math.floor, ceil: Math.ceil, isnan: (x) => Number(Number.isNaN(x)), isfinite: (x) => Number(Number.isFinite(x)),
-  "neg": (x) => -x, "~": (x) => Number(!x),
+  "neg": (x) => -x, "~": (x) => Number(x === 0),
 };
 
 /** Applies f element-wise, broadcasting a per-event number over a list. */
@@ -114,7 +114,13 @@ export function evalEvent(node: Node, row: EventRow, aliases: Record<string, Nod
     case "subscript": {
       const target = ev(node.target);
       const item = node.items[0]!;
-      if (item.type !== "expr") throw new Error("reference: slices not modelled");
+      const objects = node.items[1];
+      if (objects?.type === "slice" && Array.isArray(target)) {
+        // Step-1 slices: JavaScript's Array.slice clamps and counts from the end like Python.
+        const bound = (n: Node | undefined): number | undefined => (n ? (ev(n) as number) : undefined);
+        return target.slice(bound(objects.start), bound(objects.stop));
+      }
+      if (item.type !== "expr") throw new Error("reference: subscript not modelled");
       const mask = ev(item.node);
       if (Array.isArray(target) && Array.isArray(mask)) return target.filter((_, i) => mask[i] !== null && mask[i] !== 0);
       return mask === null || mask === 0 ? null : target;
@@ -123,7 +129,7 @@ export function evalEvent(node: Node, row: EventRow, aliases: Record<string, Nod
       const args = node.args.map(ev);
       if (node.name === "where") {
         const [c, t, f] = args;
-        const pick = (x: number | null, y: number | null, z: number | null): number | null => (x === null ? null : x ? y : z);
+        const pick = (x: number | null, y: number | null, z: number | null): number | null => (x === null ? null : x !== 0 ? y : z);
         const len = [c, t, f].find(Array.isArray)?.length;
         if (len === undefined) return pick(c as number | null, t as number | null, f as number | null);
         const at = (v: EventValue, i: number): number | null => (Array.isArray(v) ? v[i]! : v);

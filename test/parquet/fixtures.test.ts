@@ -52,6 +52,9 @@ describe("TopCP-like fixture generator", () => {
       const back = await r.read([...TOPCP_COLUMNS]);
       // Offsets are rebased to 0 by concatenation on both sides, so bytes must match exactly.
       expect(fingerprint(back)).toEqual(fingerprint(fresh));
+      // With the pinned parquet-wasm, the file itself is reproduced byte for byte.
+      const rewritten = await writeTopcpSample({ sample, ...COMMITTED, out: path.join(dir, "again") });
+      expect(readFileSync(rewritten).equals(readFileSync(path.join(FIXTURES_DIR, "topcp", `${sample}.parquet`)))).toBe(true);
     });
   }
 

@@ -15,20 +15,32 @@ export function tempDir(prefix: string): string {
   return dir;
 }
 
+const AWKWARD_EXTENSION: [string, string][] = [
+  ["ARROW:extension:name", "awkward"],
+  [
+    "ARROW:extension:metadata",
+    JSON.stringify({ mask_type: "ListOffsetArray", mask_parameters: {}, node_type: "ListOffsetArray", node_parameters: {} }),
+  ],
+];
+
 /**
  * Parquet bytes written straight through parquet-wasm (not sxflow's writer), one row group per
  * part, each part tagged with its tree name the way ServiceX does when it merges trees.
  */
-export function serviceXStyleFile(parts: { tree: string; batch: Batch }[]): Uint8Array {
+export function serviceXStyleFile(parts: { tree: string; batch: Batch }[], rowGroupSize?: number): Uint8Array {
   const batches = parts.map(({ tree, batch }) => {
     const rb = batchToArrow(batch, { largeList: true });
     const names = vectorFromArray(new Array<string>(batch.length).fill(tree), new LargeUtf8());
-    const fields = [...rb.schema.fields, new Field("treename", new LargeUtf8(), false)];
+    // awkward's to_arrow_table marks every field as its "awkward" extension type; readers that
+    // do not know it must fall back to the storage type.
+    const fields = [...rb.schema.fields, new Field("treename", new LargeUtf8(), false)].map(
+      (f) => new Field(f.name, f.type, f.nullable, new Map([...AWKWARD_EXTENSION])),
+    );
     const children = [...rb.data.children, names.data[0]!];
     return new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: batch.length, children }));
   });
-  const largest = Math.max(...parts.map((p) => p.batch.length));
-  const props = new WriterPropertiesBuilder().setCompression(Compression.SNAPPY).setMaxRowGroupSize(largest).build();
+  const size = rowGroupSize ?? Math.max(...parts.map((p) => p.batch.length));
+  const props = new WriterPropertiesBuilder().setCompression(Compression.SNAPPY).setMaxRowGroupSize(size).build();
   return wasmWriteParquet(WasmTable.fromIPCStream(tableToIPC(new Table(batches), "stream")), props);
 }
 

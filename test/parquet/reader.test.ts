@@ -136,6 +136,28 @@ describe("ServiceX-style files with a treename column", () => {
     expect(await t.read(ALL)).toEqual(truth);
   });
 
+  it("skips the row groups of other trees (one tree per row group, as ServiceX writes)", async () => {
+    const grouped = path.join(dir, "grouped.parquet");
+    const a = events(30, 0);
+    const b = events(30, 500);
+    const c = events(30, 900);
+    writeFileSync(grouped, serviceXStyleFile([{ tree: "reco", batch: a }, { tree: "truth", batch: b }, { tree: "reco", batch: c }], 30));
+    const r = await openParquet(grouped, { tree: "reco" });
+    expect(r.rowGroups).toEqual([
+      { start: 0, stop: 30 },
+      { start: 30, stop: 60 },
+      { start: 60, stop: 90 },
+    ]);
+    expect(r.clusters()).toEqual([
+      { start: 0, stop: 30 },
+      { start: 30, stop: 60 },
+    ]);
+    expect(await r.read(ALL, 10, 50)).toEqual(sliceBatch(concatBatches([a, c]), 10, 50));
+    const steps = await collect(r.iterate({ branches: ["weight"], stepEntries: 7 }));
+    expect(steps.map((s) => s.length)).toEqual([7, 7, 7, 7, 2, 7, 7, 7, 7, 2]);
+    expect(concatBatches(steps).columns.weight).toEqual(concatBatches([a, c]).columns.weight);
+  });
+
   it("rejects an unknown tree, suggesting the known ones", async () => {
     await expect(openParquet(file, { tree: "rec" })).rejects.toThrow(
       `${file}: no rows of tree "rec" (trees: "reco", "truth"); did you mean "reco"?`,
@@ -150,6 +172,11 @@ describe("bad files", () => {
   it("reports a missing file", async () => {
     const missing = path.join(dir, "nope.parquet");
     await expect(openParquet(missing)).rejects.toThrow(`Parquet file not found: ${missing}`);
+  });
+
+  it("reports a directory", async () => {
+    await expect(openParquet(dir)).rejects.toThrow(`${dir} is not a Parquet file: not a regular file`);
+    await expect(detectFormat(dir)).rejects.toThrow(`cannot read ${dir}: EISDIR`);
   });
 
   it("reports a file that is not Parquet", async () => {

@@ -2,7 +2,7 @@ import { existsSync, openAsBlob, readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { tableFromIPC, type Schema } from "apache-arrow";
-import { Compression, ParquetFile } from "parquet-wasm";
+import { Compression, ParquetFile, wasmMemory } from "parquet-wasm";
 import type { Batch } from "../../src/batch/index.js";
 import { openParquet, writeParquet } from "../../src/parquet/index.js";
 import { tempDir } from "./helpers.js";
@@ -126,6 +126,21 @@ describe("writeParquet", () => {
     await expect(writeParquet(file, [batch(1)], { rowGroupSize: 0 })).rejects.toThrow(/rowGroupSize must be a positive integer/);
     expect(existsSync(file)).toBe(false);
     expect(readdirSync(sub)).toEqual([]);
+  });
+
+  it("does not accumulate wasm memory row group after row group", async () => {
+    const file = path.join(dir, "many.parquet");
+    const sizes: number[] = [];
+    async function* groups(): AsyncGenerator<Batch> {
+      for (let i = 0; i < 40; i++) {
+        if (i === 10 || i === 39) sizes.push(wasmMemory().buffer.byteLength);
+        yield batch(8192, i * 8192);
+      }
+    }
+    expect(await writeParquet(file, groups(), { rowGroupSize: 8192 })).toEqual({ rows: 40 * 8192, rowGroups: 40 });
+    // Each row group decodes to ~0.5 MB in wasm memory; 29 retained ones would add ~15 MB.
+    expect(sizes[1]! - sizes[0]!).toBeLessThan(4 << 20);
+    expect((await openParquet(file)).entries).toBe(40 * 8192);
   });
 
   it("replaces an existing file only when the new one is complete", async () => {

@@ -90,14 +90,15 @@ describe("padGroup", () => {
         const events = { pt: pt as number[][], eta: eta as number[][] };
         const fields = { pt: jagged(events.pt), eta: jagged(events.eta) };
         const selMask = Uint8Array.from((sel as number[][]).flat());
-        for (const useSelect of [false, true]) {
+        const selColumn = jagged(sel as number[][], Int32Array);
+        for (const useSelect of [false, "mask", "column"] as const) {
           for (const useSort of [false, true]) {
             const out = padGroup({
               name: "jet",
               maxObjects: max,
               fields,
               padding,
-              ...(useSelect ? { select: selMask } : {}),
+              ...(useSelect ? { select: useSelect === "mask" ? selMask : selColumn } : {}),
               ...(useSort ? { sortBy: fields.pt } : {}),
             });
             const ref = reference(events, max, useSelect ? (sel as number[][]) : undefined, useSort ? events.pt : undefined);
@@ -148,6 +149,10 @@ describe("padGroup", () => {
     expect(Array.from(out.fields.id as BigInt64Array)).toEqual([5n, -7n, -1n]);
     const asFloat = padGroup({ name: "trk", maxObjects: 3, fields: { id: ids }, casts: { id: "float32" } });
     expect(Array.from(asFloat.fields.id as Float32Array)).toEqual([5, -7, 0]);
+    const nan: JaggedColumn = { kind: "jagged", offsets: Int32Array.from([0, 1]), values: Float32Array.from([Number.NaN]) };
+    expect(() => padGroup({ name: "trk", maxObjects: 1, fields: { d0: nan }, casts: { d0: "int64" } })).toThrow(
+      'group "trk", field "d0": cannot cast the non-finite value NaN to int64',
+    );
   });
 
   it("names the branches whose multiplicities differ", () => {
@@ -157,6 +162,10 @@ describe("padGroup", () => {
       padGroup({ name: "jet", maxObjects: 3, fields: { pt: a, eta: b }, sources: { pt: "jet_pt_NOSYS", eta: "jet_eta" } }),
     ).toThrow(/group "jet": field "pt" \(jet_pt_NOSYS\) and field "eta" \(jet_eta\) have different multiplicities at event 1 \(1 vs 2\)/);
     expect(() => padGroup({ name: "jet", maxObjects: 3, fields: { pt: a }, select: new Uint8Array(2) })).toThrow(/3 objects/);
+    expect(() => padGroup({ name: "jet", maxObjects: 3, fields: { pt: a }, select: b })).toThrow(
+      /group "jet": field "pt" and the selection have different multiplicities at event 1/,
+    );
+    expect(() => padGroup({ name: "jet", maxObjects: 3, fields: { pt: a }, sortBy: b })).toThrow(/and the sort key have different/);
     expect(() => padGroup({ name: "jet", maxObjects: 0, fields: { pt: a } })).toThrow(/positive integer/);
   });
 });

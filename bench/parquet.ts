@@ -1,0 +1,129 @@
+/**
+ * Parquet read throughput: sxflow's streaming reader against parquet-wasm baselines on a
+ * generated TopCP-like ttbar file (default 1e6 events, large_list + zstd, as ServiceX-like as the
+ * fixtures). Each mode runs in its own process so that its peak RSS is its own.
+ *
+ *   npm run bench:parquet -- [--events 1000000] [--file path] [--modes a,b]
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { tableFromIPC, type Table } from "apache-arrow";
+import { ParquetFile, readParquet, type RecordBatch as WasmRecordBatch } from "parquet-wasm";
+import { openAsBlob } from "node:fs";
+import type { Batch, Column } from "../src/batch/types.js";
+import { openParquet } from "../src/parquet/reader.js";
+import { TOPCP_COLUMNS, writeTopcpSample } from "../fixtures/generate-topcp.js";
+
+const MODES = {
+  "sxflow iterate, all 41 columns": async (file: string) => readBatches(file, [...TOPCP_COLUMNS]),
+  "sxflow iterate, jet_pt_NOSYS only": async (file: string) => readBatches(file, ["jet_pt_NOSYS"]),
+  "baseline: parquet-wasm stream -> Arrow, no Batch conversion": async (file: string) => {
+    const f = await ParquetFile.fromFile(await openAsBlob(file));
+    let events = 0;
+    let bytes = 0;
+    // The same batch size as sxflow's reader uses by default.
+    const stream = await f.stream({ batchSize: 16384, columns: [...TOPCP_COLUMNS] });
+    for await (const b of stream as AsyncIterable<WasmRecordBatch>) {
+      const t = tableFromIPC(b.intoIPCStream());
+      events += t.numRows;
+      bytes += arrowBytes(t);
+    }
+    return { events, bytes };
+  },
+  "baseline: parquet-wasm whole file (readParquet + tableFromIPC)": async (file: string) => {
+    const t = tableFromIPC(readParquet(readFileSync(file), { columns: [...TOPCP_COLUMNS] }).intoIPCStream());
+    return { events: t.numRows, bytes: arrowBytes(t) };
+  },
+} as const;
+
+type Mode = keyof typeof MODES;
+
+function columnBytes(c: Column): number {
+  if (c.kind === "flat") return c.values.byteLength;
+  return c.offsets.byteLength + (ArrayBuffer.isView(c.values) ? c.values.byteLength : columnBytes(c.values));
+}
+
+function arrowBytes(t: Table): number {
+  let n = 0;
+  const walk = (d: { buffers: (ArrayBufferView | undefined)[]; children: unknown[] }) => {
+    for (const b of d.buffers) if (b) n += b.byteLength;
+    for (const c of d.children) walk(c as typeof d);
+  };
+  for (const b of t.batches) for (const c of b.data.children) walk(c as unknown as Parameters<typeof walk>[0]);
+  return n;
+}
+
+async function readBatches(file: string, branches: string[]): Promise<{ events: number; bytes: number }> {
+  const r = await openParquet(file);
+  let events = 0;
+  let bytes = 0;
+  for await (const batch of r.iterate({ branches })) {
+    events += batch.length;
+    bytes += batchBytes(batch);
+  }
+  r.close();
+  return { events, bytes };
+}
+
+function batchBytes(batch: Batch): number {
+  let n = 0;
+  for (const c of Object.values(batch.columns)) n += columnBytes(c);
+  return n;
+}
+
+function args(): Record<string, string> {
+  const out: Record<string, string> = {};
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i += 2) out[argv[i]!.replace(/^--/, "")] = argv[i + 1] ?? "";
+  return out;
+}
+
+async function child(mode: Mode, file: string): Promise<void> {
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const { events, bytes } = await MODES[mode](file);
+  const seconds = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  const cpuSeconds = (c.user + c.system) / 1e6;
+  const maxRssMB = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(JSON.stringify({ events, bytes, seconds, cpuSeconds, maxRssMB }));
+}
+
+async function main(): Promise<void> {
+  const a = args();
+  if (a.child) return child(a.child as Mode, a.file!);
+  const events = Number(a.events ?? 1_000_000);
+  const file = a.file ?? path.join(tmpdir(), `sxflow-bench-ttbar-${events}.parquet`);
+  if (!existsSync(file)) {
+    const t0 = performance.now();
+    const out = path.dirname(file);
+    const written = await writeTopcpSample({ sample: "ttbar", events, seed: 1, out, rowGroupSize: 131072 });
+    const { rename } = await import("node:fs/promises");
+    await rename(written, file);
+    console.log(`generated ${file}: ${events} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  const fileMB = statSync(file).size / 1e6;
+  console.log(`file ${file}: ${fileMB.toFixed(1)} MB, zstd, large_list, row groups of 131072`);
+  const self = fileURLToPath(import.meta.url);
+  const modes = (a.modes ? a.modes.split(",").map((i) => Object.keys(MODES)[Number(i)]!) : Object.keys(MODES)) as Mode[];
+  for (const mode of modes) {
+    const run = spawnSync(process.execPath, ["--import", "tsx", self, "--child", mode, "--file", file], { encoding: "utf8" });
+    if (run.status !== 0) throw new Error(`${mode} failed:\n${run.stderr}`);
+    const r = JSON.parse(run.stdout) as { events: number; bytes: number; seconds: number; cpuSeconds: number; maxRssMB: number };
+    // CPU time is the steadier figure on a shared machine; rates use wall time.
+    console.log(
+      `${mode.padEnd(64)} ${r.seconds.toFixed(2).padStart(6)} s (cpu ${r.cpuSeconds.toFixed(2)} s)  ` +
+        `${(r.events / r.seconds / 1e6).toFixed(2)} M events/s  ` +
+        `${(r.bytes / 1e6 / r.seconds).toFixed(0).padStart(4)} MB/s decoded (${(r.bytes / 1e6).toFixed(0)} MB)  ` +
+        `${(fileMB / r.seconds).toFixed(0).padStart(3)} MB/s of file  peak RSS ${r.maxRssMB.toFixed(0)} MB`,
+    );
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});
