@@ -86,10 +86,6 @@ export class ByteWriter {
     return rem === 0 ? this : this.zeros(align - rem);
   }
 
-  setU32At(pos: number, v: number): void {
-    this.view.setUint32(pos, v >>> 0, true);
-  }
-
   finish(): Uint8Array {
     return this.buf.slice(0, this.length);
   }

@@ -22,9 +22,9 @@ export interface EncodedChunk {
   mask: number;
 }
 
-export const FILTER_DEFLATE = 1;
-export const FILTER_SHUFFLE = 2;
-export const FILTER_LZF = 32000;
+const FILTER_DEFLATE = 1;
+const FILTER_SHUFFLE = 2;
+const FILTER_LZF = 32000;
 /** h5py's LZF filter client values: filter version 4, liblzf version 1.5, chunk bytes. */
 const LZF_FILTER_VERSION = 4;
 const LZF_VERSION = 0x0105;

@@ -8,7 +8,7 @@ import {
   type CompoundLayout, type FieldSpec,
 } from "./datatype.js";
 import { acceptedNames, acceptsArray, copyField, type ColumnArray, type FieldCopy } from "./interleave.js";
-import { chunkedLayoutMessage, dataspaceMessage, fillValueMessage, MSG, type Message } from "./object-header.js";
+import { attributeInfoMessage, chunkedLayoutMessage, dataspaceMessage, fillValueMessage, MSG, type Message } from "./object-header.js";
 
 export interface DatasetSpec {
   fields: FieldSpec[];
@@ -18,13 +18,19 @@ export interface DatasetSpec {
   chunkRows?: number;
   /** Default "none". */
   compression?: Compression;
-  /** Byte shuffle before compression; default on when compressed. */
+  /**
+   * Byte shuffle before compression; default off: on left-packed, zero-padded SALT records it
+   * breaks the zero runs apart, and both LZF and deflate then compress worse and slower
+   * (bench/README-h5.md). Dense float data may gain from it.
+   */
   shuffle?: boolean;
 }
 
 /** What the dataset needs from the file writer. */
 export interface ChunkSink {
   submitChunk(dataset: H5DatasetWriter, raw: Uint8Array): Promise<void>;
+  /** True when a chunk is encoded and written before submitChunk resolves, so its buffer is free again. */
+  readonly chunkWrittenOnSubmit: boolean;
   checkWritable(action: string): void;
 }
 
@@ -75,7 +81,7 @@ export class H5DatasetWriter {
     if (chunkRows * this.rowBytes > MAX_CHUNK_BYTES) throw new Error(`${where}: a chunk of ${chunkRows} rows exceeds 4 GiB`);
     this.chunkRows = chunkRows;
     const compression = validateCompression(spec.compression ?? "none", where);
-    const shuffle = spec.shuffle ?? compression !== "none";
+    const shuffle = spec.shuffle ?? false;
     this.filters = { shuffle: shuffle ? this.layout.recordSize : 0, compression };
     this.copies = this.layout.fields.map((f, i) => ({ type: f.type, offset: this.layout.offsets[i], size: elementSize(f.type) }));
     this.chunk = new Uint8Array(this.chunkRows * this.rowBytes);
@@ -151,14 +157,17 @@ export class H5DatasetWriter {
 
   private async emit(): Promise<void> {
     const raw = this.chunk;
-    this.chunk = new Uint8Array(raw.length);
+    // A chunk still in flight (worker threads) needs a fresh buffer; otherwise it is reused.
+    if (!this.sink.chunkWrittenOnSubmit) this.chunk = new Uint8Array(raw.length);
     this.fill = 0;
     await this.sink.submitChunk(this, raw);
   }
 
   /** Hands on the last, partial chunk (zero-padded to full size, as HDF5 stores edge chunks). */
   async flush(): Promise<void> {
-    if (this.fill > 0) await this.emit();
+    if (this.fill === 0) return;
+    this.chunk.fill(0, this.fill * this.rowBytes);
+    await this.emit();
   }
 
   recordChunk(address: number, size: number, mask: number): void {
@@ -183,6 +192,7 @@ export class H5DatasetWriter {
     ];
     const pipeline = filterPipelineMessage(this.filters, this.chunk.length);
     if (pipeline) messages.push({ type: MSG.filterPipeline, body: pipeline, constant: true });
+    messages.push({ type: MSG.attributeInfo, body: attributeInfoMessage() });
     for (const a of attributes) messages.push({ type: MSG.attribute, body: a });
     return messages;
   }

@@ -12,7 +12,7 @@ import { writeChunkBTree } from "./btree.js";
 import { encodeChunk, type ChunkFilters, type EncodedChunk } from "./chunk-encoder.js";
 import { H5DatasetWriter, type ChunkSink, type DatasetSpec } from "./dataset-writer.js";
 import { GlobalHeap } from "./global-heap.js";
-import { groupInfoMessage, linkInfoMessage, linkMessage, MSG, objectHeader, type Message } from "./object-header.js";
+import { attributeInfoMessage, groupInfoMessage, linkInfoMessage, linkMessage, MSG, objectHeader, type Message } from "./object-header.js";
 import { superblock, SUPERBLOCK_SIZE } from "./superblock.js";
 
 /** Encodes chunks, in this thread or elsewhere; `concurrency` chunks may be in flight at once. */
@@ -32,6 +32,7 @@ export interface CreateH5Options {
 }
 
 const COALESCE_BYTES = 1 << 22;
+const DIRECT_WRITE_BYTES = 1 << 16;
 
 type State = "open" | "closing" | "closed" | "failed";
 
@@ -63,6 +64,7 @@ export class H5Writer implements ChunkSink {
   private readonly datasets: H5DatasetWriter[] = [];
   private readonly attrs = new AttrStore("the root group");
   private readonly pending: { result: Promise<EncodedChunk>; dataset: H5DatasetWriter }[] = [];
+  private writeChain: Promise<void> = Promise.resolve();
   private readonly encoder: ChunkEncoder;
   private readonly fsync: boolean;
   private readonly coalesced = new Uint8Array(COALESCE_BYTES);
@@ -97,13 +99,13 @@ export class H5Writer implements ChunkSink {
     return ds;
   }
 
-  dataset(name: string): H5DatasetWriter | undefined {
-    return this.datasets.find((d) => d.name === name);
-  }
-
   setAttr(name: string, value: AttrValue): void {
     this.checkWritable(`set attribute "${name}"`);
     this.attrs.set(name, value);
+  }
+
+  get chunkWrittenOnSubmit(): boolean {
+    return this.encoder.concurrency === 0;
   }
 
   checkWritable(action: string): void {
@@ -122,7 +124,19 @@ export class H5Writer implements ChunkSink {
     // Awaited in order by writeOldest; this only keeps an early rejection from being "unhandled".
     result.catch(() => undefined);
     this.pending.push({ result, dataset });
-    while (this.pending.length > this.encoder.concurrency) await this.writeOldest();
+    await this.drainTo(this.encoder.concurrency);
+  }
+
+  /**
+   * Writes the oldest chunks until at most `limit` are in flight. Drains run one after another
+   * (appends to several datasets may run concurrently), so chunks land in submission order.
+   */
+  private drainTo(limit: number): Promise<void> {
+    const run = this.writeChain.then(async () => {
+      while (this.pending.length > limit) await this.writeOldest();
+    });
+    this.writeChain = run.catch(() => undefined);
+    return run;
   }
 
   private async writeOldest(): Promise<void> {
@@ -142,7 +156,7 @@ export class H5Writer implements ChunkSink {
   private append(bytes: Uint8Array): number {
     const address = this.eof;
     // Small pieces (small chunks, B-tree nodes) are gathered into one write.
-    if (bytes.length >= COALESCE_BYTES / 4) {
+    if (bytes.length >= DIRECT_WRITE_BYTES) {
       this.flushCoalesced();
       this.writeAt(bytes, address);
     } else {
@@ -176,7 +190,7 @@ export class H5Writer implements ChunkSink {
     this.state = "closing";
     try {
       for (const ds of this.datasets) await ds.flush();
-      while (this.pending.length > 0) await this.writeOldest();
+      await this.drainTo(0);
       const append = (b: Uint8Array): number => this.append(b);
       const btrees = this.datasets.map((ds) => writeChunkBTree(ds.index, ds.chunkDims(), append, () => this.eof));
       const heap = new GlobalHeap();
@@ -190,6 +204,7 @@ export class H5Writer implements ChunkSink {
       const root: Message[] = [
         { type: MSG.linkInfo, body: linkInfoMessage() },
         { type: MSG.groupInfo, body: groupInfoMessage(), constant: true },
+        { type: MSG.attributeInfo, body: attributeInfoMessage() },
         ...this.datasets.map((ds, i) => ({ type: MSG.link, body: linkMessage(ds.name, headers[i]) })),
         ...rootAttrs.map((a) => ({ type: MSG.attribute, body: attributeBody(a, heap) })),
       ];

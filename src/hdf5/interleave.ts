@@ -59,49 +59,47 @@ export function copyField(
   dst: Uint8Array, dstPos: number, recordSize: number, field: FieldCopy,
   values: ColumnArray, start: number, count: number,
 ): void {
-  let src: Uint8Array;
+  let buffer: ArrayBufferLike;
+  let byteOffset: number;
   if (field.type === "float16" && values instanceof Float32Array) {
     const half = float32ArrayToFloat16(values.subarray(start, start + count));
-    src = new Uint8Array(half.buffer);
+    buffer = half.buffer;
+    byteOffset = 0;
   } else {
-    const bpe = values.BYTES_PER_ELEMENT;
-    src = new Uint8Array(values.buffer, values.byteOffset + start * bpe, count * bpe);
-  }
-  let d = dstPos + field.offset;
-  if (field.type === "bool") {
-    for (let i = 0; i < count; i++, d += recordSize) dst[d] = src[i] !== 0 ? 1 : 0;
-    return;
+    buffer = values.buffer;
+    byteOffset = values.byteOffset + start * values.BYTES_PER_ELEMENT;
   }
   const size = field.size;
-  if (recordSize === size) {
-    dst.set(src, d);
+  let d = dstPos + field.offset;
+  if (recordSize === size && field.type !== "bool") {
+    dst.set(new Uint8Array(buffer, byteOffset, count * size), d);
     return;
   }
+  // Records are packed, so stores are unaligned: DataView stores beat byte-by-byte copies.
+  const view = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
   switch (size) {
-    case 1:
-      for (let i = 0; i < count; i++, d += recordSize) dst[d] = src[i];
+    case 1: {
+      const src = new Uint8Array(buffer, byteOffset, count);
+      if (field.type === "bool") for (let i = 0; i < count; i++, d += recordSize) dst[d] = src[i] !== 0 ? 1 : 0;
+      else for (let i = 0; i < count; i++, d += recordSize) dst[d] = src[i];
       return;
-    case 2:
+    }
+    case 2: {
+      const src = new Uint16Array(buffer, byteOffset, count);
+      for (let i = 0; i < count; i++, d += recordSize) view.setUint16(d, src[i], true);
+      return;
+    }
+    case 4: {
+      const src = new Uint32Array(buffer, byteOffset, count);
+      for (let i = 0; i < count; i++, d += recordSize) view.setUint32(d, src[i], true);
+      return;
+    }
+    default: {
+      const src = new Uint32Array(buffer, byteOffset, count * 2);
       for (let i = 0, s = 0; i < count; i++, s += 2, d += recordSize) {
-        dst[d] = src[s]; dst[d + 1] = src[s + 1];
+        view.setUint32(d, src[s], true);
+        view.setUint32(d + 4, src[s + 1], true);
       }
-      return;
-    case 4:
-      if (recordSize % 4 === 0 && (dst.byteOffset + d) % 4 === 0 && src.byteOffset % 4 === 0) {
-        const dv = new Uint32Array(dst.buffer, dst.byteOffset, dst.length >>> 2);
-        const sv = new Uint32Array(src.buffer, src.byteOffset, count);
-        const stride = recordSize >>> 2;
-        for (let i = 0, k = d >>> 2; i < count; i++, k += stride) dv[k] = sv[i];
-        return;
-      }
-      for (let i = 0, s = 0; i < count; i++, s += 4, d += recordSize) {
-        dst[d] = src[s]; dst[d + 1] = src[s + 1]; dst[d + 2] = src[s + 2]; dst[d + 3] = src[s + 3];
-      }
-      return;
-    default:
-      for (let i = 0, s = 0; i < count; i++, s += 8, d += recordSize) {
-        dst[d] = src[s]; dst[d + 1] = src[s + 1]; dst[d + 2] = src[s + 2]; dst[d + 3] = src[s + 3];
-        dst[d + 4] = src[s + 4]; dst[d + 5] = src[s + 5]; dst[d + 6] = src[s + 6]; dst[d + 7] = src[s + 7];
-      }
+    }
   }
 }

@@ -13,6 +13,7 @@ export const MSG = {
   groupInfo: 0x0a,
   filterPipeline: 0x0b,
   attribute: 0x0c,
+  attributeInfo: 0x15,
 } as const;
 
 export interface Message {
@@ -68,6 +69,14 @@ export function chunkedLayoutMessage(btreeAddress: number, chunkDims: number[]):
 }
 
 export function linkInfoMessage(): Uint8Array {
+  return new ByteWriter().u8(0).u8(0).u64(UNDEFINED_ADDRESS).u64(UNDEFINED_ADDRESS).finish();
+}
+
+/**
+ * Attribute Info v0, compact storage. Without it libhdf5 reports 0 attributes for a v2 object
+ * header (`len(obj.attrs)` in h5py) although reading them by name works.
+ */
+export function attributeInfoMessage(): Uint8Array {
   return new ByteWriter().u8(0).u8(0).u64(UNDEFINED_ADDRESS).u64(UNDEFINED_ADDRESS).finish();
 }
 

@@ -4,7 +4,6 @@
  * are read as raw records and split into one typed array per field.
  */
 
-import h5wasm from "h5wasm/node";
 import type { ColumnArray } from "./interleave.js";
 import { float16ToNumber } from "./float16.js";
 import { elementSize, type H5ElementType } from "./datatype.js";
@@ -102,6 +101,8 @@ function splitFields(raw: Uint8Array, recordSize: number, fields: H5FieldInfo[])
 
 /** Opens an HDF5 file read-only through h5wasm. */
 export async function openH5(file: string): Promise<H5Reader> {
+  // Loaded on first use: instantiating libhdf5's WebAssembly costs memory and start-up time.
+  const { default: h5wasm } = await import("h5wasm/node");
   const Module = await h5wasm.ready;
   let f: InstanceType<typeof h5wasm.File>;
   try {

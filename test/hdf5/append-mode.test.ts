@@ -37,13 +37,16 @@ d[n0:] = extra
 d.attrs["flavour_label"] = ["b", "c", "u"]
 f.attrs["added"] = 42
 f.create_dataset("more", data=np.arange(5))
+# Growing without writing exposes the padding of the stored partial last chunk: it must be zeros.
+e = f["events"]
+e.resize((e.shape[0] + 10,))
 f.close()
 f = h5py.File(${JSON.stringify(file)}, "r")
 d = f["jets"][...]
 ok_pt = bool((d["pt"].ravel() == np.arange(d.size, dtype="f4")).all())
 ok_valid = bool((d["valid"] == (np.arange(d.size).reshape(d.shape) % 3 == 0)).all()) and d["valid"].dtype == np.bool_
 e = f["events"][...]
-print(json.dumps({"shape": list(d.shape), "ok_pt": ok_pt, "ok_valid": ok_valid, "events": bool((e["n"] == np.arange(len(e))).all()),
+print(json.dumps({"shape": list(d.shape), "ok_pt": ok_pt, "ok_valid": ok_valid, "events": bool((e["n"][:-10] == np.arange(len(e) - 10)).all() and (e["n"][-10:] == 0).all()),
   "attrs": sorted(f.attrs.keys()), "labels": list(f["jets"].attrs["flavour_label"]), "keys": sorted(f.keys())}))
 `);
     const res = JSON.parse(out);

@@ -42,6 +42,9 @@ def main():
     out = {"datasets": {}}
     mode = spec.get("mode", "r")
     with h5py.File(spec["file"], mode) as f:
+        # len() goes through the attribute-info message, not through reading by name.
+        if len(f.attrs) != len(spec.get("attrs", {})):
+            errors.append("root: %d attributes, expected %d" % (len(f.attrs), len(spec.get("attrs", {}))))
         for k, v in spec.get("attrs", {}).items():
             got = f.attrs[k]
             if isinstance(v, list):
@@ -69,6 +72,8 @@ def main():
                 errors.append("%s: shuffle %r" % (ds["name"], d.shuffle))
             if ds.get("chunks") and d.chunks != tuple(ds["chunks"]):
                 errors.append("%s: chunks %r != %r" % (ds["name"], d.chunks, ds["chunks"]))
+            if len(d.attrs) != len(ds.get("attrs", {})):
+                errors.append("%s: %d attributes, expected %d" % (ds["name"], len(d.attrs), len(ds.get("attrs", {}))))
             for k, v in ds.get("attrs", {}).items():
                 got = d.attrs[k]
                 got = list(got.tolist()) if hasattr(got, "tolist") and isinstance(v, list) else got

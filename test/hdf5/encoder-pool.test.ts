@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { createEncoderPool, createH5, type ChunkEncoder, type ColumnArray, type Compression, type FieldSpec } from "../../src/hdf5/index.js";
+import { createEncoderPool, createH5, encodeChunk, type ChunkEncoder, type ColumnArray, type Compression, type FieldSpec } from "../../src/hdf5/index.js";
 import { checkWithH5py, randomColumn, rng, tempDir } from "./helpers.js";
 
 const tmp = tempDir("pool");
@@ -11,7 +11,7 @@ const FIELDS: FieldSpec[] = [{ name: "pt", type: "float32" }, { name: "eta", typ
 
 async function write(file: string, compression: Compression, encoder?: ChunkEncoder): Promise<Record<string, ColumnArray[]>> {
   const w = createH5(file, { encoder, fsync: false });
-  const jets = w.createDataset("jets", { fields: FIELDS, objects: 6, chunkRows: 37, compression });
+  const jets = w.createDataset("jets", { fields: FIELDS, objects: 6, chunkRows: 37, compression, shuffle: true });
   const ev = w.createDataset("events", { fields: [{ name: "id", type: "int64" }], chunkRows: 50, compression });
   const next = rng(17);
   const given: Record<string, ColumnArray[]> = { pt: [], eta: [], n: [], valid: [] };
@@ -50,4 +50,30 @@ it("chunks encoded on 2 worker threads give a byte-identical file that h5py read
   } finally {
     await pool.destroy();
   }
+});
+
+it("concurrent appends to several datasets with an encoder that finishes out of order keep every chunk in place", async () => {
+  const file = path.join(tmp.dir, "concurrent.h5");
+  const next = rng(99);
+  // Results arrive in random order: each encoding waits a random 0-3 ms.
+  const jittery: ChunkEncoder = {
+    concurrency: 6,
+    encode: (raw, filters) => new Promise((resolve) => setTimeout(() => resolve(encodeChunk(raw, filters)), next() % 4)),
+  };
+  const w = createH5(file, { encoder: jittery, fsync: false });
+  const names = ["a", "b", "c"];
+  const datasets = names.map((n) => w.createDataset(n, { fields: [{ name: "i", type: "int32" }], objects: 2, chunkRows: 5, compression: "lzf" }));
+  const rows = 400;
+  await Promise.all(datasets.map(async (ds, k) => {
+    for (let r0 = 0; r0 < rows; r0 += 23) {
+      const n = Math.min(23, rows - r0);
+      await ds.append({ i: Int32Array.from({ length: n * 2 }, (_, j) => k * 1_000_000 + r0 * 2 + j) }, n);
+    }
+  }));
+  await w.close();
+  const res = checkWithH5py(tmp.dir, file, names.map((n, k) => ({
+    name: n, fields: [{ name: "i", type: "int32" }], rows, objects: 2, compression: "lzf",
+    columns: { i: [Int32Array.from({ length: rows * 2 }, (_, j) => k * 1_000_000 + j)] },
+  })));
+  expect(res.errors).toEqual([]);
 });

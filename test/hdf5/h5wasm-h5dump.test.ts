@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createH5, openH5, type ColumnArray, type FieldSpec } from "../../src/hdf5/index.js";
 import { float16ToNumber, toFloat16 } from "../../src/hdf5/float16.js";
-import { randomColumn, rng, tempDir } from "./helpers.js";
+import { python, randomColumn, rng, tempDir } from "./helpers.js";
 
 const tmp = tempDir("h5wasm");
 afterAll(() => tmp.cleanup());
@@ -24,7 +24,7 @@ beforeAll(async () => {
   // Finite values for float16 so that the decoded comparison below is exact.
   cols.eta = Float32Array.from({ length: ROWS * 5 }, (_, i) => Math.sin(i) * 100);
   const w = createH5(file, { attrs: { config: '{"a": 1}', weights: Float32Array.of(0.5, 2), names: ["é", "b"] } });
-  const ds = w.createDataset("tracks", { fields: FIELDS, objects: 5, chunkRows: 64, compression: { deflate: 3 } });
+  const ds = w.createDataset("tracks", { fields: FIELDS, objects: 5, chunkRows: 64, compression: { deflate: 3 }, shuffle: true });
   ds.setAttr("flavour_label", ["b", "c", "light"]);
   await ds.append(cols, ROWS);
   const ev = w.createDataset("events", { fields: [{ name: "n", type: "int32" }], chunkRows: 100 });
@@ -73,6 +73,37 @@ describe("h5wasm (libhdf5 in WebAssembly) reads sxflow files through openH5", ()
       }
       expect([...r.dataset("events").read(775, 777).n as Int32Array]).toEqual([2325, 2328]);
       expect(() => t.read(700, 778)).toThrow(/out of range/);
+    } finally {
+      r.close();
+    }
+  });
+});
+
+describe("openH5 reads SALT files written by h5py", () => {
+  it("bool enum, float16, int64 and vlen string attributes", async () => {
+    const other = path.join(tmp.dir, "h5py-salt.h5");
+    python(`
+import h5py, numpy as np
+dt = np.dtype([("pt", "<f2"), ("n", "<i8"), ("valid", "?")])
+a = np.zeros((50, 4), dtype=dt)
+a["pt"] = (np.arange(200) / 8).reshape(50, 4)
+a["n"] = np.arange(200).reshape(50, 4) - 100
+a["valid"] = (np.arange(200) % 3 == 0).reshape(50, 4)
+with h5py.File(${JSON.stringify(other)}, "w") as f:
+    d = f.create_dataset("tracks", data=a, chunks=(10, 4), compression="gzip", shuffle=True)
+    d.attrs["flavour_label"] = ["b", "c"]
+    f.attrs["dsids"] = np.array([410470, 410471])
+`);
+    const r = await openH5(other);
+    try {
+      const t = r.dataset("tracks");
+      expect(t.fields.map((f) => f.type)).toEqual(["float16", "int64", "bool"]);
+      expect(t.attrs.flavour_label).toEqual(["b", "c"]);
+      expect([...(r.attrs.dsids as BigInt64Array)]).toEqual([410470n, 410471n]);
+      const rows = t.read(10, 12);
+      expect([...(rows.pt as Float32Array)]).toEqual(Array.from({ length: 8 }, (_, i) => (40 + i) / 8));
+      expect([...(rows.n as BigInt64Array)]).toEqual(Array.from({ length: 8 }, (_, i) => BigInt(40 + i - 100)));
+      expect([...rows.valid]).toEqual(Array.from({ length: 8 }, (_, i) => ((40 + i) % 3 === 0 ? 1 : 0)));
     } finally {
       r.close();
     }
