@@ -31,10 +31,10 @@ async function scanFiles(config: RunConfig): Promise<ScannedFile[]> {
   const out: ScannedFile[] = [];
   for (const [s, sample] of config.samples.entries()) {
     let entries = 0;
-    for (const path of sample.files) {
+    for (const { path, format } of sample.files) {
       let source: TreeSource;
       try {
-        source = await openTreeSource(path, config.tree);
+        source = await openTreeSource(path, config.tree, format);
       } catch (err) {
         throw new PipelineError(`${configPath(["samples", s, "files"])} (sample "${sample.name}"): cannot read ${path}: ${message(err)}`);
       }
@@ -257,7 +257,7 @@ export async function buildPlan(config: RunConfig): Promise<BuiltPlan> {
           ` (for inputs without an event identity, "${ENTRY_KEY}" splits by entry number)`,
       );
     }
-    if (info.kind !== "flat" || FLOATS.has(info.elementType) || info.elementType === "bool") {
+    if (info.kind !== "flat" || !info.elementType || FLOATS.has(info.elementType) || info.elementType === "bool") {
       throw new PipelineError(`${configPath(where)}: split key "${key}" must be one integer per event, but it is ${info.kind} ${info.elementType}`);
     }
     used.add(key);

@@ -43,7 +43,7 @@ async function openRootTree(path: string, tree: string): Promise<TreeSource> {
     const info: ExprBranchInfo = { kind: b.kind, elementType: b.elementType };
     if (b.shape) info.shape = b.shape;
     if (b.kind === "jagged") info.depth = b.jaggedDepth;
-    if (b.counter) info.collection = b.counter;
+    if (b.collection) info.collection = b.collection;
     branches.set(b.name, info);
   }
   return {

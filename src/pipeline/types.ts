@@ -4,7 +4,7 @@ import type { H5ElementType } from "../hdf5/index.js";
 import type { FileFormat } from "../parquet/index.js";
 import type { SplitSpec, StatsPartials } from "../stages/index.js";
 
-export type { BranchInfo as ExprBranchInfo } from "../expr/index.js";
+export type { ExprBranchInfo } from "../expr/index.js";
 
 /**
  * Split key standing for the entry number in the file, for inputs without an event identity

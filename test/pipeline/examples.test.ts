@@ -36,7 +36,7 @@ describe("the IC example (examples/ic-ttbar-wjets.yaml)", () => {
     const report = await runPipeline(config, { workers: 0 });
     let passed = 0;
     for (const [s, sample] of config.samples.entries()) {
-      const reader = await openParquet(sample.files[0]!);
+      const reader = await openParquet(sample.files[0]!.path);
       const b = await reader.read(["jet_pt_NOSYS", "jet_eta", "jet_GN2v01_FixedCutBEff_77_select", "el_pt_NOSYS", "el_eta"]);
       reader.close();
       const alone = IC_CUTS.map(() => 0);

@@ -29,7 +29,7 @@ describe.skipIf(!HAVE_SHARED)("pipeline on a real ROOT file (uproot's HZZ sample
   beforeAll(async () => {
     // The example configuration as shipped, written to a temporary directory.
     const config = await loadRunConfig(path.join(REPO_ROOT, "examples", "hzz-root.yaml"));
-    config.samples[0]!.files = [HZZ];
+    config.samples[0]!.files = [{ path: HZZ, format: "root" }];
     config.output.dir = dir;
     report = await runPipeline(config, { workers: 0 });
     dump = readSalt(SPLITS.map(file), file("train"));
@@ -121,7 +121,7 @@ describe.skipIf(!HAVE_SHARED)("pipeline on a real ROOT file (uproot's HZZ sample
 
   it("splits by entry number deterministically: a second run with other tasks agrees", async () => {
     const config = await loadRunConfig(path.join(REPO_ROOT, "examples", "hzz-root.yaml"));
-    config.samples[0]!.files = [HZZ];
+    config.samples[0]!.files = [{ path: HZZ, format: "root" }];
     const other = path.join(dir, "again");
     config.output.dir = other;
     config.batchSize = 300;
