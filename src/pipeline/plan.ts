@@ -6,8 +6,9 @@ import type { ResolvedGroup, RunConfig } from "../config/index.js";
 import { compileCut, compileExpression } from "../expr/index.js";
 import type { CompiledExpression } from "../expr/index.js";
 import type { H5ElementType } from "../hdf5/index.js";
-import { openTreeSource } from "./source.js";
-import type { Range, TreeSource } from "./source.js";
+import type { FileFormat } from "../parquet/index.js";
+import { describeSource, openTreeSource } from "./source.js";
+import type { FileScan } from "./source.js";
 import { ENTRY_KEY } from "./types.js";
 import type { ExprBranchInfo, FilePlan, GroupPlan, PipelinePlan, RecordField, TaskSpec } from "./types.js";
 
@@ -20,45 +21,39 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Opens every file once to learn its entries, schema and work units, then closes it. */
-interface ScannedFile extends FilePlan {
-  clusters: Range[];
-  branches: ReadonlyMap<string, ExprBranchInfo>;
-  allNames: readonly string[];
+interface ScannedFile extends FilePlan, FileScan {}
+
+/** Opens a file in this thread to learn its entries, schema and work units, then closes it. */
+export async function scanInThread(path: string, format: FileFormat, tree: string): Promise<FileScan> {
+  const source = await openTreeSource(path, tree, format);
+  try {
+    return describeSource(source);
+  } finally {
+    await source.close();
+  }
 }
 
-async function scanFiles(config: RunConfig): Promise<ScannedFile[]> {
-  const out: ScannedFile[] = [];
-  for (const [s, sample] of config.samples.entries()) {
-    let entries = 0;
-    for (const { path, format } of sample.files) {
-      let source: TreeSource;
+/** Scans every file (concurrently through `scan`), in config order; an unreadable file or an empty sample is an error. */
+async function scanFiles(config: RunConfig, scan: FileScanner): Promise<ScannedFile[]> {
+  const jobs = config.samples.flatMap((sample, s) =>
+    sample.files.map(async ({ path, format }) => {
       try {
-        source = await openTreeSource(path, config.tree, format);
+        return { ...(await scan(path, format, config.tree)), path, format, sample: s };
       } catch (err) {
         throw new PipelineError(`${configPath(["samples", s, "files"])} (sample "${sample.name}"): cannot read ${path}: ${message(err)}`);
       }
-      try {
-        out.push({
-          path,
-          format: source.format,
-          sample: s,
-          entries: source.entries,
-          clusters: source.clusters(),
-          branches: source.branches,
-          allNames: source.allNames,
-        });
-        entries += source.entries;
-      } finally {
-        await source.close();
-      }
-    }
-    if (entries === 0) {
-      throw new PipelineError(
-        `${configPath(["samples", s])} (sample "${sample.name}"): no entries in tree "${config.tree}" of its ${sample.files.length} file(s)`,
-      );
-    }
-  }
+    }),
+  );
+  const settled = await Promise.allSettled(jobs);
+  const failed = settled.find((r) => r.status === "rejected");
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  const out = settled.map((r) => (r as PromiseFulfilledResult<ScannedFile>).value);
+  config.samples.forEach((sample, s) => {
+    if (out.some((f) => f.sample === s && f.entries > 0)) return;
+    throw new PipelineError(
+      `${configPath(["samples", s])} (sample "${sample.name}"): no entries in tree "${config.tree}" of its ${sample.files.length} file(s)`,
+    );
+  });
   return out;
 }
 
@@ -223,6 +218,15 @@ function tasksOf(files: ScannedFile[], batchSize: number): TaskSpec[] {
   return tasks;
 }
 
+/** Learns what `buildPlan` needs about one file (in this thread, or in a worker that keeps it open). */
+export type FileScanner = (path: string, format: FileFormat, tree: string) => Promise<FileScan>;
+
+export interface BuildPlanOptions {
+  /** The plan's id (default: a random UUID). */
+  id?: string;
+  scan?: FileScanner;
+}
+
 export interface BuiltPlan {
   plan: PipelinePlan;
   tasks: TaskSpec[];
@@ -235,8 +239,8 @@ export interface BuiltPlan {
  * expression against the first file's schema, checks that all files share the branches read, lays
  * out the output records and cuts the inputs into tasks.
  */
-export async function buildPlan(config: RunConfig): Promise<BuiltPlan> {
-  const files = await scanFiles(config);
+export async function buildPlan(config: RunConfig, options: BuildPlanOptions = {}): Promise<BuiltPlan> {
+  const files = await scanFiles(config, options.scan ?? scanInThread);
   const reference = files[0]!;
   const schema = reference.branches;
   const used = new Set<string>();
@@ -284,7 +288,7 @@ export async function buildPlan(config: RunConfig): Promise<BuiltPlan> {
   for (const f of files) checkSchema(f, reference, branches, config.tree);
 
   const plan: PipelinePlan = {
-    id: randomUUID(),
+    id: options.id ?? randomUUID(),
     tree: config.tree,
     branches,
     cuts,

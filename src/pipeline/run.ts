@@ -1,19 +1,23 @@
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { loadRunConfig } from "../config/index.js";
 import type { RunConfig } from "../config/index.js";
 import { createWorkerPool, defaultWorkerCount, orderedMap } from "../pool/index.js";
+import type { WorkerPool } from "../pool/index.js";
 import { BucketShuffler, bucketsFor, classWeights, finalizePartials, mergePartials, writeClassDict, writeFileAtomic, writeNormDict } from "../stages/index.js";
 import type { NormDict, StatsPartials } from "../stages/index.js";
 import { VERSION } from "../version.js";
 import { buildPlan, PipelineError } from "./plan.js";
+import type { FileScanner } from "./plan.js";
 import { Progress } from "./progress.js";
 import { ReportBuilder } from "./report.js";
 import type { PipelineReport } from "./report.js";
 import type { TaskResult } from "./types.js";
 import { SPLIT_NAMES } from "./types.js";
-import type { ConvertPayload } from "./worker.js";
+import type { FileScan } from "./source.js";
+import type { ConvertPayload, ScanPayload } from "./worker.js";
 import { SaltWriter } from "./writer.js";
 
 export interface RunPipelineOptions {
@@ -56,10 +60,31 @@ function configAttr(config: RunConfig): string {
 export async function runPipeline(config: RunConfig | string, options: RunPipelineOptions = {}): Promise<PipelineReport> {
   const started = performance.now();
   const cfg = typeof config === "string" ? await loadRunConfig(config) : config;
-  const signal = options.signal;
-  signal?.throwIfAborted();
+  options.signal?.throwIfAborted();
   const workers = options.workers ?? cfg.workers ?? defaultWorkerCount();
-  const { plan, tasks, totalEntries } = await buildPlan(cfg);
+  const pool = await createWorkerPool({ module: workerModule(), workers });
+  const runId = randomUUID();
+  try {
+    return await convert(cfg, options, pool, runId, started);
+  } catch (err) {
+    // The pool reports an abort as its own error; the caller asked with a reason.
+    throw options.signal?.aborted ? options.signal.reason : err;
+  } finally {
+    // In-thread runs keep their files open in this thread until here; worker threads go with the pool.
+    if (pool.workers === 0) await pool.run("releaseRun", runId).catch(() => undefined);
+    await pool.close();
+  }
+}
+
+async function convert(cfg: RunConfig, options: RunPipelineOptions, pool: WorkerPool, runId: string, started: number): Promise<PipelineReport> {
+  const { signal } = options;
+  const workers = pool.workers;
+  // Files are scanned by the workers, concurrently, and stay open there for the tasks.
+  const scan: FileScanner = async (path, format, tree) => {
+    const s = await pool.run<FileScan>("scanFile", { run: runId, path, format, tree } satisfies ScanPayload, undefined, signal);
+    return { ...s, branches: new Map(s.branches) };
+  };
+  const { plan, tasks, totalEntries } = await buildPlan(cfg, { id: runId, scan });
   const outputs = outputPaths(cfg);
   await mkdir(cfg.output.dir, { recursive: true });
 
@@ -73,7 +98,6 @@ export async function runPipeline(config: RunConfig | string, options: RunPipeli
     attrs: { sxflow_version: VERSION, config: configAttr(cfg) },
   });
   const shufflers: (BucketShuffler | undefined)[] = [];
-  const pool = await createWorkerPool({ module: workerModule(), workers });
   const progress = options.progress ? new Progress(options.progress, totalEntries) : undefined;
   let wrote: string[] = [];
   try {
@@ -144,10 +168,8 @@ export async function runPipeline(config: RunConfig | string, options: RunPipeli
     progress?.done();
     await writer.abort().catch(() => undefined);
     await Promise.all(wrote.map((p) => rm(p, { force: true })));
-    // The pool reports an abort as its own error; the caller asked with a reason.
-    throw signal?.aborted ? signal.reason : err;
+    throw err;
   } finally {
     for (const s of shufflers) await s?.close().catch(() => undefined);
-    await pool.close();
   }
 }

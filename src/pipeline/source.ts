@@ -91,3 +91,15 @@ export async function openTreeSource(path: string, tree: string, format?: FileFo
   const kind = format ?? (await detectFormat(path));
   return kind === "root" ? openRootTree(path, tree) : openParquetTree(path, tree);
 }
+
+/** What planning needs to know about a file: plain data, so that a worker can send it back. */
+export interface FileScan {
+  entries: number;
+  clusters: Range[];
+  branches: ReadonlyMap<string, ExprBranchInfo>;
+  allNames: readonly string[];
+}
+
+export function describeSource(source: TreeSource): FileScan {
+  return { entries: source.entries, clusters: source.clusters(), branches: new Map(source.branches), allNames: [...source.allNames] };
+}

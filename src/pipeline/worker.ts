@@ -3,8 +3,9 @@
  * Each worker compiles a run's plan once and keeps a few input files open between tasks.
  */
 import { move, transferableSymbol, valueSymbol } from "piscina";
-import { openTreeSource } from "./source.js";
-import type { TreeSource } from "./source.js";
+import type { FileFormat } from "../parquet/index.js";
+import { describeSource, openTreeSource } from "./source.js";
+import type { FileScan, TreeSource } from "./source.js";
 import { compilePlan, runTask } from "./task.js";
 import type { CompiledPlan } from "./task.js";
 import type { PipelinePlan, TaskResult, TaskSpec } from "./types.js";
@@ -17,11 +18,11 @@ export interface ConvertPayload {
 const OPEN_FILES = 4;
 
 let compiled: CompiledPlan | undefined;
+/** Open files by run and path: a file scanned during planning stays open for the run's tasks. */
 const sources = new Map<string, Promise<TreeSource>>();
 
-async function sourceFor(plan: PipelinePlan, file: number): Promise<TreeSource> {
-  const f = plan.files[file]!;
-  const key = `${plan.id}\0${f.path}`;
+function sourceFor(run: string, path: string, tree: string, format: FileFormat): Promise<TreeSource> {
+  const key = `${run}\0${path}`;
   let s = sources.get(key);
   if (s) {
     // Most recently used last, so the oldest is closed first.
@@ -29,7 +30,7 @@ async function sourceFor(plan: PipelinePlan, file: number): Promise<TreeSource> 
     sources.set(key, s);
     return s;
   }
-  s = openTreeSource(f.path, plan.tree, f.format);
+  s = openTreeSource(path, tree, format);
   sources.set(key, s);
   s.catch(() => sources.delete(key));
   while (sources.size > OPEN_FILES) {
@@ -40,10 +41,30 @@ async function sourceFor(plan: PipelinePlan, file: number): Promise<TreeSource> 
   return s;
 }
 
+export interface ScanPayload {
+  run: string;
+  path: string;
+  format: FileFormat;
+  tree: string;
+}
+
+/** Opens a file for planning and keeps it open for the run's tasks. */
+export async function scanFile(payload: ScanPayload): Promise<FileScan> {
+  return describeSource(await sourceFor(payload.run, payload.path, payload.tree, payload.format));
+}
+
+/** Closes the files a run opened in this thread. */
+export async function releaseRun(run: string): Promise<void> {
+  const mine = [...sources].filter(([key]) => key.startsWith(`${run}\0`));
+  for (const [key] of mine) sources.delete(key);
+  await Promise.allSettled(mine.map(([, s]) => s.then((o) => o.close())));
+}
+
 /** Converts one entry range; the result's row buffer is returned as is (in-thread use). */
 export async function convertRange(payload: ConvertPayload): Promise<TaskResult> {
   if (compiled?.plan.id !== payload.plan.id) compiled = compilePlan(payload.plan);
-  const source = await sourceFor(payload.plan, payload.task.file);
+  const f = payload.plan.files[payload.task.file]!;
+  const source = await sourceFor(payload.plan.id, f.path, payload.plan.tree, f.format);
   return runTask(compiled, source, payload.task);
 }
 
