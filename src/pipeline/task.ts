@@ -141,12 +141,13 @@ function padAll(cp: CompiledPlan, batch: Batch, label: number, header: TaskHeade
       const padded = padGroup({ name: gp.name, maxObjects: gp.max, fields: jagged, sources, select, sortBy, padding: gp.padding, casts });
       header.truncated[gp.name]! += padded.truncated;
       fields = padded.fields;
-      fields.valid = padded.valid;
       valid.push(padded.valid);
     }
+    const groupValid = valid[valid.length - 1];
     columns.push(
       gp.fields.map((f) => {
         if (f.role === "label") return new Int32Array(n).fill(label);
+        if (f.role === "valid") return groupValid!;
         const v = fields[f.name];
         if (!v) throw new Error(`${where}: group "${gp.name}" lost field "${f.name}"`);
         return f.h5 === "float16" ? toHalf(gp.name, f.name, v as Float32Array) : v;
