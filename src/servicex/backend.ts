@@ -55,6 +55,8 @@ export interface ServerInfo {
 
 export interface ResultPage {
   files: ResultFile[];
+  /** Input files whose transform failed, when the backend can tell (for resubmitting them). */
+  failedInputs?: string[];
   /** Opaque cursor to pass to the next results() call of the same request. */
   cursor?: string;
 }

@@ -8,6 +8,7 @@ import { LOCAL_ENDPOINT, type EndpointConfig, type ServiceXConfig, loadConfig, s
 import { Semaphore } from "./download.js";
 import { DeliverAbortedError, DeliverError, ServiceXError, errorMessage } from "./errors.js";
 import { HttpBackend } from "./http-backend.js";
+import { LocalBackend } from "./local-backend.js";
 import { TransformFailedError, runTransform } from "./poll.js";
 import { ProgressDisplay } from "./progress.js";
 import { type DeliverSpec, type SampleRequest, loadSpecFile, sampleRequests, validateSpec } from "./spec.js";
@@ -63,12 +64,11 @@ export function titleLimit(info: ServerInfo): number {
 /** The backend for an endpoint entry. */
 export function createBackend(endpoint: EndpointConfig, config: ServiceXConfig, options: DeliverOptions = {}): Backend {
   if (endpoint.endpoint === LOCAL_ENDPOINT) {
-    const why = config.file
+    const cacheRoot = options.cacheDir ? path.resolve(options.cacheDir) : config.cachePath;
+    const because = config.file
       ? `endpoint "${endpoint.name}" in ${config.file} is "local"`
-      : "no servicex.yaml or .servicex was found (searched from the working directory upwards and in the home directory)";
-    throw new ServiceXError(
-      `${why}, but the local backend is not available in this build yet; configure a ServiceX server in servicex.yaml`,
-    );
+      : "no servicex.yaml or .servicex was found in the working directory, its parents or the home directory";
+    return new LocalBackend(path.join(cacheRoot, ".sxflow", "local"), options.cwd ?? process.cwd(), because);
   }
   return new HttpBackend(endpoint.endpoint, endpoint.token, {
     timeoutMs: options.httpTimeoutMs,

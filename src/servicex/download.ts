@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { ServiceXError, errorMessage, sleep } from "./errors.js";
 
@@ -73,6 +73,24 @@ export async function downloadFile(
   throw new ServiceXError(`download of ${path.basename(dest)} failed after ${attempts} attempts: ${errorMessage(lastError)}`, {
     cause: lastError,
   });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Removes temporary download files left in `dir` by processes that no longer exist (crashes). */
+export async function removeStaleParts(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const m = /\.part-(\d+)-[0-9a-f]+$/.exec(name);
+    if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) await rm(path.join(dir, name), { force: true });
+  }
 }
 
 /** Local file name for a result object: no path separators or characters shells and Windows dislike. */

@@ -24,6 +24,7 @@ interface TransformRecord {
 }
 
 interface ResultRecord {
+  "file-path"?: string;
   "s3-object-name"?: string;
   transform_status?: string;
   "total-bytes"?: number | null;
@@ -159,14 +160,16 @@ export class HttpBackend implements Backend {
     });
     let next = cursor;
     const files: ResultFile[] = [];
+    const failedInputs: string[] = [];
     for (const rec of r.results ?? []) {
       if (rec.created_at && (next === undefined || rec.created_at > next)) next = rec.created_at.replace(/Z$/, "");
+      if (rec.transform_status !== "success" && rec["file-path"]) failedInputs.push(rec["file-path"]);
       if (rec.transform_status !== "success" || !rec["s3-object-name"]) continue;
       const file: ResultFile = { name: rec["s3-object-name"] };
       if (typeof rec["total-bytes"] === "number") file.size = rec["total-bytes"];
       files.push(file);
     }
-    return next === undefined ? { files } : { files, cursor: next };
+    return { files, failedInputs, ...(next === undefined ? {} : { cursor: next }) };
   }
 
   private async credentials(requestId: string, signal?: AbortSignal): Promise<S3Credentials> {

@@ -1,7 +1,7 @@
 import axios, { type AxiosInstance, type AxiosResponse, type Method } from "axios";
 import { TokenSource } from "./auth.js";
 import { UnknownRequestError } from "./backend.js";
-import { ServiceXError, sleep } from "./errors.js";
+import { ServiceXError, abortReason, sleep } from "./errors.js";
 
 export interface HttpOptions {
   /** Per-call timeout (ms). */
@@ -82,7 +82,7 @@ export class ServiceXApi {
           signal: o.signal,
         });
       } catch (err) {
-        if (o.signal?.aborted) throw o.signal.reason instanceof Error ? o.signal.reason : err;
+        if (o.signal?.aborted) throw abortReason(o.signal);
         if (o.idempotent && attempt < this.retries) {
           await sleep(this.backoff(attempt), o.signal);
           continue;

@@ -21,7 +21,9 @@ export {
 export { type DatasetSpec, resolveDataset } from "./dataset.js";
 export { type DeliverOptions, type DeliverResult, createBackend, deliver } from "./deliver.js";
 export { DeliverAbortedError, DeliverError, ServiceXError } from "./errors.js";
+export { TransformFailedError } from "./poll.js";
 export { HttpBackend } from "./http-backend.js";
+export { LocalBackend } from "./local-backend.js";
 export {
   UPROOT_RAW_CODEGEN,
   type UprootRawCopyQuery,
@@ -31,3 +33,4 @@ export {
   validateUprootRaw,
 } from "./query.js";
 export { type DeliverSpec, type QuerySpec, type SampleSpec, loadSpecFile, sampleRequests, validateSpec } from "./spec.js";
+export { type RemoteStructure, STRUCTURE_QUERY, type TreeStructure, remoteStructure } from "./structure.js";

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { type Backend, type ResultFile, type TransformStatus, isTerminal } from "./backend.js";
 import type { CachedFile } from "./cache.js";
-import { Semaphore, downloadFile, fileSize, localFileName } from "./download.js";
+import { Semaphore, downloadFile, fileSize, localFileName, removeStaleParts } from "./download.js";
 import { DeliverAbortedError, ServiceXError, abortReason, sleep } from "./errors.js";
 import type { SampleState } from "./progress.js";
 
@@ -23,6 +23,8 @@ export interface TransformRunOptions {
 
 export interface TransformOutcome {
   files: CachedFile[];
+  /** Inputs that failed to transform, as far as the backend reported them. */
+  failedInputs: string[];
   /** Every input file was transformed and downloaded. */
   complete: boolean;
   status: TransformStatus;
@@ -31,6 +33,12 @@ export interface TransformOutcome {
 /** The request ended without a usable result (Fatal, Canceled, Bad Dataset, failed files, no files). */
 export class TransformFailedError extends ServiceXError {
   override readonly name = "TransformFailedError";
+  /** Inputs that failed, when known: resubmit them as a file list. */
+  failedInputs: string[] = [];
+}
+
+function listSome(items: string[], n = 3): string {
+  return items.slice(0, n).join(", ") + (items.length > n ? ` and ${items.length - n} more` : "");
 }
 
 function waitingFor(st: TransformStatus, listed: number): string {
@@ -62,6 +70,8 @@ export async function runTransform(
   const onOuterAbort = (): void => inner.abort(o.signal?.reason);
   o.signal?.addEventListener("abort", onOuterAbort, { once: true });
   const downloads = new Map<string, Promise<CachedFile>>();
+  const failedInputs = new Set<string>();
+  await removeStaleParts(dataDir);
   let downloaded = 0;
   let downloadError: unknown;
 
@@ -96,6 +106,7 @@ export async function runTransform(
       if (st.completed > downloads.size || terminal) {
         const page = await backend.results(requestId, cursor, inner.signal);
         cursor = page.cursor ?? cursor;
+        for (const f of page.failedInputs ?? []) failedInputs.add(f);
         for (const f of page.files) if (!downloads.has(f.name)) start(f);
       }
       if (downloadError !== undefined) throw downloadError;
@@ -122,13 +133,23 @@ export async function runTransform(
       const link = backend.failureLink?.(requestId);
       const message =
         `request ${requestId}: ${st.failed} of ${st.files} input files failed to transform` +
+        (st.failureInfo ? ` (${st.failureInfo})` : failedInputs.size ? ` (${listSome([...failedInputs])})` : "") +
         (link ? `; failed files: ${link}` : "") +
         (st.logUrl ? `; logs: ${st.logUrl}` : "") +
         (o.failIfIncomplete ? " (results not cached; pass failIfIncomplete: false to accept partial results)" : "");
-      if (o.failIfIncomplete) throw new TransformFailedError(message, { requestId });
+      if (o.failIfIncomplete) {
+        const err = new TransformFailedError(message, { requestId });
+        err.failedInputs = [...failedInputs];
+        throw err;
+      }
       process.emitWarning(message);
     }
-    return { files: files.sort((a, b) => a.path.localeCompare(b.path)), complete: st.failed === 0, status: st };
+    return {
+      files: files.sort((a, b) => a.path.localeCompare(b.path)),
+      failedInputs: [...failedInputs],
+      complete: st.failed === 0,
+      status: st,
+    };
   } catch (err) {
     inner.abort(err);
     await Promise.allSettled(downloads.values());

@@ -121,12 +121,14 @@ export function validateSpec(raw: unknown, where = "spec"): DeliverSpec {
   return r.data as DeliverSpec;
 }
 
-function querySelection(q: QuerySpec, where: string): { codegen: string; selection: string } {
+function querySelection(q: QuerySpec, where: string, codegen: string | undefined): { codegen: string; selection: string } {
+  // A plain string for another codegen (FuncADL text, say) goes to the server verbatim.
+  if (typeof q === "string" && codegen !== undefined && codegen !== UPROOT_RAW_CODEGEN) return { codegen, selection: q };
   if (typeof q === "string") return { codegen: UPROOT_RAW_CODEGEN, selection: validateUprootRaw(q, where) };
   if (!Array.isArray(q) && "PythonFunction" in q) {
     return { codegen: "python", selection: Buffer.from(q.PythonFunction, "utf8").toString("base64") };
   }
-  if (!Array.isArray(q) && "UprootRaw" in q) return querySelection(q.UprootRaw, where);
+  if (!Array.isArray(q) && "UprootRaw" in q) return querySelection(q.UprootRaw, where, undefined);
   return { codegen: UPROOT_RAW_CODEGEN, selection: buildUprootRaw(q) };
 }
 
@@ -149,7 +151,7 @@ export function sampleRequests(spec: DeliverSpec, where = "spec"): SampleRequest
           ? { fileList: s.XRootDFiles }
           : { xrootd: s.XRootDFiles as string });
     const resolved = resolveDataset(dataset, s.NFiles, at);
-    const q = querySelection(s.Query, at);
+    const q = querySelection(s.Query, at, s.Codegen ?? g.Codegen);
     const request: TransformRequest = {
       title: s.Name,
       codegen: s.Codegen ?? g.Codegen ?? q.codegen,
@@ -165,9 +167,27 @@ function seqValues(node: YAMLSeq): unknown[] {
   return node.toJSON() as unknown[];
 }
 
+/** Python-client tags sxflow cannot honour, with the reason. */
+const UNSUPPORTED_TAGS: Record<string, string> = {
+  "!TopCP": "TopCP queries are not supported by sxflow; use !UprootRaw on TopCP output",
+  ...Object.fromEntries(
+    ["!FuncADL_Uproot", "!FuncADL_ATLASr21", "!FuncADL_ATLASr22", "!FuncADL_ATLASxAOD", "!FuncADL_CMS"].map((t) => [
+      t,
+      `${t} queries need the Python client (the func_adl text must be translated to qastle in Python); use !UprootRaw`,
+    ]),
+  ),
+};
+
 /** The Python client's YAML tags. `!include` is resolved relative to `dir`. */
 function specTags(dir: string, depth: number): Tags {
+  const refuse = Object.entries(UNSUPPORTED_TAGS).map(([tag, why]) => ({
+    tag,
+    resolve: (): never => {
+      throw new ServiceXError(why);
+    },
+  }));
   return [
+    ...refuse,
     { tag: "!Rucio", resolve: (s: string) => ({ rucio: s.trim() }) },
     { tag: "!FileList", resolve: (s: string) => ({ fileList: [s.trim()] }) },
     { tag: "!FileList", collection: "seq", resolve: (n: YAMLSeq | YAMLMap) => ({ fileList: seqValues(n as YAMLSeq) }) },
@@ -197,8 +217,9 @@ function parseSpecYaml(text: string, file: string, depth: number): unknown {
   try {
     return parseYaml(text, { customTags: specTags(path.dirname(file), depth), merge: true });
   } catch (err) {
-    if (err instanceof ServiceXError) throw err;
-    throw new ServiceXError(`${file}: not valid YAML: ${(err as Error).message}`);
+    // The yaml library wraps errors thrown by tag resolvers (ours name the problem) with the
+    // line and column, so its message is kept as is.
+    throw new ServiceXError(`${file}: ${(err as Error).message}`);
   }
 }
 

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { QueryCache, deliver, requestHash, sampleRequests, validateSpec } from "../../src/servicex/index.js";
@@ -87,9 +87,13 @@ describe("local query cache", () => {
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
-    // Kill it (no chance to clean up) as soon as it has downloaded its first file.
-    for (let i = 0; i < 2000 && env.server.s3Log.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setTimeout(r, 20));
+    // Kill it (no chance to clean up) as soon as its first file is complete on disk.
+    const firstDone = (): boolean => {
+      const [id] = env.server.requests.keys();
+      const d = id === undefined ? "" : path.join(env.cacheDir, id);
+      return id !== undefined && existsSync(d) && readdirSync(d).some((f) => !f.includes(".part"));
+    };
+    for (let i = 0; i < 4000 && !firstDone(); i++) await new Promise((r) => setTimeout(r, 5));
     child.kill("SIGKILL");
     await exited;
     expect(stderr).toBe("");
@@ -97,9 +101,15 @@ describe("local query cache", () => {
     const [record] = await new QueryCache(env.cacheDir).list();
     expect(record.status).toBe("SUBMITTED");
 
+    // A temporary file of a dead process is cleaned up on re-attach.
+    const stale = path.join(env.cacheDir, record.requestId, "x.root.part-999999999-abcd");
+    mkdirSync(path.dirname(stale), { recursive: true });
+    writeFileSync(stale, "half a file");
     const out = await deliver(spec(DID), env.opts);
     expect(env.server.submits()).toBe(1);
     expect(contents(out.ttbar)).toEqual(expectedContents(env));
+    expect(existsSync(stale)).toBe(false);
+    // The file the killed run completed is not fetched again.
     const firstKey = encodeURIComponent("root:::eos.example.org::atlas:user:uproot-HZZ.root");
     expect(env.server.s3Log.filter((l) => l.endsWith(firstKey))).toHaveLength(1);
   });

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { DeliverAbortedError, DeliverError, QueryCache, deliver } from "../../src/servicex/index.js";
+import { DeliverAbortedError, DeliverError, QueryCache, type TransformFailedError, deliver } from "../../src/servicex/index.js";
 import { type Env, contents, expectedContents, setup, spec } from "./helpers.js";
 
 const DID = "rucio://user.test:user.test.ttbar.v1";
@@ -79,19 +79,14 @@ describe("deliver against a ServiceX-compatible server", () => {
   it("refreshes the access token after a 401 and retries the call once", async () => {
     env = await setup();
     const seen: string[] = [];
-    const p = deliver(spec(DID), {
-      ...env.opts,
-      pollIntervalMs: 20,
-    });
-    // Revoke tokens as soon as the first poll has happened.
-    const timer = setInterval(() => {
-      if (env.server.log.some((l) => l.startsWith("GET /servicex/transformation/")) && seen.length === 0) {
+    // The access token expires just as the first status poll arrives: that poll gets a 401.
+    env.server.onRequest = (call) => {
+      if (call.startsWith("GET /servicex/transformation/") && seen.length === 0) {
         seen.push("revoked");
         env.server.revokeAccessTokens();
       }
-    }, 1);
-    const out = await p;
-    clearInterval(timer);
+    };
+    const out = await deliver(spec(DID), env.opts);
     expect(seen).toEqual(["revoked"]);
     expect(out.ttbar).toHaveLength(4);
     expect(env.server.log.filter((l) => l === "POST /token/refresh").length).toBe(2);
@@ -173,7 +168,8 @@ describe("deliver against a ServiceX-compatible server", () => {
     const inputs = [...env.expected.keys()];
     env.server.datasets.set("rucio://user.test:flaky", { inputs, failInputs: [inputs[1]] });
     const err = await failure(deliver(spec("user.test:flaky"), env.opts));
-    expect(err.message).toMatch(/1 of 4 input files failed to transform; failed files: http.*\/transformation-request\/.*\/results\?status=failure/);
+    expect(err.message).toMatch(/1 of 4 input files failed to transform \(root:\/\/eos.example.org\/\/atlas\/user\/unroot-tree_with_jagged_array.root\); failed files: http.*\/transformation-request\/.*\/results\?status=failure/);
+    expect((err as TransformFailedError).failedInputs).toEqual([inputs[1]]);
 
     const partial = await deliver(spec("user.test:flaky"), { ...env.opts, failIfIncomplete: false });
     expect(partial.ttbar).toHaveLength(3);
@@ -205,7 +201,10 @@ describe("deliver against a ServiceX-compatible server", () => {
     env = await setup();
     env.server.datasets.set("rucio://user.test:stuck", { inputs: ["root://x//a.root"], stuck: true });
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 50);
+    const abortOnFirstPoll = (controller: AbortController) => (call: string) => {
+      if (call.startsWith("GET /servicex/transformation/")) setTimeout(() => controller.abort(), 10);
+    };
+    env.server.onRequest = abortOnFirstPoll(ac);
     const err = await deliver(spec("user.test:stuck"), { ...env.opts, stallTimeoutMs: 60_000, signal: ac.signal }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeliverAbortedError);
     expect((err as Error).message).toMatch(/canceled on http/);
@@ -214,7 +213,7 @@ describe("deliver against a ServiceX-compatible server", () => {
     expect(await new QueryCache(env.cacheDir).list()).toEqual([]);
 
     const ac2 = new AbortController();
-    setTimeout(() => ac2.abort(), 50);
+    env.server.onRequest = abortOnFirstPoll(ac2);
     const err2 = await deliver(spec("user.test:stuck", "again"), {
       ...env.opts,
       ignoreLocalCache: true,

@@ -17,6 +17,8 @@ export interface FakeDataset {
   stuck?: boolean;
   /** Goes Fatal after the first file. */
   fatal?: boolean;
+  /** Reports one more completed file than it ever lists (ssl-hep/ServiceX#1473). */
+  overReport?: boolean;
   /** DID lookup result (Bad Dataset). */
   badDataset?: "does_not_exist" | "bad_name" | "internal_failure";
 }
@@ -88,12 +90,16 @@ export class FakeServiceX {
   readonly datasets = new Map<string, FakeDataset>();
   readonly requests = new Map<string, FakeRequest>();
   readonly log: string[] = [];
+  /** Authorization header of every API call, in order. */
+  readonly authHeaders: (string | undefined)[] = [];
   readonly s3Log: string[] = [];
   /** Object names whose next N GETs are cut off half way (connection destroyed). */
   readonly dropDownloads = new Map<string, number>();
   /** Object names always served one byte short (the listing keeps the true size). */
   readonly truncate = new Set<string>();
   readonly apiFaults: ApiFault[] = [];
+  /** Called with "METHOD /path?query" before each API request is handled (for timed faults). */
+  onRequest: ((call: string) => void) | undefined;
   signatureFailures = 0;
   authEnabled = true;
   capabilities = ["poll_local_transformation_results", "long_sample_titles_10240"];
@@ -124,6 +130,11 @@ export class FakeServiceX {
     }
   }
 
+  /** Accepts `token` as a valid access token (as a JupyterHub-issued one would be). */
+  allowAccessToken(token: string): void {
+    this.validAccess.add(token);
+  }
+
   /** Makes every access token handed out so far invalid (as if it expired). */
   revokeAccessTokens(): void {
     this.validAccess.clear();
@@ -146,6 +157,8 @@ export class FakeServiceX {
     const url = new URL(req.url ?? "/", this.url);
     const method = req.method ?? "GET";
     this.log.push(`${method} ${url.pathname}${url.search}`);
+    this.authHeaders.push(req.headers.authorization);
+    this.onRequest?.(`${method} ${url.pathname}${url.search}`);
     const send = (status: number, payload: unknown): void => {
       res.writeHead(status, { "Content-Type": "application/json" });
       res.end(JSON.stringify(payload));
@@ -285,6 +298,10 @@ export class FakeServiceX {
       send(500, { message: "Something went wrong (value too long for type character varying)" });
       return;
     }
+    if (codegen === "python" && !Buffer.from(String(b.selection), "base64").toString("utf8").includes("def run_query(")) {
+      send(500, { message: "Something went wrong (Failed to generate translation code: no run_query function)" });
+      return;
+    }
     let inputs: string[];
     let dataset: FakeDataset;
     let dsName: string;
@@ -372,7 +389,7 @@ export class FakeServiceX {
       status: r.status,
       "failure-info": r.failureInfo,
       files,
-      "files-completed": r.done,
+      "files-completed": r.done + (r.dataset.overReport && r.done > 0 ? 1 : 0),
       "files-failed": r.failed,
       "files-remaining": files === 0 ? null : files - r.done - r.failed,
       "submit-time": "2026-04-02T09:14:03.204311Z",

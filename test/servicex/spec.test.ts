@@ -93,5 +93,10 @@ Sample:
     expect(sampleRequests(loadSpecFile(file))[0].request.resultFormat).toBe("root-file");
     writeFileSync(file, "Sample:\n  - {Name: a, Dataset: s:n, Query: '[{\"treename\": \"t\"}]'}\n  - {Name: a, Dataset: s:m, Query: '[{\"treename\": \"t\"}]'}\n");
     expect(() => sampleRequests(loadSpecFile(file))).toThrow(/Sample\[1\] "a": sample name used twice/);
+    writeFileSync(file, "Sample:\n  - {Name: a, Dataset: s:n, Query: !FuncADL_Uproot 'Select(lambda e: e)'}\n");
+    expect(() => loadSpecFile(file)).toThrow(/bad.yaml: !FuncADL_Uproot queries need the Python client/);
+    // A string query for another codegen is sent verbatim.
+    writeFileSync(file, "General: {Codegen: atlasr25}\nSample:\n  - {Name: a, Dataset: s:n, Query: \"Select(lambda e: e.Jets())\"}\n");
+    expect(sampleRequests(loadSpecFile(file))[0].request).toMatchObject({ codegen: "atlasr25", selection: "Select(lambda e: e.Jets())" });
   });
 });

@@ -109,8 +109,7 @@ export async function decompressBasket(src: Uint8Array, uncompressedSize: number
         case "L4": {
           if (end - start < LZ4_CHECKSUM) throw new Error(`L4 block of ${end - start} bytes has no room for its checksum`);
           const [h, l] = xxh64(src, start + LZ4_CHECKSUM, end);
-          const dv = new DataView(src.buffer, src.byteOffset + start, LZ4_CHECKSUM);
-          const eh = dv.getUint32(0), el = dv.getUint32(4);
+          const eh = readU32BE(src, start), el = readU32BE(src, start + 4);
           if (h !== eh || l !== el) {
             throw new Error(`LZ4 checksum mismatch: block says XXH64 ${hex64(eh, el)}, data hashes to ${hex64(h, l)}`);
           }
@@ -157,6 +156,10 @@ function inflateBlock(block: Uint8Array, size: number): Uint8Array {
   if (out.length !== size) throw new Error(`zlib stream decoded to ${out.length} bytes instead of ${size}`);
   // A plain Uint8Array view, not the Buffer: Buffer's slice() shares memory, Uint8Array's copies.
   return new Uint8Array(out.buffer, out.byteOffset, out.length);
+}
+
+function readU32BE(b: Uint8Array, i: number): number {
+  return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
 }
 
 function hex2(b: number): string {
