@@ -47,7 +47,10 @@ function workerModule(): URL {
   return existsSync(js) ? js : new URL("./worker.ts", import.meta.url);
 }
 
-/** The resolved configuration as stored in the files: everything but how this run was executed. */
+/**
+ * The resolved configuration stored in every file's `config` attribute. The worker count given to
+ * runPipeline is not part of it, so that the files do not depend on it.
+ */
 function configAttr(config: RunConfig): string {
   return JSON.stringify(config);
 }
@@ -154,13 +157,14 @@ async function convert(cfg: RunConfig, options: RunPipelineOptions, pool: Worker
     const seconds = (performance.now() - started) / 1000;
     const final = report.finish({ sxflowVersion: VERSION, workers, classWeights: weights, normDict, outputs, seconds });
     signal?.throwIfAborted();
-    wrote = SPLIT_NAMES.map((s) => outputs[s]!);
+    // Each output is renamed into place when complete; should a later one fail, those already in
+    // place are removed again, so that no incomplete set of outputs is left.
     await writer.close();
-    wrote.push(outputs.normDict!);
+    wrote = SPLIT_NAMES.map((s) => outputs[s]!);
     await writeNormDict(outputs.normDict!, normDict);
-    wrote.push(outputs.classDict!);
+    wrote.push(outputs.normDict!);
     await writeClassDict(outputs.classDict!, { [cfg.globalGroup]: { [cfg.labelField]: weights } });
-    wrote.push(outputs.report!);
+    wrote.push(outputs.classDict!);
     await writeFileAtomic(outputs.report!, `${JSON.stringify(final, null, 2)}\n`);
     progress?.done(`${final.eventsRead.toLocaleString("en-US")} events in ${seconds.toFixed(1)} s`);
     return final;
