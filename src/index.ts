@@ -8,6 +8,7 @@ export * from "./config/index.js";
 export * from "./pool/index.js";
 export * from "./metadata/index.js";
 export * from "./servicex/index.js";
+export * from "./pipeline/index.js";
 export { VERSION } from "./version.js";
 
 // Names two modules share: the explicit exports below settle which one the package root means.

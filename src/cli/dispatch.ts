@@ -13,6 +13,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import("./samples.js")).samples,
   },
   deliver: { summary: "fetch the samples of a ServiceX deliver spec", load: async () => (await import("./deliver.js")).run },
+  run: {
+    summary: "convert samples into SALT train/val/test HDF5 files, norm and class dicts",
+    load: async () => (await import("./run.js")).run,
+  },
   cache: { summary: "list, delete or clear the local ServiceX cache", load: async () => (await import("./cache.js")).run },
   config: {
     summary: "validate a run configuration and show what it resolves to",

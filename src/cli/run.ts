@@ -1,0 +1,75 @@
+import { parseArgs } from "node:util";
+import { Progress, runPipeline } from "../pipeline/index.js";
+import type { PipelineReport } from "../pipeline/index.js";
+
+const HELP = `Usage: sxflow run <config.yaml> [--workers N] [--quiet]
+
+Converts the samples of a run configuration into SALT inputs: <name>_train.h5, <name>_val.h5,
+<name>_test.h5, norm_dict.yaml, class_dict.yaml and <name>_report.json in output.dir.
+
+Options:
+  --workers N   worker threads (default: the config's workers, else every core; 0 = no threads)
+  --quiet       no progress bar and no summary
+`;
+
+function summary(r: PipelineReport): string {
+  const lines = [
+    `read ${r.eventsRead.toLocaleString("en-US")} events, ${r.eventsPassed.toLocaleString("en-US")} passed the cuts ` +
+      `(${r.seconds.toFixed(1)} s, ${r.eventsPerSecond.toLocaleString("en-US")} events/s, ${r.workers} workers)`,
+  ];
+  for (const s of r.samples) {
+    const flow = s.cutflow.map((c) => c.cumulative.toLocaleString("en-US")).join(" -> ");
+    lines.push(`  ${s.name} (class ${s.label} "${s.className}"): ${s.eventsRead.toLocaleString("en-US")}${flow ? ` -> ${flow}` : ""}`);
+  }
+  for (const [split, v] of Object.entries(r.splits)) lines.push(`  ${split}: ${v.events.toLocaleString("en-US")} events [${v.perClass.join(", ")}]`);
+  for (const [g, o] of Object.entries(r.objects)) {
+    if (o.truncated > 0) lines.push(`  ${g}: ${o.truncated.toLocaleString("en-US")} of ${o.selected.toLocaleString("en-US")} objects beyond max ${o.max} dropped`);
+  }
+  lines.push(`  class weights: [${r.classWeights.join(", ")}]`);
+  for (const p of Object.values(r.outputs)) lines.push(`  wrote ${p}`);
+  return `${lines.join("\n")}\n`;
+}
+
+export async function run(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options: { workers: { type: "string" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
+  } catch (err) {
+    process.stderr.write(`sxflow run: ${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (parsed.positionals.length !== 1) {
+    process.stderr.write(`sxflow run: expected one configuration file\n\n${HELP}`);
+    return 2;
+  }
+  let workers: number | undefined;
+  if (parsed.values.workers !== undefined) {
+    workers = Number(parsed.values.workers);
+    if (!Number.isInteger(workers) || workers < 0) {
+      process.stderr.write(`sxflow run: --workers must be a non-negative integer, got "${parsed.values.workers}"\n`);
+      return 2;
+    }
+  }
+  const quiet = parsed.values.quiet === true;
+  const controller = new AbortController();
+  const onSigint = () => controller.abort(new Error("interrupted (Ctrl-C): no output written"));
+  process.once("SIGINT", onSigint);
+  try {
+    const report = await runPipeline(parsed.positionals[0]!, {
+      workers,
+      signal: controller.signal,
+      progress: !quiet && Progress.enabledFor(process.stderr) ? process.stderr : undefined,
+    });
+    if (!quiet) process.stdout.write(summary(report));
+    return 0;
+  } catch (err) {
+    process.stderr.write(`sxflow run: ${err instanceof Error ? err.message : String(err)}\n`);
+    return controller.signal.aborted ? 130 : 1;
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}

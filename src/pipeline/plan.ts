@@ -1,0 +1,303 @@
+import { randomUUID } from "node:crypto";
+import type { ElementType } from "../batch/index.js";
+import { arrayConstructor } from "../batch/index.js";
+import { configPath, didYouMean, splitSpecOf } from "../config/index.js";
+import type { ResolvedGroup, RunConfig } from "../config/index.js";
+import { compileCut, compileExpression } from "../expr/index.js";
+import type { CompiledExpression } from "../expr/index.js";
+import type { H5ElementType } from "../hdf5/index.js";
+import type { FileFormat } from "../parquet/index.js";
+import { describeSource, openTreeSource } from "./source.js";
+import type { FileScan } from "./source.js";
+import { ENTRY_KEY } from "./types.js";
+import type { ExprBranchInfo, FilePlan, GroupPlan, PipelinePlan, RecordField, TaskSpec } from "./types.js";
+
+/** A problem with the run configuration or its inputs, found before any output is written. */
+export class PipelineError extends Error {
+  override name = "PipelineError";
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+interface ScannedFile extends FilePlan, FileScan {}
+
+/** Opens a file in this thread to learn its entries, schema and work units, then closes it. */
+export async function scanInThread(path: string, format: FileFormat, tree: string): Promise<FileScan> {
+  const source = await openTreeSource(path, tree, format);
+  try {
+    return describeSource(source);
+  } finally {
+    await source.close();
+  }
+}
+
+/** Scans every file (concurrently through `scan`), in config order; an unreadable file or an empty sample is an error. */
+async function scanFiles(config: RunConfig, scan: FileScanner): Promise<ScannedFile[]> {
+  const jobs = config.samples.flatMap((sample, s) =>
+    sample.files.map(async ({ path, format }) => {
+      try {
+        return { ...(await scan(path, format, config.tree)), path, format, sample: s };
+      } catch (err) {
+        throw new PipelineError(`${configPath(["samples", s, "files"])} (sample "${sample.name}"): cannot read ${path}: ${message(err)}`);
+      }
+    }),
+  );
+  const settled = await Promise.allSettled(jobs);
+  const failed = settled.find((r) => r.status === "rejected");
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  const out = settled.map((r) => (r as PromiseFulfilledResult<ScannedFile>).value);
+  config.samples.forEach((sample, s) => {
+    if (out.some((f) => f.sample === s && f.entries > 0)) return;
+    throw new PipelineError(
+      `${configPath(["samples", s])} (sample "${sample.name}"): no entries in tree "${config.tree}" of its ${sample.files.length} file(s)`,
+    );
+  });
+  return out;
+}
+
+const FLOATS: ReadonlySet<ElementType> = new Set(["float32", "float64"]);
+
+function recordField(
+  name: string,
+  role: RecordField["role"],
+  value: ElementType,
+  half: boolean,
+  extra: Partial<RecordField> = {},
+): RecordField {
+  const isHalf = half && FLOATS.has(value);
+  const h5: H5ElementType = isHalf ? "float16" : value;
+  const storage: ElementType = isHalf ? "uint16" : value;
+  // Half fields are padded as float32 and converted to binary16 bits before packing.
+  const padded: ElementType = isHalf ? "float32" : value;
+  return { name, role, value: padded, h5, storage, size: arrayConstructor(storage).BYTES_PER_ELEMENT, offset: 0, stats: false, ...extra };
+}
+
+function layoutRecords(fields: RecordField[]): number {
+  let offset = 0;
+  for (const f of fields) {
+    f.offset = offset;
+    offset += f.size;
+  }
+  return offset;
+}
+
+/** Compiles one expression against the reference schema, the error naming its config path. */
+function compileAt(
+  where: readonly PropertyKey[],
+  source: string,
+  schema: ReadonlyMap<string, ExprBranchInfo>,
+  aliases: Record<string, string>,
+  file: string,
+  tree: string,
+  cut = false,
+): CompiledExpression {
+  try {
+    return (cut ? compileCut : compileExpression)(source, schema, { aliases });
+  } catch (err) {
+    throw new PipelineError(`${configPath(where)}: ${message(err)}\n  (branches of tree "${tree}" in ${file})`);
+  }
+}
+
+function isSplitKey(source: string, keys: readonly string[]): boolean {
+  return keys.includes(source.trim());
+}
+
+function planGroup(
+  config: RunConfig,
+  name: string,
+  group: ResolvedGroup,
+  schema: ReadonlyMap<string, ExprBranchInfo>,
+  reference: string,
+  splitKeys: readonly string[],
+  used: Set<string>,
+): GroupPlan {
+  const at = (...p: PropertyKey[]) => ["objects", name, ...p];
+  const compile = (where: PropertyKey[], source: string) => {
+    const c = compileAt(where, source, schema, config.aliases, reference, config.tree);
+    for (const b of c.freeBranches) used.add(b);
+    return c;
+  };
+  const half = config.output.precision === "half";
+  const excluded = new Set(config.normalise?.exclude ?? []);
+  const fields: RecordField[] = [];
+  for (const [field, spec] of Object.entries(group.fields)) {
+    const c = compile(at("fields", field), spec.expr);
+    const want = group.global ? "event" : "object";
+    if (c.kind !== want) {
+      const got = c.kind === "object" ? "one value per object" : c.kind === "event" ? "one value per event" : "a constant";
+      throw new PipelineError(
+        `${configPath(at("fields", field))}: ${JSON.stringify(spec.expr)} gives ${got}, but group "${name}" ` +
+          (group.global ? "is global (one value per event): reduce it, e.g. num(...), sum(...) or x[0]" : "holds objects: give a per-object expression"),
+      );
+    }
+    const type = spec.type ?? c.elementType;
+    const fullPrecision = config.output.fullPrecision.includes(`${name}.${field}`);
+    const stats =
+      !excluded.has(field) && !excluded.has(`${name}.${field}`) && !isSplitKey(spec.expr, splitKeys) && !(group.global && field === config.labelField);
+    fields.push(recordField(field, "expr", type, half && !fullPrecision, { source: spec.expr, expr: c.serialise(), stats }));
+  }
+  let select: GroupPlan["select"];
+  let sort: GroupPlan["sort"];
+  if (group.select !== undefined) {
+    const c = compile(at("select"), group.select);
+    if (c.kind !== "object") throw new PipelineError(`${configPath(at("select"))}: a selection needs one value per object, ${JSON.stringify(group.select)} gives one per ${c.kind}`);
+    select = c.serialise();
+  }
+  if (group.sort !== undefined) {
+    const c = compile(at("sort"), group.sort);
+    if (c.kind !== "object") throw new PipelineError(`${configPath(at("sort"))}: a sort key needs one value per object, ${JSON.stringify(group.sort)} gives one per ${c.kind}`);
+    sort = c.serialise();
+  }
+  if (group.global) {
+    if (group.fields[config.labelField]) {
+      throw new PipelineError(`${configPath(at("fields", config.labelField))}: "${config.labelField}" is the label field sxflow adds; rename the field or set labelField`);
+    }
+    fields.push(recordField(config.labelField, "label", "int32", false));
+  } else {
+    fields.push(recordField("valid", "valid", "bool", false));
+  }
+  const recordBytes = layoutRecords(fields);
+  return { name, global: group.global, max: group.global ? 1 : group.max!, padding: group.padding, select, sort, fields, recordBytes, rowOffset: 0 };
+}
+
+function checkSchema(file: ScannedFile, reference: ScannedFile, needed: readonly string[], tree: string): void {
+  for (const name of needed) {
+    const want = reference.branches.get(name)!;
+    const got = file.branches.get(name);
+    if (!got) {
+      throw new PipelineError(`${file.path}: tree "${tree}" has no readable branch "${name}" (read by the configuration, present in ${reference.path})${didYouMeanText(name, file.allNames)}`);
+    }
+    if (got.kind !== want.kind || got.elementType !== want.elementType || (got.depth ?? 0) !== (want.depth ?? 0)) {
+      throw new PipelineError(
+        `${file.path}: branch "${name}" is ${got.kind} ${got.elementType}, but ${want.kind} ${want.elementType} in ${reference.path}; all files must share one schema`,
+      );
+    }
+  }
+}
+
+function didYouMeanText(name: string, names: readonly string[]): string {
+  const guess = didYouMean(name, names);
+  return guess ? `; did you mean "${guess}"?` : "";
+}
+
+/**
+ * Cuts each file into tasks of about `batchSize` entries: consecutive small clusters are merged,
+ * a cluster larger than `batchSize` is cut into equal pieces (so one huge cluster still keeps
+ * every worker busy). Tasks depend on the inputs and `batchSize` only, never on the worker count.
+ */
+function tasksOf(files: ScannedFile[], batchSize: number): TaskSpec[] {
+  const tasks: TaskSpec[] = [];
+  files.forEach((f, file) => {
+    let start = -1;
+    let stop = -1;
+    const flush = () => {
+      if (start >= 0 && stop > start) tasks.push({ index: tasks.length, file, start, stop });
+      start = -1;
+    };
+    const clusters = f.clusters.length > 0 ? f.clusters : f.entries > 0 ? [{ start: 0, stop: f.entries }] : [];
+    for (const c of clusters) {
+      const size = c.stop - c.start;
+      if (size > batchSize) {
+        flush();
+        const pieces = Math.ceil(size / batchSize);
+        for (let p = 0; p < pieces; p++) {
+          start = c.start + Math.floor((size * p) / pieces);
+          stop = c.start + Math.floor((size * (p + 1)) / pieces);
+          flush();
+        }
+        continue;
+      }
+      if (start < 0) start = c.start;
+      stop = c.stop;
+      if (stop - start >= batchSize) flush();
+    }
+    flush();
+  });
+  return tasks;
+}
+
+/** Learns what `buildPlan` needs about one file (in this thread, or in a worker that keeps it open). */
+export type FileScanner = (path: string, format: FileFormat, tree: string) => Promise<FileScan>;
+
+export interface BuildPlanOptions {
+  /** The plan's id (default: a random UUID). */
+  id?: string;
+  scan?: FileScanner;
+}
+
+export interface BuiltPlan {
+  plan: PipelinePlan;
+  tasks: TaskSpec[];
+  /** Entries over all files (before cuts). */
+  totalEntries: number;
+}
+
+/**
+ * Turns a run configuration into the plan workers execute: opens every input once, compiles every
+ * expression against the first file's schema, checks that all files share the branches read, lays
+ * out the output records and cuts the inputs into tasks.
+ */
+export async function buildPlan(config: RunConfig, options: BuildPlanOptions = {}): Promise<BuiltPlan> {
+  const files = await scanFiles(config, options.scan ?? scanInThread);
+  const reference = files[0]!;
+  const schema = reference.branches;
+  const used = new Set<string>();
+
+  const splitSpec = splitSpecOf(config.split);
+  const splitKeys = splitSpec.kind === "hash" ? [...splitSpec.keys] : [...new Set(splitSpec.rules.flat().map((c) => c.field))];
+  let entryKey = false;
+  splitKeys.forEach((key, i) => {
+    const where = splitSpec.kind === "hash" ? ["split", "by", i] : ["split", "rules"];
+    const info = schema.get(key);
+    if (!info && key === ENTRY_KEY) {
+      entryKey = true;
+      return;
+    }
+    if (!info) {
+      throw new PipelineError(
+        `${configPath(where)}: split key "${key}" is not a branch of tree "${config.tree}" in ${reference.path}${didYouMeanText(key, reference.allNames)}` +
+          ` (for inputs without an event identity, "${ENTRY_KEY}" splits by entry number)`,
+      );
+    }
+    if (info.kind !== "flat" || !info.elementType || FLOATS.has(info.elementType) || info.elementType === "bool") {
+      throw new PipelineError(`${configPath(where)}: split key "${key}" must be one integer per event, but it is ${info.kind} ${info.elementType}`);
+    }
+    used.add(key);
+  });
+
+  const cuts = config.cuts.map((source, i) => {
+    const c = compileAt(["cuts", i], source, schema, config.aliases, reference.path, config.tree, true);
+    for (const b of c.freeBranches) used.add(b);
+    return c.serialise();
+  });
+
+  const groups: GroupPlan[] = [];
+  // The global group first: it is the dataset SALT slices by, and the row record starts with it.
+  const order = [config.globalGroup, ...Object.keys(config.objects).filter((g) => g !== config.globalGroup)];
+  let rowBytes = 0;
+  for (const name of order) {
+    const g = planGroup(config, name, config.objects[name]!, schema, reference.path, splitKeys, used);
+    g.rowOffset = rowBytes;
+    rowBytes += g.recordBytes * g.max;
+    groups.push(g);
+  }
+
+  const branches = [...used].sort();
+  for (const f of files) checkSchema(f, reference, branches, config.tree);
+
+  const plan: PipelinePlan = {
+    id: options.id ?? randomUUID(),
+    tree: config.tree,
+    branches,
+    cuts,
+    groups,
+    split: splitSpec,
+    samples: config.samples.map((s) => ({ name: s.name, label: s.label })),
+    files: files.map(({ path, format, sample, entries }) => ({ path, format, sample, entries })),
+    rowBytes,
+    entryKey,
+  };
+  return { plan, tasks: tasksOf(files, config.batchSize), totalEntries: files.reduce((n, f) => n + f.entries, 0) };
+}

@@ -1,0 +1,110 @@
+import { allocate } from "../batch/index.js";
+import type { NumericArray } from "../batch/index.js";
+import type { GroupPlan } from "./types.js";
+
+/**
+ * A row is one event across all groups: each group's `max` records laid out exactly as its HDF5
+ * compound records (packed fields in order), the groups one after the other. Rows are what the
+ * shuffle moves around; they are packed in the workers and unpacked by the writer.
+ */
+
+function bytesOf(values: NumericArray): Uint8Array {
+  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+}
+
+/** Copies `count` items of `size` bytes from a dense source to a strided destination. */
+function scatter(src: Uint8Array, s: number, dst: Uint8Array, d: number, stride: number, count: number, size: number): void {
+  switch (size) {
+    case 1:
+      for (let j = 0; j < count; j++, d += stride) dst[d] = src[s++]!;
+      return;
+    case 2:
+      for (let j = 0; j < count; j++, d += stride, s += 2) {
+        dst[d] = src[s]!;
+        dst[d + 1] = src[s + 1]!;
+      }
+      return;
+    case 4:
+      for (let j = 0; j < count; j++, d += stride, s += 4) {
+        dst[d] = src[s]!;
+        dst[d + 1] = src[s + 1]!;
+        dst[d + 2] = src[s + 2]!;
+        dst[d + 3] = src[s + 3]!;
+      }
+      return;
+    default:
+      for (let j = 0; j < count; j++, d += stride) for (let b = 0; b < size; b++) dst[d + b] = src[s++]!;
+  }
+}
+
+/** The inverse of `scatter`: strided source, dense destination. */
+function gather(src: Uint8Array, s: number, stride: number, dst: Uint8Array, d: number, count: number, size: number): void {
+  switch (size) {
+    case 1:
+      for (let j = 0; j < count; j++, s += stride) dst[d++] = src[s]!;
+      return;
+    case 2:
+      for (let j = 0; j < count; j++, s += stride, d += 2) {
+        dst[d] = src[s]!;
+        dst[d + 1] = src[s + 1]!;
+      }
+      return;
+    case 4:
+      for (let j = 0; j < count; j++, s += stride, d += 4) {
+        dst[d] = src[s]!;
+        dst[d + 1] = src[s + 1]!;
+        dst[d + 2] = src[s + 2]!;
+        dst[d + 3] = src[s + 3]!;
+      }
+      return;
+    default:
+      for (let j = 0; j < count; j++, s += stride) for (let b = 0; b < size; b++) dst[d++] = src[s + b]!;
+  }
+}
+
+/**
+ * Packs the events of a batch into rows grouped by split: every event with split index s goes to
+ * the s-th block, in event order. `columns[g][k]` holds field k of group g in its storage type
+ * (`n * max` values). Events whose split is not below `splitRows.length` are left out.
+ */
+export function packRowsBySplit(
+  groups: readonly GroupPlan[],
+  rowBytes: number,
+  columns: readonly (readonly NumericArray[])[],
+  splits: Uint8Array,
+  splitRows: readonly number[],
+): Uint8Array {
+  const n = splits.length;
+  const total = splitRows.reduce((a, b) => a + b, 0);
+  const out = new Uint8Array(total * rowBytes);
+  const next = new Int32Array(splitRows.length);
+  for (let s = 1; s < splitRows.length; s++) next[s] = next[s - 1]! + splitRows[s - 1]!;
+  const rowOf = new Int32Array(n);
+  for (let i = 0; i < n; i++) rowOf[i] = splits[i]! < splitRows.length ? next[splits[i]!]!++ : -1;
+  groups.forEach((g, gi) => {
+    g.fields.forEach((f, fi) => {
+      const src = bytesOf(columns[gi]![fi]!);
+      const per = g.max * f.size;
+      for (let i = 0; i < n; i++) {
+        const r = rowOf[i]!;
+        if (r < 0) continue;
+        scatter(src, i * per, out, r * rowBytes + g.rowOffset + f.offset, g.recordBytes, g.max, f.size);
+      }
+    });
+  });
+  return out;
+}
+
+/** Rows back into per-group, per-field arrays in storage types: `[group][field]`, `rows * max` values each. */
+export function unpackRows(groups: readonly GroupPlan[], rowBytes: number, bytes: Uint8Array): NumericArray[][] {
+  const rows = bytes.length / rowBytes;
+  return groups.map((g) =>
+    g.fields.map((f) => {
+      const values = allocate(f.storage, rows * g.max);
+      const dst = bytesOf(values);
+      const per = g.max * f.size;
+      for (let r = 0; r < rows; r++) gather(bytes, r * rowBytes + g.rowOffset + f.offset, g.recordBytes, dst, r * per, g.max, f.size);
+      return values;
+    }),
+  );
+}

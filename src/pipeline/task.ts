@@ -1,0 +1,253 @@
+import { filterBatch } from "../batch/index.js";
+import type { Batch, Column, ElementType, JaggedColumn, NumericArray } from "../batch/index.js";
+import { cutMask, reviveExpression } from "../expr/index.js";
+import type { CompiledExpression } from "../expr/index.js";
+// Not the hdf5 index: that would load h5wasm (its reader) into every worker.
+import { float16ToNumber, float32ArrayToFloat16 } from "../hdf5/float16.js";
+import { assignSplits, batchStats, NO_SPLIT, padGlobal, padGroup } from "../stages/index.js";
+import type { FieldStats, StatsPartials } from "../stages/index.js";
+import { packRowsBySplit } from "./rows.js";
+import type { TreeSource } from "./source.js";
+import type { GroupPlan, PipelinePlan, TaskHeader, TaskResult, TaskSpec } from "./types.js";
+import { ENTRY_KEY, SPLIT_NAMES } from "./types.js";
+
+interface CompiledGroup {
+  plan: GroupPlan;
+  /** Per record field; undefined for the label and valid fields. */
+  exprs: (CompiledExpression | undefined)[];
+  select?: CompiledExpression;
+  sort?: CompiledExpression;
+}
+
+/** A plan with its expressions compiled, built once per worker and run. */
+export interface CompiledPlan {
+  plan: PipelinePlan;
+  cuts: CompiledExpression[];
+  groups: CompiledGroup[];
+}
+
+export function compilePlan(plan: PipelinePlan): CompiledPlan {
+  return {
+    plan,
+    cuts: plan.cuts.map(reviveExpression),
+    groups: plan.groups.map((g) => ({
+      plan: g,
+      exprs: g.fields.map((f) => (f.expr ? reviveExpression(f.expr) : undefined)),
+      select: g.select && reviveExpression(g.select),
+      sort: g.sort && reviveExpression(g.sort),
+    })),
+  };
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A fixed-size array column seen as one list per event, for padding. */
+function asJagged(column: Column, n: number): JaggedColumn | undefined {
+  if (column.kind === "jagged") return column;
+  const width = column.shape?.reduce((a, b) => a * b, 1);
+  if (width === undefined) return undefined;
+  const offsets = new Int32Array(n + 1);
+  for (let i = 0; i <= n; i++) offsets[i] = i * width;
+  return { kind: "jagged", offsets, values: column.values, elementType: column.elementType };
+}
+
+function sameCounts(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i + 1 < a.length; i++) if (a[i + 1]! - a[i]! !== b[i + 1]! - b[i]!) return false;
+  return true;
+}
+
+let halfTable: Float32Array | undefined;
+
+/** Binary16 bits -> float32 values, through a 64k-entry table. */
+function halfToFloat(bits: Uint16Array): Float32Array {
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halfTable[h] = float16ToNumber(h);
+  }
+  const t = halfTable;
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = t[bits[i]!]!;
+  return out;
+}
+
+/** Binary16 bits of float32 values; a finite value beyond float16's range is an error, not an infinity. */
+function toHalf(group: string, field: string, values: Float32Array): Uint16Array {
+  const bits = float32ArrayToFloat16(values);
+  for (let i = 0; i < bits.length; i++) {
+    if ((bits[i]! & 0x7fff) === 0x7c00 && Number.isFinite(values[i]!)) {
+      throw new Error(
+        `${group}.${field}: value ${values[i]} does not fit in float16 (largest 65504); ` +
+          `list "${group}.${field}" in output.fullPrecision or scale it (e.g. to GeV)`,
+      );
+    }
+  }
+  return bits;
+}
+
+/** Record fields of every group in storage types, plus each group's validity. */
+interface PaddedEvents {
+  columns: NumericArray[][];
+  valid: (Uint8Array | undefined)[];
+}
+
+function padAll(cp: CompiledPlan, batch: Batch, label: number, header: TaskHeader, where: string): PaddedEvents {
+  const n = batch.length;
+  const columns: NumericArray[][] = [];
+  const valid: (Uint8Array | undefined)[] = [];
+  for (const g of cp.groups) {
+    const gp = g.plan;
+    const evaluated: Record<string, Column> = {};
+    const sources: Record<string, string> = {};
+    const casts: Record<string, ElementType> = {};
+    gp.fields.forEach((f, k) => {
+      const e = g.exprs[k];
+      if (!e) return;
+      evaluated[f.name] = e.evaluate(batch);
+      sources[f.name] = f.source!;
+      casts[f.name] = f.value;
+    });
+    let fields: Record<string, NumericArray>;
+    if (gp.global) {
+      fields = padGlobal({ name: gp.name, fields: evaluated, sources, casts }).fields;
+      valid.push(undefined);
+    } else {
+      const jagged: Record<string, JaggedColumn> = {};
+      for (const [name, column] of Object.entries(evaluated)) {
+        const j = asJagged(column, n);
+        if (!j) throw new Error(`group "${gp.name}": field "${name}" (${sources[name]}) is not a list per event`);
+        jagged[name] = j;
+      }
+      const ref = Object.values(jagged)[0]!.offsets;
+      let select: Uint8Array | undefined;
+      if (g.select) {
+        const s = asJagged(g.select.evaluate(batch), n);
+        if (!s || !sameCounts(ref, s.offsets)) {
+          throw new Error(`group "${gp.name}": the selection ${JSON.stringify(g.select.source)} does not have one value per object of the group`);
+        }
+        const values = s.values as NumericArray;
+        select = new Uint8Array(ref[n]! - ref[0]!);
+        const base = s.offsets[0]!;
+        for (let i = 0; i < select.length; i++) select[i] = values[base + i] ? 1 : 0;
+        let kept = 0;
+        for (let i = 0; i < select.length; i++) kept += select[i]!;
+        header.objects[gp.name]! += kept;
+      } else {
+        header.objects[gp.name]! += ref[n]! - ref[0]!;
+      }
+      const sortBy = g.sort ? asJagged(g.sort.evaluate(batch), n) : undefined;
+      const padded = padGroup({ name: gp.name, maxObjects: gp.max, fields: jagged, sources, select, sortBy, padding: gp.padding, casts });
+      header.truncated[gp.name]! += padded.truncated;
+      fields = padded.fields;
+      valid.push(padded.valid);
+    }
+    const groupValid = valid[valid.length - 1];
+    columns.push(
+      gp.fields.map((f) => {
+        if (f.role === "label") return new Int32Array(n).fill(label);
+        if (f.role === "valid") return groupValid!;
+        const v = fields[f.name];
+        if (!v) throw new Error(`${where}: group "${gp.name}" lost field "${f.name}"`);
+        return f.h5 === "float16" ? toHalf(gp.name, f.name, v as Float32Array) : v;
+      }),
+    );
+  }
+  return { columns, valid };
+}
+
+/** Statistics of the train rows: valid slots of object groups, every train event of the global group. */
+function trainStats(cp: CompiledPlan, padded: PaddedEvents, splits: Uint8Array): StatsPartials {
+  const n = splits.length;
+  const out: StatsPartials = {};
+  cp.groups.forEach((g, gi) => {
+    const gp = g.plan;
+    const fields = gp.fields.filter((f) => f.stats);
+    if (fields.length === 0) return;
+    const mask = new Uint8Array(n * gp.max);
+    const valid = padded.valid[gi];
+    for (let i = 0; i < n; i++) {
+      if (splits[i] !== 0) continue;
+      for (let j = 0, k = i * gp.max; j < gp.max; j++, k++) mask[k] = valid ? valid[k]! : 1;
+    }
+    const stats: Record<string, FieldStats> = {};
+    gp.fields.forEach((f, k) => {
+      if (!f.stats) return;
+      const stored = padded.columns[gi]![k]!;
+      const values = f.h5 === "float16" ? halfToFloat(stored as Uint16Array) : stored;
+      stats[f.name] = batchStats(values, mask);
+    });
+    out[gp.name] = stats;
+  });
+  return out;
+}
+
+/**
+ * One task: read the entry range, apply the cuts (counting each), pad every group, assign splits,
+ * compute the train statistics and pack the rows split by split.
+ */
+export async function runTask(cp: CompiledPlan, source: TreeSource, task: TaskSpec): Promise<TaskResult> {
+  const { plan } = cp;
+  const file = plan.files[task.file]!;
+  const where = `${file.path} (tree "${plan.tree}", entries ${task.start}-${task.stop})`;
+  const header: TaskHeader = {
+    index: task.index,
+    sample: file.sample,
+    eventsRead: task.stop - task.start,
+    cutPass: [],
+    cutCumulative: [],
+    splitRows: SPLIT_NAMES.map(() => 0),
+    unsplit: 0,
+    objects: {},
+    truncated: {},
+    stats: {},
+  };
+  for (const g of plan.groups) {
+    if (g.global) continue;
+    header.objects[g.name] = 0;
+    header.truncated[g.name] = 0;
+  }
+  let batch: Batch;
+  try {
+    batch = await source.read(plan.branches, task.start, task.stop);
+  } catch (err) {
+    throw new Error(`${where}: cannot read: ${message(err)}`);
+  }
+  try {
+    if (plan.entryKey) {
+      const entry = new Float64Array(batch.length);
+      for (let i = 0; i < entry.length; i++) entry[i] = task.start + i;
+      batch = { length: batch.length, columns: { ...batch.columns, [ENTRY_KEY]: { kind: "flat", values: entry } } };
+    }
+    if (cp.cuts.length > 0) {
+      const pass = new Uint8Array(batch.length).fill(1);
+      for (const cut of cp.cuts) {
+        const m = cutMask(batch, cut);
+        let alone = 0;
+        let all = 0;
+        for (let i = 0; i < m.length; i++) {
+          const ok = m[i]! !== 0 ? 1 : 0;
+          alone += ok;
+          all += pass[i]! &= ok;
+        }
+        header.cutPass.push(alone);
+        header.cutCumulative.push(all);
+      }
+      if (header.cutCumulative[header.cutCumulative.length - 1] !== batch.length) batch = filterBatch(batch, pass);
+    }
+    const splits = assignSplits(batch, plan.split);
+    for (let i = 0; i < splits.length; i++) {
+      const s = splits[i]!;
+      if (s === NO_SPLIT) header.unsplit++;
+      else header.splitRows[s]!++;
+    }
+    const label = plan.samples[file.sample]!.label;
+    const padded = padAll(cp, batch, label, header, where);
+    header.stats = trainStats(cp, padded, splits);
+    const rows = packRowsBySplit(plan.groups, plan.rowBytes, padded.columns, splits, header.splitRows);
+    return { header, rows };
+  } catch (err) {
+    throw new Error(`${where}: ${message(err)}`);
+  }
+}

@@ -1,0 +1,120 @@
+import { rm } from "node:fs/promises";
+import path from "node:path";
+// The writer's own modules, not the hdf5 index, which also loads h5wasm for its reader.
+import type { AttrValue } from "../hdf5/attributes.js";
+import type { Compression } from "../hdf5/chunk-encoder.js";
+import type { H5DatasetWriter } from "../hdf5/dataset-writer.js";
+import { createEncoderPool } from "../hdf5/encoder-pool.js";
+import type { EncoderPool } from "../hdf5/encoder-pool.js";
+import { createH5 } from "../hdf5/file-writer.js";
+import type { ChunkEncoder, H5Writer } from "../hdf5/file-writer.js";
+import type { ColumnArray } from "../hdf5/interleave.js";
+import { unpackRows } from "./rows.js";
+import type { PipelinePlan, SplitName } from "./types.js";
+import { SPLIT_NAMES } from "./types.js";
+
+export interface SaltWriterOptions {
+  dir: string;
+  name: string;
+  compression: "none" | "gzip" | "lzf";
+  level?: number;
+  /** Threads encoding compressed chunks; 0 encodes on the calling thread. */
+  encoderThreads: number;
+  /** Root attributes of every file. */
+  attrs: Record<string, AttrValue>;
+}
+
+const CHUNK_ROWS = 1000;
+
+function compressionOf(options: SaltWriterOptions): Compression {
+  if (options.compression === "gzip") return { deflate: options.level ?? 4 };
+  return options.compression;
+}
+
+/** The three SALT files of a run: `<name>_<split>.h5`, one compound dataset per group. */
+export class SaltWriter {
+  readonly paths: string[];
+  private readonly files: H5Writer[] = [];
+  private readonly datasets: H5DatasetWriter[][] = [];
+  private readonly encoder: EncoderPool | undefined;
+
+  constructor(
+    private readonly plan: PipelinePlan,
+    options: SaltWriterOptions,
+  ) {
+    this.paths = SPLIT_NAMES.map((s) => path.join(options.dir, `${options.name}_${s}.h5`));
+    const compression = compressionOf(options);
+    this.encoder = compression !== "none" && options.encoderThreads > 0 ? createEncoderPool(options.encoderThreads) : undefined;
+    const encoder: ChunkEncoder | undefined = this.encoder;
+    try {
+      SPLIT_NAMES.forEach((split, s) => {
+        const file = createH5(this.paths[s]!, { attrs: { ...options.attrs, split }, encoder });
+        this.files.push(file);
+        this.datasets.push(
+          plan.groups.map((g) =>
+            file.createDataset(g.name, {
+              fields: g.fields.map((f) => ({ name: f.name, type: f.h5 })),
+              objects: g.global ? undefined : g.max,
+              // SALT reads slices of about a thousand rows; small outputs stay small.
+              chunkRows: CHUNK_ROWS,
+              compression,
+            }),
+          ),
+        );
+      });
+    } catch (err) {
+      for (const f of this.files) void f.abort();
+      void this.encoder?.destroy();
+      throw err;
+    }
+  }
+
+  /** Appends whole rows (as packed by the workers) to the files of one split. */
+  async append(split: number, bytes: Uint8Array): Promise<void> {
+    if (bytes.length === 0) return;
+    const columns = unpackRows(this.plan.groups, this.plan.rowBytes, bytes);
+    const datasets = this.datasets[split]!;
+    for (const [gi, g] of this.plan.groups.entries()) {
+      const record: Record<string, ColumnArray> = {};
+      g.fields.forEach((f, k) => (record[f.name] = columns[gi]![k]!));
+      await datasets[gi]!.append(record);
+    }
+  }
+
+  rows(split: number): number {
+    return this.datasets[split]![0]!.rows;
+  }
+
+  /** Sets an attribute of a dataset in every split's file. */
+  setDatasetAttr(group: string, name: string, value: AttrValue): void {
+    for (const ds of this.datasets) ds.find((d) => d.name === group)!.setAttr(name, value);
+  }
+
+  setFileAttr(split: SplitName, name: string, value: AttrValue): void {
+    this.files[SPLIT_NAMES.indexOf(split)]!.setAttr(name, value);
+  }
+
+  /** Finishes every file: each appears under its final name only now. */
+  async close(): Promise<void> {
+    let closed = 0;
+    try {
+      for (const f of this.files) {
+        await f.close();
+        closed++;
+      }
+    } catch (err) {
+      // A later file failed: the earlier ones must not stay behind as if the run had completed.
+      await Promise.all(this.paths.slice(0, closed).map((p) => rm(p, { force: true })));
+      for (const f of this.files.slice(closed)) await f.abort();
+      throw err;
+    } finally {
+      await this.encoder?.destroy();
+    }
+  }
+
+  /** Drops every temporary file; nothing appears under the final names. */
+  async abort(): Promise<void> {
+    for (const f of this.files) await f.abort();
+    await this.encoder?.destroy();
+  }
+}
