@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { Progress, runPipeline } from "../pipeline/index.js";
+import { SERVICEX_HELP, SERVICEX_OPTIONS, serviceXOptions } from "./servicex-options.js";
 import type { PipelineReport } from "../pipeline/index.js";
 
 const HELP = `Usage: sxflow run <config.yaml> [--workers N] [--quiet]
@@ -10,7 +11,9 @@ Converts the samples of a run configuration into SALT inputs: <name>_train.h5, <
 Options:
   --workers N   worker threads (default: the config's workers, else every core; 0 = no threads)
   --quiet       no progress bar and no summary
-`;
+
+For samples given as ServiceX datasets or metadata categories (fetched before the conversion):
+${SERVICEX_HELP}`;
 
 function summary(r: PipelineReport): string {
   const lines = [
@@ -33,7 +36,7 @@ function summary(r: PipelineReport): string {
 export async function run(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { workers: { type: "string" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
+    parsed = parseArgs({ args, allowPositionals: true, options: { ...SERVICEX_OPTIONS, workers: { type: "string" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
   } catch (err) {
     process.stderr.write(`sxflow run: ${(err as Error).message}\n\n${HELP}`);
     return 2;
@@ -55,6 +58,14 @@ export async function run(args: string[]): Promise<number> {
     }
   }
   const quiet = parsed.values.quiet === true;
+  let servicex;
+  try {
+    servicex = serviceXOptions(parsed.values);
+  } catch (err) {
+    process.stderr.write(`sxflow run: ${(err as Error).message}\n`);
+    return 2;
+  }
+  if (quiet) servicex.progress = false;
   const controller = new AbortController();
   const onSigint = () => controller.abort(new Error("interrupted (Ctrl-C): no output written"));
   process.once("SIGINT", onSigint);
@@ -63,6 +74,7 @@ export async function run(args: string[]): Promise<number> {
       workers,
       signal: controller.signal,
       progress: !quiet && Progress.enabledFor(process.stderr) ? process.stderr : undefined,
+      servicex,
     });
     if (!quiet) process.stdout.write(summary(report));
     return 0;

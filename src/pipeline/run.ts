@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { loadRunConfig } from "../config/index.js";
-import type { RunConfig } from "../config/index.js";
+import { loadRunConfig, materialiseSamples } from "../config/index.js";
+import type { MaterialiseOptions, RunConfig } from "../config/index.js";
 import { createWorkerPool, defaultWorkerCount, orderedMap } from "../pool/index.js";
 import type { WorkerPool } from "../pool/index.js";
 import { BucketShuffler, bucketsFor, classWeights, finalizePartials, mergePartials, writeClassDict, writeFileAtomic, writeNormDict } from "../stages/index.js";
@@ -29,6 +29,8 @@ export interface RunPipelineOptions {
   progress?: NodeJS.WriteStream;
   /** Memory for one shuffle bucket in the second pass (default 256 MiB); sets the bucket count. */
   shuffleMemoryBytes?: number;
+  /** How samples given as ServiceX datasets or metadata categories are fetched (endpoint, cache...). */
+  servicex?: MaterialiseOptions;
 }
 
 /** Output file paths of a run. */
@@ -62,7 +64,9 @@ function configAttr(config: RunConfig): string {
  */
 export async function runPipeline(config: RunConfig | string, options: RunPipelineOptions = {}): Promise<PipelineReport> {
   const started = performance.now();
-  const cfg = typeof config === "string" ? await loadRunConfig(config) : config;
+  const loaded = typeof config === "string" ? await loadRunConfig(config) : config;
+  // Samples named by ServiceX dataset or metadata category become local files first (cached).
+  const cfg = await materialiseSamples(loaded, { ...options.servicex, signal: options.signal });
   options.signal?.throwIfAborted();
   const workers = options.workers ?? cfg.workers ?? defaultWorkerCount();
   const pool = await createWorkerPool({ module: workerModule(), workers });
