@@ -1,6 +1,6 @@
 import { allocate } from "../batch/element-type.js";
 import type { Column, ElementType } from "../batch/types.js";
-import type { RawBasket } from "./basket.js";
+import type { BasketPlace, RawBasket } from "./basket.js";
 import { RootError } from "./errors.js";
 import type { Interpretation } from "./interpret.js";
 import { ITEM_SIZE } from "./leaf-types.js";
@@ -27,11 +27,14 @@ const STL_HEADER = 10;
 // every platform Node supports; refuse to run silently wrong anywhere else.
 if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) throw new Error("sxflow's ROOT reader needs a little-endian host");
 
-function corrupt(where: string, what: string): RootError {
-  return new RootError(`${where}: ${what}; the basket is corrupt`);
+/** Where a basket is, for messages: a string or an object whose text is built only when needed. */
+type Where = string | BasketPlace;
+
+function corrupt(where: Where, what: string): RootError {
+  return new RootError(`${where.toString()}: ${what}; the basket is corrupt`);
 }
 
-function decodeVector(raw: RawBasket, itemSize: number, where: string): Piece {
+function decodeVector(raw: RawBasket, itemSize: number, where: Where): Piece {
   const { data, nevbuf } = raw;
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const offsets = new Int32Array(nevbuf + 1);
@@ -57,7 +60,7 @@ function decodeVector(raw: RawBasket, itemSize: number, where: string): Piece {
   return { entries: nevbuf, values, offsets, inner: null };
 }
 
-function decodeVector2(raw: RawBasket, itemSize: number, where: string): Piece {
+function decodeVector2(raw: RawBasket, itemSize: number, where: Where): Piece {
   const { data, nevbuf } = raw;
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const offsets = new Int32Array(nevbuf + 1);
@@ -100,7 +103,7 @@ function decodeVector2(raw: RawBasket, itemSize: number, where: string): Piece {
  * Decodes one basket. `counts` (per-entry lengths from the counter branch) is needed only for a
  * counted array whose basket has no offset table.
  */
-export function decodeBasket(raw: RawBasket, interp: Decodable, where: string, counts?: ArrayLike<number>): Piece {
+export function decodeBasket(raw: RawBasket, interp: Decodable, where: Where, counts?: ArrayLike<number>): Piece {
   const itemSize = ITEM_SIZE[interp.elementType];
   const { data, nevbuf } = raw;
   switch (interp.kind) {
