@@ -112,10 +112,14 @@ function basketBody(head: BasketHead, payload: Uint8Array, where: BasketPlace): 
   const count = u32be(payload, border) | 0;
   if (count !== nevbuf + 1 && count !== nevbuf) throw new RootError(`${where}: entry offset table holds ${count} offsets for ${nevbuf} entries`);
   if (border + 4 + 4 * nevbuf > payload.length) throw new RootError(`${where}: entry offset table truncated`);
+  // Copy the big-endian table into an aligned array and swap it natively, then check it.
   const offsets = new Int32Array(nevbuf + 1);
+  const table = Buffer.from(offsets.buffer, 0, 4 * nevbuf);
+  table.set(payload.subarray(border + 4, border + 4 + 4 * nevbuf));
+  table.swap32();
   let prev = 0;
-  for (let i = 0, at = border + 4; i < nevbuf; i++, at += 4) {
-    const o = (u32be(payload, at) | 0) - keylen;
+  for (let i = 0; i < nevbuf; i++) {
+    const o = offsets[i]! - keylen;
     if (o < prev || o > border) throw new RootError(`${where}: entry offset table: offset ${o} of entry ${i} is out of order or past the data`);
     offsets[i] = prev = o;
   }

@@ -100,7 +100,7 @@ function decodeVector2(raw: RawBasket, itemSize: number, where: Where): Piece {
 }
 
 /**
- * Decodes one basket. `counts` (per-entry lengths from the counter branch) is needed only for a
+ * Decodes one basket, reusing its memory (data and offset table) for the result. `counts` (per-entry lengths from the counter branch) is needed only for a
  * counted array whose basket has no offset table.
  */
 export function decodeBasket(raw: RawBasket, interp: Decodable, where: Where, counts?: ArrayLike<number>): Piece {
@@ -115,14 +115,20 @@ export function decodeBasket(raw: RawBasket, interp: Decodable, where: Where, co
     }
     case "counted": {
       const itemBytes = itemSize * interp.width;
-      const offsets = new Int32Array(nevbuf + 1);
+      let offsets: Int32Array;
       if (raw.offsets) {
+        // The byte offsets become value offsets in place: the caller hands over a table it owns.
+        offsets = raw.offsets;
+        const w = interp.width;
+        offsets[0] = 0;
         for (let i = 1; i <= nevbuf; i++) {
-          const b = raw.offsets[i]!;
-          if (b % itemBytes !== 0) throw corrupt(where, `entry ${i - 1} ends at byte ${b}, not a multiple of ${itemBytes}`);
-          offsets[i] = (b / itemBytes) * interp.width;
+          const b = offsets[i]!;
+          const n = (b / itemBytes) | 0;
+          if (n * itemBytes !== b) throw corrupt(where, `entry ${i - 1} ends at byte ${b}, not a multiple of ${itemBytes}`);
+          offsets[i] = n * w;
         }
       } else {
+        offsets = new Int32Array(nevbuf + 1);
         if (!counts || counts.length !== nevbuf) throw corrupt(where, `no entry offsets and no counts for ${nevbuf} entries`);
         for (let i = 0; i < nevbuf; i++) {
           const n = counts[i]!;

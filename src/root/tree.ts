@@ -252,8 +252,8 @@ export class Tree {
       raw = readBasketSync(file, ref, where) ?? readBasket(file, ref, where);
     } else {
       const e = s.model.embedded[ref.index - (s.refs.length - s.model.embedded.length)]!;
-      // Decoding compacts values in place: never let it touch the tree's own copy.
-      raw = { nevbuf: e.nevbuf, data: e.data.slice(), offsets: e.offsets };
+      // Decoding reuses the basket's memory (values and offsets): never let it touch the tree's own copy.
+      raw = { nevbuf: e.nevbuf, data: e.data.slice(), offsets: e.offsets && e.offsets.slice() };
     }
     return raw instanceof Promise ? raw.then((r) => this.decodePiece(s, ref, r, cache)) : this.decodePiece(s, ref, raw, cache);
   }

@@ -38,6 +38,15 @@ describe.runIf(HAVE_SHARED)("decompressBasketSync", () => {
     expect(place.built).toBe(0);
   });
 
+  it("gives every basket its own memory (pooled outputs never alias another basket's)", async () => {
+    const keys = compressed("hepconvert-test1.root").filter((k) => k.objlen < 4096);
+    expect(keys.length).toBeGreaterThan(100);
+    const outs = keys.map((k) => decompressBasketSync(k.payload, k.objlen, "x")!);
+    for (const [i, k] of keys.entries()) expect(outs[i]).toEqual(await decompressBasket(k.payload, k.objlen, "x"));
+    outs[0]!.fill(0xee);
+    expect(outs[1]).toEqual(await decompressBasket(keys[1]!.payload, keys[1]!.objlen, "x"));
+  });
+
   it("leaves LZMA to the asynchronous path", () => {
     const k = compressed("uproot-HZZ-lzma.root")[0]!;
     expect(decompressBasketSync(k.payload, k.objlen, "x")).toBeUndefined();

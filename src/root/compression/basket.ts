@@ -142,7 +142,11 @@ function checkSize(src: Uint8Array, uncompressedSize: number, where: Place): voi
 function decodeBlocks(src: Uint8Array, blocks: Block[], uncompressedSize: number, where: Place): Uint8Array {
   // A single block hands its own output buffer back; several share one.
   if (blocks.length === 1 && blocks[0]!.algorithm !== "L4") return decodeBlock(src, blocks[0]!, 0, undefined, 0, where)!;
-  const out = new Uint8Array(uncompressedSize);
+  // Every byte is written below (each block's decoded size is checked and the blocks add up to
+  // the total), so the memory need not be zeroed; small sizes come from Node's shared pool, which
+  // spares an ArrayBuffer per basket on files of many small baskets.
+  const pooled = Buffer.allocUnsafe(uncompressedSize);
+  const out = new Uint8Array(pooled.buffer, pooled.byteOffset, uncompressedSize);
   let op = 0;
   for (let index = 0; index < blocks.length; index++) {
     decodeBlock(src, blocks[index]!, index, out, op, where);
