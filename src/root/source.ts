@@ -1,36 +1,43 @@
-import { fstatSync, readSync } from "node:fs";
-import { open, type FileHandle } from "node:fs/promises";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
 import { RootError } from "./errors.js";
 
-/** Positioned reads from one file: no whole-file loading, every read bounds-checked. */
+/**
+ * Positioned reads from one file: no whole-file loading, every read bounds-checked.
+ *
+ * Opening, reading and closing are synchronous system calls behind the async API: a ROOT file is
+ * local and normally in the page cache, and each round trip through libuv's thread pool cost more
+ * than the call itself (measured: up to a fifth of a small file's read time waiting for it).
+ */
 export class FileSource {
   /** Short name for messages. */
   readonly name: string;
+  /** -1 once closed, so a read after close fails clearly instead of reading a reused descriptor. */
+  private fd: number;
 
   private constructor(
-    private readonly handle: FileHandle,
+    fd: number,
     readonly path: string,
     readonly size: number,
   ) {
+    this.fd = fd;
     this.name = basename(path);
   }
 
   static async open(filePath: string): Promise<FileSource> {
-    let handle: FileHandle;
+    let fd: number;
     try {
-      handle = await open(filePath, "r");
+      fd = openSync(filePath, "r");
     } catch (err) {
       throw new RootError(`cannot open ROOT file ${filePath}: ${(err as Error).message}`);
     }
     try {
-      return new FileSource(handle, filePath, fstatSync(handle.fd).size);
+      return new FileSource(fd, filePath, fstatSync(fd).size);
     } catch (err) {
-      await handle.close();
+      closeSync(fd);
       throw new RootError(`cannot open ROOT file ${filePath}: ${(err as Error).message}`);
     }
   }
-
 
   /**
    * Reads exactly `length` bytes at `offset`; `what` names the record for errors.
@@ -49,12 +56,13 @@ export class FileSource {
         `${this.name}: ${what} at offset ${offset} (${length} bytes) lies outside the file (${this.size} bytes); the file is truncated or corrupt`,
       );
     }
+    if (this.fd < 0) throw new RootError(`${this.name}: reading ${what} at offset ${offset} failed: the file is closed`);
     const out = new Uint8Array(length);
     let done = 0;
     while (done < length) {
       let bytesRead: number;
       try {
-        bytesRead = readSync(this.handle.fd, out, done, length - done, offset + done);
+        bytesRead = readSync(this.fd, out, done, length - done, offset + done);
       } catch (err) {
         throw new RootError(`${this.name}: reading ${what} at offset ${offset} failed: ${(err as Error).message}`);
       }
@@ -70,6 +78,9 @@ export class FileSource {
   }
 
   async close(): Promise<void> {
-    await this.handle.close();
+    if (this.fd < 0) return;
+    const fd = this.fd;
+    this.fd = -1;
+    closeSync(fd);
   }
 }
