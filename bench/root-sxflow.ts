@@ -2,14 +2,44 @@
 import type { Column, NumericArray } from "../src/batch/types.js";
 import { openRoot, type Tree } from "../src/root/index.js";
 
-function sumArray(v: NumericArray): number {
+// One loop per common array type: a single loop over every typed-array type turns megamorphic
+// and then costs more per value than reading it did (issue-816: a quarter of the run time).
+function sumF32(v: Float32Array): number {
   let s = 0;
-  if (v instanceof BigInt64Array || v instanceof BigUint64Array) {
-    for (let i = 0; i < v.length; i++) s += Number(v[i]!);
-  } else {
-    for (let i = 0; i < v.length; i++) s += v[i]!;
-  }
+  for (let i = 0; i < v.length; i++) s += v[i]!;
   return s;
+}
+
+function sumF64(v: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i]!;
+  return s;
+}
+
+function sumI32(v: Int32Array): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i]!;
+  return s;
+}
+
+function sumBig(v: BigInt64Array | BigUint64Array): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += Number(v[i]!);
+  return s;
+}
+
+function sumOther(v: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i]!;
+  return s;
+}
+
+function sumArray(v: NumericArray): number {
+  if (v instanceof Float32Array) return sumF32(v);
+  if (v instanceof Float64Array) return sumF64(v);
+  if (v instanceof Int32Array) return sumI32(v);
+  if (v instanceof BigInt64Array || v instanceof BigUint64Array) return sumBig(v);
+  return sumOther(v);
 }
 
 function sumColumn(c: Column): number {
