@@ -34,19 +34,25 @@ function corrupt(where: Where, what: string): RootError {
   return new RootError(`${where.toString()}: ${what}; the basket is corrupt`);
 }
 
+function i32be(b: Uint8Array, i: number): number {
+  return (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
+}
+
 function decodeVector(raw: RawBasket, itemSize: number, where: Where): Piece {
   const { data, nevbuf } = raw;
-  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const offsets = new Int32Array(nevbuf + 1);
+  // Value offsets overwrite the entry byte offsets in place (the caller owns the table): entry
+  // i's end is read before value offset i + 1 is written, and its start is the previous end.
+  const table = raw.offsets;
+  const offsets = table ?? new Int32Array(nevbuf + 1);
   let w = 0;
-  let p = 0;
+  let s = table ? table[0]! : 0;
+  offsets[0] = 0;
   for (let i = 0; i < nevbuf; i++) {
-    const s = raw.offsets ? raw.offsets[i]! : p;
     if (s + STL_HEADER > data.length) throw corrupt(where, `entry ${i} runs past the basket data`);
-    const n = dv.getInt32(s + 6);
+    const n = i32be(data, s + 6);
     const len = n * itemSize;
-    const e = raw.offsets ? raw.offsets[i + 1]! : s + STL_HEADER + len;
-    if (n < 0 || s + STL_HEADER + len !== e || e > data.length || (dv.getUint32(s) & 0x3fffffff) !== 6 + len) {
+    const e = table ? table[i + 1]! : s + STL_HEADER + len;
+    if (n < 0 || s + STL_HEADER + len !== e || e > data.length || (i32be(data, s) & 0x3fffffff) !== 6 + len) {
       throw corrupt(where, `entry ${i} holds ${e - s} bytes, inconsistent with its vector header (${n} values)`);
     }
     // Compacting in place: short vectors (most physics objects per event) byte by byte, since
@@ -59,7 +65,7 @@ function decodeVector(raw: RawBasket, itemSize: number, where: Where): Piece {
     }
     w += len;
     offsets[i + 1] = offsets[i]! + n;
-    p = e;
+    s = e;
   }
   const values = data.subarray(0, w);
   swapInPlace(values, itemSize);
