@@ -21,7 +21,7 @@ import { xxh64 } from "../src/root/compression/xxh64.js";
 import { SHARED_ROOT_DIR } from "../test/shared-data.js";
 import { codecsOf, type StoredBasket, storedBaskets } from "./root-baskets.js";
 import { jsrootRead, jsrootTree, loadJsroot } from "./root-jsroot.js";
-import { sxflowIterate, sxflowRead, withTree } from "./root-sxflow.js";
+import { floatVectorDecoder, sxflowIterate, sxflowRead, withTree } from "./root-sxflow.js";
 
 const args = process.argv.slice(2);
 const QUICK = args.includes("--quick");
@@ -215,8 +215,8 @@ function sumsAgree(a: Map<string, number>, b: Map<string, number>): string {
 
 async function files(): Promise<string[]> {
   const rows = [
-    "| file | codec | branches | entries | MB | decompress alone MB/s | sxflow ms best / median | sxflow MB/s | sxflow events/s | iterate only ms (file open) | rest MB/s (iterate − decompress) | JSROOT ms best / median | JSROOT MB/s | JSROOT events/s | speed-up | sums agree |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| file | codec | branches | entries | MB | decompress alone MB/s | sxflow ms best / median | sxflow MB/s | sxflow events/s | iterate only ms (file open) | rest MB/s (iterate − decompress) | decode alone MB/s | JSROOT ms best / median | JSROOT MB/s | JSROOT events/s | speed-up | sums agree |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const c of CASES) {
     if (ONLY && !c.file.includes(ONLY)) continue;
@@ -231,6 +231,7 @@ async function files(): Promise<string[]> {
       ours = await sxflowRead(full, tree, branches);
     });
     const it = await withTree(full, tree, (t) => timeRuns(n, () => sxflowIterate(t, branches)));
+    const decodeOnly = c.select === FLOAT_VECTORS ? await timeRuns(n, await floatVectorDecoder(full, tree, branches)) : undefined;
     let theirs: Map<string, number> = new Map();
     const js = await timeRuns(QUICK ? 1 : 3, async () => {
       theirs = await jsrootRead(full, tree, branches);
@@ -240,7 +241,7 @@ async function files(): Promise<string[]> {
     rows.push(
       `| ${label} | ${codecsOf(baskets)} | ${branches.length} | ${entries} | ${mb(bytes).toFixed(3)} | ${f1(mb(bytes) / (dec.best / 1000))} | ` +
         `${sx.best.toFixed(1)} / ${sx.median.toFixed(1)} | ${f1(mb(bytes) / (sx.best / 1000))} | ${rate(entries / (sx.best / 1000))} | ` +
-        `${it.best.toFixed(1)} | ${rest > 0 ? f1(mb(bytes) / (rest / 1000)) : "n/a"} | ${js.best.toFixed(1)} / ${js.median.toFixed(1)} | ` +
+        `${it.best.toFixed(1)} | ${rest > 0 ? f1(mb(bytes) / (rest / 1000)) : "n/a"} | ${decodeOnly ? f1(mb(bytes) / (decodeOnly.best / 1000)) : ""} | ${js.best.toFixed(1)} / ${js.median.toFixed(1)} | ` +
         `${f1(mb(bytes) / (js.best / 1000))} | ${rate(entries / (js.best / 1000))} | ${(js.best / sx.best).toFixed(1)}× | ${sumsAgree(ours, theirs)} |`,
     );
     console.error(rows[rows.length - 1]);
