@@ -1,4 +1,4 @@
-import { decompressBasket } from "./compression/index.js";
+import { decompressBasket, decompressBasketSync } from "./compression/index.js";
 import { Cursor } from "./cursor.js";
 import { RootError } from "./errors.js";
 import { readKey } from "./key.js";
@@ -46,61 +46,103 @@ export function basketRefs(branch: BranchModel, where: string): BasketRef[] {
   return refs;
 }
 
-/** The fixed fields of a basket's TKey; its class, name and title strings are not needed. */
-function readBasketKey(c: Cursor): { nbytes: number; objlen: number; keylen: number } {
-  const nbytes = c.i32();
-  c.skip(2); // fVersion
-  const objlen = c.i32();
-  c.skip(4); // fDatime
-  const keylen = c.i16();
-  if (nbytes < 0 || objlen < 0) throw new RootError(`${c.where}: key has negative sizes (fNbytes ${nbytes}, fObjlen ${objlen})`);
-  return { nbytes, objlen, keylen };
+function u32be(b: Uint8Array, i: number): number {
+  return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
 }
 
 /**
- * Reads one out-of-line basket: key, basket header, decompressed payload, offset table.
- * `prefetched` is the basket's `ref.bytes` bytes when a coalesced read already fetched them.
+ * Where a basket is, for messages: an object rather than a string so that the text is built
+ * only when something is wrong (this runs once per basket).
  */
-export async function readBasket(source: FileSource, ref: BasketRef, where: string, prefetched?: Uint8Array): Promise<RawBasket> {
-  const file = prefetched ?? (await source.read(ref.seek, ref.bytes, `basket ${ref.index} of ${where}`));
-  const c = new Cursor(file, `${source.name}: ${where}, basket ${ref.index} (offset ${ref.seek})`);
-  const key = readBasketKey(c);
-  if (key.keylen < 19 || key.keylen > ref.bytes || key.nbytes !== ref.bytes) {
-    throw new RootError(`${c.where}: key does not match the branch (fNbytes ${key.nbytes}, fKeylen ${key.keylen}, expected ${ref.bytes} bytes)`);
+export class BasketPlace {
+  constructor(
+    /** File, tree and branch, as Tree formats them. */
+    readonly branch: string,
+    readonly index: number,
+    readonly seek: number,
+  ) {}
+
+  toString(): string {
+    return `${this.branch}, basket ${this.index}${this.seek >= 0 ? ` (offset ${this.seek})` : ""}`;
+  }
+}
+
+/** A basket's key and header, read from its bytes; the payload may still be compressed. */
+interface BasketHead {
+  nevbuf: number;
+  keylen: number;
+  objlen: number;
+  /** Bytes of entry data before the offset table (fLast - fKeylen). */
+  border: number;
+  stored: Uint8Array;
+}
+
+/** Reads and checks a basket's key and header from its `ref.bytes` bytes of file. */
+function basketHead(file: Uint8Array, ref: BasketRef, where: BasketPlace): BasketHead {
+  // Key fields are read by hand (no Cursor, no message strings) because this runs once per basket.
+  if (file.length < 18 || file.length !== ref.bytes) {
+    throw new RootError(`${where}: basket key truncated (${file.length} bytes of ${ref.bytes})`);
+  }
+  const nbytes = u32be(file, 0) | 0;
+  const objlen = u32be(file, 6) | 0;
+  const keylen = ((file[14]! << 24) | (file[15]! << 16)) >> 16;
+  if (nbytes < 0 || objlen < 0) throw new RootError(`${where}: key has negative sizes (fNbytes ${nbytes}, fObjlen ${objlen})`);
+  if (keylen < 19 || keylen > ref.bytes || nbytes !== ref.bytes) {
+    throw new RootError(`${where}: key does not match the branch (fNbytes ${nbytes}, fKeylen ${keylen}, expected ${ref.bytes} bytes)`);
   }
   // fNevBuf, fLast and the flag are the last 9 bytes of the key header whether or not the
   // IOBits byte of kGenerateOffsetMap baskets is present.
-  c.pos = key.keylen - 9;
-  const nevbuf = c.i32();
-  const last = c.i32();
-  const border = last - key.keylen;
-  if (nevbuf !== ref.entryStop - ref.entryStart || border < 0 || border > key.objlen) {
+  const nevbuf = u32be(file, keylen - 9) | 0;
+  const last = u32be(file, keylen - 5) | 0;
+  const border = last - keylen;
+  if (nevbuf !== ref.entryStop - ref.entryStart || border < 0 || border > objlen) {
     throw new RootError(
-      `${c.where}: basket header is corrupt (fNevBuf ${nevbuf} for ${ref.entryStop - ref.entryStart} entries, fLast ${last}, fObjlen ${key.objlen})`,
+      `${where}: basket header is corrupt (fNevBuf ${nevbuf} for ${ref.entryStop - ref.entryStart} entries, fLast ${last}, fObjlen ${objlen})`,
     );
   }
-  const stored = file.subarray(key.keylen);
-  const payload = stored.length === key.objlen ? stored : await decompressBasket(stored, key.objlen, c.where);
+  return { nevbuf, keylen, objlen, border, stored: file.subarray(keylen) };
+}
+
+/** Splits a decompressed payload into entry data and the entry offset table, if any. */
+function basketBody(head: BasketHead, payload: Uint8Array, where: BasketPlace): RawBasket {
+  const { nevbuf, keylen, objlen, border } = head;
   const data = payload.subarray(0, border);
-  let offsets: Int32Array | null = null;
-  if (border < key.objlen) {
-    const t = new Cursor(payload, `${c.where}: entry offset table`, border);
-    const count = t.i32();
-    if (count !== nevbuf + 1 && count !== nevbuf) {
-      throw new RootError(`${t.where}: holds ${count} offsets for ${nevbuf} entries`);
-    }
-    t.skip(4 * nevbuf);
-    offsets = new Int32Array(nevbuf + 1);
-    const dv = t.view;
-    let prev = 0;
-    for (let i = 0, at = border + 4; i < nevbuf; i++, at += 4) {
-      const o = dv.getInt32(at) - key.keylen;
-      if (o < prev || o > border) throw new RootError(`${t.where}: offset ${o} of entry ${i} is out of order or past the data`);
-      offsets[i] = prev = o;
-    }
-    offsets[nevbuf] = border;
+  if (border === objlen) return { nevbuf, data, offsets: null };
+  if (border + 4 > payload.length) throw new RootError(`${where}: entry offset table truncated`);
+  const count = u32be(payload, border) | 0;
+  if (count !== nevbuf + 1 && count !== nevbuf) throw new RootError(`${where}: entry offset table holds ${count} offsets for ${nevbuf} entries`);
+  if (border + 4 + 4 * nevbuf > payload.length) throw new RootError(`${where}: entry offset table truncated`);
+  // Copy the big-endian table into an aligned array and swap it natively, then check it.
+  const offsets = new Int32Array(nevbuf + 1);
+  const table = Buffer.from(offsets.buffer, 0, 4 * nevbuf);
+  table.set(payload.subarray(border + 4, border + 4 + 4 * nevbuf));
+  table.swap32();
+  let prev = 0;
+  for (let i = 0; i < nevbuf; i++) {
+    const o = offsets[i]! - keylen;
+    if (o < prev || o > border) throw new RootError(`${where}: entry offset table: offset ${o} of entry ${i} is out of order or past the data`);
+    offsets[i] = prev = o;
   }
+  offsets[nevbuf] = border;
   return { nevbuf, data, offsets };
+}
+
+/**
+ * Decodes one out-of-line basket from its `ref.bytes` bytes of file (key, basket header,
+ * decompressed payload, offset table) without a promise; undefined when its compression needs
+ * an asynchronous decoder (LZMA, zstd before initialisation): use readBasket then.
+ */
+export function readBasketSync(file: Uint8Array, ref: BasketRef, where: BasketPlace): RawBasket | undefined {
+  const head = basketHead(file, ref, where);
+  const payload = head.stored.length === head.objlen ? head.stored : decompressBasketSync(head.stored, head.objlen, where);
+  return payload && basketBody(head, payload, where);
+}
+
+/** readBasketSync for any compression. */
+export async function readBasket(file: Uint8Array, ref: BasketRef, where: BasketPlace): Promise<RawBasket> {
+  const head = basketHead(file, ref, where);
+  const payload = head.stored.length === head.objlen ? head.stored : await decompressBasket(head.stored, head.objlen, where);
+  return basketBody(head, payload, where);
 }
 
 const CODECS: Record<string, string> = { ZL: "zlib", L4: "lz4", ZS: "zstd", XZ: "lzma", CS: "old-root" };

@@ -1,6 +1,6 @@
 import { allocate } from "../batch/element-type.js";
 import type { Column, ElementType } from "../batch/types.js";
-import type { RawBasket } from "./basket.js";
+import type { BasketPlace, RawBasket } from "./basket.js";
 import { RootError } from "./errors.js";
 import type { Interpretation } from "./interpret.js";
 import { ITEM_SIZE } from "./leaf-types.js";
@@ -27,37 +27,52 @@ const STL_HEADER = 10;
 // every platform Node supports; refuse to run silently wrong anywhere else.
 if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) throw new Error("sxflow's ROOT reader needs a little-endian host");
 
-function corrupt(where: string, what: string): RootError {
-  return new RootError(`${where}: ${what}; the basket is corrupt`);
+/** Where a basket is, for messages: a string or an object whose text is built only when needed. */
+type Where = string | BasketPlace;
+
+function corrupt(where: Where, what: string): RootError {
+  return new RootError(`${where.toString()}: ${what}; the basket is corrupt`);
 }
 
-function decodeVector(raw: RawBasket, itemSize: number, where: string): Piece {
+function i32be(b: Uint8Array, i: number): number {
+  return (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
+}
+
+function decodeVector(raw: RawBasket, itemSize: number, where: Where): Piece {
   const { data, nevbuf } = raw;
-  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const offsets = new Int32Array(nevbuf + 1);
+  // Value offsets overwrite the entry byte offsets in place (the caller owns the table): entry
+  // i's end is read before value offset i + 1 is written, and its start is the previous end.
+  const table = raw.offsets;
+  const offsets = table ?? new Int32Array(nevbuf + 1);
   let w = 0;
-  let p = 0;
+  let s = table ? table[0]! : 0;
+  offsets[0] = 0;
   for (let i = 0; i < nevbuf; i++) {
-    const s = raw.offsets ? raw.offsets[i]! : p;
     if (s + STL_HEADER > data.length) throw corrupt(where, `entry ${i} runs past the basket data`);
-    const n = dv.getInt32(s + 6);
+    const n = i32be(data, s + 6);
     const len = n * itemSize;
-    const e = raw.offsets ? raw.offsets[i + 1]! : s + STL_HEADER + len;
-    if (n < 0 || s + STL_HEADER + len !== e || e > data.length || (dv.getUint32(s) & 0x3fffffff) !== 6 + len) {
+    const e = table ? table[i + 1]! : s + STL_HEADER + len;
+    if (n < 0 || s + STL_HEADER + len !== e || e > data.length || (i32be(data, s) & 0x3fffffff) !== 6 + len) {
       throw corrupt(where, `entry ${i} holds ${e - s} bytes, inconsistent with its vector header (${n} values)`);
     }
-    // Compacting in place (a native memmove per entry) measured faster than per-item loops.
-    data.copyWithin(w, s + STL_HEADER, e);
+    // Compacting in place: short vectors (most physics objects per event) byte by byte, since
+    // a native copyWithin call costs more than copying a few bytes; longer ones natively. Writes
+    // stay behind reads (w <= s), so the byte loop never overwrites what it has yet to read.
+    if (len <= 64) {
+      for (let k = 0, r = s + STL_HEADER; k < len; k++) data[w + k] = data[r + k]!;
+    } else {
+      data.copyWithin(w, s + STL_HEADER, e);
+    }
     w += len;
     offsets[i + 1] = offsets[i]! + n;
-    p = e;
+    s = e;
   }
   const values = data.subarray(0, w);
   swapInPlace(values, itemSize);
   return { entries: nevbuf, values, offsets, inner: null };
 }
 
-function decodeVector2(raw: RawBasket, itemSize: number, where: string): Piece {
+function decodeVector2(raw: RawBasket, itemSize: number, where: Where): Piece {
   const { data, nevbuf } = raw;
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const offsets = new Int32Array(nevbuf + 1);
@@ -97,10 +112,10 @@ function decodeVector2(raw: RawBasket, itemSize: number, where: string): Piece {
 }
 
 /**
- * Decodes one basket. `counts` (per-entry lengths from the counter branch) is needed only for a
+ * Decodes one basket, reusing its memory (data and offset table) for the result. `counts` (per-entry lengths from the counter branch) is needed only for a
  * counted array whose basket has no offset table.
  */
-export function decodeBasket(raw: RawBasket, interp: Decodable, where: string, counts?: ArrayLike<number>): Piece {
+export function decodeBasket(raw: RawBasket, interp: Decodable, where: Where, counts?: ArrayLike<number>): Piece {
   const itemSize = ITEM_SIZE[interp.elementType];
   const { data, nevbuf } = raw;
   switch (interp.kind) {
@@ -112,14 +127,31 @@ export function decodeBasket(raw: RawBasket, interp: Decodable, where: string, c
     }
     case "counted": {
       const itemBytes = itemSize * interp.width;
-      const offsets = new Int32Array(nevbuf + 1);
+      let offsets: Int32Array;
       if (raw.offsets) {
-        for (let i = 1; i <= nevbuf; i++) {
-          const b = raw.offsets[i]!;
-          if (b % itemBytes !== 0) throw corrupt(where, `entry ${i - 1} ends at byte ${b}, not a multiple of ${itemBytes}`);
-          offsets[i] = (b / itemBytes) * interp.width;
+        // The byte offsets become value offsets in place: the caller hands over a table it owns.
+        offsets = raw.offsets;
+        const w = interp.width;
+        offsets[0] = 0;
+        const shift = Math.log2(itemBytes);
+        if (Number.isInteger(shift) && w === 1) {
+          // The common case (x[n] of numbers): a mask and a shift instead of a division.
+          const mask = itemBytes - 1;
+          for (let i = 1; i <= nevbuf; i++) {
+            const b = offsets[i]!;
+            if ((b & mask) !== 0) throw corrupt(where, `entry ${i - 1} ends at byte ${b}, not a multiple of ${itemBytes}`);
+            offsets[i] = b >> shift;
+          }
+        } else {
+          for (let i = 1; i <= nevbuf; i++) {
+            const b = offsets[i]!;
+            const n = (b / itemBytes) | 0;
+            if (n * itemBytes !== b) throw corrupt(where, `entry ${i - 1} ends at byte ${b}, not a multiple of ${itemBytes}`);
+            offsets[i] = n * w;
+          }
         }
       } else {
+        offsets = new Int32Array(nevbuf + 1);
         if (!counts || counts.length !== nevbuf) throw corrupt(where, `no entry offsets and no counts for ${nevbuf} entries`);
         for (let i = 0; i < nevbuf; i++) {
           const n = counts[i]!;

@@ -1,5 +1,5 @@
 import type { Batch, Column, ElementType, NumericArray } from "../batch/types.js";
-import { basketCodec, basketRefs, readBasket, type BasketRef, type RawBasket } from "./basket.js";
+import { BasketPlace, basketCodec, basketRefs, readBasket, readBasketSync, type BasketRef, type RawBasket } from "./basket.js";
 import { assembleColumn, decodeBasket, slicePiece, type Piece } from "./decode.js";
 import { suggestNames } from "../text/close-names.js";
 import { RootError } from "./errors.js";
@@ -69,19 +69,23 @@ function copyInfo(info: BranchInfo): BranchInfo {
   return info.shape ? { ...info, shape: [...info.shape] } : { ...info };
 }
 
-/** Decoded baskets kept between the steps of one read or iteration, keyed by branch and basket. */
+/**
+ * Decoded baskets kept between the steps of one read or iteration, keyed by branch and basket.
+ * Most baskets decode synchronously; only LZMA (and zstd before its first use) and counted arrays
+ * whose counts come from another branch leave a promise here.
+ */
 class BasketCache {
-  private readonly pieces = new Map<string, Map<number, Promise<Piece>>>();
+  private readonly pieces = new Map<string, Map<number, Piece | Promise<Piece>>>();
 
   has(branch: string, index: number): boolean {
     return this.pieces.get(branch)?.has(index) ?? false;
   }
 
-  get(branch: string, index: number, load: () => Promise<Piece>): Promise<Piece> {
+  get(branch: string, index: number, load: () => Piece | Promise<Piece>): Piece | Promise<Piece> {
     let m = this.pieces.get(branch);
     if (!m) this.pieces.set(branch, (m = new Map()));
     let p = m.get(index);
-    if (!p) m.set(index, (p = load()));
+    if (p === undefined) m.set(index, (p = load()));
     return p;
   }
 
@@ -234,27 +238,37 @@ export class Tree {
     }
   }
 
-  private async loadRaw(s: BranchState, ref: BasketRef, fetched: Map<number, Uint8Array>): Promise<RawBasket> {
-    if (ref.seek >= 0) return readBasket(this.source, ref, `tree "${this.name}", branch "${s.info.name}"`, fetched.get(ref.seek));
-    const e = s.model.embedded[ref.index - (s.refs.length - s.model.embedded.length)]!;
-    // Decoding compacts values in place: never let it touch the tree's own copy.
-    return { nevbuf: e.nevbuf, data: e.data.slice(), offsets: e.offsets };
-  }
-
-  private async loadPiece(
+  /** Decodes one basket, synchronously unless its codec or its counts need to wait. */
+  private loadPiece(
     s: BranchState & { interp: Decodable },
     ref: BasketRef,
     fetched: Map<number, Uint8Array>,
     cache: BasketCache,
-  ): Promise<Piece> {
-    const raw = await this.loadRaw(s, ref, fetched);
-    const where = `${this.where(s.info.name)}, basket ${ref.index}`;
+  ): Piece | Promise<Piece> {
+    let raw: RawBasket | Promise<RawBasket>;
+    if (ref.seek >= 0) {
+      const file = fetched.get(ref.seek);
+      if (!file) throw new RootError(`${this.where(s.info.name)}: basket ${ref.index} was not read`);
+      const where = new BasketPlace(this.where(s.info.name), ref.index, ref.seek);
+      raw = readBasketSync(file, ref, where) ?? readBasket(file, ref, where);
+    } else {
+      const e = s.model.embedded[ref.index - (s.refs.length - s.model.embedded.length)]!;
+      // Decoding reuses the basket's memory (values and offsets): never let it touch the tree's own copy.
+      raw = { nevbuf: e.nevbuf, data: e.data.slice(), offsets: e.offsets && e.offsets.slice() };
+    }
+    return raw instanceof Promise ? raw.then((r) => this.decodePiece(s, ref, r, cache)) : this.decodePiece(s, ref, raw, cache);
+  }
+
+  private decodePiece(s: BranchState & { interp: Decodable }, ref: BasketRef, raw: RawBasket, cache: BasketCache): Piece | Promise<Piece> {
+    const where = new BasketPlace(this.where(s.info.name), ref.index, -1);
     if (raw.nevbuf !== ref.entryStop - ref.entryStart) {
       throw new RootError(`${where}: holds ${raw.nevbuf} entries, the branch says ${ref.entryStop - ref.entryStart}`);
     }
-    let counts: ArrayLike<number> | undefined;
-    if (s.interp.kind === "counted" && !raw.offsets) counts = await this.counts(s.interp.counter, ref.entryStart, ref.entryStop, cache);
-    return decodeBasket(raw, s.interp, where, counts);
+    if (s.interp.kind === "counted" && !raw.offsets) {
+      const interp = s.interp;
+      return this.counts(interp.counter, ref.entryStart, ref.entryStop, cache).then((counts) => decodeBasket(raw, interp, where, counts));
+    }
+    return decodeBasket(raw, s.interp, where);
   }
 
   /**
@@ -278,7 +292,7 @@ export class Tree {
    * close together in the file into single positioned reads (ROOT writes a cluster's baskets
    * of all branches side by side, so a step usually costs a few reads, not one per basket).
    */
-  private async prefetch(names: string[], start: number, stop: number, cache: BasketCache): Promise<Map<number, Uint8Array>> {
+  private prefetch(names: string[], start: number, stop: number, cache: BasketCache): Map<number, Uint8Array> {
     const wanted: { name: string; ref: BasketRef }[] = [];
     for (const name of new Set(names)) {
       for (const ref of this.state(name).refs) {
@@ -298,20 +312,18 @@ export class Tree {
       }
     }
     const fetched = new Map<number, Uint8Array>();
-    await Promise.all(
-      groups.map(async (g) => {
-        const lo = g[0]!.ref.seek;
-        let hi = lo;
-        for (const { ref } of g) hi = Math.max(hi, ref.seek + ref.bytes);
-        const more = g.length > 1 ? ` (with ${g.length - 1} nearby baskets)` : "";
-        const bytes = await this.source.read(lo, hi - lo, `basket ${g[0]!.ref.index} of tree "${this.name}", branch "${g[0]!.name}"${more}`);
-        for (const { ref } of g) fetched.set(ref.seek, bytes.subarray(ref.seek - lo, ref.seek - lo + ref.bytes));
-      }),
-    );
+    for (const g of groups) {
+      const lo = g[0]!.ref.seek;
+      let hi = lo;
+      for (const { ref } of g) hi = Math.max(hi, ref.seek + ref.bytes);
+      const more = g.length > 1 ? ` (with ${g.length - 1} nearby baskets)` : "";
+      const bytes = this.source.readSync(lo, hi - lo, `basket ${g[0]!.ref.index} of tree "${this.name}", branch "${g[0]!.name}"${more}`);
+      for (const { ref } of g) fetched.set(ref.seek, bytes.subarray(ref.seek - lo, ref.seek - lo + ref.bytes));
+    }
     return fetched;
   }
 
-  private async column(name: string, start: number, stop: number, cache: BasketCache, fetched: Map<number, Uint8Array>): Promise<Column> {
+  private column(name: string, start: number, stop: number, cache: BasketCache, fetched: Map<number, Uint8Array>): Column | Promise<Column> {
     const s = this.decodable(name);
     const itemSize = ITEM_SIZE[s.interp.elementType];
     const width = s.interp.kind === "flat" ? s.interp.width : 1;
@@ -324,18 +336,24 @@ export class Tree {
     if (covered < stop) {
       throw new RootError(`${this.where(name)}: no basket holds entries from ${covered} (the branch has ${s.info.entries} of the tree's ${this.entries})`);
     }
-    const pieces = await Promise.all(
-      wanted.map(async (r) => {
-        const p = await cache.get(name, r.index, () => this.loadPiece(s, r, fetched, cache));
-        return slicePiece(p, Math.max(start, r.entryStart) - r.entryStart, Math.min(stop, r.entryStop) - r.entryStart, itemSize, width);
-      }),
-    );
-    return assembleColumn(pieces, s.interp, s.interp.elementType, `${this.where(name)}, entries ${start} to ${stop}`);
+    const loaded = wanted.map((r) => cache.get(name, r.index, () => this.loadPiece(s, r, fetched, cache)));
+    const assemble = (pieces: Piece[]): Column =>
+      assembleColumn(
+        pieces.map((p, i) => {
+          const r = wanted[i]!;
+          return slicePiece(p, Math.max(start, r.entryStart) - r.entryStart, Math.min(stop, r.entryStop) - r.entryStart, itemSize, width);
+        }),
+        s.interp,
+        s.interp.elementType,
+        `${this.where(name)}, entries ${start} to ${stop}`,
+      );
+    return loaded.some((p) => p instanceof Promise) ? Promise.all(loaded).then(assemble) : assemble(loaded as Piece[]);
   }
 
   private async readWith(names: string[], start: number, stop: number, cache: BasketCache): Promise<Batch> {
-    const fetched = await this.prefetch(names, start, stop, cache);
-    const cols = await Promise.all(names.map((n) => this.column(n, start, stop, cache, fetched)));
+    const fetched = this.prefetch(names, start, stop, cache);
+    const made = names.map((n) => this.column(n, start, stop, cache, fetched));
+    const cols = made.some((c) => c instanceof Promise) ? await Promise.all(made) : (made as Column[]);
     const columns: Record<string, Column> = {};
     names.forEach((n, i) => (columns[n] = cols[i]!));
     return { length: stop - start, columns };

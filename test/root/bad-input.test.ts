@@ -106,6 +106,22 @@ describe("ROOT bad input", () => {
     expect(() => decodeBasket({ nevbuf: 2, data, offsets: null }, vector, "w")).toThrow(/w: entry 1 runs past the basket data/);
   });
 
+  it("reports counted-array entry offsets that split a value, on both offset paths", () => {
+    const data = new Uint8Array(16);
+    const float = { kind: "counted", elementType: "float32", width: 1, counter: "n" } as const;
+    const pairs = { kind: "counted", elementType: "float32", width: 2, counter: "n" } as const;
+    const ok = decodeBasket({ nevbuf: 2, data: data.slice(), offsets: Int32Array.from([0, 8, 16]) }, float, "w");
+    expect(Array.from(ok.offsets!)).toEqual([0, 2, 4]);
+    const okPairs = decodeBasket({ nevbuf: 2, data: data.slice(), offsets: Int32Array.from([0, 8, 16]) }, pairs, "w");
+    expect(Array.from(okPairs.offsets!)).toEqual([0, 2, 4]);
+    expect(() => decodeBasket({ nevbuf: 2, data: data.slice(), offsets: Int32Array.from([0, 6, 16]) }, float, "w")).toThrow(
+      "w: entry 0 ends at byte 6, not a multiple of 4; the basket is corrupt",
+    );
+    expect(() => decodeBasket({ nevbuf: 2, data: data.slice(), offsets: Int32Array.from([0, 12, 16]) }, pairs, "w")).toThrow(
+      "w: entry 0 ends at byte 12, not a multiple of 8; the basket is corrupt",
+    );
+  });
+
   it("reports a basket key that disagrees with the branch metadata", async () => {
     const { seek } = await firstBasket("uproot-sample-6.20.04-zlib.root", "sample", "n");
     const p = await corrupt("uproot-sample-6.20.04-zlib.root", "basketseek.root", (b) => {

@@ -167,5 +167,7 @@ describe("ROOT file lifetime", () => {
     const tree = await file.tree("events");
     await file.close();
     await expect(tree.read(["rec_part_px"])).rejects.toThrow(/uproot-issue-172\.root: reading basket 0 of tree "events", branch "rec_part_px".* failed/);
+    await file.close(); // a second close is harmless
+    await expect(tree.read(["rec_part_px"])).rejects.toThrow(/failed: the file is closed/);
   });
 });

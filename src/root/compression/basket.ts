@@ -2,7 +2,13 @@ import { inflateSync } from "node:zlib";
 import { lz4DecodeBlock } from "./lz4.js";
 import { xxh64 } from "./xxh64.js";
 import { xzDecode } from "./xz.js";
-import { zstdDecode } from "./zstd.js";
+import { zstdDecodeSync, zstdInit, zstdReady } from "./zstd.js";
+
+/**
+ * Where a payload is, for messages: a string, or an object whose toString builds the text only
+ * when an error needs it (the reader's per-basket path passes one).
+ */
+export type Place = string | { toString(): string };
 
 /** Every ROOT compression block starts with this many header bytes. */
 const HEADER = 9;
@@ -27,7 +33,7 @@ interface Block {
  * `uncompressedSize`, before anything is decoded or allocated: a corrupt size then fails fast
  * with a precise message instead of a huge allocation or a decoder error.
  */
-function scanBlocks(src: Uint8Array, uncompressedSize: number, where: string): Block[] {
+function scanBlocks(src: Uint8Array, uncompressedSize: number, where: Place): Block[] {
   const blocks: Block[] = [];
   let ip = 0;
   let op = 0;
@@ -89,54 +95,104 @@ function scanBlocks(src: Uint8Array, uncompressedSize: number, where: string): B
  * uncompressed size is stored raw and is returned as is (the result then aliases `src`).
  * Errors name `where` (file, tree, branch, basket) and the block at fault.
  */
-export async function decompressBasket(src: Uint8Array, uncompressedSize: number, where: string): Promise<Uint8Array> {
+export async function decompressBasket(src: Uint8Array, uncompressedSize: number, where: Place): Promise<Uint8Array> {
+  checkSize(src, uncompressedSize, where);
+  if (src.length === uncompressedSize) return src;
+  const blocks = scanBlocks(src, uncompressedSize, where);
+  if (blocks.some((b) => b.algorithm === "ZS")) await zstdInit();
+  if (!blocks.some((b) => b.algorithm === "XZ")) return decodeBlocks(src, blocks, uncompressedSize, where);
+  const out = new Uint8Array(uncompressedSize);
+  let op = 0;
+  for (let index = 0; index < blocks.length; index++) {
+    const b = blocks[index]!;
+    if (b.algorithm === "XZ") {
+      try {
+        out.set(await xzDecode(src.subarray(b.start, b.end), b.size), op);
+      } catch (e) {
+        throw new Error(`${blockAt(where, index, b.at)}: ${(e as Error).message}`, { cause: e });
+      }
+    } else {
+      decodeBlock(src, b, index, out, op, where);
+    }
+    op += b.size;
+  }
+  return out;
+}
+
+/**
+ * The synchronous form of decompressBasket, for the reader's per-basket hot path (no promise per
+ * basket). Returns undefined when a block needs an asynchronous decoder: LZMA, or zstd before
+ * its WASM module is initialised; decompressBasket then does the work.
+ */
+export function decompressBasketSync(src: Uint8Array, uncompressedSize: number, where: Place): Uint8Array | undefined {
+  checkSize(src, uncompressedSize, where);
+  if (src.length === uncompressedSize) return src;
+  const blocks = scanBlocks(src, uncompressedSize, where);
+  for (const b of blocks) if (b.algorithm === "XZ" || (b.algorithm === "ZS" && !zstdReady())) return undefined;
+  return decodeBlocks(src, blocks, uncompressedSize, where);
+}
+
+function checkSize(src: Uint8Array, uncompressedSize: number, where: Place): void {
   if (!Number.isSafeInteger(uncompressedSize) || uncompressedSize < 0) {
     throw new Error(`${where}: invalid uncompressed size ${uncompressedSize} for a payload of ${src.length} bytes`);
   }
-  if (src.length === uncompressedSize) return src;
-  const blocks = scanBlocks(src, uncompressedSize, where);
-  // A single block hands its own output buffer back; several share one.
-  const out = blocks.length === 1 && blocks[0]!.algorithm !== "L4" ? undefined : new Uint8Array(uncompressedSize);
-  let op = 0;
-  for (let index = 0; index < blocks.length; index++) {
-    const { algorithm, at, start, end, size } = blocks[index]!;
-    let decoded: Uint8Array | undefined;
-    try {
-      switch (algorithm) {
-        case "ZL":
-          decoded = inflateBlock(src.subarray(start, end), size);
-          break;
-        case "L4": {
-          if (end - start < LZ4_CHECKSUM) throw new Error(`L4 block of ${end - start} bytes has no room for its checksum`);
-          const [h, l] = xxh64(src, start + LZ4_CHECKSUM, end);
-          const eh = readU32BE(src, start), el = readU32BE(src, start + 4);
-          if (h !== eh || l !== el) {
-            throw new Error(`LZ4 checksum mismatch: block says XXH64 ${hex64(eh, el)}, data hashes to ${hex64(h, l)}`);
-          }
-          const n = lz4DecodeBlock(src, start + LZ4_CHECKSUM, end, out!, op, op + size);
-          if (n !== size) throw new Error(`LZ4 block decoded to ${n} bytes instead of ${size}`);
-          break;
-        }
-        case "ZS":
-          decoded = await zstdDecode(src.subarray(start, end), size);
-          break;
-        case "XZ":
-          decoded = await xzDecode(src.subarray(start, end), size);
-          break;
-      }
-    } catch (e) {
-      throw new Error(`${blockAt(where, index, at)}: ${(e as Error).message}`, { cause: e });
-    }
-    if (decoded !== undefined) {
-      if (!out) return decoded;
-      out.set(decoded, op);
-    }
-    op += size;
-  }
-  return out!;
 }
 
-function blockAt(where: string, index: number, ip: number): string {
+/** Decodes blocks that need no asynchronous decoder (ZL, L4, and ZS once zstd is initialised). */
+function decodeBlocks(src: Uint8Array, blocks: Block[], uncompressedSize: number, where: Place): Uint8Array {
+  // A single block hands its own output buffer back; several share one.
+  if (blocks.length === 1 && blocks[0]!.algorithm !== "L4") return decodeBlock(src, blocks[0]!, 0, undefined, 0, where)!;
+  // Every byte is written below (each block's decoded size is checked and the blocks add up to
+  // the total), so the memory need not be zeroed; small sizes come from Node's shared pool, which
+  // spares an ArrayBuffer per basket on files of many small baskets.
+  const pooled = Buffer.allocUnsafe(uncompressedSize);
+  const out = new Uint8Array(pooled.buffer, pooled.byteOffset, uncompressedSize);
+  let op = 0;
+  for (let index = 0; index < blocks.length; index++) {
+    decodeBlock(src, blocks[index]!, index, out, op, where);
+    op += blocks[index]!.size;
+  }
+  return out;
+}
+
+/**
+ * Decodes one ZL, L4 or ZS block into `out` at `op`, or, without `out`, returns its own buffer
+ * (never for L4, which always writes into `out`).
+ */
+function decodeBlock(src: Uint8Array, block: Block, index: number, out: Uint8Array | undefined, op: number, where: Place): Uint8Array | undefined {
+  const { algorithm, at, start, end, size } = block;
+  let decoded: Uint8Array | undefined;
+  try {
+    switch (algorithm) {
+      case "ZL":
+        decoded = inflateBlock(src.subarray(start, end), size);
+        break;
+      case "L4": {
+        if (end - start < LZ4_CHECKSUM) throw new Error(`L4 block of ${end - start} bytes has no room for its checksum`);
+        const [h, l] = xxh64(src, start + LZ4_CHECKSUM, end);
+        const eh = readU32BE(src, start), el = readU32BE(src, start + 4);
+        if (h !== eh || l !== el) {
+          throw new Error(`LZ4 checksum mismatch: block says XXH64 ${hex64(eh, el)}, data hashes to ${hex64(h, l)}`);
+        }
+        const n = lz4DecodeBlock(src, start + LZ4_CHECKSUM, end, out!, op, op + size);
+        if (n !== size) throw new Error(`LZ4 block decoded to ${n} bytes instead of ${size}`);
+        return undefined;
+      }
+      case "ZS":
+        decoded = zstdDecodeSync(src.subarray(start, end), size);
+        break;
+      case "XZ":
+        throw new Error("LZMA blocks need the asynchronous decoder");
+    }
+  } catch (e) {
+    throw new Error(`${blockAt(where, index, at)}: ${(e as Error).message}`, { cause: e });
+  }
+  if (!out) return decoded;
+  out.set(decoded, op);
+  return undefined;
+}
+
+function blockAt(where: Place, index: number, ip: number): string {
   return `${where}: compression block ${index} (payload byte ${ip})`;
 }
 

@@ -1,1 +1,1 @@
-export { decompressBasket } from "./basket.js";
+export { decompressBasket, decompressBasketSync } from "./basket.js";
