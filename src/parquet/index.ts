@@ -6,6 +6,7 @@ export {
   type OpenParquetOptions,
   type ParquetIterateOptions,
   type ParquetTree,
+  type TreeRun,
 } from "./reader.js";
 export { arrowTypeName, TREENAME_COLUMN, type ParquetBranch, type UnsupportedColumn } from "./schema.js";
 export { closeNames as closeMatches } from "../text/close-names.js";

@@ -20,6 +20,18 @@ export interface OpenParquetOptions {
    * writes several trees into one file. Entry numbers then count that tree's rows only.
    */
   tree?: string;
+  /**
+   * The `treeRuns` of an earlier open of the same file. Scanning the tree column decodes one
+   * string per row, so a process that opens a file in several threads scans it once and passes
+   * the runs on.
+   */
+  treeRuns?: readonly TreeRun[];
+}
+
+/** Consecutive rows of one tree in the `treename` column. */
+export interface TreeRun {
+  name: string;
+  rows: number;
 }
 
 export interface ParquetIterateOptions {
@@ -96,7 +108,7 @@ async function checkEnvelope(path: string): Promise<void> {
 }
 
 /** Appends the runs of equal consecutive values of a string column (merging with the last run). */
-function stringRuns(data: Data, runs: { name: string; rows: number }[]): void {
+function stringRuns(data: Data, runs: TreeRun[]): void {
   const type = data.type as DataType;
   if ((DataType.isUtf8(type) || DataType.isLargeUtf8(type)) && data.nullCount === 0) {
     const offsets = data.valueOffsets as Int32Array | BigInt64Array;
@@ -124,7 +136,7 @@ function stringRuns(data: Data, runs: { name: string; rows: number }[]): void {
   throw new Error(`column "${TREENAME_COLUMN}" has type ${String(type)}${data.nullCount ? " with nulls" : ""}`);
 }
 
-function pushRun(runs: { name: string; rows: number }[], name: string, rows: number): void {
+function pushRun(runs: TreeRun[], name: string, rows: number): void {
   const last = runs[runs.length - 1];
   if (last && last.name === name) last.rows += rows;
   else runs.push({ name, rows });
@@ -145,6 +157,8 @@ export class ParquetReader {
   readonly trees: ParquetTree[];
   /** File rows of each row group. */
   readonly rowGroups: EntryRange[];
+  /** The tree column as runs of equal names (empty without one): pass to another open as `treeRuns`. */
+  readonly treeRuns: readonly TreeRun[];
 
   /** File-row ranges of the selected entries, in order, with the entry each starts at. */
   private readonly segments: { start: number; stop: number; entry: number }[];
@@ -157,9 +171,10 @@ export class ParquetReader {
     readonly unsupported: UnsupportedColumn[],
     readonly tree: string | undefined,
     rowGroups: EntryRange[],
-    runs: { name: string; rows: number }[],
+    runs: TreeRun[],
   ) {
     this.rowGroups = rowGroups;
+    this.treeRuns = runs;
     this.fileRows = rowGroups.length ? rowGroups[rowGroups.length - 1]!.stop : 0;
     this.branchByName = new Map(branches.map((b) => [b.name, b]));
     const trees = new Map<string, number>();
@@ -205,9 +220,17 @@ export class ParquetReader {
       rowGroups.push({ start: row, stop: row + rg.numRows() });
       row += rg.numRows();
     }
-    const runs: { name: string; rows: number }[] = [];
+    const runs: TreeRun[] = [];
     const hasTreeColumn = schema.fields.some((f) => f.name === TREENAME_COLUMN);
-    if (hasTreeColumn && row > 0) {
+    if (hasTreeColumn && options.treeRuns) {
+      let given = 0;
+      for (const r of options.treeRuns) given += r.rows;
+      if (given !== row) {
+        file.free();
+        throw new Error(`${path}: the tree runs given cover ${given} rows, the file has ${row}; was the file replaced?`);
+      }
+      runs.push(...options.treeRuns);
+    } else if (hasTreeColumn && row > 0) {
       try {
         const stream = await file.stream({ columns: [TREENAME_COLUMN], batchSize: 1 << 20 });
         for await (const wasmBatch of stream as AsyncIterable<WasmRecordBatch>) {

@@ -295,7 +295,7 @@ export async function buildPlan(config: RunConfig, options: BuildPlanOptions = {
     groups,
     split: splitSpec,
     samples: config.samples.map((s) => ({ name: s.name, label: s.label })),
-    files: files.map(({ path, format, sample, entries }) => ({ path, format, sample, entries })),
+    files: files.map(({ path, format, sample, entries, treeRuns }) => ({ path, format, sample, entries, ...(treeRuns ? { treeRuns } : {}) })),
     rowBytes,
     entryKey,
   };

@@ -1,7 +1,7 @@
 import type { Batch } from "../batch/index.js";
 import type { ExprBranchInfo } from "./types.js";
 import { detectFormat, openParquet } from "../parquet/index.js";
-import type { FileFormat } from "../parquet/index.js";
+import type { FileFormat, TreeRun } from "../parquet/index.js";
 import { openRoot } from "../root/index.js";
 
 /** An entry range [start, stop) of one tree. */
@@ -24,6 +24,8 @@ export interface TreeSource {
   readonly allNames: readonly string[];
   /** Entry ranges that decode independently (ROOT clusters, Parquet row groups). */
   clusters(): Range[];
+  /** Parquet files with a tree column: its runs, for opening the file again without a scan. */
+  readonly treeRuns?: readonly TreeRun[];
   read(branches: string[], start: number, stop: number): Promise<Batch>;
   close(): Promise<void>;
 }
@@ -58,13 +60,13 @@ async function openRootTree(path: string, tree: string): Promise<TreeSource> {
   };
 }
 
-async function openParquetTree(path: string, tree: string): Promise<TreeSource> {
-  let reader = await openParquet(path);
+async function openParquetTree(path: string, tree: string, treeRuns?: readonly TreeRun[]): Promise<TreeSource> {
+  let reader = await openParquet(path, treeRuns ? { treeRuns } : {});
   // ServiceX's `treename` column: keep only the configured tree's rows when the file holds others.
   const trees = reader.trees;
   if (trees.length > 0 && !(trees.length === 1 && trees[0]!.name === tree)) {
     reader.close();
-    reader = await openParquet(path, { tree });
+    reader = await openParquet(path, { tree, treeRuns: reader.treeRuns });
   }
   const r = reader;
   const branches = new Map<string, ExprBranchInfo>();
@@ -81,25 +83,36 @@ async function openParquetTree(path: string, tree: string): Promise<TreeSource> 
     branches,
     allNames: [...r.branches.map((b) => b.name), ...r.unsupported.map((u) => u.name)],
     clusters: () => r.clusters(),
+    ...(r.treeRuns.length > 0 ? { treeRuns: r.treeRuns } : {}),
     read: (names, start, stop) => r.read(names, start, stop),
     close: async () => r.close(),
   };
 }
 
-/** Opens the tree `tree` of a ROOT or Parquet file, the format told by the file's first bytes. */
-export async function openTreeSource(path: string, tree: string, format?: FileFormat): Promise<TreeSource> {
+/**
+ * Opens the tree `tree` of a ROOT or Parquet file, the format told by the file's first bytes;
+ * `treeRuns` from an earlier open of a Parquet file spare the scan of its tree column.
+ */
+export async function openTreeSource(path: string, tree: string, format?: FileFormat, treeRuns?: readonly TreeRun[]): Promise<TreeSource> {
   const kind = format ?? (await detectFormat(path));
-  return kind === "root" ? openRootTree(path, tree) : openParquetTree(path, tree);
+  return kind === "root" ? openRootTree(path, tree) : openParquetTree(path, tree, treeRuns);
 }
 
 /** What planning needs to know about a file: plain data, so that a worker can send it back. */
 export interface FileScan {
   entries: number;
   clusters: Range[];
+  treeRuns?: readonly TreeRun[];
   branches: ReadonlyMap<string, ExprBranchInfo>;
   allNames: readonly string[];
 }
 
 export function describeSource(source: TreeSource): FileScan {
-  return { entries: source.entries, clusters: source.clusters(), branches: new Map(source.branches), allNames: [...source.allNames] };
+  return {
+    entries: source.entries,
+    clusters: source.clusters(),
+    ...(source.treeRuns ? { treeRuns: source.treeRuns } : {}),
+    branches: new Map(source.branches),
+    allNames: [...source.allNames],
+  };
 }

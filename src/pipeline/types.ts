@@ -1,7 +1,7 @@
 import type { ElementType } from "../batch/index.js";
 import type { SerialisedExpression } from "../expr/index.js";
 import type { H5ElementType } from "../hdf5/index.js";
-import type { FileFormat } from "../parquet/index.js";
+import type { FileFormat, TreeRun } from "../parquet/index.js";
 import type { SplitSpec, StatsPartials } from "../stages/index.js";
 
 export type { ExprBranchInfo } from "../expr/index.js";
@@ -56,6 +56,8 @@ export interface FilePlan {
   format: FileFormat;
   sample: number;
   entries: number;
+  /** Parquet: the tree column's runs from the scan, so that other threads need not scan again. */
+  treeRuns?: readonly TreeRun[];
 }
 
 /** The unit of parallel work: an entry range of one file. */

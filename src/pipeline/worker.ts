@@ -3,7 +3,7 @@
  * Each worker compiles a run's plan once and keeps a few input files open between tasks.
  */
 import { move, transferableSymbol, valueSymbol } from "piscina";
-import type { FileFormat } from "../parquet/index.js";
+import type { FileFormat, TreeRun } from "../parquet/index.js";
 import { describeSource, openTreeSource } from "./source.js";
 import type { FileScan, TreeSource } from "./source.js";
 import { compilePlan, runTask } from "./task.js";
@@ -21,7 +21,7 @@ let compiled: CompiledPlan | undefined;
 /** Open files by run and path: a file scanned during planning stays open for the run's tasks. */
 const sources = new Map<string, Promise<TreeSource>>();
 
-function sourceFor(run: string, path: string, tree: string, format: FileFormat): Promise<TreeSource> {
+function sourceFor(run: string, path: string, tree: string, format: FileFormat, treeRuns?: readonly TreeRun[]): Promise<TreeSource> {
   const key = `${run}\0${path}`;
   let s = sources.get(key);
   if (s) {
@@ -30,7 +30,7 @@ function sourceFor(run: string, path: string, tree: string, format: FileFormat):
     sources.set(key, s);
     return s;
   }
-  s = openTreeSource(path, tree, format);
+  s = openTreeSource(path, tree, format, treeRuns);
   sources.set(key, s);
   s.catch(() => sources.delete(key));
   while (sources.size > OPEN_FILES) {
@@ -64,7 +64,7 @@ export async function releaseRun(run: string): Promise<void> {
 export async function convertRange(payload: ConvertPayload): Promise<TaskResult> {
   if (compiled?.plan.id !== payload.plan.id) compiled = compilePlan(payload.plan);
   const f = payload.plan.files[payload.task.file]!;
-  const source = await sourceFor(payload.plan.id, f.path, payload.plan.tree, f.format);
+  const source = await sourceFor(payload.plan.id, f.path, payload.plan.tree, f.format, f.treeRuns);
   return runTask(compiled, source, payload.task);
 }
 

@@ -158,6 +158,22 @@ describe("ServiceX-style files with a treename column", () => {
     expect(concatBatches(steps).columns.weight).toEqual(concatBatches([a, c]).columns.weight);
   });
 
+  it("reopens with the tree runs of an earlier open instead of scanning the tree column again", async () => {
+    const first = await openParquet(file);
+    expect(first.treeRuns).toEqual([
+      { name: "reco", rows: 40 },
+      { name: "truth", rows: 25 },
+      { name: "reco", rows: 30 },
+    ]);
+    const again = await openParquet(file, { tree: "reco", treeRuns: first.treeRuns });
+    expect(again.entries).toBe(70);
+    expect(await again.read(ALL)).toEqual(concatBatches([reco, reco2]));
+    // Runs that do not add up to the file's rows belong to another file: refused, not trusted.
+    await expect(openParquet(file, { tree: "reco", treeRuns: [{ name: "reco", rows: 94 }] })).rejects.toThrow(
+      `${file}: the tree runs given cover 94 rows, the file has 95; was the file replaced?`,
+    );
+  });
+
   it("rejects an unknown tree, suggesting the known ones", async () => {
     await expect(openParquet(file, { tree: "rec" })).rejects.toThrow(
       `${file}: no rows of tree "rec" (trees: "reco", "truth"); did you mean "reco"?`,
