@@ -1,21 +1,13 @@
 /** Attribute values and their encoding as HDF5 attribute messages (h5py-compatible types). */
 
+import { elementTypeOf } from "../batch/element-type.js";
+import type { NumericArray } from "../batch/types.js";
 import { ByteWriter } from "./byte-writer.js";
 import { elementTypeMessage, vlenStringTypeMessage, type H5ElementType } from "./datatype.js";
 import { GlobalHeap, type HeapRef } from "./global-heap.js";
 import { attributeMessage, dataspaceMessage } from "./object-header.js";
 
-export type AttrTypedArray =
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | Float32Array
-  | Float64Array
-  | BigInt64Array
-  | BigUint64Array;
+export type AttrTypedArray = NumericArray;
 
 /**
  * Attribute values. Numbers that are all safe integers are stored as int64 (as h5py stores a
@@ -23,19 +15,6 @@ export type AttrTypedArray =
  * variable-length UTF-8, which h5py reads back as `str`.
  */
 export type AttrValue = number | bigint | boolean | string | readonly string[] | readonly number[] | AttrTypedArray;
-
-function typedArrayType(v: AttrTypedArray): H5ElementType {
-  if (v instanceof Int8Array) return "int8";
-  if (v instanceof Uint8Array) return "uint8";
-  if (v instanceof Int16Array) return "int16";
-  if (v instanceof Uint16Array) return "uint16";
-  if (v instanceof Int32Array) return "int32";
-  if (v instanceof Uint32Array) return "uint32";
-  if (v instanceof Float32Array) return "float32";
-  if (v instanceof Float64Array) return "float64";
-  if (v instanceof BigInt64Array) return "int64";
-  return "uint64";
-}
 
 function numbersArray(values: readonly number[]): AttrTypedArray {
   return values.every((x) => Number.isSafeInteger(x))
@@ -81,7 +60,7 @@ export function prepareAttr(owner: string, name: string, value: AttrValue, heap:
 
 function prepareNumeric(name: string, values: AttrTypedArray, scalar: boolean): PreparedAttr {
   const bytes = new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
-  return { name, scalar, numeric: { type: typedArrayType(values), bytes, count: values.length } };
+  return { name, scalar, numeric: { type: elementTypeOf(values), bytes, count: values.length } };
 }
 
 /** Attribute messages live in the object header, whose message size field is 16 bits. */

@@ -1,20 +1,10 @@
 /** Element types of compound fields and their HDF5 datatype messages (byte-exact to h5py's). */
 
+import type { ElementType } from "../batch/types.js";
 import { ByteWriter } from "./byte-writer.js";
 
-export type H5ElementType =
-  | "bool"
-  | "int8"
-  | "uint8"
-  | "int16"
-  | "uint16"
-  | "int32"
-  | "uint32"
-  | "int64"
-  | "uint64"
-  | "float16"
-  | "float32"
-  | "float64";
+/** Batch element types plus float16, which exists only on disk (Node 20 has no Float16Array). */
+export type H5ElementType = ElementType | "float16";
 
 export const ELEMENT_TYPES: readonly H5ElementType[] = [
   "bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "float16", "float32", "float64",

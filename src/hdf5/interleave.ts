@@ -6,18 +6,10 @@
 
 import { float32ArrayToFloat16 } from "./float16.js";
 import type { H5ElementType } from "./datatype.js";
+import type { NumericArray } from "../batch/types.js";
 
-export type ColumnArray =
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | Float32Array
-  | Float64Array
-  | BigInt64Array
-  | BigUint64Array;
+/** A field's values: the typed arrays of sxflow's batches. */
+export type ColumnArray = NumericArray;
 
 type Ctor = abstract new (...args: never[]) => ColumnArray;
 
