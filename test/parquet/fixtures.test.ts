@@ -99,9 +99,17 @@ describe("TopCP-like fixture generator", () => {
     };
     const tt = await stats("ttbar");
     const wj = await stats("wjets");
-    expect(tt.jetsPerEvent).toBeGreaterThan(4.5);
-    expect(wj.jetsPerEvent).toBeLessThan(2.5);
-    expect(tt.bTagsPerEvent).toBeGreaterThan(10 * wj.bTagsPerEvent);
+    // ttbar: 2 + Poisson(3.3) jets; the b-filtered W+jets slice: 1 + Poisson(2.2), so 5.3 against
+    // 3.2 per event (standard error 0.03 with 3000 events).
+    expect(tt.jetsPerEvent).toBeGreaterThan(5);
+    expect(tt.jetsPerEvent).toBeLessThan(5.6);
+    expect(wj.jetsPerEvent).toBeGreaterThan(2.9);
+    expect(wj.jetsPerEvent).toBeLessThan(3.5);
+    // Both hold two b quarks, W+jets' with a lower acceptance (0.6 against 0.8): b-tags at 77 %
+    // per event about 1.2 against 0.85 (standard error below 0.02).
+    expect(tt.bTagsPerEvent).toBeGreaterThan(1.05);
+    expect(wj.bTagsPerEvent).toBeGreaterThan(0.7);
+    expect(wj.bTagsPerEvent).toBeLessThan(tt.bTagsPerEvent - 0.2);
     for (const s of [tt, wj]) {
       expect(s.minPt).toBeGreaterThanOrEqual(25000);
       expect(s.maxAbsEta).toBeLessThanOrEqual(2.5);
