@@ -113,6 +113,23 @@ export function filterColumn(column: Column, mask: Uint8Array, kept?: number): C
   }
   const o = column.offsets;
   const offsets = new Int32Array(count + 1);
+  if (!isColumn(column.values)) {
+    // One-level lists: copy each kept event's run of values at once, so the work follows the
+    // kept objects, not every object of the batch (cuts often keep a few per cent).
+    const src = column.values as Float64Array;
+    let total = 0;
+    for (let i = 0, at = 0; i < n; i++) if (mask[i]) offsets[++at] = total += o[i + 1]! - o[i]!;
+    const out = allocate(elementTypeOf(column.values), total) as Float64Array;
+    for (let i = 0, pos = 0; i < n; i++) {
+      if (!mask[i]) continue;
+      const a = o[i]!;
+      const b = o[i + 1]!;
+      if (b - a === 1) out[pos] = src[a]!;
+      else if (b > a) out.set(src.subarray(a, b), pos);
+      pos += b - a;
+    }
+    return { ...column, offsets, values: out as NumericArray };
+  }
   const innerMask = new Uint8Array(o[n]! - o[0]!);
   let at = 0;
   let total = 0;
@@ -124,9 +141,6 @@ export function filterColumn(column: Column, mask: Uint8Array, kept?: number): C
     total += b - a;
     offsets[++at] = total;
   }
-  const inner = sliceInner(column.values, o[0]!, o[n]!);
-  const values = isColumn(inner)
-    ? filterColumn(inner, innerMask, total)
-    : filterColumn({ kind: "flat", values: inner }, innerMask, total).values as NumericArray;
-  return { ...column, offsets, values };
+  const inner = sliceColumn(column.values as Column, o[0]!, o[n]!);
+  return { ...column, offsets, values: filterColumn(inner, innerMask, total) };
 }
