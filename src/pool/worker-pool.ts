@@ -53,7 +53,27 @@ export async function createWorkerPool(options: WorkerPoolOptions): Promise<Work
   return {
     workers: options.workers,
     run<R>(task: string, payload: unknown, transferList?: ArrayBuffer[], signal?: AbortSignal): Promise<R> {
-      return piscina.run(payload, { name: task, transferList, signal }) as Promise<R>;
+      // The signal is not handed to Piscina: when it cancels a task whose worker answers at the
+      // same moment, Piscina throws "Unexpected message from Worker" as an uncaught exception.
+      // An abort rejects at once here instead; the task finishes unobserved and close() ends it.
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      const result = piscina.run(payload, { name: task, transferList }) as Promise<R>;
+      if (!signal) return result;
+      result.catch(() => undefined);
+      return new Promise<R>((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener("abort", onAbort, { once: true });
+        result.then(
+          (value) => {
+            signal.removeEventListener("abort", onAbort);
+            resolve(value);
+          },
+          (err: unknown) => {
+            signal.removeEventListener("abort", onAbort);
+            reject(err);
+          },
+        );
+      });
     },
     close: () => piscina.destroy(),
   };

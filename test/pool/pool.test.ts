@@ -59,4 +59,19 @@ describe("worker pool", () => {
       }
     });
   }
+
+  it("an aborted signal rejects a running task at once, and the pool still closes cleanly", async () => {
+    const pool = await createWorkerPool({ module: MODULE, workers: 2 });
+    try {
+      const controller = new AbortController();
+      const running = pool.run("square", { values: Float64Array.of(3), delayMs: 400 }, undefined, controller.signal);
+      setTimeout(() => controller.abort(new Error("stopped by the test")), 20);
+      await expect(running).rejects.toThrow("stopped by the test");
+      await expect(pool.run("square", { values: Float64Array.of(2), delayMs: 0 }, undefined, controller.signal)).rejects.toThrow(
+        "stopped by the test",
+      );
+    } finally {
+      await pool.close();
+    }
+  });
 });
