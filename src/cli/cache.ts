@@ -1,5 +1,5 @@
 import path from "node:path";
-import { parseArgs } from "node:util";
+import { parseCommandArgs } from "./args.js";
 import { type CacheRecord, QueryCache, loadConfig } from "../servicex/index.js";
 import type { Command } from "./dispatch.js";
 
@@ -22,22 +22,9 @@ function line(r: CacheRecord): string {
 }
 
 export const run: Command = async (args) => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { config: { type: "string" }, "cache-dir": { type: "string" }, help: { type: "boolean", short: "h" } },
-    });
-  } catch (err) {
-    process.stderr.write(`sxflow cache: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs("cache", HELP, args, { config: { type: "string" }, "cache-dir": { type: "string" } });
+  if (typeof parsed === "number") return parsed;
   const { values: v, positionals } = parsed;
-  if (v.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
   const [action, what, ...extra] = positionals;
   const valid = (action === "list" || action === "clear") ? what === undefined : action === "delete" && what !== undefined && extra.length === 0;
   if (!valid) {

@@ -1,4 +1,4 @@
-import { parseArgs } from "node:util";
+import { parseCommandArgs } from "./args.js";
 import { DeliverAbortedError, DeliverError, deliver } from "../servicex/index.js";
 import type { Command } from "./dispatch.js";
 import { SERVICEX_HELP, SERVICEX_OPTIONS, secondsOption, serviceXOptions } from "./servicex-options.js";
@@ -18,30 +18,16 @@ ${SERVICEX_HELP}  --allow-partial     return the files of requests where some in
 `;
 
 export const run: Command = async (args) => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        ...SERVICEX_OPTIONS,
-        "allow-partial": { type: "boolean" },
-        "leave-running": { type: "boolean" },
-        concurrency: { type: "string" },
-        "stall-timeout": { type: "string" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (err) {
-    process.stderr.write(`sxflow deliver: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs("deliver", HELP, args, {
+    ...SERVICEX_OPTIONS,
+    "allow-partial": { type: "boolean" },
+    "leave-running": { type: "boolean" },
+    concurrency: { type: "string" },
+    "stall-timeout": { type: "string" },
+    json: { type: "boolean" },
+  });
+  if (typeof parsed === "number") return parsed;
   const { values: v, positionals } = parsed;
-  if (v.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
   if (positionals.length !== 1) {
     process.stderr.write(`sxflow deliver: expected one spec file\n\n${HELP}`);
     return 2;

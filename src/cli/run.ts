@@ -1,4 +1,4 @@
-import { parseArgs } from "node:util";
+import { parseCommandArgs } from "./args.js";
 import { Progress, runPipeline } from "../pipeline/index.js";
 import { SERVICEX_HELP, SERVICEX_OPTIONS, serviceXOptions } from "./servicex-options.js";
 import type { PipelineReport } from "../pipeline/index.js";
@@ -34,17 +34,8 @@ function summary(r: PipelineReport): string {
 }
 
 export async function run(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { ...SERVICEX_OPTIONS, workers: { type: "string" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
-  } catch (err) {
-    process.stderr.write(`sxflow run: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const parsed = parseCommandArgs("run", HELP, args, { ...SERVICEX_OPTIONS, workers: { type: "string" }, quiet: { type: "boolean" } });
+  if (typeof parsed === "number") return parsed;
   if (parsed.positionals.length !== 1) {
     process.stderr.write(`sxflow run: expected one configuration file\n\n${HELP}`);
     return 2;
