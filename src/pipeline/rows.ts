@@ -81,8 +81,12 @@ export function packRowsBySplit(
   for (let s = 1; s < splitRows.length; s++) next[s] = next[s - 1]! + splitRows[s - 1]!;
   const rowOf = new Int32Array(n);
   for (let i = 0; i < n; i++) rowOf[i] = splits[i]! < splitRows.length ? next[splits[i]!]!++ : -1;
-  groups.forEach((g, gi) => {
-    g.fields.forEach((f, fi) => {
+  // Plain loops, not forEach callbacks: V8 compiled a fresh closure holding a hot loop once per
+  // task (measured: 25 TurboFan compiles in a 10M-event run).
+  for (let gi = 0; gi < groups.length; gi++) {
+    const g = groups[gi]!;
+    for (let fi = 0; fi < g.fields.length; fi++) {
+      const f = g.fields[fi]!;
       const src = bytesOf(columns[gi]![fi]!);
       const per = g.max * f.size;
       for (let i = 0; i < n; i++) {
@@ -90,21 +94,25 @@ export function packRowsBySplit(
         if (r < 0) continue;
         scatter(src, i * per, out, r * rowBytes + g.rowOffset + f.offset, g.recordBytes, g.max, f.size);
       }
-    });
-  });
+    }
+  }
   return out;
 }
 
 /** Rows back into per-group, per-field arrays in storage types: `[group][field]`, `rows * max` values each. */
 export function unpackRows(groups: readonly GroupPlan[], rowBytes: number, bytes: Uint8Array): NumericArray[][] {
   const rows = bytes.length / rowBytes;
-  return groups.map((g) =>
-    g.fields.map((f) => {
+  const out: NumericArray[][] = [];
+  for (const g of groups) {
+    const fields: NumericArray[] = [];
+    for (const f of g.fields) {
       const values = allocate(f.storage, rows * g.max);
       const dst = bytesOf(values);
       const per = g.max * f.size;
       for (let r = 0; r < rows; r++) gather(bytes, r * rowBytes + g.rowOffset + f.offset, g.recordBytes, dst, r * per, g.max, f.size);
-      return values;
-    }),
-  );
+      fields.push(values);
+    }
+    out.push(fields);
+  }
+  return out;
 }

@@ -102,13 +102,14 @@ function padAll(cp: CompiledPlan, batch: Batch, label: number, header: TaskHeade
     const evaluated: Record<string, Column> = {};
     const sources: Record<string, string> = {};
     const casts: Record<string, ElementType> = {};
-    gp.fields.forEach((f, k) => {
+    for (let k = 0; k < gp.fields.length; k++) {
+      const f = gp.fields[k]!;
       const e = g.exprs[k];
-      if (!e) return;
+      if (!e) continue;
       evaluated[f.name] = e.evaluate(batch);
       sources[f.name] = f.source!;
       casts[f.name] = f.value;
-    });
+    }
     let fields: Record<string, NumericArray>;
     if (gp.global) {
       fields = padGlobal({ name: gp.name, fields: evaluated, sources, casts }).fields;
@@ -144,42 +145,50 @@ function padAll(cp: CompiledPlan, batch: Batch, label: number, header: TaskHeade
       valid.push(padded.valid);
     }
     const groupValid = valid[valid.length - 1];
-    columns.push(
-      gp.fields.map((f) => {
-        if (f.role === "label") return new Int32Array(n).fill(label);
-        if (f.role === "valid") return groupValid!;
+    const stored: NumericArray[] = [];
+    for (const f of gp.fields) {
+      if (f.role === "label") stored.push(new Int32Array(n).fill(label));
+      else if (f.role === "valid") stored.push(groupValid!);
+      else {
         const v = fields[f.name];
         if (!v) throw new Error(`${where}: group "${gp.name}" lost field "${f.name}"`);
-        return f.h5 === "float16" ? toHalf(gp.name, f.name, v as Float32Array) : v;
-      }),
-    );
+        stored.push(f.h5 === "float16" ? toHalf(gp.name, f.name, v as Float32Array) : v);
+      }
+    }
+    columns.push(stored);
   }
   return { columns, valid };
 }
 
+/** Which of the `n * max` slots count for statistics: valid slots (all of them without a valid flag) of train events. */
+function trainMask(splits: Uint8Array, valid: Uint8Array | undefined, max: number): Uint8Array {
+  const mask = new Uint8Array(splits.length * max);
+  for (let i = 0; i < splits.length; i++) {
+    if (splits[i] !== 0) continue;
+    for (let j = 0, k = i * max; j < max; j++, k++) mask[k] = valid ? valid[k]! : 1;
+  }
+  return mask;
+}
+
 /** Statistics of the train rows: valid slots of object groups, every train event of the global group. */
 function trainStats(cp: CompiledPlan, padded: PaddedEvents, splits: Uint8Array): StatsPartials {
-  const n = splits.length;
   const out: StatsPartials = {};
-  cp.groups.forEach((g, gi) => {
-    const gp = g.plan;
-    const fields = gp.fields.filter((f) => f.stats);
-    if (fields.length === 0) return;
-    const mask = new Uint8Array(n * gp.max);
-    const valid = padded.valid[gi];
-    for (let i = 0; i < n; i++) {
-      if (splits[i] !== 0) continue;
-      for (let j = 0, k = i * gp.max; j < gp.max; j++, k++) mask[k] = valid ? valid[k]! : 1;
-    }
+  // Plain loops, not forEach callbacks: V8 compiled a fresh closure holding the mask loop once per
+  // task (measured: ~90 TurboFan compiles in a 10M-event run).
+  for (let gi = 0; gi < cp.groups.length; gi++) {
+    const gp = cp.groups[gi]!.plan;
+    if (!gp.fields.some((f) => f.stats)) continue;
+    const mask = trainMask(splits, padded.valid[gi], gp.max);
     const stats: Record<string, FieldStats> = {};
-    gp.fields.forEach((f, k) => {
-      if (!f.stats) return;
+    for (let k = 0; k < gp.fields.length; k++) {
+      const f = gp.fields[k]!;
+      if (!f.stats) continue;
       const stored = padded.columns[gi]![k]!;
       const values = f.h5 === "float16" ? halfToFloat(stored as Uint16Array) : stored;
       stats[f.name] = batchStats(values, mask);
-    });
+    }
     out[gp.name] = stats;
-  });
+  }
   return out;
 }
 
