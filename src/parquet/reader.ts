@@ -6,7 +6,7 @@
 import { open, stat } from "node:fs/promises";
 import { DataType, tableFromIPC, type Data, type RecordBatch, type Vector } from "apache-arrow";
 import { ParquetFile, type RecordBatch as WasmRecordBatch } from "parquet-wasm";
-import { arrowToBatch } from "../batch/arrow.js";
+import { ffiToBatch } from "./ffi.js";
 import { concatBatches, sliceBatch } from "../batch/batch.js";
 import { allocate } from "../batch/element-type.js";
 import type { Batch, Column, NumericArray } from "../batch/types.js";
@@ -384,7 +384,7 @@ export class ParquetReader {
         const rows = next.value.numRows;
         let batch: Batch;
         try {
-          batch = arrowToBatch(toArrow(next.value), branches);
+          batch = ffiToBatch(next.value, branches);
         } catch (error) {
           throw new Error(`${this.path}: ${message(error)}`);
         }

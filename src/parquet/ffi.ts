@@ -1,0 +1,220 @@
+/**
+ * Columns of a parquet-wasm record batch read straight from WebAssembly memory through the Arrow
+ * C Data Interface, each buffer copied once into the sxflow layout. The IPC route it replaces
+ * serialised the batch inside wasm, copied the stream out, parsed it with apache-arrow and then
+ * converted 64-bit list offsets: two extra copies of every column and the garbage they leave.
+ *
+ * Struct layouts on wasm32 (pointers 4 bytes, int64 8-byte aligned):
+ *   ArrowSchema: format 0, name 4, metadata 8, flags 16, n_children 24, children 32, dictionary 36
+ *   ArrowArray:  length 0, null_count 8, offset 16, n_buffers 24, n_children 32, buffers 40,
+ *                children 44, dictionary 48
+ */
+import { wasmMemory, type RecordBatch as WasmRecordBatch } from "parquet-wasm";
+import { allocate } from "../batch/element-type.js";
+import { unpackBits } from "../batch/arrow.js";
+import type { Batch, Column, ElementType, NumericArray } from "../batch/types.js";
+
+const LEAF_FORMATS: Readonly<Record<string, ElementType>> = {
+  b: "bool",
+  c: "int8",
+  C: "uint8",
+  s: "int16",
+  S: "uint16",
+  i: "int32",
+  I: "uint32",
+  l: "int64",
+  L: "uint64",
+  f: "float32",
+  g: "float64",
+};
+
+const BYTES: Readonly<Record<ElementType, number>> = {
+  bool: 1,
+  int8: 1,
+  uint8: 1,
+  int16: 2,
+  uint16: 2,
+  int32: 4,
+  uint32: 4,
+  int64: 8,
+  uint64: 8,
+  float32: 4,
+  float64: 8,
+};
+
+const INT32_MAX = 2 ** 31 - 1;
+
+/** Reads the C structs of one exported batch; valid until the next call into wasm. */
+class FfiView {
+  private readonly view: DataView;
+  private readonly bytes: Uint8Array;
+
+  constructor(buffer: ArrayBuffer) {
+    this.view = new DataView(buffer);
+    this.bytes = new Uint8Array(buffer);
+  }
+
+  u32(at: number): number {
+    return this.view.getUint32(at, true);
+  }
+
+  /** A non-negative int64 field (lengths, counts, offsets) as a number. */
+  int(at: number): number {
+    const hi = this.view.getInt32(at + 4, true);
+    return hi * 2 ** 32 + this.u32(at);
+  }
+
+  cString(at: number): string {
+    let end = at;
+    while (this.bytes[end] !== 0) end++;
+    return new TextDecoder().decode(this.bytes.subarray(at, end));
+  }
+
+  /** `length` bytes at `at`, copied out of wasm memory. */
+  copy(at: number, length: number): ArrayBuffer {
+    return this.bytes.slice(at, at + length).buffer;
+  }
+
+  sub(at: number, length: number): Uint8Array {
+    return this.bytes.subarray(at, at + length);
+  }
+}
+
+interface Node {
+  format: string;
+  name: string;
+  schema: number;
+  array: number;
+}
+
+function childOf(m: FfiView, node: Node, i: number): Node {
+  const schema = m.u32(m.u32(node.schema + 32) + 4 * i);
+  const array = m.u32(m.u32(node.array + 44) + 4 * i);
+  return { format: m.cString(m.u32(schema)), name: m.cString(m.u32(schema + 4)), schema, array };
+}
+
+function buffer(m: FfiView, node: Node, i: number): number {
+  return m.u32(m.u32(node.array + 40) + 4 * i);
+}
+
+function checkNoNulls(m: FfiView, node: Node, start: number, count: number, column: string): void {
+  const nullCount = m.int(node.array + 8);
+  if (nullCount === 0) return;
+  const validity = buffer(m, node, 0);
+  if (validity === 0) return;
+  const offset = m.int(node.array + 16) + start;
+  const bits = unpackBits(m.sub(validity, Math.ceil((offset + count) / 8)), offset, count);
+  let nulls = 0;
+  for (let i = 0; i < count; i++) nulls += 1 - bits[i]!;
+  if (nulls > 0) throw new Error(`column "${column}": ${nulls} null values; sxflow batches cannot hold nulls`);
+}
+
+/** Elements [start, start + count) of an array (after its own offset) as an sxflow column. */
+function readColumn(m: FfiView, node: Node, start: number, count: number, column: string): Column {
+  checkNoNulls(m, node, start, count, column);
+  const at = m.int(node.array + 16) + start;
+  const leaf = LEAF_FORMATS[node.format];
+  if (leaf === "bool") {
+    const values = unpackBits(m.sub(buffer(m, node, 1), Math.ceil((at + count) / 8)), at, count);
+    return { kind: "flat", values, elementType: "bool" };
+  }
+  if (leaf) {
+    const size = BYTES[leaf];
+    const values = count === 0 ? allocate(leaf, 0) : (retype(leaf, m.copy(buffer(m, node, 1) + at * size, count * size)) as NumericArray);
+    return { kind: "flat", values };
+  }
+  if (node.format.startsWith("+w:")) {
+    const width = Number(node.format.slice(3));
+    const inner = readColumn(m, childOf(m, node, 0), at * width, count * width, column);
+    if (inner.kind !== "flat") throw new Error(`column "${column}": Arrow type ${node.format} (a fixed-size list of variable-length lists) is not supported by sxflow batches`);
+    const out: Column = { kind: "flat", values: inner.values, shape: [width, ...(inner.shape ?? [])] };
+    if (inner.elementType) out.elementType = inner.elementType;
+    return out;
+  }
+  if (node.format === "+l" || node.format === "+L") {
+    const offsets = new Int32Array(count + 1);
+    const base = buffer(m, node, 1);
+    if (count > 0) {
+      if (node.format === "+l") {
+        offsets.set(new Int32Array(m.copy(base + at * 4, (count + 1) * 4)));
+      } else {
+        const words = new Int32Array(m.copy(base + at * 8, (count + 1) * 8));
+        if (words[1] !== 0 || words[2 * count + 1] !== 0 || words[2 * count]! < 0) {
+          const last = m.int(base + (at + count) * 8);
+          throw new Error(`column "${column}": LargeList offset ${last} exceeds 2^31-1; read fewer events per batch (sxflow offsets are Int32)`);
+        }
+        for (let i = 0; i <= count; i++) offsets[i] = words[2 * i]!;
+      }
+    }
+    const first = offsets[0]!;
+    const last = offsets[count]!;
+    if (last < first || last - first > INT32_MAX) throw new Error(`column "${column}": list offsets decrease (${first} to ${last})`);
+    if (first !== 0) for (let i = 0; i <= count; i++) offsets[i] = offsets[i]! - first;
+    const inner = readColumn(m, childOf(m, node, 0), first, last - first, column);
+    const values = inner.kind === "flat" && !inner.shape ? inner.values : inner;
+    const out: Column = { kind: "jagged", offsets, values };
+    if (inner.elementType) out.elementType = inner.elementType;
+    return out;
+  }
+  throw new Error(`column "${column}": Arrow format "${node.format}" is not supported by sxflow batches`);
+}
+
+function retype(type: ElementType, bytes: ArrayBuffer): NumericArray {
+  switch (type) {
+    case "int8":
+      return new Int8Array(bytes);
+    case "uint8":
+    case "bool":
+      return new Uint8Array(bytes);
+    case "int16":
+      return new Int16Array(bytes);
+    case "uint16":
+      return new Uint16Array(bytes);
+    case "int32":
+      return new Int32Array(bytes);
+    case "uint32":
+      return new Uint32Array(bytes);
+    case "int64":
+      return new BigInt64Array(bytes);
+    case "uint64":
+      return new BigUint64Array(bytes);
+    case "float32":
+      return new Float32Array(bytes);
+    case "float64":
+      return new Float64Array(bytes);
+  }
+}
+
+/**
+ * The named columns of a parquet-wasm record batch as an sxflow batch. Consumes (frees) the
+ * wasm batch.
+ */
+export function ffiToBatch(batch: WasmRecordBatch, columns: readonly string[]): Batch {
+  const ffi = batch.intoFFI();
+  try {
+    // Taken after the export: the export may have grown (and so replaced) the memory buffer.
+    const m = new FfiView(wasmMemory().buffer as ArrayBuffer);
+    const schema = ffi.schemaAddr();
+    const array = ffi.arrayAddr();
+    const root: Node = { format: m.cString(m.u32(schema)), name: "", schema, array };
+    if (root.format !== "+s") throw new Error(`a record batch exported as Arrow format "${root.format}", not a struct`);
+    const length = m.int(array);
+    // A struct's offset applies to its children as well.
+    const offset = m.int(array + 16);
+    const byName = new Map<string, Node>();
+    const n = m.int(schema + 24);
+    for (let i = 0; i < n; i++) {
+      const child = childOf(m, root, i);
+      byName.set(child.name, child);
+    }
+    const out: Record<string, Column> = {};
+    for (const name of columns) {
+      const node = byName.get(name);
+      if (!node) throw new Error(`no column "${name}" in the record batch`);
+      out[name] = readColumn(m, node, offset, length, name);
+    }
+    return { length, columns: out };
+  } finally {
+    ffi.free();
+  }
+}
