@@ -3,7 +3,9 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { outputPaths, runPipeline } from "../../src/pipeline/index.js";
 import { loadRunConfig } from "../../src/config/index.js";
-import { FIXTURES_DIR } from "../shared-data.js";
+import { openParquet } from "../../src/parquet/index.js";
+import { type DeliverOptions, type DeliverSpec, deliver } from "../../src/servicex/index.js";
+import { FIXTURES_DIR, SHARED_ROOT_DIR } from "../shared-data.js";
 import { readSalt, tempDir, writeConfig } from "./helpers.js";
 
 const DY = path.join(FIXTURES_DIR, "root", "uproot-small-dy-withoffsets.root");
@@ -58,5 +60,54 @@ describe("runPipeline with a sample delivered through ServiceX", () => {
     expect(class0).toBe(delivered!.eventsPassed);
     expect(class1).toBe(direct!.eventsPassed);
     expect(existsSync(path.join(dir, "cache"))).toBe(true);
+  });
+});
+
+describe("runPipeline on ServiceX parquet holding several trees", () => {
+  const HZZ = path.join(SHARED_ROOT_DIR, "uproot-HZZ.root");
+  const deliverOpts = (): DeliverOptions => ({ cacheDir: path.join(dir, "cache"), cwd: dir, pollIntervalMs: 5, progress: false });
+
+  /** One local-backend request reading tree "events" twice under two output names. */
+  async function deliverTwoTrees(): Promise<string> {
+    const query = JSON.stringify([
+      { treename: { events: "two" }, filter_name: ["NMuon", "Muon_Px"], cut: "NMuon >= 2" },
+      { treename: { events: "fewer" }, filter_name: ["NMuon", "Muon_Px"], cut: "NMuon < 2" },
+    ]);
+    const spec: DeliverSpec = { General: { OutputFormat: "parquet" }, Sample: [{ Name: "hzz", Dataset: { fileList: [HZZ] }, Query: query }] };
+    const out = await deliver(spec, deliverOpts());
+    return out.hzz![0]!;
+  }
+
+  const config = (tree: string, files: string[]) => ({
+    tree,
+    samples: [{ name: "hzz", label: 0, files }],
+    objects: {
+      event: { global: true, fields: { n: "NMuon" } },
+      muon: { max: 3, fields: { px: "Muon_Px" } },
+    },
+    split: { by: ["entry"], fractions: { train: 0.5, val: 0.25, test: 0.25 } },
+    output: { dir: `out-${tree}`, name: "hzz" },
+  });
+
+  it("reads the rows of the configured tree only, from the file the local backend wrote", async () => {
+    const merged = await deliverTwoTrees();
+    const reader = await openParquet(merged);
+    const entries = Object.fromEntries(reader.trees.map((t) => [t.name, t.entries]));
+    reader.close();
+    expect(entries.two! + entries.fewer!).toBe(2421);
+
+    for (const [tree, want] of [
+      ["two", (n: number) => n >= 2],
+      ["fewer", (n: number) => n < 2],
+    ] as const) {
+      const file = writeConfig(dir, config(tree, [merged]), `${tree}.yaml`);
+      const report = await runPipeline(file, { workers: 0 });
+      expect(report.samples[0]!.eventsRead).toBe(entries[tree]);
+      const paths = outputPaths(await loadRunConfig(file));
+      const dump = readSalt([paths.train!, paths.val!, paths.test!]);
+      const counts = Object.values(dump.files).flatMap((f) => f.datasets.event!.fields.n!.values as number[]);
+      expect(counts).toHaveLength(entries[tree]!);
+      expect(counts.every((n) => want(n))).toBe(true);
+    }
   });
 });
