@@ -67,16 +67,17 @@ describe("runPipeline on ServiceX parquet holding several trees", () => {
   const HZZ = path.join(SHARED_ROOT_DIR, "uproot-HZZ.root");
   const deliverOpts = (): DeliverOptions => ({ cacheDir: path.join(dir, "cache"), cwd: dir, pollIntervalMs: 5, progress: false });
 
-  /** One local-backend request reading tree "events" twice under two output names. */
-  async function deliverTwoTrees(): Promise<string> {
-    const query = JSON.stringify([
-      { treename: { events: "two" }, filter_name: ["NMuon", "Muon_Px"], cut: "NMuon >= 2" },
-      { treename: { events: "fewer" }, filter_name: ["NMuon", "Muon_Px"], cut: "NMuon < 2" },
-    ]);
-    const spec: DeliverSpec = { General: { OutputFormat: "parquet" }, Sample: [{ Name: "hzz", Dataset: { fileList: [HZZ] }, Query: query }] };
+  const TWO = { treename: { events: "two" }, filter_name: ["NMuon", "Muon_Px"], cut: "NMuon >= 2" };
+  const FEWER = { treename: { events: "fewer" }, filter_name: ["NMuon", "Muon_Px"], cut: "NMuon < 2" };
+
+  /** The one file a local-backend request with these sub-queries writes for HZZ. */
+  async function deliverQuery(queries: object[]): Promise<string> {
+    const spec: DeliverSpec = { General: { OutputFormat: "parquet" }, Sample: [{ Name: "hzz", Dataset: { fileList: [HZZ] }, Query: JSON.stringify(queries) }] };
     const out = await deliver(spec, deliverOpts());
     return out.hzz![0]!;
   }
+  /** One request reading tree "events" twice under two output names. */
+  const deliverTwoTrees = () => deliverQuery([TWO, FEWER]);
 
   const config = (tree: string, files: string[]) => ({
     tree,
@@ -109,5 +110,21 @@ describe("runPipeline on ServiceX parquet holding several trees", () => {
       expect(counts).toHaveLength(entries[tree]!);
       expect(counts.every((n) => want(n))).toBe(true);
     }
+  });
+
+  it("counts a file without rows of the tree, or ServiceX's empty table, as no entries; a sample without any names the trees its files hold", async () => {
+    const merged = await deliverTwoTrees();
+    const onlyFewer = await deliverQuery([FEWER]);
+    const empty = await deliverQuery([{ treename: "nosuch", filter_name: ["NMuon"] }]);
+    const report = await runPipeline(writeConfig(dir, config("two", [empty, onlyFewer, merged])), { workers: 0 });
+    const reader = await openParquet(merged, { tree: "two" });
+    expect(report.samples[0]!.eventsRead).toBe(reader.entries);
+    reader.close();
+    await expect(runPipeline(writeConfig(dir, config("two", [empty, onlyFewer])), { workers: 0 })).rejects.toThrow(
+      /^config\.samples\[0\] \(sample "hzz"\): no entries in tree "two" of its 2 file\(s\) \(their treename column holds "fewer"\)$/,
+    );
+    await expect(runPipeline(writeConfig(dir, config("fewr", [merged])), { workers: 0 })).rejects.toThrow(
+      /no entries in tree "fewr" of its 1 file\(s\) \(their treename column holds "two", "fewer"\); did you mean "fewer"\?$/,
+    );
   });
 });
