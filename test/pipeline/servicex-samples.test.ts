@@ -6,6 +6,7 @@ import { loadRunConfig } from "../../src/config/index.js";
 import { openParquet } from "../../src/parquet/index.js";
 import { type DeliverOptions, type DeliverSpec, deliver } from "../../src/servicex/index.js";
 import { FIXTURES_DIR, SHARED_ROOT_DIR } from "../shared-data.js";
+import { setup } from "../servicex/helpers.js";
 import { readSalt, tempDir, writeConfig } from "./helpers.js";
 
 const DY = path.join(FIXTURES_DIR, "root", "uproot-small-dy-withoffsets.root");
@@ -60,6 +61,35 @@ describe("runPipeline with a sample delivered through ServiceX", () => {
     expect(class0).toBe(delivered!.eventsPassed);
     expect(class1).toBe(direct!.eventsPassed);
     expect(existsSync(path.join(dir, "cache"))).toBe(true);
+  });
+
+  it("fetches through a ServiceX server that really runs the query on the fixture, and converts like the file given directly", async () => {
+    const env = await setup();
+    try {
+      const input = "root://eos.example.org//dy/dy.root";
+      env.server.sources.set(input, DY);
+      env.server.datasets.set("rucio://user.test:user.test.dy.v1", { inputs: [input] });
+      const file = writeConfig(dir, {
+        tree: "tree",
+        samples: [
+          { name: "delivered", label: 0, servicex: { dataset: "user.test:user.test.dy.v1" } },
+          { name: "direct", label: 1, files: [DY] },
+        ],
+        cuts: ["nMuon >= 2"],
+        objects: { event: { global: true, fields: { met: "MET_pt" } }, muon: { max: 2, sort: "Muon_pt", fields: { pt: "Muon_pt" } } },
+        split: { by: ["event"], fractions: { train: 0.8, val: 0.1, test: 0.1 } },
+        output: { dir: "out", name: "dy" },
+      });
+      const report = await runPipeline(file, { workers: 0, servicex: env.opts });
+      const [delivered, direct] = report.samples;
+      expect(env.server.requests.size).toBe(1);
+      expect(delivered!.eventsRead).toBe(delivered!.eventsPassed);
+      expect(delivered!.eventsPassed).toBe(direct!.eventsPassed);
+      expect(direct!.eventsRead).toBe(501);
+      for (const split of ["train", "val", "test"]) expect(delivered!.splits[split]).toBe(direct!.splits[split]);
+    } finally {
+      await env.cleanup();
+    }
   });
 });
 
