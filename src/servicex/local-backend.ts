@@ -116,6 +116,9 @@ export class LocalBackend implements Backend {
         job.failures.push(`${input}: ${errorMessage(err)}`);
       }
     }
+    // Outputs all handed over already: tidy up before the status says Complete, so that a caller
+    // that saw Complete never finds the work directory still there.
+    if (job.fetched === job.results.length) await rm(job.dir, { recursive: true, force: true });
     job.status = "Complete";
   }
 
@@ -155,8 +158,8 @@ export class LocalBackend implements Backend {
       await copyFile(src, dest);
       await rm(src);
     }
-    // Every output handed over: the work directory is empty.
-    if (++job.fetched === job.inputs.length) await rm(job.dir, { recursive: true, force: true });
+    // The last output handed over after the request ended: the work directory is empty.
+    if (++job.fetched === job.results.length && job.status === "Complete") await rm(job.dir, { recursive: true, force: true });
   }
 
   async cancel(requestId: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { tableFromIPC } from "apache-arrow";
@@ -86,6 +86,8 @@ describe("local backend (endpoint: local)", () => {
     const partial = await deliver(s, { ...opts, failIfIncomplete: false });
     expect(partial.s).toHaveLength(1);
     expect(readBack(partial.s[0]).nmuon).toHaveLength(expected.NMuon.entries);
+    // The outputs were moved into the cache; nothing is left in the backend's work directories.
+    expect(readdirSync(path.join(dir, "cache", ".sxflow", "local"))).toEqual([]);
   });
 
   it("gives clear errors for what it cannot do", async () => {
