@@ -146,7 +146,7 @@ describe("runPipeline on ServiceX parquet holding several trees", () => {
     const merged = await deliverTwoTrees();
     const onlyFewer = await deliverQuery([FEWER]);
     const empty = await deliverQuery([{ treename: "nosuch", filter_name: ["NMuon"] }]);
-    const report = await runPipeline(writeConfig(dir, config("two", [empty, onlyFewer, merged])), { workers: 0 });
+    const report = await runPipeline(writeConfig(dir, config("two", [empty, onlyFewer, merged])), { workers: 2 });
     const reader = await openParquet(merged, { tree: "two" });
     expect(report.samples[0]!.eventsRead).toBe(reader.entries);
     reader.close();
