@@ -14,6 +14,7 @@ interface RawQuery {
   expressions?: string | string[] | null;
   fail_on_missing_trees?: boolean | null;
   copy_histograms?: string | string[] | null;
+  use_standard_awkward_axis?: boolean | null;
 }
 
 function list(v: string | string[] | null | undefined): string[] {
@@ -166,6 +167,13 @@ export function checkLocalQuery(selection: string, why: string): void {
   if (copy >= 0) {
     throw new ServiceXError(
       `UprootRaw query [${copy}]: copy_histograms needs ROOT output, which the local backend cannot write; drop it or use a ServiceX server${why}`,
+    );
+  }
+  // The expression engine reduces per event only: awkward's defaults would give other values.
+  const standard = queries.findIndex((q) => q.use_standard_awkward_axis === true);
+  if (standard >= 0) {
+    throw new ServiceXError(
+      `UprootRaw query [${standard}]: use_standard_awkward_axis: true is not supported by the local backend, whose reducers work per event (axis=1, the server's default); drop the key`,
     );
   }
 }

@@ -224,5 +224,8 @@ describe("local backend: several trees in one request", () => {
     expect(await failure(JSON.stringify([{ treename: "events" }, { copy_histograms: "h*" }]))).toMatch(
       /^UprootRaw query \[1\]: copy_histograms needs ROOT output, which the local backend cannot write; drop it or use a ServiceX server/,
     );
+    expect(await failure(JSON.stringify([{ treename: "events", cut: "sum(Muon_Px) > 0", use_standard_awkward_axis: true }]))).toMatch(
+      /^UprootRaw query \[0\]: use_standard_awkward_axis: true is not supported by the local backend, whose reducers work per event/,
+    );
   });
 });
