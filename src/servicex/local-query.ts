@@ -96,8 +96,15 @@ async function compileJob(file: RootFile, q: RawQuery, index: number, treeName: 
   const infos = tree.branches;
   const schema = exprSchema(infos);
   const aliases = q.aliases ?? {};
-  const cut = q.cut ? compileCut(q.cut, schema, { aliases }) : undefined;
-  const expressions = list(q.expressions).map((e) => compileExpression(e, schema, { aliases }));
+  const compile = (what: string, source: string, asCut: boolean): CompiledExpression => {
+    try {
+      return (asCut ? compileCut : compileExpression)(source, schema, { aliases });
+    } catch (err) {
+      throw new ServiceXError(`${where}: ${what}: ${(err as Error).message}`);
+    }
+  };
+  const cut = q.cut ? compile("cut", q.cut, true) : undefined;
+  const expressions = list(q.expressions).map((e, i) => compile(`expressions[${i}]`, e, false));
   const columns: TreeJob["columns"] = [];
   if (expressions.length > 0) {
     // As uproot's arrays(): given expressions are the output, filter_name does not add branches.
