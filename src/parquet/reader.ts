@@ -3,7 +3,6 @@
  * out of wasm memory as an IPC stream), apache-arrow views them, and batch/arrow.ts turns them
  * into sxflow batches without further copies.
  */
-import { openAsBlob } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { DataType, tableFromIPC, type Data, type RecordBatch, type Vector } from "apache-arrow";
 import { ParquetFile, type RecordBatch as WasmRecordBatch } from "parquet-wasm";
@@ -11,6 +10,8 @@ import { arrowToBatch } from "../batch/arrow.js";
 import { concatBatches, sliceBatch } from "../batch/batch.js";
 import { allocate } from "../batch/element-type.js";
 import type { Batch, Column, NumericArray } from "../batch/types.js";
+import { openFileSlices, type FileSlices } from "./file-slices.js";
+import { treesFromFooter } from "./tree-stats.js";
 import { describeSchema, TREENAME_COLUMN, type ParquetBranch, type UnsupportedColumn } from "./schema.js";
 import { suggestNames } from "../text/close-names.js";
 
@@ -71,8 +72,11 @@ function isMagic(bytes: Uint8Array, at: number): boolean {
   return true;
 }
 
-/** Checks the Parquet envelope (head magic, footer magic, footer length) before parquet-wasm sees the file. */
-async function checkEnvelope(path: string): Promise<void> {
+/**
+ * Checks the Parquet envelope (head magic, footer magic, footer length) before parquet-wasm sees
+ * the file; returns the footer's length.
+ */
+async function checkEnvelope(path: string): Promise<number> {
   let size: number;
   try {
     const info = await stat(path);
@@ -102,6 +106,7 @@ async function checkEnvelope(path: string): Promise<void> {
     if (footer + 12 > size) {
       throw new Error(`${path}: corrupt Parquet footer (metadata length ${footer} for a file of ${size} bytes)`);
     }
+    return footer;
   } finally {
     await handle.close();
   }
@@ -167,6 +172,7 @@ export class ParquetReader {
   private constructor(
     readonly path: string,
     private readonly file: ParquetFile,
+    private readonly slices: FileSlices,
     readonly branches: ParquetBranch[],
     readonly unsupported: UnsupportedColumn[],
     readonly tree: string | undefined,
@@ -199,18 +205,25 @@ export class ParquetReader {
 
   /** Opens a Parquet file: checks its envelope, reads its metadata and schema (and its tree column). */
   static async open(path: string, options: OpenParquetOptions = {}): Promise<ParquetReader> {
-    await checkEnvelope(path);
+    const footerLength = await checkEnvelope(path);
+    const slices = openFileSlices(path);
     let file: ParquetFile;
     try {
-      file = await ParquetFile.fromFile(await openAsBlob(path));
+      // parquet-wasm uses only size, slice() and arrayBuffer() of the Blob it is given.
+      file = await ParquetFile.fromFile(slices as unknown as Blob);
     } catch (error) {
+      slices.close();
       throw new Error(`${path}: cannot read the Parquet metadata: ${message(error)}`);
     }
+    const release = (): void => {
+      file.free();
+      slices.close();
+    };
     let schema;
     try {
       schema = tableFromIPC(file.schema().intoIPCStream()).schema;
     } catch (error) {
-      file.free();
+      release();
       throw new Error(`${path}: cannot convert the Parquet schema to Arrow: ${message(error)}`);
     }
     const { branches, unsupported } = describeSchema(schema);
@@ -226,31 +239,41 @@ export class ParquetReader {
       let given = 0;
       for (const r of options.treeRuns) given += r.rows;
       if (given !== row) {
-        file.free();
+        release();
         throw new Error(`${path}: the tree runs given cover ${given} rows, the file has ${row}; was the file replaced?`);
       }
       runs.push(...options.treeRuns);
     } else if (hasTreeColumn && row > 0) {
       try {
-        const stream = await file.stream({ columns: [TREENAME_COLUMN], batchSize: 1 << 20 });
-        for await (const wasmBatch of stream as AsyncIterable<WasmRecordBatch>) {
-          const vector = toArrow(wasmBatch).getChild(TREENAME_COLUMN) as Vector;
-          for (const data of vector.data) stringRuns(data, runs);
+        const footer = new Uint8Array(await slices.slice(slices.size - 8 - footerLength, slices.size - 8).arrayBuffer());
+        const known = treesFromFooter(footer, TREENAME_COLUMN, path);
+        for (let g = 0; g < rowGroups.length; g++) {
+          const name = known[g];
+          if (name !== undefined) {
+            pushRun(runs, name, rowGroups[g]!.stop - rowGroups[g]!.start);
+            continue;
+          }
+          // The statistics cannot tell (several trees, or none written): read the names.
+          const stream = await file.stream({ rowGroups: [g], columns: [TREENAME_COLUMN], batchSize: 1 << 20 });
+          for await (const wasmBatch of stream as AsyncIterable<WasmRecordBatch>) {
+            const vector = toArrow(wasmBatch).getChild(TREENAME_COLUMN) as Vector;
+            for (const data of vector.data) stringRuns(data, runs);
+          }
         }
       } catch (error) {
-        file.free();
+        release();
         throw new Error(`${path}: cannot read the tree names: ${message(error)}`);
       }
     }
     if (options.tree !== undefined) {
       const names = runs.map((r) => r.name);
       if (!hasTreeColumn) {
-        file.free();
+        release();
         throw new Error(`${path}: no "${TREENAME_COLUMN}" column, so tree "${options.tree}" cannot be selected`);
       }
       if (!names.includes(options.tree)) {
         const known = [...new Set(names)];
-        file.free();
+        release();
         throw new Error(
           `${path}: no rows of tree "${options.tree}" (trees: ${known.map((n) => `"${n}"`).join(", ") || "none"})${suggestNames(options.tree, known)}`,
         );
@@ -258,7 +281,7 @@ export class ParquetReader {
     }
     const readable = branches.filter((b) => b.name !== TREENAME_COLUMN);
     const notReadable = unsupported.filter((u) => u.name !== TREENAME_COLUMN);
-    return new ParquetReader(path, file, readable, notReadable, options.tree, rowGroups, runs);
+    return new ParquetReader(path, file, slices, readable, notReadable, options.tree, rowGroups, runs);
   }
 
   /** Entry ranges of the row groups (the natural unit of parallel work), empty ones omitted. */
@@ -391,7 +414,10 @@ export class ParquetReader {
   /** Entries [start, stop) of the given branches as one batch. */
   async read(branches: string[], start = 0, stop = this.entries): Promise<Batch> {
     const parts: Batch[] = [];
-    for await (const batch of this.iterate({ branches, entryStart: start, entryStop: stop })) parts.push(batch);
+    // The caller holds the whole range anyway: decoding each row group as one batch spares
+    // concatenating (copying) sub-batches afterwards.
+    const stepEntries = Math.max(1, stop - start);
+    for await (const batch of this.iterate({ branches, entryStart: start, entryStop: stop, stepEntries })) parts.push(batch);
     if (parts.length === 1) return parts[0]!;
     if (parts.length > 0) return concatBatches(parts);
     const columns: Record<string, Column> = {};
@@ -402,6 +428,7 @@ export class ParquetReader {
   /** Releases the wasm-side file handle. */
   close(): void {
     this.file.free();
+    this.slices.close();
   }
 }
 

@@ -6,9 +6,17 @@ import { Table as WasmTable, writeParquet as wasmWriteParquet } from "parquet-wa
 import { concatBatches, sliceBatch, type Batch, type JaggedColumn } from "../../src/batch/index.js";
 import { detectFormat, openParquet, writeParquet } from "../../src/parquet/index.js";
 import { FIXTURES_DIR, HAVE_SHARED, SHARED_ROOT_DIR } from "../shared-data.js";
+import { treesFromFooter } from "../../src/parquet/tree-stats.js";
 import { serviceXStyleFile, tempDir } from "./helpers.js";
 
 const dir = tempDir("parquet-reader");
+
+/** The Thrift-encoded footer of a Parquet file. */
+function readFooter(file: string): Uint8Array {
+  const bytes = readFileSync(file);
+  const length = bytes.readUInt32LE(bytes.length - 8);
+  return new Uint8Array(bytes.subarray(bytes.length - 8 - length, bytes.length - 8));
+}
 
 /** `n` events with every column kind, values derived from `base` so slices are recognisable. */
 function events(n: number, base: number): Batch {
@@ -119,6 +127,8 @@ describe("ServiceX-style files with a treename column", () => {
       { name: "truth", entries: 25 },
     ]);
     expect(all.entries).toBe(95);
+    // Groups of 40 rows: the second mixes trees, so its statistics cannot tell and the reader read its names.
+    expect(treesFromFooter(readFooter(file), "treename", file)).toEqual(["reco", undefined, "reco"]);
     expect(all.branches.map((b) => b.name)).toEqual(ALL);
     await expect(all.read(["treename"])).rejects.toThrow(/"treename" is a string column; select rows of one tree/);
 
@@ -153,6 +163,13 @@ describe("ServiceX-style files with a treename column", () => {
       { start: 30, stop: 60 },
     ]);
     expect(await r.read(ALL, 10, 50)).toEqual(sliceBatch(concatBatches([a, c]), 10, 50));
+    // The footer statistics name each group's tree, so opening reads no tree names.
+    const footer = readFooter(grouped);
+    expect(treesFromFooter(footer, "treename", grouped)).toEqual(["reco", "truth", "reco"]);
+    expect(treesFromFooter(footer, "no_such_column", grouped)).toEqual([undefined, undefined, undefined]);
+    expect(() => treesFromFooter(footer.subarray(0, footer.length - 40), "treename", grouped)).toThrow(
+      new RegExp(`^${grouped}: corrupt footer \\((unexpected end|length \\d+ beyond the footer) at byte \\d+ of ${footer.length - 40}\\)$`),
+    );
     const steps = await collect(r.iterate({ branches: ["weight"], stepEntries: 7 }));
     expect(steps.map((s) => s.length)).toEqual([7, 7, 7, 7, 2, 7, 7, 7, 7, 2]);
     expect(concatBatches(steps).columns.weight).toEqual(concatBatches([a, c]).columns.weight);
