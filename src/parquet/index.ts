@@ -10,4 +10,11 @@ export {
 } from "./reader.js";
 export { arrowTypeName, TREENAME_COLUMN, type ParquetBranch, type UnsupportedColumn } from "./schema.js";
 export { closeNames as closeMatches } from "../text/close-names.js";
-export { writeParquet, type ParquetCompression, type WriteParquetOptions, type WriteParquetResult } from "./writer.js";
+export {
+  writeParquet,
+  writeParquetTrees,
+  type ParquetCompression,
+  type TreeBatch,
+  type WriteParquetOptions,
+  type WriteParquetResult,
+} from "./writer.js";

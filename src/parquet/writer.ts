@@ -42,7 +42,10 @@ export interface WriteParquetOptions {
    * `to_arrow_table` and therefore ServiceX's uproot-raw transformer write) or `list`.
    */
   largeList?: boolean;
-  /** Adds ServiceX's `treename` string column holding this tree name on every row. */
+  /**
+   * Adds ServiceX's `treename` string column holding this tree name on every row (for several
+   * trees in one file, see {@link writeParquetTrees}).
+   */
   treename?: string;
   /**
    * Dictionary-encode columns (default false: physics floats rarely repeat, and a failed
@@ -51,6 +54,12 @@ export interface WriteParquetOptions {
   dictionary?: boolean;
   /** Extra key-value metadata stored in the file footer. */
   metadata?: Record<string, string>;
+}
+
+/** A batch of one tree, for a file holding several trees as ServiceX writes them. */
+export interface TreeBatch {
+  tree: string;
+  batch: Batch;
 }
 
 export interface WriteParquetResult {
@@ -86,12 +95,18 @@ function constantStrings(value: string, length: number, large: boolean): Data {
   return makeData({ type: new Utf8(), length, valueOffsets: offsets, data: values, nullCount: 0 });
 }
 
-function toRecordBatch(batch: Batch, options: WriteParquetOptions): RecordBatch {
+/** A batch and the tree name its rows get in the `treename` column (none: no such column). */
+interface Part {
+  batch: Batch;
+  tree: string | undefined;
+}
+
+function toRecordBatch({ batch, tree: treename }: Part, options: WriteParquetOptions): RecordBatch {
   const rb = batchToArrow(batch, { largeList: options.largeList ?? true });
-  if (options.treename === undefined) return rb;
+  if (treename === undefined) return rb;
   const large = options.largeList ?? true;
   const names = rb.schema.fields;
-  const tree = constantStrings(options.treename, batch.length, large);
+  const tree = constantStrings(treename, batch.length, large);
   const fields = [...names, new Field(TREENAME_COLUMN, tree.type, false)];
   const children = [...rb.data.children, tree];
   return new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: batch.length, children, nullCount: 0 }));
@@ -120,30 +135,34 @@ function signature(batch: Batch): string {
  * writer closes a row group whenever `rowGroupSize` rows have arrived, splitting batches as
  * needed, so small pieces keep its memory (and ours) small without changing the row groups.
  */
-async function* pieces(input: AsyncIterable<Batch> | Iterable<Batch>, size: number): AsyncGenerator<Batch> {
+async function* pieces(input: AsyncIterable<Part> | Iterable<Part>, size: number): AsyncGenerator<Part> {
   let index = 0;
   let total = 0;
-  let first: { batch: Batch; signature: string } | undefined;
-  for await (const batch of input) {
+  let first: { part: Part; signature: string } | undefined;
+  for await (const part of input) {
+    const { batch, tree } = part;
     try {
       validateBatch(batch);
     } catch (error) {
       throw new Error(`batch ${index}: ${(error as Error).message}`);
     }
     const sig = signature(batch);
-    if (!first) first = { batch, signature: sig };
+    if (!first) first = { part, signature: sig };
     else if (sig !== first.signature) {
-      throw new Error(`batch ${index} has other columns than batch 0:\n  batch 0: ${first.signature}\n  batch ${index}: ${sig}`);
+      const which = (n: number, t: string | undefined) => (t === undefined ? `batch ${n}` : `batch ${n} (tree "${t}")`);
+      throw new Error(
+        `${which(index, tree)} has other columns than ${which(0, first.part.tree)}:\n  batch 0: ${first.signature}\n  batch ${index}: ${sig}`,
+      );
     }
     index++;
     for (let at = 0; at < batch.length; at += size) {
-      yield at === 0 && batch.length <= size ? batch : sliceBatch(batch, at, Math.min(at + size, batch.length));
+      yield at === 0 && batch.length <= size ? part : { batch: sliceBatch(batch, at, Math.min(at + size, batch.length)), tree };
     }
     total += batch.length;
   }
   if (!first) throw new Error("no batches to write (at least one batch, possibly empty, gives the schema)");
   // A file without rows still needs the schema, which the first (empty) batch carries.
-  if (total === 0) yield first.batch;
+  if (total === 0) yield first.part;
 }
 
 /** Bytes gathered before each file write. */
@@ -186,6 +205,30 @@ export async function writeParquet(
   path: string,
   batches: AsyncIterable<Batch> | Iterable<Batch>,
   options: WriteParquetOptions = {},
+): Promise<WriteParquetResult> {
+  async function* parts(): AsyncGenerator<Part> {
+    for await (const batch of batches) yield { batch, tree: options.treename };
+  }
+  return writeParts(path, parts(), options);
+}
+
+/**
+ * Writes the batches of several trees into one Parquet file as ServiceX does for a request that
+ * reads several trees: one writer, so one schema, and a `treename` column naming each row's
+ * tree. Every batch must have the same columns and types whatever its tree.
+ */
+export async function writeParquetTrees(
+  path: string,
+  batches: AsyncIterable<TreeBatch> | Iterable<TreeBatch>,
+  options: Omit<WriteParquetOptions, "treename"> = {},
+): Promise<WriteParquetResult> {
+  return writeParts(path, batches, options);
+}
+
+async function writeParts(
+  path: string,
+  batches: AsyncIterable<Part> | Iterable<Part>,
+  options: WriteParquetOptions,
 ): Promise<WriteParquetResult> {
   const rowGroupSize = options.rowGroupSize ?? DEFAULT_ROW_GROUP;
   if (!Number.isInteger(rowGroupSize) || rowGroupSize < 1) {

@@ -50,8 +50,11 @@ async function scanFiles(config: RunConfig, scan: FileScanner): Promise<ScannedF
   const out = settled.map((r) => (r as PromiseFulfilledResult<ScannedFile>).value);
   config.samples.forEach((sample, s) => {
     if (out.some((f) => f.sample === s && f.entries > 0)) return;
+    // ServiceX parquet names its trees in a column: say which ones the files do hold.
+    const others = [...new Set(out.filter((f) => f.sample === s).flatMap((f) => (f.treeRuns ?? []).map((r) => r.name)))];
+    const hint = others.length > 0 ? ` (their treename column holds ${others.map((n) => `"${n}"`).join(", ")})${didYouMeanText(config.tree, others)}` : "";
     throw new PipelineError(
-      `${configPath(["samples", s])} (sample "${sample.name}"): no entries in tree "${config.tree}" of its ${sample.files.length} file(s)`,
+      `${configPath(["samples", s])} (sample "${sample.name}"): no entries in tree "${config.tree}" of its ${sample.files.length} file(s)${hint}`,
     );
   });
   return out;
@@ -163,6 +166,8 @@ function planGroup(
 }
 
 function checkSchema(file: ScannedFile, reference: ScannedFile, needed: readonly string[], tree: string): void {
+  // Never read, and ServiceX writes a file without columns for an input that lacked the tree.
+  if (file.entries === 0) return;
   for (const name of needed) {
     const want = reference.branches.get(name)!;
     const got = file.branches.get(name);
@@ -241,7 +246,8 @@ export interface BuiltPlan {
  */
 export async function buildPlan(config: RunConfig, options: BuildPlanOptions = {}): Promise<BuiltPlan> {
   const files = await scanFiles(config, options.scan ?? scanInThread);
-  const reference = files[0]!;
+  // The schema comes from a file with entries (scanFiles ensures one): an empty one may have no columns.
+  const reference = files.find((f) => f.entries > 0)!;
   const schema = reference.branches;
   const used = new Set<string>();
 

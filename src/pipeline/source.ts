@@ -64,7 +64,10 @@ async function openParquetTree(path: string, tree: string, treeRuns?: readonly T
   let reader = await openParquet(path, treeRuns ? { treeRuns } : {});
   // ServiceX's `treename` column: keep only the configured tree's rows when the file holds others.
   const trees = reader.trees;
-  if (trees.length > 0 && !(trees.length === 1 && trees[0]!.name === tree)) {
+  // No rows of the tree is how ServiceX writes a tree whose entries were all cut (or that an input
+  // lacked): the file holds none of its entries. A sample whose files all lack it is an error.
+  const absent = trees.length > 0 && !trees.some((t) => t.name === tree);
+  if (trees.length > 0 && !absent && !(trees.length === 1 && trees[0]!.name === tree)) {
     reader.close();
     reader = await openParquet(path, { tree, treeRuns: reader.treeRuns });
   }
@@ -79,10 +82,10 @@ async function openParquetTree(path: string, tree: string, treeRuns?: readonly T
   return {
     path,
     format: "parquet",
-    entries: r.entries,
+    entries: absent ? 0 : r.entries,
     branches,
     allNames: [...r.branches.map((b) => b.name), ...r.unsupported.map((u) => u.name)],
-    clusters: () => r.clusters(),
+    clusters: () => (absent ? [] : r.clusters()),
     ...(r.treeRuns.length > 0 ? { treeRuns: r.treeRuns } : {}),
     read: (names, start, stop) => r.read(names, start, stop),
     close: async () => r.close(),

@@ -29,7 +29,10 @@ export function resolveDataset(spec: DatasetSpec, nFiles: number | undefined, wh
   let resolved: ResolvedDataset;
   if (typeof spec === "string") {
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(spec)?.[1]?.toLowerCase();
-    if (scheme === undefined) resolved = { did: rucio(spec, where) };
+    // A Rucio DID has a colon and never a slash: anything else without a scheme is a local path.
+    if (scheme === "file" || (scheme === undefined && !spec.includes(":") && (spec.includes("/") || /\.(root|parquet)$/i.test(spec)))) {
+      resolved = { fileList: [spec] };
+    } else if (scheme === undefined) resolved = { did: rucio(spec, where) };
     else if (scheme === "rucio") resolved = { did: rucio(spec, where) };
     else if (scheme === "root") resolved = { did: `xrootd://${spec}` };
     else if (SCHEMES.includes(scheme)) resolved = { did: spec };

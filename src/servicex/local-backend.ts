@@ -6,7 +6,7 @@ import type { Backend, ResultFile, ResultPage, ServerInfo, TransformRequest, Tra
 import { UnknownRequestError } from "./backend.js";
 import { ServiceXError, errorMessage } from "./errors.js";
 import { RESULTS_CAPABILITY } from "./http-backend.js";
-import { runUprootRawFile } from "./local-query.js";
+import { checkLocalQuery, runUprootRawFile } from "./local-query.js";
 import { UPROOT_RAW_CODEGEN, validateUprootRaw } from "./query.js";
 
 interface Job {
@@ -34,7 +34,7 @@ function localPath(entry: string, cwd: string, why: string): string {
 
 /**
  * Executes UprootRaw queries in-process on local ROOT files, one file after another, writing
- * Parquet as ServiceX would. Requests live in this process only: after a restart, deliver()
+ * Parquet as ServiceX would (one output file per input, all its trees in it). Requests live in this process only: after a restart, deliver()
  * finds the request unknown and submits again.
  */
 export class LocalBackend implements Backend {
@@ -64,7 +64,10 @@ export class LocalBackend implements Backend {
       throw new ServiceXError(`the local backend runs uproot-raw queries only, not codegen "${request.codegen}"`);
     }
     if (request.resultFormat !== "parquet") {
-      throw new ServiceXError(`the local backend writes parquet only; set General: OutputFormat: parquet`);
+      throw new ServiceXError(
+        `the local backend writes parquet only, not ${request.resultFormat} (asked for by General: OutputFormat, whose default is root-ttree): ` +
+          `set General: OutputFormat: parquet, or configure a ServiceX server in servicex.yaml to get ROOT files${this.why}`,
+      );
     }
     if (request.fileList === undefined) {
       throw new ServiceXError(`the local backend reads local files only (a !FileList dataset); "${request.did}" needs a ServiceX server${this.why}`);
@@ -74,10 +77,12 @@ export class LocalBackend implements Backend {
       const s = await stat(f).catch(() => undefined);
       if (!s?.isFile()) throw new ServiceXError(`local input file ${f} does not exist`);
     }
+    const selection = validateUprootRaw(request.selection, `sample "${request.title}"`);
+    checkLocalQuery(selection, this.why);
     const id = randomUUID();
     const job: Job = {
       inputs,
-      selection: validateUprootRaw(request.selection, `sample "${request.title}"`),
+      selection,
       dir: path.join(this.workDir, id),
       status: "Running",
       completed: 0,
@@ -111,6 +116,9 @@ export class LocalBackend implements Backend {
         job.failures.push(`${input}: ${errorMessage(err)}`);
       }
     }
+    // Outputs all handed over already: tidy up before the status says Complete, so that a caller
+    // that saw Complete never finds the work directory still there.
+    if (job.fetched === job.results.length) await rm(job.dir, { recursive: true, force: true });
     job.status = "Complete";
   }
 
@@ -150,8 +158,8 @@ export class LocalBackend implements Backend {
       await copyFile(src, dest);
       await rm(src);
     }
-    // Every output handed over: the work directory is empty.
-    if (++job.fetched === job.inputs.length) await rm(job.dir, { recursive: true, force: true });
+    // The last output handed over after the request ended: the work directory is empty.
+    if (++job.fetched === job.results.length && job.status === "Complete") await rm(job.dir, { recursive: true, force: true });
   }
 
   async cancel(requestId: string): Promise<void> {

@@ -1,8 +1,8 @@
 import type { Batch, Column } from "../batch/types.js";
 import { type CompiledExpression, applyCut, compileCut, compileExpression } from "../expr/index.js";
 import type { ExprSchema } from "../expr/index.js";
-import { writeParquet } from "../parquet/index.js";
-import { type BranchInfo, type Tree, openRoot } from "../root/index.js";
+import { type TreeBatch, writeParquet, writeParquetTrees } from "../parquet/index.js";
+import { type BranchInfo, type RootFile, type Tree, openRoot } from "../root/index.js";
 import { ServiceXError } from "./errors.js";
 
 /** One UprootRaw sub-query as the server's generator reads it (unset keys may be null). */
@@ -14,6 +14,7 @@ interface RawQuery {
   expressions?: string | string[] | null;
   fail_on_missing_trees?: boolean | null;
   copy_histograms?: string | string[] | null;
+  use_standard_awkward_axis?: boolean | null;
 }
 
 function list(v: string | string[] | null | undefined): string[] {
@@ -67,10 +68,130 @@ function exprSchema(infos: BranchInfo[]): ExprSchema {
     }));
 }
 
+/** One input tree of one sub-query, compiled: what it reads and the columns it writes. */
+interface TreeJob {
+  query: number;
+  tree: Tree;
+  out: string;
+  read: string[];
+  cut: CompiledExpression | undefined;
+  /** Output columns in order: a branch copied as it is, or an expression's result. */
+  columns: { name: string; type: string; expression?: CompiledExpression }[];
+}
+
+function branchType(b: BranchInfo): string {
+  return `${b.elementType}${b.shape ? `[${b.shape.join(",")}]` : ""}${"[]".repeat(b.jaggedDepth)}`;
+}
+
+/** The sub-queries' trees as (input, output) pairs, in query order. */
+function treePairs(t: RawQuery["treename"]): [string, string][] {
+  if (typeof t === "string") return [[t, t]];
+  if (Array.isArray(t)) return t.map((x) => [x, x]);
+  return Object.entries(t ?? {});
+}
+
+async function compileJob(file: RootFile, q: RawQuery, index: number, treeName: string, out: string): Promise<TreeJob> {
+  const tree = await file.tree(treeName);
+  const where = `query [${index}], tree "${treeName}"`;
+  const infos = tree.branches;
+  const schema = exprSchema(infos);
+  const aliases = q.aliases ?? {};
+  const compile = (what: string, source: string, asCut: boolean): CompiledExpression => {
+    try {
+      return (asCut ? compileCut : compileExpression)(source, schema, { aliases });
+    } catch (err) {
+      throw new ServiceXError(`${where}: ${what}: ${(err as Error).message}`);
+    }
+  };
+  const cut = q.cut ? compile("cut", q.cut, true) : undefined;
+  const expressions = list(q.expressions).map((e, i) => compile(`expressions[${i}]`, e, false));
+  const columns: TreeJob["columns"] = [];
+  if (expressions.length > 0) {
+    // As uproot's arrays(): given expressions are the output, filter_name does not add branches.
+    for (const e of expressions) columns.push({ name: e.source, type: `${e.elementType}${e.kind === "object" ? "[]" : ""}`, expression: e });
+  } else {
+    const names = outputBranches(tree, infos, list(q.filter_name), where);
+    if (names.length === 0) throw new ServiceXError(`${where}: filter_name selects no readable branch`);
+    for (const n of names) columns.push({ name: n, type: branchType(infos.find((b) => b.name === n)!) });
+  }
+  const read = new Set<string>();
+  for (const c of columns) for (const b of c.expression?.freeBranches ?? [c.name]) read.add(b);
+  for (const b of cut?.freeBranches ?? []) read.add(b);
+  return { query: index, tree, out, read: [...read], cut, columns };
+}
+
+/**
+ * All trees of a request go through one Parquet writer, so they must give the same columns (as on
+ * the server, whose writer refuses a second schema). Columns of later trees are put in the first
+ * tree's order; a difference in names or types is an error naming both trees.
+ */
+function checkSameColumns(jobs: TreeJob[]): void {
+  const first = jobs[0]!;
+  const label = (j: TreeJob) => `tree "${j.tree.name}"${j.out !== j.tree.name ? ` (as "${j.out}")` : ""} of query [${j.query}]`;
+  const want = new Map(first.columns.map((c) => [c.name, c.type]));
+  for (const job of jobs.slice(1)) {
+    const got = new Map(job.columns.map((c) => [c.name, c.type]));
+    const problems: string[] = [];
+    const missing = [...want.keys()].filter((n) => !got.has(n));
+    const extra = [...got.keys()].filter((n) => !want.has(n));
+    if (missing.length) problems.push(`only in the first: ${missing.join(", ")}`);
+    if (extra.length) problems.push(`only in the second: ${extra.join(", ")}`);
+    for (const [n, t] of got) if (want.has(n) && want.get(n) !== t) problems.push(`${n} is ${want.get(n)} in the first, ${t} in the second`);
+    if (problems.length > 0) {
+      throw new ServiceXError(
+        `${label(first)} and ${label(job)} have different columns, but the trees of a request share one parquet file and its schema: ${problems.join("; ")}`,
+      );
+    }
+    const order = new Map(job.columns.map((c) => [c.name, c]));
+    job.columns = first.columns.map((c) => order.get(c.name)!);
+  }
+}
+
+async function* jobBatches(job: TreeJob, canceled: () => boolean): AsyncGenerator<TreeBatch> {
+  const convert = (batch: Batch): TreeBatch => {
+    const kept = job.cut ? applyCut(batch, job.cut) : batch;
+    const columns: Record<string, Column> = {};
+    for (const c of job.columns) columns[c.name] = c.expression ? c.expression.evaluate(kept) : kept.columns[c.name]!;
+    return { tree: job.out, batch: { length: kept.length, columns } };
+  };
+  let any = false;
+  for await (const batch of job.tree.iterate({ branches: job.read })) {
+    if (canceled()) throw new ServiceXError("canceled");
+    any = true;
+    yield convert(batch);
+  }
+  // A tree without entries still gives the file its schema.
+  if (!any) yield convert(await job.tree.read(job.read, 0, 0));
+}
+
+/**
+ * Refuses, before any file is read, what the local backend cannot do with a validated UprootRaw
+ * selection (the server would fail every file instead).
+ */
+export function checkLocalQuery(selection: string, why: string): void {
+  const queries = JSON.parse(selection) as RawQuery[];
+  const copy = queries.findIndex((q) => q.copy_histograms);
+  if (copy >= 0) {
+    throw new ServiceXError(
+      `UprootRaw query [${copy}]: copy_histograms needs ROOT output, which the local backend cannot write; drop it or use a ServiceX server${why}`,
+    );
+  }
+  // The expression engine reduces per event only: awkward's defaults would give other values.
+  const standard = queries.findIndex((q) => q.use_standard_awkward_axis === true);
+  if (standard >= 0) {
+    throw new ServiceXError(
+      `UprootRaw query [${standard}]: use_standard_awkward_axis: true is not supported by the local backend, whose reducers work per event (axis=1, the server's default); drop the key`,
+    );
+  }
+}
+
 /**
  * Runs an UprootRaw query on one local ROOT file and writes the result as ServiceX does for
- * parquet output (a `treename` column on every row), streaming batch by batch. `canceled` is
- * checked between batches. Errors do not repeat the input path: the caller prefixes it.
+ * parquet output: every tree of every sub-query (the object form of `treename` renames them)
+ * goes, in query order, through one writer, each row tagged in a `treename` column; trees that
+ * are missing are skipped unless `fail_on_missing_trees`; no tree at all gives an empty table.
+ * Streams batch by batch; `canceled` is checked between batches. Errors do not repeat the input
+ * path: the caller prefixes it.
  */
 export async function runUprootRawFile(
   input: string,
@@ -79,49 +200,27 @@ export async function runUprootRawFile(
   canceled: () => boolean,
 ): Promise<void> {
   const queries = JSON.parse(selection) as RawQuery[];
-  if (queries.some((q) => q.copy_histograms)) {
-    throw new ServiceXError("copy_histograms needs ROOT output, which the local backend cannot write (use a ServiceX server)");
-  }
   const file = await openRoot(input);
   try {
-    const present = new Set(file.treeNames());
-    const jobs: { q: RawQuery; tree: string; out: string }[] = [];
-    for (const q of queries) {
-      const t = q.treename;
-      const pairs = typeof t === "string" ? [[t, t]] : Array.isArray(t) ? t.map((x) => [x, x]) : Object.entries(t ?? {});
-      for (const [tree, out] of pairs) {
-        if (present.has(tree)) jobs.push({ q, tree, out });
-        else if (q.fail_on_missing_trees) throw new ServiceXError(`no tree "${tree}" (fail_on_missing_trees)`);
+    const present = file.treeNames();
+    const jobs: TreeJob[] = [];
+    for (const [i, q] of queries.entries()) {
+      for (const [tree, out] of treePairs(q.treename)) {
+        if (present.includes(tree.split(";")[0]!)) jobs.push(await compileJob(file, q, i, tree, out));
+        else if (q.fail_on_missing_trees) {
+          throw new ServiceXError(`no tree "${tree}" (query [${i}] has fail_on_missing_trees; trees in the file: ${present.join(", ") || "none"})`);
+        }
       }
     }
     if (jobs.length === 0) {
-      throw new ServiceXError(`none of the requested trees is in the file (trees: ${[...present].join(", ") || "none"})`);
+      await writeParquet(output, [{ length: 0, columns: {} }]);
+      return;
     }
-    if (jobs.length > 1) {
-      throw new ServiceXError(`the local backend writes one tree per file; the query selects ${jobs.map((j) => j.tree).join(", ")}`);
+    checkSameColumns(jobs);
+    async function* batches(): AsyncGenerator<TreeBatch> {
+      for (const job of jobs) yield* jobBatches(job, canceled);
     }
-    const { q, tree: treeName, out } = jobs[0];
-    const tree = await file.tree(treeName);
-    const where = `tree "${treeName}"`;
-    const infos = tree.branches;
-    const names = outputBranches(tree, infos, list(q.filter_name), where);
-    const schema = exprSchema(infos);
-    const aliases = q.aliases ?? {};
-    const cut = q.cut ? compileCut(q.cut, schema, { aliases }) : undefined;
-    const expressions: CompiledExpression[] = list(q.expressions).map((e) => compileExpression(e, schema, { aliases }));
-    const read = [...new Set([...names, ...(cut?.freeBranches ?? []), ...expressions.flatMap((e) => e.freeBranches)])];
-    if (names.length === 0 && expressions.length === 0) throw new ServiceXError(`${where}: filter_name selects no readable branch`);
-    async function* batches(): AsyncIterable<Batch> {
-      for await (const batch of tree.iterate({ branches: read })) {
-        if (canceled()) throw new ServiceXError("canceled");
-        const kept = cut ? applyCut(batch, cut) : batch;
-        const columns: Record<string, Column> = {};
-        for (const n of names) columns[n] = kept.columns[n];
-        for (const e of expressions) columns[e.source] = e.evaluate(kept);
-        yield { length: kept.length, columns };
-      }
-    }
-    await writeParquet(output, batches(), { treename: out });
+    await writeParquetTrees(output, batches());
   } finally {
     await file.close();
   }

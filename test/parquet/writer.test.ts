@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { tableFromIPC, type Schema } from "apache-arrow";
 import { Compression, ParquetFile, wasmMemory } from "parquet-wasm";
 import type { Batch } from "../../src/batch/index.js";
-import { openParquet, writeParquet } from "../../src/parquet/index.js";
+import { openParquet, writeParquet, writeParquetTrees } from "../../src/parquet/index.js";
 import { tempDir } from "./helpers.js";
 
 const dir = tempDir("parquet-writer");
@@ -151,5 +151,38 @@ describe("writeParquet", () => {
     expect((await openParquet(file)).entries).toBe(4);
     await writeParquet(file, [batch(9)]);
     expect((await openParquet(file)).entries).toBe(9);
+  });
+});
+
+describe("writeParquetTrees", () => {
+  it("writes several trees through one writer, each row named in the treename column", async () => {
+    const file = path.join(dir, "trees.parquet");
+    const parts = [
+      { tree: "reco", batch: batch(30) },
+      { tree: "truth", batch: batch(0) },
+      { tree: "truth", batch: batch(12, 100) },
+      { tree: "reco", batch: batch(5, 200) },
+    ];
+    expect((await writeParquetTrees(file, parts)).rows).toBe(47);
+    const all = await openParquet(file);
+    expect(all.treeRuns).toEqual([
+      { name: "reco", rows: 30 },
+      { name: "truth", rows: 12 },
+      { name: "reco", rows: 5 },
+    ]);
+    all.close();
+    const truth = await openParquet(file, { tree: "truth" });
+    const ids = (await truth.read(["id"], 0, truth.entries)).columns.id!.values as BigInt64Array;
+    expect(Array.from(ids, Number)).toEqual(Array.from({ length: 12 }, (_, i) => 100 + i));
+    truth.close();
+  });
+
+  it("refuses a tree whose columns differ, naming both trees, and leaves no file", async () => {
+    const file = path.join(dir, "mixed.parquet");
+    const other: Batch = { length: 2, columns: { id: { kind: "flat", values: new Float64Array(2) } } };
+    await expect(writeParquetTrees(file, [{ tree: "reco", batch: batch(3) }, { tree: "truth", batch: other }])).rejects.toThrow(
+      /batch 1 \(tree "truth"\) has other columns than batch 0 \(tree "reco"\)/,
+    );
+    expect(existsSync(file)).toBe(false);
   });
 });

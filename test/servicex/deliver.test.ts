@@ -1,7 +1,10 @@
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { DeliverAbortedError, DeliverError, QueryCache, type TransformFailedError, deliver } from "../../src/servicex/index.js";
+import { openParquet } from "../../src/parquet/index.js";
+import { DeliverAbortedError, DeliverError, type DeliverSpec, QueryCache, type TransformFailedError, deliver } from "../../src/servicex/index.js";
+import { SHARED_ROOT_DIR } from "../shared-data.js";
+import { objectName } from "./fake-server.js";
 import { type Env, contents, expectedContents, setup, spec } from "./helpers.js";
 
 const DID = "rucio://user.test:user.test.ttbar.v1";
@@ -161,6 +164,39 @@ describe("deliver against a ServiceX-compatible server", () => {
     expect(err.errors.badname.message).toContain("bad dataset: Bad dataset specification");
     expect(err.results.good).toHaveLength(1);
     expect(err.message).toContain('sample "fatal"');
+  });
+
+  it("transforms fixture files on the server with the query: parquet holding several trees, and failures with the reason", async () => {
+    env = await setup();
+    const inputs = ["root://eos.example.org//hzz/a.root", "root://eos.example.org//hzz/b.root"];
+    env.server.sources.set(inputs[0], path.join(SHARED_ROOT_DIR, "uproot-HZZ.root"));
+    env.server.sources.set(inputs[1], path.join(SHARED_ROOT_DIR, "uproot-HZZ-zlib.root"));
+    env.server.datasets.set("rucio://user.test:user.test.hzz.v1", { inputs });
+    const query = JSON.stringify([
+      { treename: { events: "two" }, filter_name: ["NMuon", "Muon_Px"], cut: "NMuon >= 2" },
+      { treename: { events: "fewer" }, filter_name: ["NMuon", "Muon_Px"], cut: "NMuon < 2" },
+    ]);
+    const hzz = (q: string): DeliverSpec => ({
+      General: { OutputFormat: "parquet" },
+      Sample: [{ Name: "hzz", Dataset: "user.test:user.test.hzz.v1", Query: q }],
+    });
+    const out = await deliver(hzz(query), env.opts);
+    expect(out.hzz.map((f) => path.basename(f)).sort()).toEqual(inputs.map((i) => objectName(i, "parquet").replace(/[:/]/g, "_")).sort());
+    for (const file of out.hzz) {
+      const reader = await openParquet(file);
+      expect(reader.trees.map((t) => t.name)).toEqual(["two", "fewer"]);
+      expect(reader.entries).toBe(2421);
+      reader.close();
+      for (const [tree, pass] of [["two", (n: number) => n >= 2], ["fewer", (n: number) => n < 2]] as const) {
+        const r = await openParquet(file, { tree });
+        const n = (await r.read(["NMuon"], 0, r.entries)).columns.NMuon!.values as Int32Array;
+        expect(Array.from(n).every(pass)).toBe(true);
+        r.close();
+      }
+    }
+    // A query the transformer cannot run fails the files, with the transformer's reason.
+    const err = await failure(deliver(hzz(JSON.stringify([{ treename: "events", filter_name: ["Muon_Pxx"] }])), env.opts), "hzz");
+    expect(err.message).toMatch(/2 of 2 input files failed to transform \(Failed to transform input file root:\/\/eos\.example\.org\/\/hzz\/b\.root: unknown branch "Muon_Pxx" in tree "events"/);
   });
 
   it("reports failed files with the failure link, or returns the partial result uncached on request", async () => {

@@ -2,11 +2,17 @@
  * A ServiceX-compatible server for the tests: the documented REST routes, JSON fields, status
  * strings and error bodies, plus an S3-style object endpoint that checks SigV4 signatures
  * (recomputed here with node:crypto, independently of the client's aws4). Both listen on
- * 127.0.0.1 ephemeral ports. Faults are injected through the public fields.
+ * 127.0.0.1 ephemeral ports. Faults are injected through the public fields. Inputs mapped to
+ * local ROOT files in `sources` are really transformed (uproot-raw to parquet) by the local
+ * backend's query engine; the others are served as prepared bytes whatever the query.
  */
 import { createHash, createHmac, randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { runUprootRawFile } from "../../src/servicex/local-query.js";
 
 export interface FakeDataset {
   /** Input paths; their content comes from FakeServiceX.inputs. */
@@ -38,7 +44,8 @@ interface FakeRequest {
   polls: number;
   done: number;
   failed: number;
-  results: { input: string; object: string; ok: boolean; createdAt: string }[];
+  /** `data`: the output of a really transformed input (else the prepared bytes of `inputs`). */
+  results: { input: string; object: string; ok: boolean; createdAt: string; data?: Buffer }[];
   failureInfo: string | null;
 }
 
@@ -86,6 +93,8 @@ function micros(k: number): string {
 export class FakeServiceX {
   /** Input path -> bytes of its transformed output. */
   readonly inputs = new Map<string, Buffer>();
+  /** Input path -> local ROOT file that uproot-raw parquet requests really transform. */
+  readonly sources = new Map<string, string>();
   /** DID without `?files=` -> dataset. */
   readonly datasets = new Map<string, FakeDataset>();
   readonly requests = new Map<string, FakeRequest>();
@@ -230,14 +239,14 @@ export class FakeServiceX {
             "file-path": x.input,
             "s3-object-name": x.object,
             transform_status: x.ok ? "success" : "failure",
-            "total-bytes": x.ok ? (this.inputs.get(x.input)?.length ?? 0) : 0,
+            "total-bytes": x.ok ? this.output(x).length : 0,
             "total-events": 100,
             created_at: x.createdAt,
           }));
         send(200, { results });
         return;
       }
-      this.advance(r);
+      await this.advance(r);
       send(200, this.record(r));
       return;
     }
@@ -319,7 +328,7 @@ export class FakeServiceX {
     } else {
       inputs = b["file-list"] as string[];
       dsName = sha256hex(inputs.join(" "));
-      dataset = { inputs, failInputs: inputs.filter((i) => !this.inputs.has(i)) };
+      dataset = { inputs, failInputs: inputs.filter((i) => !this.inputs.has(i) && !this.sources.has(i)) };
     }
     if (!this.datasetIds.has(dsName)) this.datasetIds.set(dsName, this.datasetIds.size + 1);
     const id = randomUUID();
@@ -347,8 +356,28 @@ export class FakeServiceX {
     return ["Complete", "Fatal", "Canceled", "Bad Dataset"].includes(r.status);
   }
 
+  /** What the object store holds for a successful result. */
+  private output(x: FakeRequest["results"][number]): Buffer {
+    return x.data ?? this.inputs.get(x.input) ?? Buffer.alloc(0);
+  }
+
+  /** Runs the request's query on the input's local source file, as a transformer pod would. */
+  private async transform(r: FakeRequest, input: string): Promise<Buffer | string> {
+    const source = this.sources.get(input)!;
+    const dir = mkdtempSync(path.join(os.tmpdir(), "sxflow-fake-transformer-"));
+    try {
+      const out = path.join(dir, "out.parquet");
+      await runUprootRawFile(source, r.selection, out, () => false);
+      return readFileSync(out);
+    } catch (err) {
+      return `Failed to transform input file ${input}: ${(err as Error).message}`;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
   /** One status poll moves the request on: Lookup, then one input file per poll. */
-  private advance(r: FakeRequest): void {
+  private async advance(r: FakeRequest): Promise<void> {
     if (this.terminal(r)) return;
     r.polls++;
     if (r.polls === 1) {
@@ -368,10 +397,18 @@ export class FakeServiceX {
     }
     const input = r.inputs[r.done + r.failed];
     if (input !== undefined) {
-      const ok = !(r.dataset.failInputs ?? []).includes(input);
+      let ok = !(r.dataset.failInputs ?? []).includes(input);
+      let data: Buffer | undefined;
+      if (ok && this.sources.has(input) && r.codegen === "uproot-raw" && r.resultFormat === "parquet") {
+        const out = await this.transform(r, input);
+        if (typeof out === "string") {
+          ok = false;
+          r.failureInfo = out;
+        } else data = out;
+      }
       if (ok) r.done++;
       else r.failed++;
-      r.results.push({ input, object: objectName(input, r.resultFormat), ok, createdAt: micros(++this.resultCounter) });
+      r.results.push({ input, object: objectName(input, r.resultFormat), ok, createdAt: micros(++this.resultCounter), ...(data ? { data } : {}) });
     }
     if (r.done + r.failed === r.inputs.length) r.status = "Complete";
   }
@@ -468,7 +505,7 @@ export class FakeServiceX {
       xmlError(404, "NoSuchBucket", `bucket ${bucket} does not exist`);
       return;
     }
-    const objects = r.results.filter((x) => x.ok).map((x) => ({ key: x.object, data: this.inputs.get(x.input) ?? Buffer.alloc(0) }));
+    const objects = r.results.filter((x) => x.ok).map((x) => ({ key: x.object, data: this.output(x) }));
     if (rest.length === 0) {
       const start = Number(url.searchParams.get("continuation-token") ?? 0);
       const page = objects.slice(start, start + this.s3PageSize);

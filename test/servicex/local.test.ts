@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { tableFromIPC } from "apache-arrow";
 import { readParquet } from "parquet-wasm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { openParquet } from "../../src/parquet/index.js";
 import { DeliverError, type DeliverOptions, type DeliverSpec, deliver } from "../../src/servicex/index.js";
 import { nameMatcher } from "../../src/servicex/local-query.js";
 import { SHARED_ROOT_DIR } from "../shared-data.js";
@@ -85,6 +86,8 @@ describe("local backend (endpoint: local)", () => {
     const partial = await deliver(s, { ...opts, failIfIncomplete: false });
     expect(partial.s).toHaveLength(1);
     expect(readBack(partial.s[0]).nmuon).toHaveLength(expected.NMuon.entries);
+    // The outputs were moved into the cache; nothing is left in the backend's work directories.
+    expect(readdirSync(path.join(dir, "cache", ".sxflow", "local"))).toEqual([]);
   });
 
   it("gives clear errors for what it cannot do", async () => {
@@ -103,6 +106,126 @@ describe("local backend (endpoint: local)", () => {
     const typo = await run({ General: { OutputFormat: "parquet" }, Sample: [{ ...base, Query: { tree: "events", branches: ["Muon_Pxx"] } }] });
     expect(typo).toMatch(/1 of 1 input files failed to transform \(.*uproot-HZZ.root: unknown branch "Muon_Pxx" in tree "events"/);
     const badCut = await run({ General: { OutputFormat: "parquet" }, Sample: [{ ...base, Query: { tree: "events", cuts: ["NMuonn > 1"] } }] });
-    expect(badCut).toMatch(/uproot-HZZ.root: .*NMuonn/);
+    expect(badCut).toMatch(/uproot-HZZ.root: query \[0\], tree "events": cut: .*NMuonn/);
+  });
+});
+
+describe("local backend: several trees in one request", () => {
+  /** Column names and rows of a parquet file, read back independently of sxflow. */
+  function table(file: string): { columns: string[]; rows: number; column: (name: string) => unknown[] } {
+    const t = tableFromIPC(readParquet(new Uint8Array(readFileSync(file))).intoIPCStream());
+    return {
+      columns: t.schema.fields.map((f) => f.name),
+      rows: t.numRows,
+      column: (name) => Array.from({ length: t.numRows }, (_, i) => t.getChild(name)!.get(i) as unknown),
+    };
+  }
+  const one = async (query: string, file = HZZ): Promise<string[]> => {
+    const out = await deliver({ General: { OutputFormat: "parquet" }, Sample: [{ Name: "s", Dataset: { fileList: [file] }, Query: query }] }, opts);
+    return out.s;
+  };
+  const failure = async (query: string, file = HZZ): Promise<string> => {
+    const err = await one(query, file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DeliverError);
+    return (err as DeliverError).errors.s.message;
+  };
+
+  it("writes the sub-queries' trees (object form: input -> output name) into one file, in order, with a treename column", async () => {
+    const files = await one(
+      JSON.stringify([
+        { treename: { events: "two" }, filter_name: ["NMuon", "Muon_Px"], cut: "NMuon >= 2" },
+        { treename: { events: "fewer" }, filter_name: ["Muon_Px", "NMuon"], cut: "NMuon < 2" },
+      ]),
+    );
+    expect(files).toHaveLength(1);
+    const t = table(files[0]);
+    expect(t.columns).toEqual(["NMuon", "Muon_Px", "treename"]);
+    const trees = t.column("treename") as string[];
+    const nmuon = t.column("NMuon") as number[];
+    const two = trees.filter((n) => n === "two").length;
+    expect(two).toBeGreaterThan(0);
+    // Every row of the first tree, then every row of the second: successive, never interleaved.
+    expect(trees).toEqual([...Array<string>(two).fill("two"), ...Array<string>(t.rows - two).fill("fewer")]);
+    expect(t.rows).toBe(expected.NMuon.entries);
+    expect(nmuon.slice(0, two).every((n) => n >= 2)).toBe(true);
+    expect(nmuon.slice(two).every((n) => n < 2)).toBe(true);
+    const px = (t.column("Muon_Px") as { length: number }[]).map((l) => l.length);
+    expect(px).toEqual(nmuon);
+    // sxflow's reader selects the rows of one tree.
+    const reader = await openParquet(files[0], { tree: "fewer" });
+    expect(reader.entries).toBe(t.rows - two);
+    expect(reader.trees).toEqual([
+      { name: "two", entries: two },
+      { name: "fewer", entries: t.rows - two },
+    ]);
+    reader.close();
+  });
+
+  it("skips missing trees of a list unless fail_on_missing_trees, which names the file and the tree", async () => {
+    const t = table((await one(JSON.stringify([{ treename: ["nosuch", "events"], filter_name: "NMuon" }])))[0]);
+    expect(t.rows).toBe(expected.NMuon.entries);
+    expect(new Set(t.column("treename"))).toEqual(new Set(["events"]));
+    expect(await failure(JSON.stringify([{ treename: ["events", "nosuch"], filter_name: "NMuon", fail_on_missing_trees: true }]))).toMatch(
+      /uproot-HZZ\.root: no tree "nosuch" \(query \[0\] has fail_on_missing_trees; trees in the file: events\)/,
+    );
+  });
+
+  it("writes an empty table when no requested tree is in the file, as ServiceX does", async () => {
+    const files = await one(JSON.stringify([{ treename: "nosuch", filter_name: "NMuon" }]));
+    const t = table(files[0]);
+    expect(t.rows).toBe(0);
+    expect(t.columns).toEqual([]);
+    const reader = await openParquet(files[0]);
+    expect(reader.entries).toBe(0);
+    expect(reader.branches).toEqual([]);
+    reader.close();
+  });
+
+  it("gives a tree without entries its columns and no rows", async () => {
+    const t = table((await one(JSON.stringify([{ treename: "tree", filter_name: ["x", "y"] }]), path.join(SHARED_ROOT_DIR, "uproot-empty.root")))[0]);
+    expect(t.rows).toBe(0);
+    expect(t.columns).toEqual(["x", "y", "treename"]);
+  });
+
+  it("refuses trees whose columns differ, naming the trees and the columns", async () => {
+    const message = await failure(
+      JSON.stringify([
+        { treename: { events: "muons" }, filter_name: ["NMuon", "Muon_Px"] },
+        { treename: { events: "jets" }, filter_name: ["NMuon", "Jet_Px"] },
+      ]),
+    );
+    expect(message).toContain(
+      `uproot-HZZ.root: tree "events" (as "muons") of query [0] and tree "events" (as "jets") of query [1] have different columns, ` +
+        `but the trees of a request share one parquet file and its schema: only in the first: Muon_Px; only in the second: Jet_Px`,
+    );
+    const types = await failure(
+      JSON.stringify([
+        { treename: { events: "a" }, expressions: ["x"], aliases: { x: "NMuon" } },
+        { treename: { events: "b" }, expressions: ["x"], aliases: { x: "Muon_Px" } },
+      ]),
+    );
+    expect(types).toMatch(/\(as "a"\) of query \[0\] and .* \(as "b"\) of query \[1\] have different columns, .*: x is int32 in the first, float32\[\] in the second\)/);
+  });
+
+  it("writes only the expressions when a query has them, as uproot's arrays(expressions=...)", async () => {
+    const t = table((await one(JSON.stringify([{ treename: "events", filter_name: ["Muon_Px"], expressions: ["NMuon", "NMuon * 2"], cut: "NMuon >= 1" }])))[0]);
+    expect(t.columns).toEqual(["NMuon", "NMuon * 2", "treename"]);
+    const n = t.column("NMuon") as number[];
+    expect(t.column("NMuon * 2")).toEqual(n.map((x) => x * 2));
+    expect(n.every((x) => x >= 1)).toBe(true);
+  });
+
+  it("refuses ROOT output and copy_histograms at submit, saying what to do", async () => {
+    const err = await deliver({ Sample: [{ Name: "s", Dataset: { fileList: [HZZ] }, Query: { tree: "events", branches: ["NMuon"] } }] }, opts).catch((e: unknown) => e);
+    expect((err as DeliverError).errors.s.message).toMatch(
+      /^the local backend writes parquet only, not root-file \(asked for by General: OutputFormat, whose default is root-ttree\): set General: OutputFormat: parquet, or configure a ServiceX server in servicex.yaml to get ROOT files \(the local backend is used because endpoint "here"/,
+    );
+    // Refused at submit (the message is the submit's own), not as a failure of every file.
+    expect(await failure(JSON.stringify([{ treename: "events" }, { copy_histograms: "h*" }]))).toMatch(
+      /^UprootRaw query \[1\]: copy_histograms needs ROOT output, which the local backend cannot write; drop it or use a ServiceX server/,
+    );
+    expect(await failure(JSON.stringify([{ treename: "events", cut: "sum(Muon_Px) > 0", use_standard_awkward_axis: true }]))).toMatch(
+      /^UprootRaw query \[0\]: use_standard_awkward_axis: true is not supported by the local backend, whose reducers work per event/,
+    );
   });
 });

@@ -45,6 +45,11 @@ describe("datasets", () => {
     expect(resolveDataset({ fileList: ["a", "b", "c"] }, 2, "s")).toEqual({ fileList: ["a", "b"] });
     expect(() => resolveDataset({ rucio: "noscope" }, undefined, "Sample[0]")).toThrow(/Sample\[0\]: Rucio dataset "noscope" needs a scope/);
     expect(() => resolveDataset("s3://bucket/x", undefined, "s")).toThrow(/unsupported scheme "s3:\/\/"/);
+    // A local path (what the local backend reads) is a one-file list, not a DID without a scope.
+    expect(resolveDataset("data/ttbar.root", undefined, "s")).toEqual({ fileList: ["data/ttbar.root"] });
+    expect(resolveDataset("ttbar.root", undefined, "s")).toEqual({ fileList: ["ttbar.root"] });
+    expect(resolveDataset("file:///data/ttbar.root", undefined, "s")).toEqual({ fileList: ["file:///data/ttbar.root"] });
+    expect(resolveDataset("user.a:ttbar.root", undefined, "s")).toEqual({ did: "rucio://user.a:ttbar.root" });
   });
 });
 
