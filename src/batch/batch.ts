@@ -1,4 +1,4 @@
-import { columnLength, concatColumns, filterColumn, sliceColumn } from "./column.js";
+import { columnLength, concatColumns, maskIndex, sliceColumn, takeColumn } from "./column.js";
 import type { Batch, Column } from "./types.js";
 
 function mapColumns(batch: Batch, f: (c: Column) => Column): Record<string, Column> {
@@ -41,9 +41,8 @@ export function filterBatch(batch: Batch, mask: Uint8Array): Batch {
   if (mask.length !== batch.length) {
     throw new RangeError(`filterBatch: mask of ${mask.length} entries for a batch of ${batch.length} events`);
   }
-  let kept = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i]) kept++;
-  return { length: kept, columns: mapColumns(batch, (c) => filterColumn(c, mask, kept)) };
+  const index = maskIndex(mask);
+  return { length: index.length, columns: mapColumns(batch, (c) => takeColumn(c, index)) };
 }
 
 /** Checks that every column holds `batch.length` events and that offsets are monotone. */

@@ -86,61 +86,55 @@ export function concatColumns(parts: Column[]): Column {
   return { ...first, offsets, values };
 }
 
+/** Indices of the non-zero bytes of a mask. */
+export function maskIndex(mask: Uint8Array): Int32Array {
+  let count = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i]) count++;
+  const index = new Int32Array(count);
+  for (let i = 0, at = 0; at < count; i++) if (mask[i]) index[at++] = i;
+  return index;
+}
+
 /** Keeps the events whose mask byte is non-zero. */
-export function filterColumn(column: Column, mask: Uint8Array, kept?: number): Column {
-  const n = mask.length;
-  let count = kept ?? -1;
-  if (count < 0) {
-    count = 0;
-    for (let i = 0; i < n; i++) if (mask[i]) count++;
-  }
+export function filterColumn(column: Column, mask: Uint8Array): Column {
+  return takeColumn(column, maskIndex(mask));
+}
+
+/**
+ * The events at `index` (increasing), in that order. The work follows the kept events, not every
+ * event of the column: cuts often keep a few per cent, and one index serves every column.
+ */
+export function takeColumn(column: Column, index: Int32Array): Column {
+  const count = index.length;
   if (column.kind === "flat") {
     const w = flatWidth(column.shape);
-    const src = column.values;
-    const out = allocate(elementTypeOf(src), count * w);
-    let at = 0;
+    const src = column.values as Float64Array;
+    const out = allocate(elementTypeOf(column.values), count * w) as Float64Array;
     if (w === 1) {
-      for (let i = 0; i < n; i++) if (mask[i]) (out as Float64Array)[at++] = (src as Float64Array)[i]!;
+      for (let k = 0; k < count; k++) out[k] = src[index[k]!]!;
     } else {
-      for (let i = 0; i < n; i++) {
-        if (mask[i]) {
-          (out as Float64Array).set((src as Float64Array).subarray(i * w, i * w + w), at);
-          at += w;
-        }
-      }
+      for (let k = 0; k < count; k++) out.set(src.subarray(index[k]! * w, index[k]! * w + w), k * w);
     }
-    return { ...column, values: out };
+    return { ...column, values: out as NumericArray };
   }
   const o = column.offsets;
   const offsets = new Int32Array(count + 1);
+  let total = 0;
+  for (let k = 0; k < count; k++) offsets[k + 1] = total += o[index[k]! + 1]! - o[index[k]!]!;
   if (!isColumn(column.values)) {
-    // One-level lists: copy each kept event's run of values at once, so the work follows the
-    // kept objects, not every object of the batch (cuts often keep a few per cent).
     const src = column.values as Float64Array;
-    let total = 0;
-    for (let i = 0, at = 0; i < n; i++) if (mask[i]) offsets[++at] = total += o[i + 1]! - o[i]!;
     const out = allocate(elementTypeOf(column.values), total) as Float64Array;
-    for (let i = 0, pos = 0; i < n; i++) {
-      if (!mask[i]) continue;
-      const a = o[i]!;
-      const b = o[i + 1]!;
+    for (let k = 0, pos = 0; k < count; k++) {
+      const a = o[index[k]!]!;
+      const b = o[index[k]! + 1]!;
       if (b - a === 1) out[pos] = src[a]!;
       else if (b > a) out.set(src.subarray(a, b), pos);
       pos += b - a;
     }
     return { ...column, offsets, values: out as NumericArray };
   }
-  const innerMask = new Uint8Array(o[n]! - o[0]!);
-  let at = 0;
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    if (!mask[i]) continue;
-    const a = o[i]!;
-    const b = o[i + 1]!;
-    innerMask.fill(1, a - o[0]!, b - o[0]!);
-    total += b - a;
-    offsets[++at] = total;
-  }
-  const inner = sliceColumn(column.values as Column, o[0]!, o[n]!);
-  return { ...column, offsets, values: filterColumn(inner, innerMask, total) };
+  // A list of lists: keep the inner lists of the kept events.
+  const inner = new Int32Array(total);
+  for (let k = 0, pos = 0; k < count; k++) for (let j = o[index[k]!]!; j < o[index[k]! + 1]!; j++) inner[pos++] = j;
+  return { ...column, offsets, values: takeColumn(column.values as Column, inner) };
 }

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { filterColumn } from "../../src/batch/index.js";
-import type { JaggedColumn } from "../../src/batch/index.js";
+import type { Column, JaggedColumn } from "../../src/batch/index.js";
 
 /** Events as plain arrays, read through the offsets (which need not start at 0). */
 function lists(c: JaggedColumn): number[][] {
@@ -32,4 +32,48 @@ describe("filterColumn on jagged columns", () => {
       ),
     );
   });
+
+  it("keeps the masked events of lists of lists and of fixed-size columns", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.array(fc.array(fc.integer({ min: -99, max: 99 }), { maxLength: 3 }), { maxLength: 3 }), fc.boolean()), { maxLength: 30 }),
+        fc.nat(3),
+        (events, lead) => {
+          // Outer offsets start at `lead` inner lists, inner offsets at 2 * lead values: sliced origins at both levels.
+          const outer = new Int32Array(events.length + 1);
+          outer[0] = lead;
+          events.forEach(([ls], i) => (outer[i + 1] = outer[i]! + ls.length));
+          const innerLists = [...Array<number[]>(lead).fill([7]), ...events.flatMap(([ls]) => ls)];
+          const inner = new Int32Array(innerLists.length + 1);
+          inner[0] = 2 * lead;
+          innerLists.forEach((l, j) => (inner[j + 1] = inner[j]! + l.length));
+          const values = new Int16Array(inner[innerLists.length]!);
+          innerLists.forEach((l, j) => values.set(l, inner[j]!));
+          const column: JaggedColumn = { kind: "jagged", offsets: outer, values: { kind: "jagged", offsets: inner, values } };
+          const mask = Uint8Array.from(events, ([, keep]) => (keep ? 1 : 0));
+          const out = filterColumn(column, mask) as JaggedColumn;
+          const got = lists2(out);
+          expect(got).toEqual(events.filter(([, keep]) => keep).map(([ls]) => ls));
+
+          const fixed: Column = { kind: "flat", values: Float64Array.from({ length: 2 * events.length }, (_, i) => i), shape: [2] };
+          const kept = filterColumn(fixed, mask);
+          const want = events.flatMap(([, keep], i) => (keep ? [2 * i, 2 * i + 1] : []));
+          expect(Array.from(kept.values as Float64Array)).toEqual(want);
+          expect(kept.kind === "flat" && kept.shape).toEqual([2]);
+        },
+      ),
+    );
+  });
 });
+
+/** Events of a list-of-lists column as nested plain arrays. */
+function lists2(c: JaggedColumn): number[][][] {
+  const inner = c.values as JaggedColumn;
+  const v = inner.values as Int16Array;
+  return Array.from({ length: c.offsets.length - 1 }, (_, i) =>
+    Array.from({ length: c.offsets[i + 1]! - c.offsets[i]! }, (_, k) => {
+      const j = c.offsets[i]! + k;
+      return Array.from(v.subarray(inner.offsets[j]!, inner.offsets[j + 1]!));
+    }),
+  );
+}
