@@ -1,16 +1,6 @@
 import { freeNames } from "../expr/index.js";
 import { detectFormat } from "../parquet/detect.js";
-import {
-  createBackend,
-  DeliverError,
-  type DeliverOptions,
-  type DeliverSpec,
-  deliver,
-  LOCAL_ENDPOINT,
-  loadConfig,
-  type SampleSpec,
-  type UprootRawTreeQuery,
-} from "../servicex/index.js";
+import type { DeliverOptions, DeliverSpec, SampleSpec, UprootRawTreeQuery } from "../servicex/index.js";
 import { configPath, RunConfigError, type ResolvedSample, type RunConfig, type SampleFile } from "./load.js";
 
 /** Some ServiceX samples could not be fetched; `failures` are `config.samples[i] ...: message` lines. */
@@ -82,6 +72,9 @@ function requestName(s: ResolvedSample, key: string): string {
  */
 export async function materialiseSamples(config: RunConfig, options: MaterialiseOptions = {}): Promise<RunConfig> {
   if (!config.samples.some((s) => s.servicex)) return config;
+  // Loaded only when needed: the ServiceX client (axios and all) is a third of the start-up
+  // time of a run on local files.
+  const sx = await import("../servicex/index.js");
   const query = sampleQuery(config);
   const groups = new Map<string | undefined, Request[]>();
   config.samples.forEach((s, i) => {
@@ -118,10 +111,10 @@ export async function materialiseSamples(config: RunConfig, options: Materialise
     [...groups].map(async ([endpoint, requests]) => {
       const spec: DeliverSpec = { General: { OutputFormat: "parquet" }, Sample: requests.map((r) => r.spec) };
       try {
-        const result = await deliver(spec, { ...options, ...endpointOptions(endpoint, options) });
+        const result = await sx.deliver(spec, { ...options, ...endpointOptions(sx, endpoint, options) });
         for (const [name, list] of Object.entries(result)) files.set(name, list);
       } catch (err) {
-        if (!(err instanceof DeliverError)) {
+        if (!(err instanceof sx.DeliverError)) {
           failures.push(`${requests.map(where).join(", ")}: ${(err as Error).message}`);
           return;
         }
@@ -149,10 +142,10 @@ export async function materialiseSamples(config: RunConfig, options: Materialise
  * `endpoint: local` selects the in-process backend even when servicex.yaml has no entry of that
  * name (or there is no servicex.yaml): local file lists then need no configuration at all.
  */
-function endpointOptions(endpoint: string | undefined, options: DeliverOptions): DeliverOptions {
-  if (endpoint !== LOCAL_ENDPOINT || options.backend) return { endpoint };
-  const sx = loadConfig({ configPath: options.configPath, cwd: options.cwd });
-  if (sx.endpoints.some((e) => e.name === LOCAL_ENDPOINT)) return { endpoint };
-  return { backend: createBackend({ name: LOCAL_ENDPOINT, endpoint: LOCAL_ENDPOINT }, sx, options) };
+function endpointOptions(sx: typeof import("../servicex/index.js"), endpoint: string | undefined, options: DeliverOptions): DeliverOptions {
+  if (endpoint !== sx.LOCAL_ENDPOINT || options.backend) return { endpoint };
+  const config = sx.loadConfig({ configPath: options.configPath, cwd: options.cwd });
+  if (config.endpoints.some((e) => e.name === sx.LOCAL_ENDPOINT)) return { endpoint };
+  return { backend: sx.createBackend({ name: sx.LOCAL_ENDPOINT, endpoint: sx.LOCAL_ENDPOINT }, config, options) };
 }
 
