@@ -31,6 +31,7 @@ import {
   Uint64,
   Uint8,
 } from "apache-arrow";
+import { packBits, unpackBits } from "./bits.js";
 import { concatBatches } from "./batch.js";
 import { columnLength } from "./column.js";
 import { elementTypeOf } from "./element-type.js";
@@ -65,23 +66,6 @@ function leafElementType(column: Column): ElementType {
   if (column.elementType) return column.elementType;
   if (column.kind === "jagged" && !ArrayBuffer.isView(column.values)) return leafElementType(column.values);
   return elementTypeOf(column.values as NumericArray);
-}
-
-/** Packs 0/1 bytes into an Arrow validity-style bitmap (LSB first). */
-export function packBits(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(Math.ceil(bytes.length / 8));
-  for (let i = 0; i < bytes.length; i++) if (bytes[i]) out[i >> 3]! |= 1 << (i & 7);
-  return out;
-}
-
-/** Unpacks `length` bits starting at bit `offset` into 0/1 bytes. */
-export function unpackBits(bits: Uint8Array, offset: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) {
-    const b = offset + i;
-    out[i] = (bits[b >> 3]! >> (b & 7)) & 1;
-  }
-  return out;
 }
 
 function leafData(values: NumericArray, type: ElementType): Data {

@@ -9,7 +9,7 @@ import type { FileFormat } from "../parquet/detect.js";
 import { expandGlob } from "./glob.js";
 import { runConfigSchema } from "./schema.js";
 import type { ObjectGroupConfig, ParsedRunConfig, SampleConfig } from "./schema.js";
-import type { ElementType } from "../batch/index.js";
+import type { ElementType } from "../batch/core.js";
 
 /** A configuration error; `issues` are the individual `config.path: message` lines. */
 export class RunConfigError extends Error {

@@ -9,9 +9,10 @@
  *   ArrowArray:  length 0, null_count 8, offset 16, n_buffers 24, n_children 32, buffers 40,
  *                children 44, dictionary 48
  */
-import { wasmMemory, type RecordBatch as WasmRecordBatch } from "parquet-wasm";
+import type { RecordBatch as WasmRecordBatch, Schema as WasmSchema } from "parquet-wasm";
+import { parquetWasm } from "./wasm.js";
 import { allocate } from "../batch/element-type.js";
-import { unpackBits } from "../batch/arrow.js";
+import { unpackBits } from "../batch/bits.js";
 import type { Batch, Column, ElementType, NumericArray } from "../batch/types.js";
 
 const LEAF_FORMATS: Readonly<Record<string, ElementType>> = {
@@ -44,7 +45,7 @@ const BYTES: Readonly<Record<ElementType, number>> = {
 
 const INT32_MAX = 2 ** 31 - 1;
 
-/** Reads the C structs of one exported batch; valid until the next call into wasm. */
+/** Reads the C structs of one export; valid until the next call into wasm. */
 class FfiView {
   private readonly view: DataView;
   private readonly bytes: Uint8Array;
@@ -62,6 +63,11 @@ class FfiView {
   int(at: number): number {
     const hi = this.view.getInt32(at + 4, true);
     return hi * 2 ** 32 + this.u32(at);
+  }
+
+  /** An offset of a string or list array: 32-bit, or 64-bit below 2^53. */
+  int32or64(at: number, width: number): number {
+    return width === 4 ? this.view.getInt32(at, true) : this.int(at);
   }
 
   cString(at: number): string {
@@ -85,6 +91,11 @@ interface Node {
   name: string;
   schema: number;
   array: number;
+}
+
+/** Taken after an export: exporting may have grown (and so replaced) the memory buffer. */
+function memoryView(): FfiView {
+  return new FfiView(parquetWasm.wasmMemory().buffer as ArrayBuffer);
 }
 
 function childOf(m: FfiView, node: Node, i: number): Node {
@@ -192,8 +203,7 @@ function retype(type: ElementType, bytes: ArrayBuffer): NumericArray {
 export function ffiToBatch(batch: WasmRecordBatch, columns: readonly string[]): Batch {
   const ffi = batch.intoFFI();
   try {
-    // Taken after the export: the export may have grown (and so replaced) the memory buffer.
-    const m = new FfiView(wasmMemory().buffer as ArrayBuffer);
+    const m = memoryView();
     const schema = ffi.schemaAddr();
     const array = ffi.arrayAddr();
     const root: Node = { format: m.cString(m.u32(schema)), name: "", schema, array };
@@ -217,4 +227,74 @@ export function ffiToBatch(batch: WasmRecordBatch, columns: readonly string[]): 
   } finally {
     ffi.free();
   }
+}
+
+/** A field of an exported Arrow schema: its format string (the C Data Interface's type code) and children. */
+export interface FfiField {
+  name: string;
+  format: string;
+  children: FfiField[];
+}
+
+function readField(m: FfiView, schema: number, depth: number): FfiField {
+  if (depth > 64) throw new Error("Arrow schema nested too deeply");
+  const n = m.int(schema + 24);
+  const children: FfiField[] = [];
+  for (let i = 0; i < n; i++) children.push(readField(m, m.u32(m.u32(schema + 32) + 4 * i), depth + 1));
+  return { name: m.cString(m.u32(schema + 4)), format: m.cString(m.u32(schema)), children };
+}
+
+/** The fields of a parquet-wasm schema, read through the C Data Interface. Consumes the schema. */
+export function ffiSchemaFields(schema: WasmSchema): FfiField[] {
+  const ffi = schema.intoFFI();
+  try {
+    return readField(memoryView(), ffi.addr(), 0).children;
+  } finally {
+    ffi.free();
+  }
+}
+
+/**
+ * Appends the runs of equal consecutive values of a string column of a record batch (merging with
+ * the last run). Consumes (frees) the wasm batch.
+ */
+export function ffiStringRuns(batch: WasmRecordBatch, column: string, runs: { name: string; rows: number }[]): void {
+  const ffi = batch.intoFFI();
+  try {
+    const m = memoryView();
+    const root: Node = { format: "+s", name: "", schema: ffi.schemaAddr(), array: ffi.arrayAddr() };
+    let node: Node | undefined;
+    for (let i = 0; i < m.int(root.schema + 24); i++) {
+      const child = childOf(m, root, i);
+      if (child.name === column) node = child;
+    }
+    if (!node) throw new Error(`no column "${column}" in the record batch`);
+    if (node.format !== "u" && node.format !== "U") throw new Error(`column "${column}" has Arrow format "${node.format}", not a string`);
+    const length = m.int(root.array);
+    const start = m.int(root.array + 16) + m.int(node.array + 16);
+    checkNoNulls(m, node, m.int(root.array + 16), length, column);
+    const width = node.format === "u" ? 4 : 8;
+    const offsets = buffer(m, node, 1);
+    const data = buffer(m, node, 2);
+    const at = (i: number): number => m.int32or64(offsets + (start + i) * width, width);
+    const decoder = new TextDecoder();
+    let runStart = 0;
+    for (let i = 1; i <= length; i++) {
+      if (i < length && sameString(m, data, at(runStart), at(runStart + 1), at(i), at(i + 1))) continue;
+      const name = decoder.decode(m.sub(data + at(runStart), at(runStart + 1) - at(runStart)));
+      const last = runs[runs.length - 1];
+      if (last && last.name === name) last.rows += i - runStart;
+      else runs.push({ name, rows: i - runStart });
+      runStart = i;
+    }
+  } finally {
+    ffi.free();
+  }
+}
+
+function sameString(m: FfiView, data: number, a0: number, a1: number, b0: number, b1: number): boolean {
+  if (a1 - a0 !== b1 - b0) return false;
+  const bytes = m.sub(data, Math.max(a1, b1));
+  for (let k = 0; k < a1 - a0; k++) if (bytes[a0 + k] !== bytes[b0 + k]) return false;
+  return true;
 }

@@ -8,7 +8,7 @@ export {
   type ParquetTree,
   type TreeRun,
 } from "./reader.js";
-export { arrowTypeName, TREENAME_COLUMN, type ParquetBranch, type UnsupportedColumn } from "./schema.js";
+export { TREENAME_COLUMN, type ParquetBranch, type UnsupportedColumn } from "./schema.js";
 export { closeNames as closeMatches } from "../text/close-names.js";
 export {
   writeParquet,

@@ -4,15 +4,15 @@
  * into sxflow batches without further copies.
  */
 import { open, stat } from "node:fs/promises";
-import { DataType, tableFromIPC, type Data, type RecordBatch, type Vector } from "apache-arrow";
-import { ParquetFile, type RecordBatch as WasmRecordBatch } from "parquet-wasm";
-import { ffiToBatch } from "./ffi.js";
+import type { ParquetFile, RecordBatch as WasmRecordBatch } from "parquet-wasm";
+import { ffiSchemaFields, ffiStringRuns, ffiToBatch } from "./ffi.js";
 import { concatBatches, sliceBatch } from "../batch/batch.js";
 import { allocate } from "../batch/element-type.js";
 import type { Batch, Column, NumericArray } from "../batch/types.js";
 import { openFileSlices, type FileSlices } from "./file-slices.js";
 import { treesFromFooter } from "./tree-stats.js";
-import { describeSchema, TREENAME_COLUMN, type ParquetBranch, type UnsupportedColumn } from "./schema.js";
+import { parquetWasm } from "./wasm.js";
+import { describeColumns, TREENAME_COLUMN, type ParquetBranch, type UnsupportedColumn } from "./schema.js";
 import { suggestNames } from "../text/close-names.js";
 
 export interface OpenParquetOptions {
@@ -112,45 +112,10 @@ async function checkEnvelope(path: string): Promise<number> {
   }
 }
 
-/** Appends the runs of equal consecutive values of a string column (merging with the last run). */
-function stringRuns(data: Data, runs: TreeRun[]): void {
-  const type = data.type as DataType;
-  if ((DataType.isUtf8(type) || DataType.isLargeUtf8(type)) && data.nullCount === 0) {
-    const offsets = data.valueOffsets as Int32Array | BigInt64Array;
-    const bytes = data.values as Uint8Array;
-    const at = (i: number): number => Number(offsets[i]!);
-    const decoder = new TextDecoder();
-    let runStart = 0;
-    const same = (i: number, j: number): boolean => {
-      const len = at(i + 1) - at(i);
-      if (len !== at(j + 1) - at(j)) return false;
-      const a = at(i);
-      const b = at(j);
-      for (let k = 0; k < len; k++) if (bytes[a + k] !== bytes[b + k]) return false;
-      return true;
-    };
-    for (let i = 1; i <= data.length; i++) {
-      if (i === data.length || !same(runStart, i)) {
-        const name = decoder.decode(bytes.subarray(at(runStart), at(runStart + 1)));
-        pushRun(runs, name, i - runStart);
-        runStart = i;
-      }
-    }
-    return;
-  }
-  throw new Error(`column "${TREENAME_COLUMN}" has type ${String(type)}${data.nullCount ? " with nulls" : ""}`);
-}
-
 function pushRun(runs: TreeRun[], name: string, rows: number): void {
   const last = runs[runs.length - 1];
   if (last && last.name === name) last.rows += rows;
   else runs.push({ name, rows });
-}
-
-/** The Arrow record batch carried by a parquet-wasm batch (copied once out of wasm memory). */
-function toArrow(batch: WasmRecordBatch): RecordBatch {
-  const table = tableFromIPC(batch.intoIPCStream());
-  return table.batches[0]!;
 }
 
 export class ParquetReader {
@@ -210,7 +175,7 @@ export class ParquetReader {
     let file: ParquetFile;
     try {
       // parquet-wasm uses only size, slice() and arrayBuffer() of the Blob it is given.
-      file = await ParquetFile.fromFile(slices as unknown as Blob);
+      file = await parquetWasm.ParquetFile.fromFile(slices as unknown as Blob);
     } catch (error) {
       slices.close();
       throw new Error(`${path}: cannot read the Parquet metadata: ${message(error)}`);
@@ -219,14 +184,14 @@ export class ParquetReader {
       file.free();
       slices.close();
     };
-    let schema;
+    let fields;
     try {
-      schema = tableFromIPC(file.schema().intoIPCStream()).schema;
+      fields = ffiSchemaFields(file.schema());
     } catch (error) {
       release();
       throw new Error(`${path}: cannot convert the Parquet schema to Arrow: ${message(error)}`);
     }
-    const { branches, unsupported } = describeSchema(schema);
+    const { branches, unsupported } = describeColumns(fields);
     const rowGroups: EntryRange[] = [];
     let row = 0;
     for (const rg of file.metadata().rowGroups()) {
@@ -234,7 +199,7 @@ export class ParquetReader {
       row += rg.numRows();
     }
     const runs: TreeRun[] = [];
-    const hasTreeColumn = schema.fields.some((f) => f.name === TREENAME_COLUMN);
+    const hasTreeColumn = fields.some((f) => f.name === TREENAME_COLUMN);
     if (hasTreeColumn && options.treeRuns) {
       let given = 0;
       for (const r of options.treeRuns) given += r.rows;
@@ -255,10 +220,7 @@ export class ParquetReader {
           }
           // The statistics cannot tell (several trees, or none written): read the names.
           const stream = await file.stream({ rowGroups: [g], columns: [TREENAME_COLUMN], batchSize: 1 << 20 });
-          for await (const wasmBatch of stream as AsyncIterable<WasmRecordBatch>) {
-            const vector = toArrow(wasmBatch).getChild(TREENAME_COLUMN) as Vector;
-            for (const data of vector.data) stringRuns(data, runs);
-          }
+          for await (const wasmBatch of stream as AsyncIterable<WasmRecordBatch>) ffiStringRuns(wasmBatch, TREENAME_COLUMN, runs);
         }
       } catch (error) {
         release();

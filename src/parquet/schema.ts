@@ -1,6 +1,5 @@
-import { DataType, type Schema } from "apache-arrow";
-import { describeArrowType } from "../batch/arrow.js";
 import type { ElementType } from "../batch/types.js";
+import type { FfiField } from "./ffi.js";
 
 /** The column ServiceX adds to every row of its Parquet output: the name of the source tree. */
 export const TREENAME_COLUMN = "treename";
@@ -25,34 +24,85 @@ export interface UnsupportedColumn {
   reason: string;
 }
 
-/** pyarrow-style name of an Arrow type. */
-export function arrowTypeName(type: DataType): string {
-  if (DataType.isBool(type)) return "bool";
-  if (DataType.isInt(type)) return `${type.isSigned ? "int" : "uint"}${type.bitWidth}`;
-  if (DataType.isFloat(type)) return ["float16", "float32", "float64"][type.precision] ?? String(type);
-  if (DataType.isList(type)) return `list<${arrowTypeName(type.children[0]!.type)}>`;
-  if (DataType.isLargeList(type)) return `large_list<${arrowTypeName(type.children[0]!.type)}>`;
-  if (DataType.isFixedSizeList(type)) return `fixed_size_list<${arrowTypeName(type.children[0]!.type)}>[${type.listSize}]`;
-  if (DataType.isUtf8(type)) return "string";
-  if (DataType.isLargeUtf8(type)) return "large_string";
-  return String(type);
+/** Element types of the C Data Interface's leaf format codes that sxflow batches hold. */
+const LEAVES: Readonly<Record<string, ElementType>> = {
+  b: "bool",
+  c: "int8",
+  C: "uint8",
+  s: "int16",
+  S: "uint16",
+  i: "int32",
+  I: "uint32",
+  l: "int64",
+  L: "uint64",
+  f: "float32",
+  g: "float64",
+};
+
+/** pyarrow-style names of other common format codes, for listings and errors. */
+const OTHER_NAMES: Readonly<Record<string, string>> = {
+  n: "null",
+  e: "float16",
+  u: "string",
+  U: "large_string",
+  z: "binary",
+  Z: "large_binary",
+  tdD: "date32",
+  tdm: "date64",
+};
+
+/** pyarrow-style name of an exported Arrow field's type. */
+function arrowTypeName(field: FfiField): string {
+  const f = field.format;
+  const leaf = LEAVES[f];
+  if (leaf) return leaf;
+  const inner = field.children[0];
+  if (f === "+l" && inner) return `list<${arrowTypeName(inner)}>`;
+  if (f === "+L" && inner) return `large_list<${arrowTypeName(inner)}>`;
+  if (f.startsWith("+w:") && inner) return `fixed_size_list<${arrowTypeName(inner)}>[${f.slice(3)}]`;
+  if (f === "+s") return `struct<${field.children.map((c) => `${c.name}: ${arrowTypeName(c)}`).join(", ")}>`;
+  return OTHER_NAMES[f] ?? `Arrow format "${f}"`;
 }
 
-/** Splits a file's Arrow schema into readable branches and unsupported columns. */
-export function describeSchema(schema: Schema): { branches: ParquetBranch[]; unsupported: UnsupportedColumn[] } {
+type Mapping =
+  | { kind: "flat"; elementType: ElementType }
+  | { kind: "fixed"; elementType: ElementType; shape: number[] }
+  | { kind: "jagged"; elementType: ElementType; depth: number }
+  | { error: string };
+
+function mapping(field: FfiField): Mapping {
+  const f = field.format;
+  const leaf = LEAVES[f];
+  if (leaf) return { kind: "flat", elementType: leaf };
+  const child = field.children[0];
+  const fixed = f.startsWith("+w:");
+  if ((fixed || f === "+l" || f === "+L") && child) {
+    const inner = mapping(child);
+    if ("error" in inner) return inner;
+    if (fixed) {
+      if (inner.kind === "jagged") return { error: "a fixed-size list of variable-length lists" };
+      return { kind: "fixed", elementType: inner.elementType, shape: [Number(f.slice(3)), ...(inner.kind === "fixed" ? inner.shape : [])] };
+    }
+    return { kind: "jagged", elementType: inner.elementType, depth: inner.kind === "jagged" ? inner.depth + 1 : 1 };
+  }
+  return { error: `Arrow type ${arrowTypeName(field)}` };
+}
+
+/** Splits a file's columns into readable branches and unsupported columns. */
+export function describeColumns(fields: readonly FfiField[]): { branches: ParquetBranch[]; unsupported: UnsupportedColumn[] } {
   const branches: ParquetBranch[] = [];
   const unsupported: UnsupportedColumn[] = [];
-  for (const field of schema.fields) {
-    const type = arrowTypeName(field.type);
-    const mapping = describeArrowType(field.type);
-    if ("error" in mapping) {
-      unsupported.push({ name: field.name, type, reason: `${mapping.error} cannot be held in an sxflow batch` });
-    } else if (mapping.kind === "fixed") {
-      branches.push({ name: field.name, type, kind: "fixed", elementType: mapping.elementType, shape: mapping.shape });
-    } else if (mapping.kind === "jagged") {
-      branches.push({ name: field.name, type, kind: "jagged", elementType: mapping.elementType, depth: mapping.depth });
+  for (const field of fields) {
+    const type = arrowTypeName(field);
+    const m = mapping(field);
+    if ("error" in m) {
+      unsupported.push({ name: field.name, type, reason: `${m.error} cannot be held in an sxflow batch` });
+    } else if (m.kind === "fixed") {
+      branches.push({ name: field.name, type, kind: "fixed", elementType: m.elementType, shape: m.shape });
+    } else if (m.kind === "jagged") {
+      branches.push({ name: field.name, type, kind: "jagged", elementType: m.elementType, depth: m.depth });
     } else {
-      branches.push({ name: field.name, type, kind: "flat", elementType: mapping.elementType });
+      branches.push({ name: field.name, type, kind: "flat", elementType: m.elementType });
     }
   }
   return { branches, unsupported };

@@ -16,13 +16,8 @@ import {
   Utf8,
   type Data,
 } from "apache-arrow";
-import {
-  Compression,
-  Table as WasmTable,
-  transformParquetStream,
-  WriterPropertiesBuilder,
-  type RecordBatch as WasmRecordBatch,
-} from "parquet-wasm";
+import type { Compression, RecordBatch as WasmRecordBatch } from "parquet-wasm";
+import { parquetWasm } from "./wasm.js";
 import { batchToArrow } from "../batch/arrow.js";
 import { sliceBatch, validateBatch } from "../batch/batch.js";
 import { leafType } from "../batch/column.js";
@@ -68,12 +63,12 @@ export interface WriteParquetResult {
 }
 
 const CODECS: Record<ParquetCompression, Compression> = {
-  zstd: Compression.ZSTD,
-  snappy: Compression.SNAPPY,
-  gzip: Compression.GZIP,
-  lz4: Compression.LZ4_RAW,
-  brotli: Compression.BROTLI,
-  none: Compression.UNCOMPRESSED,
+  zstd: parquetWasm.Compression.ZSTD,
+  snappy: parquetWasm.Compression.SNAPPY,
+  gzip: parquetWasm.Compression.GZIP,
+  lz4: parquetWasm.Compression.LZ4_RAW,
+  brotli: parquetWasm.Compression.BROTLI,
+  none: parquetWasm.Compression.UNCOMPRESSED,
 };
 
 const DEFAULT_ROW_GROUP = 65536;
@@ -236,7 +231,7 @@ async function writeParts(
   }
   const codec = CODECS[options.compression ?? "zstd"];
   if (codec === undefined) throw new Error(`writeParquet ${path}: unknown compression "${options.compression}"`);
-  let props = new WriterPropertiesBuilder()
+  let props = new parquetWasm.WriterPropertiesBuilder()
     .setCompression(codec)
     .setMaxRowGroupSize(rowGroupSize)
     .setDictionaryEnabled(options.dictionary ?? false)
@@ -255,7 +250,7 @@ async function writeParts(
           return;
         }
         const rb = toRecordBatch(next.value, options);
-        const wasm = WasmTable.fromIPCStream(tableToIPC(new Table(rb), "stream"));
+        const wasm = parquetWasm.Table.fromIPCStream(tableToIPC(new Table(rb), "stream"));
         for (const b of wasm.recordBatches()) controller.enqueue(b);
         // The enqueued batches share the table's buffers; without an explicit free the table
         // would pin them in wasm memory until a garbage collection that may never come.
@@ -270,7 +265,7 @@ async function writeParts(
 
   const temp = `${path}.${process.pid}.${Date.now().toString(36)}.tmp`;
   try {
-    const bytes = await transformParquetStream(source, props.build());
+    const bytes = await parquetWasm.transformParquetStream(source, props.build());
     await writeCoalesced(bytes, temp);
     // parquet-wasm ends the file normally when its input stream errors: never keep that file.
     if (failure !== undefined) throw failure;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { ElementType } from "../batch/index.js";
-import { arrayConstructor } from "../batch/index.js";
+import type { ElementType } from "../batch/core.js";
+import { arrayConstructor } from "../batch/core.js";
 import { configPath, didYouMean, splitSpecOf } from "../config/index.js";
 import type { ResolvedGroup, RunConfig } from "../config/index.js";
 import { compileCut, compileExpression } from "../expr/index.js";

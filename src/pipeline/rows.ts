@@ -1,5 +1,5 @@
-import { allocate } from "../batch/index.js";
-import type { NumericArray } from "../batch/index.js";
+import { allocate } from "../batch/core.js";
+import type { NumericArray } from "../batch/core.js";
 import type { GroupPlan } from "./types.js";
 
 /**

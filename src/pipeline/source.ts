@@ -1,7 +1,8 @@
-import type { Batch } from "../batch/index.js";
+import type { Batch } from "../batch/core.js";
 import type { ExprBranchInfo } from "./types.js";
-import { detectFormat, openParquet } from "../parquet/index.js";
-import type { FileFormat, TreeRun } from "../parquet/index.js";
+// The reader itself, not the parquet index: workers do not need the writer (and its apache-arrow).
+import { detectFormat, type FileFormat } from "../parquet/detect.js";
+import { openParquet, type TreeRun } from "../parquet/reader.js";
 import { openRoot } from "../root/index.js";
 
 /** An entry range [start, stop) of one tree. */

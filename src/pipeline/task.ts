@@ -1,5 +1,5 @@
-import { filterBatch } from "../batch/index.js";
-import type { Batch, Column, ElementType, JaggedColumn, NumericArray } from "../batch/index.js";
+import { filterBatch } from "../batch/core.js";
+import type { Batch, Column, ElementType, JaggedColumn, NumericArray } from "../batch/core.js";
 import { cutMask, reviveExpression } from "../expr/index.js";
 import type { CompiledExpression } from "../expr/index.js";
 // Not the hdf5 index: that would load h5wasm (its reader) into every worker.

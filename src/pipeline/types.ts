@@ -1,4 +1,4 @@
-import type { ElementType } from "../batch/index.js";
+import type { ElementType } from "../batch/core.js";
 import type { SerialisedExpression } from "../expr/index.js";
 import type { H5ElementType } from "../hdf5/index.js";
 import type { FileFormat, TreeRun } from "../parquet/index.js";

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { tableFromIPC } from "apache-arrow";
-import { readParquet } from "parquet-wasm";
+import { parquetWasm } from "../parquet/wasm.js";
 import type { DatasetSpec } from "./dataset.js";
 import { type DeliverOptions, deliver } from "./deliver.js";
 import { DeliverError, ServiceXError } from "./errors.js";
@@ -53,7 +53,7 @@ export type RemoteStructure = Record<string, TreeStructure>;
 
 /** Reads the first string value of a parquet file written by the python transformer. */
 async function firstString(file: string): Promise<string> {
-  const table = tableFromIPC(readParquet(new Uint8Array(await readFile(file))).intoIPCStream());
+  const table = tableFromIPC(parquetWasm.readParquet(new Uint8Array(await readFile(file))).intoIPCStream());
   const column = table.getChild("structure") ?? table.getChildAt(0);
   const value: unknown = column?.get(0);
   if (typeof value !== "string") throw new ServiceXError(`${file}: no structure string in the transform output`);

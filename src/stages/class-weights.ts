@@ -1,4 +1,4 @@
-import type { NumericArray } from "../batch/index.js";
+import type { NumericArray } from "../batch/core.js";
 
 /**
  * Adds the label counts of one batch into `counts` (indexed by class); entries whose `valid` byte

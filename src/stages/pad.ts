@@ -1,5 +1,5 @@
-import { allocate, columnLength, flatWidth, isBigIntArray, leafType } from "../batch/index.js";
-import type { Column, ElementType, JaggedColumn, NumericArray } from "../batch/index.js";
+import { allocate, columnLength, flatWidth, isBigIntArray, leafType } from "../batch/core.js";
+import type { Column, ElementType, JaggedColumn, NumericArray } from "../batch/core.js";
 
 /**
  * How empty slots are filled. `zero`: every type 0 (false). `nan`: the ftag convention, floats NaN,

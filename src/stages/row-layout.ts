@@ -1,5 +1,5 @@
-import { allocate, arrayConstructor } from "../batch/index.js";
-import type { ElementType, NumericArray } from "../batch/index.js";
+import { allocate, arrayConstructor } from "../batch/core.js";
+import type { ElementType, NumericArray } from "../batch/core.js";
 import type { GlobalGroup, PaddedGroup } from "./pad.js";
 
 /** One field's place in a fixed-width row record. */

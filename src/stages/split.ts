@@ -1,5 +1,5 @@
-import { columnLength } from "../batch/index.js";
-import type { Batch, Column, NumericArray } from "../batch/index.js";
+import { columnLength } from "../batch/core.js";
+import type { Batch, Column, NumericArray } from "../batch/core.js";
 
 /** Split index for events that match no split rule (they are dropped). */
 export const NO_SPLIT = 255;

@@ -1,4 +1,4 @@
-import type { NumericArray } from "../batch/index.js";
+import type { NumericArray } from "../batch/core.js";
 
 /**
  * Mergeable running statistics of one field: count, mean and sum of squared deviations (M2) in

@@ -1,6 +1,6 @@
 import { openAsBlob, writeFileSync } from "node:fs";
 import path from "node:path";
-import { Field, Float32, List, makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC, vectorFromArray } from "apache-arrow";
+import { Field, Float32, Int32, List, makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC, Utf8, vectorFromArray } from "apache-arrow";
 import { ParquetFile, Table as WasmTable, writeParquet as wasmWriteParquet, type RecordBatch as WasmRecordBatch } from "parquet-wasm";
 import { describe, expect, it } from "vitest";
 import { arrowToBatch, concatBatches, type Batch } from "../../src/batch/index.js";
@@ -75,6 +75,30 @@ describe("ffiToBatch (Arrow C Data Interface out of wasm memory)", () => {
     const r = await openParquet(file);
     await expect(r.read(["x"])).rejects.toThrow(`${file}: column "x": 1 null values; sxflow batches cannot hold nulls`);
     expect(await r.read(["l"])).toEqual({ length: 3, columns: { l: { kind: "jagged", offsets: new Int32Array([0, 1, 1, 3]), values: new Float32Array([1, 2, 3]) } } });
+    r.close();
+  });
+
+  it("describes the schema from the exported C structs: readable branches and unsupported columns by pyarrow-style type", async () => {
+    const file = path.join(dir, "schema.parquet");
+    const inner = [new Field("a", new Int32(), false)];
+    const fields = [
+      new Field("pt", new List(new Field("item", new Float32(), false)), false),
+      new Field("s", new Utf8(), false),
+      new Field("st", new Struct(inner), false),
+    ];
+    const children = [
+      vectorFromArray([[1], [2, 3]], fields[0]!.type).data[0]!,
+      vectorFromArray(["x", "y"], new Utf8()).data[0]!,
+      makeData({ type: new Struct(inner), length: 2, children: [makeData({ type: new Int32(), length: 2, data: new Int32Array([4, 5]) })] }),
+    ];
+    const rb = new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: 2, children }));
+    writeFileSync(file, wasmWriteParquet(WasmTable.fromIPCStream(tableToIPC(new Table(rb), "stream"))));
+    const r = await openParquet(file);
+    expect(r.branches).toEqual([{ name: "pt", type: "list<float32>", kind: "jagged", elementType: "float32", depth: 1 }]);
+    expect(r.unsupported).toEqual([
+      { name: "s", type: "string", reason: "Arrow type string cannot be held in an sxflow batch" },
+      { name: "st", type: "struct<a: int32>", reason: "Arrow type struct<a: int32> cannot be held in an sxflow batch" },
+    ]);
     r.close();
   });
 });

@@ -250,8 +250,8 @@ describe("bad files", () => {
     writeFileSync(file, wasmWriteParquet(WasmTable.fromIPCStream(tableToIPC(new Table(rb), "stream"))));
     const r = await openParquet(file);
     expect(r.branches.map((b) => b.name)).toEqual(["x"]);
-    expect(r.unsupported).toEqual([{ name: "h", type: "float16", reason: "Arrow type Float16 cannot be held in an sxflow batch" }]);
-    await expect(r.read(["h"])).rejects.toThrow(`${file}: column "h" has type float16: Arrow type Float16 cannot be held in an sxflow batch`);
+    expect(r.unsupported).toEqual([{ name: "h", type: "float16", reason: "Arrow type float16 cannot be held in an sxflow batch" }]);
+    await expect(r.read(["h"])).rejects.toThrow(`${file}: column "h" has type float16: Arrow type float16 cannot be held in an sxflow batch`);
     expect(await r.read(["x"])).toEqual({ length: 2, columns: { x: { kind: "flat", values: new Float32Array([1, 2]) } } });
   });
 });
