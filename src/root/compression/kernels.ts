@@ -12,7 +12,7 @@
  * decoder copy short runs in whole 8-byte words, writing past the end of a run (the next run
  * overwrites it; slack bytes are never copied out).
  */
-import { encodeModule, get, I32, I64, i32, i64, mem, memoryCopy, op, set, tee, VOID, type WasmFunction } from "./wasm-encoding.js";
+import { get, I32, I64, i32, i64, mem, memoryCopy, op, set, tee, VOID, KernelInstance, type WasmFunction } from "./wasm-encoding.js";
 
 // XXH64 primes.
 const P1 = 0x9e3779b185ebca87n;
@@ -160,43 +160,14 @@ const LZ4: WasmFunction = (() => {
   return { name: "lz4", params: [I32, I32, I32, I32], results: [I32], locals: [I32, I32, I32, I32, I32, I32, I32], body };
 })();
 
-// The project's type libraries (ES2023 + Node) do not declare WebAssembly; this is the part used.
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
-};
-
 /** Bytes after the input and after the output that word-sized copies may touch. */
 const SLACK = 32;
 
-interface Kernels {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+const kernels = new KernelInstance<{
   xxh64(p: number, len: number): bigint;
   /** Decodes [ip, srcEnd) to [dst, dstEnd); the bytes written, or -1 for a corrupt block. */
   lz4(ip: number, srcEnd: number, dst: number, dstEnd: number): number;
-}
-
-let kernels: Kernels | undefined;
-let heap = new Uint8Array(0);
-
-function instance(): Kernels {
-  if (!kernels) {
-    const module = new WebAssembly.Module(encodeModule([XXH64, LZ4], 1));
-    kernels = new WebAssembly.Instance(module).exports as Kernels;
-    heap = new Uint8Array(kernels.memory.buffer);
-  }
-  return kernels;
-}
-
-/** The kernels with at least `bytes` of memory; growing detaches the old buffer, so `heap` follows. */
-function reserve(bytes: number): Kernels {
-  const k = instance();
-  if (heap.length < bytes) {
-    k.memory.grow(Math.ceil((bytes - heap.length) / 65536));
-    heap = new Uint8Array(k.memory.buffer);
-  }
-  return k;
-}
+}>([XXH64, LZ4]);
 
 function split(h: bigint): [number, number] {
   return [Number(h >> 32n), Number(h & 0xffffffffn)];
@@ -204,8 +175,8 @@ function split(h: bigint): [number, number] {
 
 /** XXH64 (seed 0) of src[start, end) as [high 32 bits, low 32 bits], both unsigned. */
 export function xxh64(src: Uint8Array, start = 0, end = src.length): [number, number] {
-  const k = reserve(end - start + SLACK);
-  heap.set(src.subarray(start, end), 0);
+  const k = kernels.reserve(end - start + SLACK);
+  kernels.heap.set(src.subarray(start, end), 0);
   return split(BigInt.asUintN(64, k.xxh64(0, end - start)));
 }
 
@@ -221,7 +192,8 @@ export type L4Result = { ok: true } | { ok: false; checksum: [number, number] } 
 export function lz4WithChecksum(src: Uint8Array, start: number, end: number, out: Uint8Array, op: number, size: number): L4Result {
   const n = end - start;
   const dst = (n + SLACK + 7) & ~7;
-  const k = reserve(dst + size + SLACK);
+  const k = kernels.reserve(dst + size + SLACK);
+  const heap = kernels.heap;
   heap.set(src.subarray(start, end), 0);
   const found = BigInt.asUintN(64, k.xxh64(8, n - 8));
   const dv = new DataView(src.buffer, src.byteOffset + start, 8);

@@ -1,6 +1,7 @@
 /**
  * Just enough of the WebAssembly binary format to write small kernels in TypeScript: the
- * opcodes they use, LEB128 numbers, and a module of functions over one exported memory.
+ * opcodes they use, LEB128 numbers, a module of functions over one exported memory, and its
+ * lazily compiled instance.
  *
  * The kernels are written as instruction lists here instead of shipping a compiled .wasm blob,
  * so that the code that runs is the code a reviewer reads, and no toolchain is needed to build it.
@@ -29,13 +30,16 @@ export const op = {
   i32Load8U: 0x2d,
   i32Load16U: 0x2f,
   i64Load32U: 0x35,
+  i32Store: 0x36,
   i64Store: 0x37,
   i32Store8: 0x3a,
+  i32Store16: 0x3b,
   i32Const: 0x41,
   i64Const: 0x42,
   i32Eqz: 0x45,
   i32Eq: 0x46,
   i32Ne: 0x47,
+  i32LtS: 0x48,
   i32LtU: 0x49,
   i32GtU: 0x4b,
   i32LeU: 0x4d,
@@ -44,7 +48,10 @@ export const op = {
   i32Sub: 0x6b,
   i32And: 0x71,
   i32Or: 0x72,
+  i32Shl: 0x74,
   i32ShrU: 0x76,
+  i32Rotl: 0x77,
+  i32Rotr: 0x78,
   i64Add: 0x7c,
   i64Mul: 0x7e,
   i64Xor: 0x85,
@@ -142,4 +149,37 @@ export function encodeModule(functions: WasmFunction[], pages: number): Uint8Arr
     ...section(7, vec(exports)),
     ...section(10, vec(bodies)),
   ]);
+}
+
+// The project's type libraries (ES2023 + Node) do not declare WebAssembly; this is the part used.
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: unknown };
+};
+
+/**
+ * An instance of a kernel module, compiled on first use (a few microseconds for these sizes),
+ * whose memory grows on demand and is never shrunk: callers keep their calls bounded (one
+ * compression block, one basket).
+ */
+export class KernelInstance<T> {
+  private exports: (T & { memory: { buffer: ArrayBuffer; grow(pages: number): number } }) | undefined;
+  /** The memory as bytes; a new view after the memory grows (growing detaches the old buffer). */
+  heap = new Uint8Array(0);
+
+  constructor(private readonly functions: WasmFunction[]) {}
+
+  /** The kernels, with at least `bytes` bytes of memory in `heap`. */
+  reserve(bytes: number): T {
+    if (!this.exports) {
+      const module = new WebAssembly.Module(encodeModule(this.functions, 1));
+      this.exports = new WebAssembly.Instance(module).exports as T & { memory: { buffer: ArrayBuffer; grow(pages: number): number } };
+      this.heap = new Uint8Array(this.exports.memory.buffer);
+    }
+    if (this.heap.length < bytes) {
+      this.exports.memory.grow(Math.ceil((bytes - this.heap.length) / 65536));
+      this.heap = new Uint8Array(this.exports.memory.buffer);
+    }
+    return this.exports;
+  }
 }
