@@ -229,7 +229,10 @@ function concatOffsets(parts: Int32Array[], entries: number): Int32Array {
   let base = 0;
   for (const o of parts) {
     const o0 = o[0]!;
-    for (let i = 1; i < o.length; i++) out[++at] = o[i]! - o0 + base;
+    // Offsets that need no shift (a basket's from its start, the usual single-basket step) are copied natively.
+    if (o0 === base) out.set(o.subarray(1), at + 1);
+    else for (let i = 1; i < o.length; i++) out[at + i] = o[i]! - o0 + base;
+    at += o.length - 1;
     base += o[o.length - 1]! - o0;
   }
   return out;
