@@ -4,7 +4,7 @@ import type { BasketPlace, RawBasket } from "./basket.js";
 import { RootError } from "./errors.js";
 import type { Interpretation } from "./interpret.js";
 import { ITEM_SIZE } from "./leaf-types.js";
-import { decodeVectorsInPlace } from "./vector-kernel.js";
+import { decodeVectorsInPlace, VECTOR_KERNEL_MAX_BYTES } from "./vector-kernel.js";
 
 /**
  * The decoded content of one basket (or a slice of it): value bytes in native order with every
@@ -58,7 +58,7 @@ function copySwapped(dv: DataView, from: number, to: number, n: number, itemSize
 
 function decodeVector(raw: RawBasket, itemSize: number, where: Where): Piece {
   const { data, nevbuf } = raw;
-  if (raw.offsets) {
+  if (raw.offsets && data.length <= VECTOR_KERNEL_MAX_BYTES) {
     const count = decodeVectorsInPlace(data, raw.offsets, nevbuf, itemSize);
     if (count >= 0) return { entries: nevbuf, values: data.subarray(0, count * itemSize), offsets: raw.offsets, inner: null };
     // Inconsistent somewhere: the checks below find where, and say so.

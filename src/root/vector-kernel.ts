@@ -127,6 +127,13 @@ const VECTORS: WasmFunction = (() => {
 
 const kernel = new KernelInstance<{ vectors(size: number, table: number, nevbuf: number, shift: number, out: number): number }>([VECTORS]);
 
+/**
+ * Baskets up to this size go through the kernel, whose memory (about twice the basket) is kept
+ * for the next call; bigger ones, rare and made of long vectors that JavaScript copies natively
+ * anyway, are left to the caller so that the kernel's memory stays bounded.
+ */
+export const VECTOR_KERNEL_MAX_BYTES = 8 << 20;
+
 const SHIFT: Record<number, Shift> = { 1: 0, 2: 1, 4: 2, 8: 3 };
 
 /**

@@ -7,7 +7,7 @@ import type { ElementType } from "../../src/batch/types.js";
 import { BasketPlace, readBasket } from "../../src/root/basket.js";
 import { decodeBasket } from "../../src/root/decode.js";
 import { openRoot } from "../../src/root/index.js";
-import { decodeVectorsInPlace } from "../../src/root/vector-kernel.js";
+import { decodeVectorsInPlace, VECTOR_KERNEL_MAX_BYTES } from "../../src/root/vector-kernel.js";
 import { FIXTURES_DIR, HAVE_SHARED, SHARED_ROOT_DIR } from "../shared-data.js";
 
 const ITEM: Record<number, ElementType> = { 1: "uint8", 2: "int16", 4: "float32", 8: "float64" };
@@ -95,6 +95,20 @@ describe("std::vector baskets", () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it("decodes a basket above the kernel's size limit in JavaScript, with its offset table", () => {
+    let x = 7;
+    const entries = Array.from({ length: 1300 }, (_, i) => {
+      const e = new Uint8Array(i % 7 === 0 ? 0 : 4 * (2000 + (i % 5)));
+      for (let k = 0; k < e.length; k++) e[k] = x = (Math.imul(x, 1103515245) + 12345) >>> 16;
+      return e;
+    });
+    const b = vectorBasket(entries, 4, 3);
+    expect(b.data.length).toBeGreaterThan(VECTOR_KERNEL_MAX_BYTES);
+    const piece = decodeBasket({ nevbuf: entries.length, data: b.data, offsets: b.table }, { kind: "vector", elementType: "float32" }, "w");
+    expect(Array.from(piece.offsets!)).toEqual(b.valueOffsets);
+    expect(Buffer.from(piece.values).equals(b.native)).toBe(true);
   });
 
   it("rejects negative and out-of-range entry offsets", () => {
