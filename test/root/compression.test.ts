@@ -282,6 +282,17 @@ describe("LZ4 blocks", () => {
     );
   });
 
+  it.each(decoders)("%s: decodes every short offset with every match length up to 70", async (_, decode) => {
+    // Offsets below 8 take the WebAssembly decoder's pattern path; 8 and 9 its word copies.
+    const lit = Uint8Array.from({ length: 12 }, (_, k) => 0x41 + k);
+    for (let offset = 1; offset <= 9; offset++) {
+      for (let matchLen = 4; matchLen <= 70; matchLen++) {
+        const { enc, expected } = encodeSequences([{ literals: lit, offset, matchLen }, { literals: lit.subarray(0, 1), offset, matchLen: 4 }], lit.subarray(0, 5));
+        expect(Buffer.compare(await decode(enc, expected.length), expected), `offset ${offset}, length ${matchLen}`).toBe(0);
+      }
+    }
+  });
+
   it.each(decoders)("%s: decodes a 3 MB block of long and short runs", async (_, decode) => {
     // Bigger than the WebAssembly memory's first page, so it grows; literal runs of 1 to 5000 bytes.
     const seqs = [];

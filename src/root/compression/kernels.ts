@@ -82,7 +82,7 @@ const XXH64: WasmFunction = (() => {
 const MAX_RUN = 0xffffff;
 
 const LZ4: WasmFunction = (() => {
-  const [ip, srcEnd, dst, dstEnd, dstStart, token, len, b, offset, end, from] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const [ip, srcEnd, dst, dstEnd, dstStart, token, len, b, offset, end, from, period] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
   // Adds the 255-continued length bytes to `len`; `err` is the branch depth of the error block
   // from inside the if that holds this loop.
   const extraLength = (err: number): number[] => [
@@ -141,12 +141,26 @@ const LZ4: WasmFunction = (() => {
     ...get(dst), ...get(end), op.i32LtU, op.brIf, 0,
     op.end,
     op.else,
-    // Offsets below 8 (runs of a short pattern): byte by byte.
+    // Offsets below 8 (runs of a short pattern): the first 8 bytes one by one, each reading a
+    // byte already written. The output then repeats with period `period`, the smallest multiple of
+    // the offset that is at least 8, and is available from dst + 8 - period (at most `offset`
+    // bytes before dst), so the rest is copied in words from that far back.
+    ...Array.from({ length: 8 }, (_, k) => [...get(dst), ...get(from), ...mem(op.i32Load8U, 0, k), ...mem(op.i32Store8, 0, k)]).flat(),
+    ...get(len), ...i32(8), op.i32GtU,
+    op.if, VOID,
+    ...get(offset), ...set(period),
+    op.block, VOID, op.loop, VOID,
+    ...get(period), ...i32(8), op.i32GeU, op.brIf, 1,
+    ...get(period), ...get(offset), op.i32Add, ...set(period),
+    op.br, 0,
+    op.end, op.end,
+    ...get(dst), ...i32(8), op.i32Add, ...tee(dst), ...get(period), op.i32Sub, ...set(from),
     op.loop, VOID,
-    ...get(dst), ...get(from), ...mem(op.i32Load8U, 0), ...mem(op.i32Store8, 0),
-    ...get(dst), ...i32(1), op.i32Add, ...set(dst),
-    ...get(from), ...i32(1), op.i32Add, ...set(from),
+    ...get(dst), ...get(from), ...mem(op.i64Load, 0), ...mem(op.i64Store, 0),
+    ...get(dst), ...i32(8), op.i32Add, ...set(dst),
+    ...get(from), ...i32(8), op.i32Add, ...set(from),
     ...get(dst), ...get(end), op.i32LtU, op.brIf, 0,
+    op.end,
     op.end,
     op.end,
     ...get(end), ...set(dst),
@@ -157,7 +171,7 @@ const LZ4: WasmFunction = (() => {
     op.end, // error
     ...i32(-1),
   ];
-  return { name: "lz4", params: [I32, I32, I32, I32], results: [I32], locals: [I32, I32, I32, I32, I32, I32, I32], body };
+  return { name: "lz4", params: [I32, I32, I32, I32], results: [I32], locals: Array<typeof I32>(8).fill(I32), body };
 })();
 
 /** Bytes after the input and after the output that word-sized copies may touch. */
