@@ -194,16 +194,16 @@ export function xxh64(src: Uint8Array, start = 0, end = src.length): [number, nu
   return split(BigInt.asUintN(64, k.xxh64(0, end - start)));
 }
 
-/** Outcome of lz4WithChecksum: "ok", or what is wrong with the block. */
+/** Outcome of lz4WithChecksum: success, the checksum the data really has, or corrupt data (null). */
 export type L4Result = { ok: true } | { ok: false; checksum: [number, number] } | { ok: false; checksum: null };
 
 /**
  * One ROOT L4 block body: src[start, end) is the 8-byte big-endian XXH64 of the compressed data,
- * then the LZ4 block, which must decode to exactly `size` bytes, written to out[op, op + size).
+ * then the LZ4 block, which must decode to exactly `size` bytes, written to out[at, at + size).
  * Returns what failed (the checksum found, or corrupt data) without a message: the caller
  * explains corrupt data with the JavaScript decoder.
  */
-export function lz4WithChecksum(src: Uint8Array, start: number, end: number, out: Uint8Array, op: number, size: number): L4Result {
+export function lz4WithChecksum(src: Uint8Array, start: number, end: number, out: Uint8Array, at: number, size: number): L4Result {
   const n = end - start;
   const dst = (n + SLACK + 7) & ~7;
   const k = kernels.reserve(dst + size + SLACK);
@@ -213,6 +213,6 @@ export function lz4WithChecksum(src: Uint8Array, start: number, end: number, out
   const dv = new DataView(src.buffer, src.byteOffset + start, 8);
   if (found !== dv.getBigUint64(0, false)) return { ok: false, checksum: split(found) };
   if (k.lz4(8, n, dst, dst + size) !== size) return { ok: false, checksum: null };
-  out.set(heap.subarray(dst, dst + size), op);
+  out.set(heap.subarray(dst, dst + size), at);
   return { ok: true };
 }
