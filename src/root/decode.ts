@@ -4,6 +4,7 @@ import type { BasketPlace, RawBasket } from "./basket.js";
 import { RootError } from "./errors.js";
 import type { Interpretation } from "./interpret.js";
 import { ITEM_SIZE } from "./leaf-types.js";
+import { decodeVectorsInPlace, VECTOR_KERNEL_MAX_BYTES } from "./vector-kernel.js";
 
 /**
  * The decoded content of one basket (or a slice of it): value bytes in native order with every
@@ -34,42 +35,69 @@ function corrupt(where: Where, what: string): RootError {
   return new RootError(`${where.toString()}: ${what}; the basket is corrupt`);
 }
 
-function i32be(b: Uint8Array, i: number): number {
-  return (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
+/** Copies `n` items of `itemSize` bytes from big-endian `from` to native-order `to`, both in `dv`. */
+function copySwapped(dv: DataView, from: number, to: number, n: number, itemSize: number): void {
+  switch (itemSize) {
+    case 4:
+      for (let k = 0; k < n; k++) dv.setInt32(to + 4 * k, dv.getInt32(from + 4 * k, false), true);
+      break;
+    case 8:
+      for (let k = 0; k < n; k++) {
+        const hi = dv.getInt32(from + 8 * k, false);
+        dv.setInt32(to + 8 * k, dv.getInt32(from + 8 * k + 4, false), true);
+        dv.setInt32(to + 8 * k + 4, hi, true);
+      }
+      break;
+    case 2:
+      for (let k = 0; k < n; k++) dv.setUint16(to + 2 * k, dv.getUint16(from + 2 * k, false), true);
+      break;
+    default:
+      for (let k = 0; k < n; k++) dv.setUint8(to + k, dv.getUint8(from + k));
+  }
 }
 
 function decodeVector(raw: RawBasket, itemSize: number, where: Where): Piece {
   const { data, nevbuf } = raw;
+  if (raw.offsets && data.length <= VECTOR_KERNEL_MAX_BYTES) {
+    const count = decodeVectorsInPlace(data, raw.offsets, nevbuf, itemSize);
+    if (count >= 0) return { entries: nevbuf, values: data.subarray(0, count * itemSize), offsets: raw.offsets, inner: null };
+    // Inconsistent somewhere: the checks below find where, and say so.
+  }
+  const size = data.length;
+  const dv = new DataView(data.buffer, data.byteOffset, size);
   // Value offsets overwrite the entry byte offsets in place (the caller owns the table): entry
   // i's end is read before value offset i + 1 is written, and its start is the previous end.
   const table = raw.offsets;
   const offsets = table ?? new Int32Array(nevbuf + 1);
   let w = 0;
   let s = table ? table[0]! : 0;
+  let count = 0;
   offsets[0] = 0;
   for (let i = 0; i < nevbuf; i++) {
-    if (s + STL_HEADER > data.length) throw corrupt(where, `entry ${i} runs past the basket data`);
-    const n = i32be(data, s + 6);
+    if (s < 0) throw corrupt(where, `entry ${i} starts at byte ${s}, before the basket data`);
+    if (s + STL_HEADER > size) throw corrupt(where, `entry ${i} runs past the basket data`);
+    // Header: byte count (with ROOT's 0x40000000 flag) of what follows it, version, value count.
+    const n = dv.getInt32(s + 6, false);
     const len = n * itemSize;
     const e = table ? table[i + 1]! : s + STL_HEADER + len;
-    if (n < 0 || s + STL_HEADER + len !== e || e > data.length || (i32be(data, s) & 0x3fffffff) !== 6 + len) {
+    if (n < 0 || s + STL_HEADER + len !== e || e > size || (dv.getInt32(s, false) & 0x3fffffff) !== 6 + len) {
       throw corrupt(where, `entry ${i} holds ${e - s} bytes, inconsistent with its vector header (${n} values)`);
     }
-    // Compacting in place: short vectors (most physics objects per event) byte by byte, since
-    // a native copyWithin call costs more than copying a few bytes; longer ones natively. Writes
-    // stay behind reads (w <= s), so the byte loop never overwrites what it has yet to read.
+    // Compacting in place, swapping as it goes: short vectors (most physics objects per event)
+    // item by item, since native calls cost more than a few items; longer ones by a native copy
+    // and swap. Writes stay behind reads (w <= s), so nothing is overwritten before it is read.
     if (len <= 64) {
-      for (let k = 0, r = s + STL_HEADER; k < len; k++) data[w + k] = data[r + k]!;
+      copySwapped(dv, s + STL_HEADER, w, n, itemSize);
     } else {
       data.copyWithin(w, s + STL_HEADER, e);
+      swapInPlace(data.subarray(w, w + len), itemSize);
     }
     w += len;
-    offsets[i + 1] = offsets[i]! + n;
+    count += n;
+    offsets[i + 1] = count;
     s = e;
   }
-  const values = data.subarray(0, w);
-  swapInPlace(values, itemSize);
-  return { entries: nevbuf, values, offsets, inner: null };
+  return { entries: nevbuf, values: data.subarray(0, w), offsets, inner: null };
 }
 
 function decodeVector2(raw: RawBasket, itemSize: number, where: Where): Piece {
@@ -201,7 +229,10 @@ function concatOffsets(parts: Int32Array[], entries: number): Int32Array {
   let base = 0;
   for (const o of parts) {
     const o0 = o[0]!;
-    for (let i = 1; i < o.length; i++) out[++at] = o[i]! - o0 + base;
+    // Offsets that need no shift (a basket's from its start, the usual single-basket step) are copied natively.
+    if (o0 === base) out.set(o.subarray(1), at + 1);
+    else for (let i = 1; i < o.length; i++) out[at + i] = o[i]! - o0 + base;
+    at += o.length - 1;
     base += o[o.length - 1]! - o0;
   }
   return out;

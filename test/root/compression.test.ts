@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decompressBasket } from "../../src/root/compression/index.js";
 import { lz4DecodeBlock } from "../../src/root/compression/lz4.js";
-import { xxh64 } from "../../src/root/compression/xxh64.js";
+import { lz4WithChecksum, xxh64 } from "../../src/root/compression/kernels.js";
 import { FIXTURES_DIR, HAVE_SHARED, SHARED_ROOT_DIR } from "../shared-data.js";
 import { type KeyRecord, readKeys } from "./compression-keys.js";
 
@@ -63,6 +63,46 @@ function header(algorithm: string, method: number, compressed: number, uncompres
 
 function concat(...parts: Uint8Array[]): Uint8Array {
   return Uint8Array.from(Buffer.concat(parts));
+}
+
+/** A ROOT payload of one L4 block: header, big-endian XXH64 of the LZ4 data, the LZ4 data. */
+function l4Payload(enc: Uint8Array, size: number): Uint8Array {
+  const [h, l] = xxh64(enc);
+  const sum = Buffer.alloc(8);
+  sum.writeUInt32BE(h, 0);
+  sum.writeUInt32BE(l, 4);
+  return concat(header("L4", 1, 8 + enc.length, size), sum, enc);
+}
+
+/** LZ4-encodes literal-and-match sequences plus final literals, and the bytes they decode to. */
+function encodeSequences(
+  seqs: { literals: Uint8Array; offset: number; matchLen: number }[],
+  tail: Uint8Array,
+): { enc: Uint8Array; expected: Uint8Array } {
+  const enc: number[] = [];
+  const expected: number[] = [];
+  const lengthBytes = (n: number) => {
+    for (; n >= 255; n -= 255) enc.push(255);
+    enc.push(n);
+  };
+  for (const s of seqs) {
+    const ml = s.matchLen - 4;
+    // A match needs something before it to refer to.
+    const literals = expected.length + s.literals.length === 0 ? [0x61] : [...s.literals];
+    const offset = Math.min(s.offset, expected.length + literals.length);
+    enc.push((Math.min(literals.length, 15) << 4) | Math.min(ml, 15));
+    if (literals.length >= 15) lengthBytes(literals.length - 15);
+    for (const b of literals) enc.push(b);
+    for (const b of literals) expected.push(b);
+    enc.push(offset & 0xff, offset >> 8);
+    if (ml >= 15) lengthBytes(ml - 15);
+    for (let k = 0; k < s.matchLen; k++) expected.push(expected[expected.length - offset]!);
+  }
+  enc.push(Math.min(tail.length, 15) << 4);
+  if (tail.length >= 15) lengthBytes(tail.length - 15);
+  for (const b of tail) enc.push(b);
+  for (const b of tail) expected.push(b);
+  return { enc: Uint8Array.from(enc), expected: Uint8Array.from(expected) };
 }
 
 describe.runIf(HAVE_SHARED)("decompressBasket on the shared real ROOT files", () => {
@@ -202,43 +242,83 @@ describe("LZ4 blocks", () => {
     expect(Buffer.from(out).toString("latin1")).toBe("ab".repeat(30) + "a" + "xyz");
   });
 
-  it("agrees with a naive decoder on random sequences", () => {
+  // Both decoders: the JavaScript one alone, the WebAssembly one with its checksum, writing into
+  // the middle of a larger buffer whose other bytes must stay untouched.
+  const decoders: [string, (enc: Uint8Array, size: number) => Promise<Uint8Array>][] = [
+    [
+      "JavaScript",
+      async (enc, size) => {
+        const out = new Uint8Array(size);
+        expect(lz4DecodeBlock(enc, 0, enc.length, out, 0, size)).toBe(size);
+        return out;
+      },
+    ],
+    [
+      "WebAssembly",
+      async (enc, size) => {
+        const body = l4Payload(enc, size).subarray(9);
+        const out = new Uint8Array(size + 40).fill(0xaa);
+        expect(lz4WithChecksum(body, 0, body.length, out, 16, size)).toEqual({ ok: true });
+        expect(out.subarray(0, 16).every((b) => b === 0xaa) && out.subarray(16 + size).every((b) => b === 0xaa)).toBe(true);
+        return out.subarray(16, 16 + size);
+      },
+    ],
+  ];
+
+  it.each(decoders)("%s: agrees with a naive decoder on random sequences", async (_, decode) => {
     const sequence = fc.record({
       literals: fc.uint8Array({ minLength: 0, maxLength: 300 }),
-      offset: fc.integer({ min: 1, max: 70_000 }),
-      matchLen: fc.integer({ min: 4, max: 600 }),
+      // Short offsets (overlapping matches of a short pattern, below and above the 8-byte word) often.
+      offset: fc.oneof(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 70_000 })),
+      matchLen: fc.oneof(fc.integer({ min: 4, max: 40 }), fc.integer({ min: 4, max: 600 })),
     });
-    fc.assert(
-      fc.property(fc.array(sequence, { minLength: 1, maxLength: 20 }), fc.uint8Array({ minLength: 1, maxLength: 50 }), (seqs, tail) => {
-        const enc: number[] = [];
-        const expected: number[] = [];
-        const lengthBytes = (n: number) => {
-          for (; n >= 255; n -= 255) enc.push(255);
-          enc.push(n);
-        };
-        for (const s of seqs) {
-          const lit = s.literals.length;
-          const ml = s.matchLen - 4;
-          const first = expected.length + lit === 0 ? [0x61] : [];
-          const literals = [...first, ...s.literals];
-          const offset = Math.min(s.offset, expected.length + literals.length);
-          enc.push((Math.min(literals.length, 15) << 4) | Math.min(ml, 15));
-          if (literals.length >= 15) lengthBytes(literals.length - 15);
-          enc.push(...literals);
-          expected.push(...literals);
-          enc.push(offset & 0xff, offset >> 8);
-          if (ml >= 15) lengthBytes(ml - 15);
-          for (let k = 0; k < s.matchLen; k++) expected.push(expected[expected.length - offset]!);
-        }
-        enc.push(Math.min(tail.length, 15) << 4);
-        if (tail.length >= 15) lengthBytes(tail.length - 15);
-        enc.push(...tail);
-        expected.push(...tail);
-        const out = new Uint8Array(expected.length);
-        const n = lz4DecodeBlock(Uint8Array.from(enc), 0, enc.length, out, 0, out.length);
-        return n === expected.length && Buffer.compare(out, Uint8Array.from(expected)) === 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(sequence, { minLength: 1, maxLength: 20 }), fc.uint8Array({ minLength: 1, maxLength: 50 }), async (seqs, tail) => {
+        const { enc, expected } = encodeSequences(seqs, tail);
+        const out = await decode(enc, expected.length);
+        return Buffer.compare(out, expected) === 0;
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it.each(decoders)("%s: decodes every short offset with every match length up to 70", async (_, decode) => {
+    // Offsets below 8 take the WebAssembly decoder's pattern path; 8 and 9 its word copies.
+    const lit = Uint8Array.from({ length: 12 }, (_, k) => 0x41 + k);
+    for (let offset = 1; offset <= 9; offset++) {
+      for (let matchLen = 4; matchLen <= 70; matchLen++) {
+        const { enc, expected } = encodeSequences([{ literals: lit, offset, matchLen }, { literals: lit.subarray(0, 1), offset, matchLen: 4 }], lit.subarray(0, 5));
+        expect(Buffer.compare(await decode(enc, expected.length), expected), `offset ${offset}, length ${matchLen}`).toBe(0);
+      }
+    }
+  });
+
+  it.each(decoders)("%s: decodes a 3 MB block of long and short runs", async (_, decode) => {
+    // Bigger than the WebAssembly memory's first page, so it grows; literal runs of 1 to 5000 bytes.
+    const seqs = [];
+    let x = 1;
+    const next = () => (x = Math.imul(x, 1103515245) + 12345) >>> 8;
+    for (let i = 0; i < 3000; i++) {
+      const lit = new Uint8Array(next() % 3 === 0 ? next() % 5000 : next() % 20);
+      for (let k = 0; k < lit.length; k++) lit[k] = next();
+      seqs.push({ literals: lit, offset: 1 + (next() % 4000), matchLen: 4 + (next() % 700) });
+    }
+    const { enc, expected } = encodeSequences(seqs, Uint8Array.of(1, 2, 3));
+    expect(expected.length).toBeGreaterThan(3e6);
+    expect(Buffer.compare(await decode(enc, expected.length), expected)).toBe(0);
+  });
+
+  it("WebAssembly: a corrupt block is explained by the JavaScript decoder's message", async () => {
+    await expect(decompressBasket(l4Payload(Uint8Array.from([0x10, 0x61, 0x05, 0x00, 0x00]), 16), 16, WHERE)).rejects.toThrow(
+      /basket 3.*compression block 0.*LZ4 match offset 5 points before/,
+    );
+    await expect(decompressBasket(l4Payload(Uint8Array.from([0x1f, 0x61, 0x01, 0x00, 0x20]), 16), 16, WHERE)).rejects.toThrow(
+      /basket 3.*LZ4 match goes past the declared/,
+    );
+    // Literal length bytes running off the end, and a block decoding to less than declared.
+    await expect(decompressBasket(l4Payload(Uint8Array.from([0xf0, 0xff, 0xff]), 16), 16, WHERE)).rejects.toThrow(/truncated in a literal length/);
+    await expect(decompressBasket(l4Payload(Uint8Array.from([0x30, 0x61, 0x62, 0x63]), 16), 16, WHERE)).rejects.toThrow(
+      /LZ4 block decoded to 3 bytes instead of 16/,
     );
   });
 
@@ -290,7 +370,11 @@ describe("XXH64", () => {
       return h;
     };
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 0, maxLength: 200 }), (d) => hex(xxh64(d)) === reference(d).toString(16).padStart(16, "0")),
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 300 }), fc.nat(40), (d, skip) => {
+        // Hashing a range that does not start at 0 of its array.
+        const padded = concat(new Uint8Array(skip).fill(0x5a), d, Uint8Array.of(1, 2, 3));
+        return hex(xxh64(d)) === reference(d).toString(16).padStart(16, "0") && hex(xxh64(padded, skip, skip + d.length)) === hex(xxh64(d));
+      }),
       { numRuns: 300 },
     );
   });

@@ -1,6 +1,6 @@
 import { inflateSync } from "node:zlib";
+import { lz4WithChecksum } from "./kernels.js";
 import { lz4DecodeBlock } from "./lz4.js";
-import { xxh64 } from "./xxh64.js";
 import { xzDecode } from "./xz.js";
 import { zstdDecodeSync, zstdInit, zstdReady } from "./zstd.js";
 
@@ -169,14 +169,16 @@ function decodeBlock(src: Uint8Array, block: Block, index: number, out: Uint8Arr
         break;
       case "L4": {
         if (end - start < LZ4_CHECKSUM) throw new Error(`L4 block of ${end - start} bytes has no room for its checksum`);
-        const [h, l] = xxh64(src, start + LZ4_CHECKSUM, end);
-        const eh = readU32BE(src, start), el = readU32BE(src, start + 4);
-        if (h !== eh || l !== el) {
-          throw new Error(`LZ4 checksum mismatch: block says XXH64 ${hex64(eh, el)}, data hashes to ${hex64(h, l)}`);
+        const r = lz4WithChecksum(src, start, end, out!, op, size);
+        if (r.ok) return undefined;
+        if (r.checksum) {
+          const eh = readU32BE(src, start), el = readU32BE(src, start + 4);
+          throw new Error(`LZ4 checksum mismatch: block says XXH64 ${hex64(eh, el)}, data hashes to ${hex64(...r.checksum)}`);
         }
+        // The WebAssembly decoder only says that the block is corrupt; the JavaScript one,
+        // decoding the same bytes under the same checks, says where and how.
         const n = lz4DecodeBlock(src, start + LZ4_CHECKSUM, end, out!, op, op + size);
-        if (n !== size) throw new Error(`LZ4 block decoded to ${n} bytes instead of ${size}`);
-        return undefined;
+        throw new Error(n === size ? "LZ4 block rejected by the WebAssembly decoder but not by the JavaScript one" : `LZ4 block decoded to ${n} bytes instead of ${size}`);
       }
       case "ZS":
         decoded = zstdDecodeSync(src.subarray(start, end), size);

@@ -1,5 +1,7 @@
 /**
- * XXH64, as ROOT stores it (seed 0) in front of every LZ4 block.
+ * XXH64 in plain JavaScript: the reader's implementation until 2026-11-26, replaced by the
+ * WebAssembly kernel of src/root/compression/kernels.ts; kept here as the baseline of the codec
+ * micro benchmark in bench/root.ts.
  *
  * 64-bit values are (high, low) pairs of 32-bit integers kept in signed int32 form, which V8
  * holds unboxed: BigInt arithmetic is one to two orders of magnitude slower, and uint32 values
