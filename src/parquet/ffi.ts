@@ -154,13 +154,13 @@ function readColumn(m: FfiView, node: Node, start: number, count: number, column
           const last = m.int(base + (at + count) * 8);
           throw new Error(`column "${column}": LargeList offset ${last} exceeds 2^31-1; read fewer events per batch (sxflow offsets are Int32)`);
         }
-        for (let i = 0; i <= count; i++) offsets[i] = words[2 * i]!;
+        lowWords(words, offsets);
       }
     }
     const first = offsets[0]!;
     const last = offsets[count]!;
     if (last < first || last - first > INT32_MAX) throw new Error(`column "${column}": list offsets decrease (${first} to ${last})`);
-    if (first !== 0) for (let i = 0; i <= count; i++) offsets[i] = offsets[i]! - first;
+    if (first !== 0) rebase(offsets, first);
     const inner = readColumn(m, childOf(m, node, 0), first, last - first, column);
     const values = inner.kind === "flat" && !inner.shape ? inner.values : inner;
     const out: Column = { kind: "jagged", offsets, values };
@@ -168,6 +168,18 @@ function readColumn(m: FfiView, node: Node, start: number, count: number, column
     return out;
   }
   throw new Error(`column "${column}": Arrow format "${node.format}" is not supported by sxflow batches`);
+}
+
+// The loops over offsets live in their own functions: readColumn is recursive and runs once per
+// column, and V8 kept recompiling it on-stack around an inline loop.
+
+/** Non-negative 64-bit offsets below 2^31 are their own low words (little-endian). */
+function lowWords(words: Int32Array, out: Int32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = words[2 * i]!;
+}
+
+function rebase(offsets: Int32Array, first: number): void {
+  for (let i = 0; i < offsets.length; i++) offsets[i] = offsets[i]! - first;
 }
 
 function retype(type: ElementType, bytes: ArrayBuffer): NumericArray {

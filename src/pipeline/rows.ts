@@ -62,6 +62,23 @@ function gather(src: Uint8Array, s: number, stride: number, dst: Uint8Array, d: 
   }
 }
 
+/** Each event's row in the output (events of split s after those of splits below s), or -1 if dropped. */
+function rowIndex(splits: Uint8Array, splitRows: readonly number[]): Int32Array {
+  const next = new Int32Array(splitRows.length);
+  for (let s = 1; s < splitRows.length; s++) next[s] = next[s - 1]! + splitRows[s - 1]!;
+  const rowOf = new Int32Array(splits.length);
+  for (let i = 0; i < splits.length; i++) rowOf[i] = splits[i]! < splitRows.length ? next[splits[i]!]!++ : -1;
+  return rowOf;
+}
+
+/** One field of every event (`per` bytes each) into its place in the rows. */
+function scatterField(src: Uint8Array, per: number, out: Uint8Array, rowOf: Int32Array, rowBytes: number, at: number, stride: number, count: number, size: number): void {
+  for (let i = 0; i < rowOf.length; i++) {
+    const r = rowOf[i]!;
+    if (r >= 0) scatter(src, i * per, out, r * rowBytes + at, stride, count, size);
+  }
+}
+
 /**
  * Packs the events of a batch into rows grouped by split: every event with split index s goes to
  * the s-th block, in event order. `columns[g][k]` holds field k of group g in its storage type
@@ -74,26 +91,16 @@ export function packRowsBySplit(
   splits: Uint8Array,
   splitRows: readonly number[],
 ): Uint8Array {
-  const n = splits.length;
   const total = splitRows.reduce((a, b) => a + b, 0);
   const out = new Uint8Array(total * rowBytes);
-  const next = new Int32Array(splitRows.length);
-  for (let s = 1; s < splitRows.length; s++) next[s] = next[s - 1]! + splitRows[s - 1]!;
-  const rowOf = new Int32Array(n);
-  for (let i = 0; i < n; i++) rowOf[i] = splits[i]! < splitRows.length ? next[splits[i]!]!++ : -1;
-  // Plain loops, not forEach callbacks: V8 compiled a fresh closure holding a hot loop once per
-  // task (measured: 25 TurboFan compiles in a 10M-event run).
+  const rowOf = rowIndex(splits, splitRows);
+  // Loops over events only in small helpers, and no forEach callbacks: V8 recompiled per-task
+  // closures, and code following an on-stack-compiled loop, over and over.
   for (let gi = 0; gi < groups.length; gi++) {
     const g = groups[gi]!;
     for (let fi = 0; fi < g.fields.length; fi++) {
       const f = g.fields[fi]!;
-      const src = bytesOf(columns[gi]![fi]!);
-      const per = g.max * f.size;
-      for (let i = 0; i < n; i++) {
-        const r = rowOf[i]!;
-        if (r < 0) continue;
-        scatter(src, i * per, out, r * rowBytes + g.rowOffset + f.offset, g.recordBytes, g.max, f.size);
-      }
+      scatterField(bytesOf(columns[gi]![fi]!), g.max * f.size, out, rowOf, rowBytes, g.rowOffset + f.offset, g.recordBytes, g.max, f.size);
     }
   }
   return out;

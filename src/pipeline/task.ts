@@ -17,6 +17,11 @@ interface CompiledGroup {
   exprs: (CompiledExpression | undefined)[];
   select?: CompiledExpression;
   sort?: CompiledExpression;
+  /**
+   * Indices of the fields with statistics. Found once here: testing `f.stats` in the per-task code
+   * met fields of several shapes and deoptimised the task function again and again.
+   */
+  statsFields: number[];
 }
 
 /** A plan with its expressions compiled, built once per worker and run. */
@@ -35,6 +40,7 @@ export function compilePlan(plan: PipelinePlan): CompiledPlan {
       exprs: g.fields.map((f) => (f.expr ? reviveExpression(f.expr) : undefined)),
       select: g.select && reviveExpression(g.select),
       sort: g.sort && reviveExpression(g.sort),
+      statsFields: g.fields.flatMap((f, k) => (f.stats ? [k] : [])),
     })),
   };
 }
@@ -176,13 +182,13 @@ function trainStats(cp: CompiledPlan, padded: PaddedEvents, splits: Uint8Array):
   // Plain loops, not forEach callbacks: V8 compiled a fresh closure holding the mask loop once per
   // task (measured: ~90 TurboFan compiles in a 10M-event run).
   for (let gi = 0; gi < cp.groups.length; gi++) {
-    const gp = cp.groups[gi]!.plan;
-    if (!gp.fields.some((f) => f.stats)) continue;
+    const g = cp.groups[gi]!;
+    const gp = g.plan;
+    if (g.statsFields.length === 0) continue;
     const mask = trainMask(splits, padded.valid[gi], gp.max);
     const stats: Record<string, FieldStats> = {};
-    for (let k = 0; k < gp.fields.length; k++) {
+    for (const k of g.statsFields) {
       const f = gp.fields[k]!;
-      if (!f.stats) continue;
       const stored = padded.columns[gi]![k]!;
       const values = f.h5 === "float16" ? halfToFloat(stored as Uint16Array) : stored;
       stats[f.name] = batchStats(values, mask);
@@ -190,6 +196,48 @@ function trainStats(cp: CompiledPlan, padded: PaddedEvents, splits: Uint8Array):
     out[gp.name] = stats;
   }
   return out;
+}
+
+// runTask itself holds no loop over events: V8 compiled it on-stack while a first task was in such
+// a loop, then threw the code away at the first line after it (no type feedback there yet), once
+// per task or so; the loops live in these small functions instead.
+
+function withEntryNumbers(batch: Batch, start: number): Batch {
+  const entry = new Float64Array(batch.length);
+  for (let i = 0; i < entry.length; i++) entry[i] = start + i;
+  return { length: batch.length, columns: { ...batch.columns, [ENTRY_KEY]: { kind: "flat", values: entry } } };
+}
+
+/** The events passing every cut; the cut flow goes into the header. */
+function applyCuts(cuts: readonly CompiledExpression[], batch: Batch, header: TaskHeader): Batch {
+  const pass = new Uint8Array(batch.length).fill(1);
+  for (const cut of cuts) {
+    const m = cutMask(batch, cut);
+    header.cutPass.push(count(m));
+    header.cutCumulative.push(andInto(pass, m));
+  }
+  return header.cutCumulative[header.cutCumulative.length - 1] === batch.length ? batch : filterBatch(batch, pass);
+}
+
+function count(mask: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) n++;
+  return n;
+}
+
+/** pass &= mask; returns how many still pass. */
+function andInto(pass: Uint8Array, mask: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) n += pass[i]! &= mask[i] !== 0 ? 1 : 0;
+  return n;
+}
+
+function countSplits(splits: Uint8Array, header: TaskHeader): void {
+  for (let i = 0; i < splits.length; i++) {
+    const s = splits[i]!;
+    if (s === NO_SPLIT) header.unsplit++;
+    else header.splitRows[s]!++;
+  }
 }
 
 /**
@@ -224,33 +272,10 @@ export async function runTask(cp: CompiledPlan, source: TreeSource, task: TaskSp
     throw new Error(`${where}: cannot read: ${message(err)}`);
   }
   try {
-    if (plan.entryKey) {
-      const entry = new Float64Array(batch.length);
-      for (let i = 0; i < entry.length; i++) entry[i] = task.start + i;
-      batch = { length: batch.length, columns: { ...batch.columns, [ENTRY_KEY]: { kind: "flat", values: entry } } };
-    }
-    if (cp.cuts.length > 0) {
-      const pass = new Uint8Array(batch.length).fill(1);
-      for (const cut of cp.cuts) {
-        const m = cutMask(batch, cut);
-        let alone = 0;
-        let all = 0;
-        for (let i = 0; i < m.length; i++) {
-          const ok = m[i]! !== 0 ? 1 : 0;
-          alone += ok;
-          all += pass[i]! &= ok;
-        }
-        header.cutPass.push(alone);
-        header.cutCumulative.push(all);
-      }
-      if (header.cutCumulative[header.cutCumulative.length - 1] !== batch.length) batch = filterBatch(batch, pass);
-    }
+    if (plan.entryKey) batch = withEntryNumbers(batch, task.start);
+    if (cp.cuts.length > 0) batch = applyCuts(cp.cuts, batch, header);
     const splits = assignSplits(batch, plan.split);
-    for (let i = 0; i < splits.length; i++) {
-      const s = splits[i]!;
-      if (s === NO_SPLIT) header.unsplit++;
-      else header.splitRows[s]!++;
-    }
+    countSplits(splits, header);
     const label = plan.samples[file.sample]!.label;
     const padded = padAll(cp, batch, label, header, where);
     header.stats = trainStats(cp, padded, splits);

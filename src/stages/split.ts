@@ -9,8 +9,8 @@ export const NO_SPLIT = 255;
  * in place (little-endian words); narrower integers are sign-extended; floats must hold integers.
  */
 interface KeyLimbs {
-  /** Little-endian 32-bit words of a BigInt column. */
-  words?: Uint32Array;
+  /** Little-endian 32-bit words of a BigInt column. Always present (undefined otherwise), so that every KeyLimbs has one shape for the hash loop. */
+  words: Uint32Array | undefined;
   values: NumericArray;
 }
 
@@ -41,7 +41,7 @@ function limbs(name: string, values: NumericArray): KeyLimbs {
       }
     }
   }
-  return { values };
+  return { words: undefined, values };
 }
 
 /**
