@@ -1,7 +1,8 @@
 /**
- * Streaming Parquet reader: parquet-wasm decodes row groups into Arrow record batches (one copy
- * out of wasm memory as an IPC stream), apache-arrow views them, and batch/arrow.ts turns them
- * into sxflow batches without further copies.
+ * Streaming Parquet reader: parquet-wasm decodes row groups into Arrow record batches, and
+ * ffi.ts copies their buffers out of wasm memory through the Arrow C Data Interface straight into
+ * sxflow batches. The file is read with positioned reads (file-slices.ts); the schema and the
+ * ServiceX tree column are read the same way, so this module does not load apache-arrow.
  */
 import { open, stat } from "node:fs/promises";
 import type { ParquetFile, RecordBatch as WasmRecordBatch } from "parquet-wasm";
@@ -42,9 +43,10 @@ export interface ParquetIterateOptions {
   /** Entry after the last to read (default `entries`). */
   entryStop?: number;
   /**
-   * Largest batch to yield (default 16384). Batches never span row groups. Measured on a
-   * 41-column TopCP-like file, peak RSS grows with it (16384: ~320 MB, a 131072-row group:
-   * ~550 MB) because parquet-wasm's memory holds each decoded batch and its IPC copy.
+   * Largest batch to yield (default 16384). Batches never span row groups. parquet-wasm's memory
+   * holds each decoded batch while it is copied out, so peak RSS grows with it (measured with the
+   * former IPC copy on a 41-column TopCP-like file: 16384 rows ~320 MB, a 131072-row group
+   * ~550 MB).
    */
   stepEntries?: number;
 }

@@ -11,11 +11,16 @@ export interface BucketShufflerOptions {
   seed: number;
   /** Parent directory of the temporary bucket directory (default: the OS temp dir). */
   tmpDir?: string;
-  /** Write buffer per bucket before it is appended to its file (default 256 KiB). */
+  /**
+   * Write buffer per bucket before it is appended to its file (default 256 KiB, smaller when there
+   * are so many buckets that their buffers would exceed 64 MiB together).
+   */
   bufferBytes?: number;
   /** Largest bucket pass 2 will load (default 1 GiB); a larger one is an error asking for more buckets. */
   maxBucketBytes?: number;
 }
+
+const WRITE_BUFFERS_BYTES = 64 * 2 ** 20;
 
 /** Buckets needed so that each holds about `memoryBytes / 2` on average for `totalRows` rows. */
 export function bucketsFor(totalRows: number, rowBytes: number, memoryBytes: number): number {
@@ -34,7 +39,7 @@ interface Bucket {
  * per bucket; pass 2 (`rows`) loads one bucket at a time, permutes it with a seeded Fisher-Yates
  * and emits it. Random bucket assignment followed by a uniform shuffle within each bucket is a
  * uniform permutation of all rows, and for a seed the output depends only on the input row order.
- * Memory: K write buffers plus the largest bucket.
+ * Memory: K write buffers (at most 64 MiB together by default) plus the largest bucket.
  */
 export class BucketShuffler {
   private readonly rowBytes: number;
@@ -51,7 +56,9 @@ export class BucketShuffler {
     private readonly dir: string,
   ) {
     this.rowBytes = options.rowBytes;
-    const rowsPerBuffer = Math.max(1, Math.floor((options.bufferBytes ?? 256 * 1024) / options.rowBytes));
+    // The bucket count grows with the input; the write buffers together must not.
+    const bufferBytes = options.bufferBytes ?? Math.min(256 * 1024, Math.floor(WRITE_BUFFERS_BYTES / options.buckets));
+    const rowsPerBuffer = Math.max(1, Math.floor(bufferBytes / options.rowBytes));
     this.bufferBytes = rowsPerBuffer * options.rowBytes;
     this.maxBucketBytes = options.maxBucketBytes ?? 2 ** 30;
     this.seed = options.seed;

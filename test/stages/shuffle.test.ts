@@ -112,6 +112,25 @@ describe("BucketShuffler", () => {
     expect(Math.abs(corr)).toBeLessThan(0.1);
   });
 
+  it("keeps its write buffers within 64 MiB together however many buckets the input needs", async () => {
+    // 20,000 buckets at the former fixed 256 KiB each would be 5 GiB of buffers.
+    const s = await BucketShuffler.create({ rowBytes: 8, buckets: 20_000, seed: 5, tmpDir: parent });
+    try {
+      const before = process.memoryUsage().arrayBuffers;
+      const total = 200_000;
+      for (let start = 0; start < total; start += 10_000) await s.write(rows(start, 10_000, 8));
+      expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(80 * 2 ** 20);
+      const seen = new Uint8Array(total);
+      for await (const out of s.rows(100_000)) {
+        const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+        for (let i = 0; i < out.length / 8; i++) seen[view.getUint32(i * 8, true)]!++;
+      }
+      expect(seen.every((c) => c === 1)).toBe(true);
+    } finally {
+      await s.close();
+    }
+  });
+
   it("works with a single bucket held in memory and rejects partial rows and oversized buckets", async () => {
     const order = await shuffleAll(300, 6, 9, { buckets: 1, bufferBytes: 1 << 20 });
     expect(new Set(order).size).toBe(300);
