@@ -1,12 +1,15 @@
 import { parseArgs } from "node:util";
+import { detectFormat } from "../parquet/detect.js";
 import { openRoot, type RootFile } from "../root/index.js";
 import { SERVICEX_HELP, SERVICEX_OPTIONS, serviceXOptions } from "./servicex-options.js";
 
-const HELP = `Usage: sxflow inspect <file.root> [--tree T] [--json]
+const HELP = `Usage: sxflow inspect <file.root|file.parquet> [--tree T] [--json]
        sxflow inspect --remote DATASET [--tree T] [--json] [ServiceX options]
 
 Lists the trees of a ROOT file (entries, clusters) and their branches (type, kind, sizes,
-compression ratio, codec of the first basket). With --remote, lists the trees and branches
+compression ratio, codec of the first basket). For a Parquet file (ServiceX's output; the format
+is told by the file's content): rows, row groups, the trees of its treename column and every
+column (type, kind, codecs, sizes over all row groups). With --remote, lists the trees and branches
 (uproot interpretation, kind) of the first file of a ServiceX dataset ("scope:name", rucio://,
 root://, xrootd://, cernopendata://) and its FileMetaData, read on the server by a python
 transform (the server must offer the python code generator); the answer is cached.
@@ -139,10 +142,15 @@ export async function inspectCommand(
     }
   }
   if (parsed.positionals.length !== 1) {
-    writeError(`sxflow inspect: expected one ROOT file (or --remote DATASET)\n\n${HELP}`);
+    writeError(`sxflow inspect: expected one ROOT or Parquet file (or --remote DATASET)\n\n${HELP}`);
     return 2;
   }
   const path = parsed.positionals[0]!;
+  if ((await detectFormat(path)) === "parquet") {
+    const { inspectParquet } = await import("./inspect-parquet.js");
+    write(await inspectParquet(path, v.tree, v.json === true));
+    return 0;
+  }
   const file = await openRoot(path);
   try {
     const names = v.tree !== undefined ? [v.tree] : file.treeNames();

@@ -2,6 +2,7 @@ export { detectFormat, type FileFormat } from "./detect.js";
 export {
   openParquet,
   ParquetReader,
+  type ColumnStorage,
   type EntryRange,
   type OpenParquetOptions,
   type ParquetIterateOptions,

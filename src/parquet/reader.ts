@@ -51,6 +51,14 @@ export interface ParquetIterateOptions {
   stepEntries?: number;
 }
 
+/** How one column is stored; a list column's leaf chunks are counted once per row group each. */
+export interface ColumnStorage {
+  compressedBytes: number;
+  uncompressedBytes: number;
+  chunks: number;
+  codecs: string[];
+}
+
 /** A half-open entry range [start, stop). */
 export interface EntryRange {
   start: number;
@@ -246,6 +254,27 @@ export class ParquetReader {
     const readable = branches.filter((b) => b.name !== TREENAME_COLUMN);
     const notReadable = unsupported.filter((u) => u.name !== TREENAME_COLUMN);
     return new ParquetReader(path, file, slices, readable, notReadable, options.tree, rowGroups, runs);
+  }
+
+  /**
+   * Storage of each top-level column over all row groups (from the footer): compressed and
+   * uncompressed bytes, column chunks and the codecs used.
+   */
+  columnStorage(): Map<string, ColumnStorage> {
+    const out = new Map<string, ColumnStorage>();
+    for (const rg of this.file.metadata().rowGroups()) {
+      for (const c of rg.columns()) {
+        const name = c.columnPath()[0]!;
+        const s = out.get(name) ?? { compressedBytes: 0, uncompressedBytes: 0, chunks: 0, codecs: [] };
+        s.compressedBytes += c.compressedSize();
+        s.uncompressedBytes += c.uncompressedSize();
+        s.chunks++;
+        const codec = (parquetWasm.Compression[c.compression()] ?? String(c.compression())).toLowerCase();
+        if (!s.codecs.includes(codec)) s.codecs.push(codec);
+        out.set(name, s);
+      }
+    }
+    return out;
   }
 
   /** Entry ranges of the row groups (the natural unit of parallel work), empty ones omitted. */
