@@ -127,6 +127,35 @@ export class H5DatasetWriter {
     }
   }
 
+  /**
+   * Appends `rows` rows whose bytes are already this dataset's records (`objects` packed compound
+   * records per row): row r is the bytes at `offset + r * stride`, so the rows may be sections of
+   * wider rows (the pipeline's rows hold every group). Spares splitting records into columns only
+   * to interleave them again. Resolves like append().
+   */
+  async appendPacked(bytes: Uint8Array, rows: number, stride: number, offset: number): Promise<void> {
+    this.sink.checkWritable(`append to dataset "${this.name}"`);
+    if (this.busy) throw new Error(`dataset "${this.name}": append called before the previous append resolved`);
+    const rb = this.rowBytes;
+    if (!Number.isSafeInteger(rows) || rows < 0 || offset < 0 || offset + rb > stride || (rows > 0 && (rows - 1) * stride + offset + rb > bytes.length)) {
+      throw new Error(`dataset "${this.name}": ${rows} packed rows of ${rb} bytes at offset ${offset}, stride ${stride} do not fit in ${bytes.length} bytes`);
+    }
+    this.busy = true;
+    try {
+      let done = 0;
+      while (done < rows) {
+        const take = Math.min(rows - done, this.chunkRows - this.fill);
+        copyRows(bytes, offset + done * stride, stride, this.chunk, this.fill * rb, rb, take);
+        this.fill += take;
+        this.rowCount += take;
+        done += take;
+        if (this.fill === this.chunkRows) await this.emit();
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
   private inferRows(columns: Record<string, ColumnArray>, width: number): number {
     const first = columns?.[this.layout.fields[0].name];
     if (first === undefined) throw new Error(`dataset "${this.name}": missing column "${this.layout.fields[0].name}"`);
@@ -196,4 +225,18 @@ export class H5DatasetWriter {
     for (const a of attributes) messages.push({ type: MSG.attribute, body: a });
     return messages;
   }
+}
+
+/** `count` rows of `size` bytes from every `stride` bytes of `src` to consecutive places in `dst`. */
+function copyRows(src: Uint8Array, s: number, stride: number, dst: Uint8Array, d: number, size: number, count: number): void {
+  if (stride === size) {
+    dst.set(src.subarray(s, s + size * count), d);
+    return;
+  }
+  // A native copy per row pays a call each; short rows go faster byte by byte.
+  if (size >= 64) {
+    for (let r = 0; r < count; r++, s += stride, d += size) dst.set(src.subarray(s, s + size), d);
+    return;
+  }
+  for (let r = 0; r < count; r++, s += stride) for (let b = 0; b < size; b++) dst[d++] = src[s + b]!;
 }

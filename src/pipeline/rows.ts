@@ -1,11 +1,11 @@
-import { allocate } from "../batch/core.js";
 import type { NumericArray } from "../batch/core.js";
 import type { GroupPlan } from "./types.js";
 
 /**
  * A row is one event across all groups: each group's `max` records laid out exactly as its HDF5
  * compound records (packed fields in order), the groups one after the other. Rows are what the
- * shuffle moves around; they are packed in the workers and unpacked by the writer.
+ * shuffle moves around; they are packed in the workers, and the writer copies each group's section
+ * into its HDF5 dataset as it is.
  */
 
 function bytesOf(values: NumericArray): Uint8Array {
@@ -34,31 +34,6 @@ function scatter(src: Uint8Array, s: number, dst: Uint8Array, d: number, stride:
       return;
     default:
       for (let j = 0; j < count; j++, d += stride) for (let b = 0; b < size; b++) dst[d + b] = src[s++]!;
-  }
-}
-
-/** The inverse of `scatter`: strided source, dense destination. */
-function gather(src: Uint8Array, s: number, stride: number, dst: Uint8Array, d: number, count: number, size: number): void {
-  switch (size) {
-    case 1:
-      for (let j = 0; j < count; j++, s += stride) dst[d++] = src[s]!;
-      return;
-    case 2:
-      for (let j = 0; j < count; j++, s += stride, d += 2) {
-        dst[d] = src[s]!;
-        dst[d + 1] = src[s + 1]!;
-      }
-      return;
-    case 4:
-      for (let j = 0; j < count; j++, s += stride, d += 4) {
-        dst[d] = src[s]!;
-        dst[d + 1] = src[s + 1]!;
-        dst[d + 2] = src[s + 2]!;
-        dst[d + 3] = src[s + 3]!;
-      }
-      return;
-    default:
-      for (let j = 0; j < count; j++, s += stride) for (let b = 0; b < size; b++) dst[d++] = src[s + b]!;
   }
 }
 
@@ -102,24 +77,6 @@ export function packRowsBySplit(
       const f = g.fields[fi]!;
       scatterField(bytesOf(columns[gi]![fi]!), g.max * f.size, out, rowOf, rowBytes, g.rowOffset + f.offset, g.recordBytes, g.max, f.size);
     }
-  }
-  return out;
-}
-
-/** Rows back into per-group, per-field arrays in storage types: `[group][field]`, `rows * max` values each. */
-export function unpackRows(groups: readonly GroupPlan[], rowBytes: number, bytes: Uint8Array): NumericArray[][] {
-  const rows = bytes.length / rowBytes;
-  const out: NumericArray[][] = [];
-  for (const g of groups) {
-    const fields: NumericArray[] = [];
-    for (const f of g.fields) {
-      const values = allocate(f.storage, rows * g.max);
-      const dst = bytesOf(values);
-      const per = g.max * f.size;
-      for (let r = 0; r < rows; r++) gather(bytes, r * rowBytes + g.rowOffset + f.offset, g.recordBytes, dst, r * per, g.max, f.size);
-      fields.push(values);
-    }
-    out.push(fields);
   }
   return out;
 }

@@ -8,8 +8,6 @@ import { createEncoderPool } from "../hdf5/encoder-pool.js";
 import type { EncoderPool } from "../hdf5/encoder-pool.js";
 import { createH5 } from "../hdf5/file-writer.js";
 import type { ChunkEncoder, H5Writer } from "../hdf5/file-writer.js";
-import type { ColumnArray } from "../hdf5/interleave.js";
-import { unpackRows } from "./rows.js";
 import type { PipelinePlan, SplitName } from "./types.js";
 import { SPLIT_NAMES } from "./types.js";
 
@@ -51,15 +49,19 @@ export class SaltWriter {
         const file = createH5(this.paths[s]!, { attrs: { ...options.attrs, split }, encoder });
         this.files.push(file);
         this.datasets.push(
-          plan.groups.map((g) =>
-            file.createDataset(g.name, {
+          plan.groups.map((g) => {
+            const ds = file.createDataset(g.name, {
               fields: g.fields.map((f) => ({ name: f.name, type: f.h5 })),
               objects: g.global ? undefined : g.max,
               // SALT reads slices of about a thousand rows; small outputs stay small.
               chunkRows: CHUNK_ROWS,
               compression,
-            }),
-          ),
+            });
+            // append() copies the workers' rows as they are: their records must be the file's.
+            const same = ds.layout.recordSize === g.recordBytes && g.fields.every((f, k) => ds.layout.offsets[k] === f.offset);
+            if (!same) throw new Error(`internal error: group "${g.name}": the row layout differs from its HDF5 compound layout`);
+            return ds;
+          }),
         );
       });
     } catch (err) {
@@ -72,13 +74,10 @@ export class SaltWriter {
   /** Appends whole rows (as packed by the workers) to the files of one split. */
   async append(split: number, bytes: Uint8Array): Promise<void> {
     if (bytes.length === 0) return;
-    const columns = unpackRows(this.plan.groups, this.plan.rowBytes, bytes);
+    const rows = bytes.length / this.plan.rowBytes;
     const datasets = this.datasets[split]!;
-    for (const [gi, g] of this.plan.groups.entries()) {
-      const record: Record<string, ColumnArray> = {};
-      g.fields.forEach((f, k) => (record[f.name] = columns[gi]![k]!));
-      await datasets[gi]!.append(record);
-    }
+    // Each group's section of a row already holds its HDF5 records (checked at construction).
+    for (const [gi, g] of this.plan.groups.entries()) await datasets[gi]!.appendPacked(bytes, rows, this.plan.rowBytes, g.rowOffset);
   }
 
   rows(split: number): number {
