@@ -34,6 +34,12 @@ export interface TransformStatus {
   logUrl?: string;
   /** Why the dataset lookup failed (Bad Dataset only). */
   datasetReason?: string;
+  /**
+   * Work done inside the file being transformed (the local backend counts batches; ServiceX
+   * servers report nothing like it). A change counts as progress, so that one long local file is
+   * not taken for a stalled request.
+   */
+  activity?: number;
 }
 
 export function isTerminal(status: string): status is TerminalStatus {

@@ -21,6 +21,8 @@ interface Job {
   results: ResultFile[];
   fetched: number;
   canceled: boolean;
+  /** Batches transformed so far: progress within a file, for the stall check. */
+  activity: number;
 }
 
 /** Local path of a file-list entry: a plain path or a file:// URL. */
@@ -92,6 +94,7 @@ export class LocalBackend implements Backend {
       results: [],
       fetched: 0,
       canceled: false,
+      activity: 0,
     };
     this.jobs.set(id, job);
     void this.run(job);
@@ -106,7 +109,11 @@ export class LocalBackend implements Backend {
       let name = `${input.replace(/\//g, ":")}.parquet`;
       if (name.length > 255) name = `_${createHash("sha1").update(name).digest("hex")}${name.slice(-214)}`;
       try {
-        await runUprootRawFile(input, job.selection, path.join(job.dir, name), () => job.canceled);
+        // Asked once per batch: it doubles as the heartbeat of a long file.
+        await runUprootRawFile(input, job.selection, path.join(job.dir, name), () => {
+          job.activity++;
+          return job.canceled;
+        });
         job.results.push({ name, size: (await stat(path.join(job.dir, name))).size });
         job.completed++;
       } catch (err) {
@@ -135,6 +142,7 @@ export class LocalBackend implements Backend {
       status: job.status,
       files: job.inputs.length,
       completed: job.completed,
+      activity: job.activity,
       failed: job.failed,
       remaining: job.inputs.length - job.completed - job.failed,
     };

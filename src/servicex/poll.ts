@@ -114,7 +114,7 @@ export async function runTransform(
         terminalError(backend, st);
         if (downloads.size >= st.completed) break;
       }
-      const key = `${st.status}|${st.files}|${st.completed}|${st.failed}|${downloads.size}|${downloaded}`;
+      const key = `${st.status}|${st.files}|${st.completed}|${st.failed}|${st.activity ?? ""}|${downloads.size}|${downloaded}`;
       const now = Date.now();
       // Downloads in flight are progress of ours, not a stalled server.
       if (key !== lastKey || downloaded < downloads.size) {
