@@ -122,6 +122,7 @@ export function columnToArrow(column: Column, name: string, options: BatchToArro
 /** An Arrow record batch holding the batch's columns, in key order, none nullable. */
 export function batchToArrow(batch: Batch, options: BatchToArrowOptions = {}): RecordBatch {
   const names = Object.keys(batch.columns);
+  const seen = new Set<Int32Array>();
   const children: Data[] = [];
   const fields: Field[] = [];
   for (const name of names) {
@@ -130,13 +131,28 @@ export function batchToArrow(batch: Batch, options: BatchToArrowOptions = {}): R
     if (n !== batch.length) {
       throw new Error(`batchToArrow: column "${name}" holds ${n} events, the batch has ${batch.length}`);
     }
-    const data = columnToArrow(column, name, options);
+    const data = columnToArrow(unshared(column, seen), name, options);
     children.push(data);
     fields.push(new Field(name, data.type, false));
   }
   const schema = new Schema(fields);
   const struct = makeData({ type: new Struct(fields), length: batch.length, children, nullCount: 0 });
   return new RecordBatch(schema, struct);
+}
+
+/**
+ * The column with its own copies of offsets another column of the batch already uses. Columns of
+ * one collection often share an offsets array, and apache-arrow's IPC writer (21.x) writes a
+ * wrong message body for a record batch in which two list columns share one whose lists are all
+ * empty ("Expected to read 40 bytes for message body, but only read 32" on reading it back).
+ * Offsets are small; values stay shared.
+ */
+function unshared(column: Column, seen: Set<Int32Array>): Column {
+  if (column.kind !== "jagged") return column;
+  const offsets = seen.has(column.offsets) ? column.offsets.slice() : column.offsets;
+  seen.add(offsets);
+  const values = ArrayBuffer.isView(column.values) ? column.values : unshared(column.values, seen);
+  return offsets === column.offsets && values === column.values ? column : { ...column, offsets, values };
 }
 
 const LEAF_TYPES: Partial<Record<Type, ElementType>> = {

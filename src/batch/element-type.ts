@@ -1,6 +1,6 @@
 import type { ElementType, NumericArray } from "./types.js";
 
-type ArrayCtor = { new (n: number): NumericArray; BYTES_PER_ELEMENT: number };
+type ArrayCtor = { new (n: number): NumericArray; new (buffer: ArrayBuffer): NumericArray; BYTES_PER_ELEMENT: number };
 
 const CONSTRUCTORS: Record<ElementType, ArrayCtor> = {
   bool: Uint8Array,

@@ -11,37 +11,10 @@
  */
 import type { RecordBatch as WasmRecordBatch, Schema as WasmSchema } from "parquet-wasm";
 import { parquetWasm } from "./wasm.js";
-import { allocate } from "../batch/element-type.js";
+import { arrayConstructor } from "../batch/element-type.js";
 import { unpackBits } from "../batch/bits.js";
-import type { Batch, Column, ElementType, NumericArray } from "../batch/types.js";
-
-const LEAF_FORMATS: Readonly<Record<string, ElementType>> = {
-  b: "bool",
-  c: "int8",
-  C: "uint8",
-  s: "int16",
-  S: "uint16",
-  i: "int32",
-  I: "uint32",
-  l: "int64",
-  L: "uint64",
-  f: "float32",
-  g: "float64",
-};
-
-const BYTES: Readonly<Record<ElementType, number>> = {
-  bool: 1,
-  int8: 1,
-  uint8: 1,
-  int16: 2,
-  uint16: 2,
-  int32: 4,
-  uint32: 4,
-  int64: 8,
-  uint64: 8,
-  float32: 4,
-  float64: 8,
-};
+import type { Batch, Column } from "../batch/types.js";
+import { LEAF_FORMATS } from "./schema.js";
 
 const INT32_MAX = 2 ** 31 - 1;
 
@@ -130,8 +103,9 @@ function readColumn(m: FfiView, node: Node, start: number, count: number, column
     return { kind: "flat", values, elementType: "bool" };
   }
   if (leaf) {
-    const size = BYTES[leaf];
-    const values = count === 0 ? allocate(leaf, 0) : (retype(leaf, m.copy(buffer(m, node, 1) + at * size, count * size)) as NumericArray);
+    const Ctor = arrayConstructor(leaf);
+    const size = Ctor.BYTES_PER_ELEMENT;
+    const values = count === 0 ? new Ctor(0) : new Ctor(m.copy(buffer(m, node, 1) + at * size, count * size));
     return { kind: "flat", values };
   }
   if (node.format.startsWith("+w:")) {
@@ -180,32 +154,6 @@ function lowWords(words: Int32Array, out: Int32Array): void {
 
 function rebase(offsets: Int32Array, first: number): void {
   for (let i = 0; i < offsets.length; i++) offsets[i] = offsets[i]! - first;
-}
-
-function retype(type: ElementType, bytes: ArrayBuffer): NumericArray {
-  switch (type) {
-    case "int8":
-      return new Int8Array(bytes);
-    case "uint8":
-    case "bool":
-      return new Uint8Array(bytes);
-    case "int16":
-      return new Int16Array(bytes);
-    case "uint16":
-      return new Uint16Array(bytes);
-    case "int32":
-      return new Int32Array(bytes);
-    case "uint32":
-      return new Uint32Array(bytes);
-    case "int64":
-      return new BigInt64Array(bytes);
-    case "uint64":
-      return new BigUint64Array(bytes);
-    case "float32":
-      return new Float32Array(bytes);
-    case "float64":
-      return new Float64Array(bytes);
-  }
 }
 
 /**

@@ -25,7 +25,7 @@ export interface UnsupportedColumn {
 }
 
 /** Element types of the C Data Interface's leaf format codes that sxflow batches hold. */
-const LEAVES: Readonly<Record<string, ElementType>> = {
+export const LEAF_FORMATS: Readonly<Record<string, ElementType>> = {
   b: "bool",
   c: "int8",
   C: "uint8",
@@ -54,7 +54,7 @@ const OTHER_NAMES: Readonly<Record<string, string>> = {
 /** pyarrow-style name of an exported Arrow field's type. */
 function arrowTypeName(field: FfiField): string {
   const f = field.format;
-  const leaf = LEAVES[f];
+  const leaf = LEAF_FORMATS[f];
   if (leaf) return leaf;
   const inner = field.children[0];
   if (f === "+l" && inner) return `list<${arrowTypeName(inner)}>`;
@@ -72,7 +72,7 @@ type Mapping =
 
 function mapping(field: FfiField): Mapping {
   const f = field.format;
-  const leaf = LEAVES[f];
+  const leaf = LEAF_FORMATS[f];
   if (leaf) return { kind: "flat", elementType: leaf };
   const child = field.children[0];
   const fixed = f.startsWith("+w:");

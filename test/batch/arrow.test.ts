@@ -192,6 +192,22 @@ describe("batchToArrow / arrowToBatch", () => {
     );
   });
 
+  it("round-trips columns sharing one offsets array whose lists are all empty (apache-arrow IPC writer bug)", () => {
+    for (const n of [3, 7]) {
+      const offsets = new Int32Array(n + 1);
+      const values = new Float32Array(0);
+      const batch: Batch = {
+        length: n,
+        columns: {
+          a: { kind: "jagged", offsets, values },
+          b: { kind: "jagged", offsets, values: { kind: "jagged", offsets: new Int32Array(1), values: new Int16Array(0) } },
+        },
+      };
+      const rb = batchToArrow(batch);
+      expect(arrowToBatch(tableFromIPC(tableToIPC(new Table(rb), "stream")))).toEqual(batch);
+    }
+  });
+
   it("round-trips random jagged and doubly jagged columns (property)", () => {
     const counts = fc.array(fc.nat(5), { maxLength: 30 });
     fc.assert(
