@@ -119,7 +119,8 @@ describe("BucketShuffler", () => {
       const before = process.memoryUsage().arrayBuffers;
       const total = 200_000;
       for (let start = 0; start < total; start += 10_000) await s.write(rows(start, 10_000, 8));
-      expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(80 * 2 ** 20);
+      // 64 MiB of buffers when every bucket holds rows, plus the input chunks.
+      expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(128 * 2 ** 20);
       const seen = new Uint8Array(total);
       for await (const out of s.rows(100_000)) {
         const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
