@@ -54,7 +54,7 @@ const LZF: WasmFunction = (() => {
     op.br, 0,
     op.end, op.end,
   ];
-  // Depths inside the match branch: 0 inner if, 1 outer if, 2 main loop, 3 done, 4 fail.
+  // Depths inside the match branch: 0 its if, 1 main loop, 2 done, 3 fail.
   const match = [
     ...get(end), ...get(ip), op.i32Sub, ...set(maxLen),
     ...minU(get(maxLen), i32(MAX_REF)), ...set(maxLen),
@@ -89,8 +89,8 @@ const LZF: WasmFunction = (() => {
     ...slot([...get(ip), ...i32(2), op.i32Sub]), ...get(ip), ...i32(2), op.i32Sub, ...mem(op.i32Store, 0),
     ...slot([...get(ip), ...i32(1), op.i32Sub]), ...get(ip), ...i32(1), op.i32Sub, ...mem(op.i32Store, 0),
     op.end,
-    ...get(o), ...get(outLimit), op.i32GeU, op.brIf, 4,
-    op.br, 2,
+    ...get(o), ...get(outLimit), op.i32GeU, op.brIf, 3,
+    op.br, 1,
   ];
   const body = [
     ...get(inp), ...get(n), op.i32Add, ...tee(end), ...i32(2), op.i32Sub, ...set(limit),
@@ -105,11 +105,12 @@ const LZF: WasmFunction = (() => {
     ...get(ip), ...get(limit), op.i32GeU, op.brIf, 1,
     ...slot(get(ip)), ...tee(h), ...mem(op.i32Load, 0), ...set(ref),
     ...get(h), ...get(ip), ...mem(op.i32Store, 0),
+    // Both tests in one branch, which random data then predicts well (an empty slot, 0, reads
+    // the table: harmless, its distance is out of reach).
     ...get(ip), ...get(ref), op.i32Sub, ...i32(1), op.i32Sub, ...tee(off), ...i32(MAX_OFF), op.i32LtU,
-    op.if, VOID,
     ...get(ref), ...mem(op.i32Load, 0), ...get(ip), ...mem(op.i32Load, 0), op.i32Xor, ...i32(0xffffff), op.i32And, op.i32Eqz,
+    op.i32And,
     op.if, VOID, ...match, op.end,
-    op.end,
     // A miss. On incompressible stretches (random low mantissa bytes) the search probes ever
     // fewer positions, as LZ4's acceleration does; skipped bytes become literals. The step is
     // capped so that repeats after a long random stretch are still found.
