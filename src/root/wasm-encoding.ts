@@ -22,6 +22,7 @@ export const op = {
   br: 0x0c,
   brIf: 0x0d,
   return: 0x0f,
+  select: 0x1b,
   localGet: 0x20,
   localSet: 0x21,
   localTee: 0x22,
@@ -44,19 +45,24 @@ export const op = {
   i32GtU: 0x4b,
   i32LeU: 0x4d,
   i32GeU: 0x4f,
+  i64Eqz: 0x50,
   i32Add: 0x6a,
   i32Sub: 0x6b,
+  i32Mul: 0x6c,
   i32And: 0x71,
   i32Or: 0x72,
+  i32Xor: 0x73,
   i32Shl: 0x74,
   i32ShrU: 0x76,
   i32Rotl: 0x77,
   i32Rotr: 0x78,
+  i64Ctz: 0x7a,
   i64Add: 0x7c,
   i64Mul: 0x7e,
   i64Xor: 0x85,
   i64ShrU: 0x88,
   i64Rotl: 0x89,
+  i32WrapI64: 0xa7,
   i64ExtendI32U: 0xad,
 } as const;
 
@@ -101,6 +107,8 @@ export const tee = (local: number): number[] => [op.localTee, ...uleb(local)];
 export const mem = (opcode: number, alignLog2: number, offset = 0): number[] => [opcode, alignLog2, ...uleb(offset)];
 /** `memory.copy` (bulk memory), dest src n on the stack. */
 export const memoryCopy: number[] = [0xfc, ...uleb(10), 0x00, 0x00];
+/** `memory.fill` (bulk memory), dest byte n on the stack. */
+export const memoryFill: number[] = [0xfc, ...uleb(11), 0x00];
 
 export interface WasmFunction {
   name: string;

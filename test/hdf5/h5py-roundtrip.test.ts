@@ -109,6 +109,33 @@ describe("h5py reads what sxflow writes", () => {
     expect(sizes.gzip).toBeLessThan(sizes.lzf);
   });
 
+  it("LZF chunks of long runs, repeats at the distance limit and random stretches read back exactly", async () => {
+    const fields: FieldSpec[] = [{ name: "b", type: "uint8" }];
+    const next = rng(21);
+    const rows = 150_000;
+    const b = new Uint8Array(rows);
+    for (let at = 0; at < rows; ) {
+      const len = Math.min(rows - at, 1 + (next() % 2000));
+      const kind = next() % 4;
+      for (let i = 0; i < len; i++) {
+        const p = at + i;
+        // Random bytes; a run of one byte (matches of the maximum length 264); a repeat 8192 or
+        // 8193 bytes back (just within and just beyond reach); a short period (overlapping matches).
+        b[p] = kind === 0 ? next() & 0xff : kind === 1 ? 7 : kind === 2 ? (b[p - 8192 - (at & 1)] ?? 1) : b[p - 3] ?? i;
+      }
+      at += len;
+    }
+    const file = path.join(tmp.dir, "lzf-patterns.h5");
+    const w = createH5(file);
+    const ds = w.createDataset("bytes", { fields, chunkRows: 40_000, compression: "lzf" });
+    await ds.append({ b });
+    await w.close();
+    const res = checkWithH5py(tmp.dir, file, [
+      { name: "bytes", fields, rows, columns: { b: [b] }, compression: "lzf", shuffle: false, chunks: [40_000], slices: [[0, rows]] },
+    ]);
+    expect(res.errors).toEqual([]);
+  });
+
   it("an empty dataset and a dataset of exactly full chunks", async () => {
     const file = path.join(tmp.dir, "edge.h5");
     const w = createH5(file);
