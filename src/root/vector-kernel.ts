@@ -5,7 +5,7 @@
  * a copy of one to a few values) costs several nanoseconds per entry even with DataView; physics
  * objects are mostly a few per event, so entries, not bytes, set the time.
  */
-import { get, I32, i32, KernelInstance, mem, op, set, tee, VOID, type WasmFunction } from "./wasm-encoding.js";
+import { get, I32, i32, KernelInstance, mem, op, set, tee, VOID, type WasmFunction } from "../wasm/encoding.js";
 
 /** Byte-reverses local x onto the stack: (rotl 8 & 0x00ff00ff) | (rotr 8 & 0xff00ff00). */
 const bswap32 = (x: number): number[] => [

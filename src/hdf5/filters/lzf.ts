@@ -1,6 +1,6 @@
 /**
  * LZF compressor producing liblzf's format, as h5py's LZF filter (id 32000) decodes it, as a small
- * WebAssembly kernel written out in ../../root/wasm-encoding.ts terms and compiled on first use in
+ * WebAssembly kernel written out in ../../wasm/encoding.ts terms and compiled on first use in
  * each thread that compresses (the chunk encoder's workers each get their own instance).
  *
  * Stream: a control byte below 32 starts a run of (ctrl + 1) literal bytes; otherwise its top 3
@@ -17,7 +17,7 @@
  * never decide anything (every comparison is masked or clamped to the input), so the output depends
  * on the input alone.
  */
-import { get, I32, I64, i32, mem, memoryFill, op, set, tee, VOID, KernelInstance, type WasmFunction } from "../../root/wasm-encoding.js";
+import { get, I32, I64, i32, mem, memoryFill, op, set, tee, VOID, KernelInstance, type WasmFunction } from "../../wasm/encoding.js";
 
 const HLOG = 14;
 const TABLE_BYTES = 4 << HLOG;

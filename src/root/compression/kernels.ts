@@ -1,6 +1,6 @@
 /**
  * XXH64 and the LZ4 block decoder as a small WebAssembly module, written out in
- * ../wasm-encoding.ts terms and compiled on first use.
+ * ../../wasm/encoding.ts terms and compiled on first use.
  *
  * Why WebAssembly: XXH64 is 64-bit multiply-rotate arithmetic, which JavaScript can only emulate
  * with 16-bit partial products (about 1.3 GB/s against several GB/s with native i64), and LZ4's
@@ -12,7 +12,7 @@
  * decoder copy short runs in whole 8-byte words, writing past the end of a run (the next run
  * overwrites it; slack bytes are never copied out).
  */
-import { get, I32, I64, i32, i64, mem, memoryCopy, op, set, tee, VOID, KernelInstance, type WasmFunction } from "../wasm-encoding.js";
+import { get, I32, I64, i32, i64, mem, memoryCopy, op, set, tee, VOID, KernelInstance, type WasmFunction } from "../../wasm/encoding.js";
 
 // XXH64 primes.
 const P1 = 0x9e3779b185ebca87n;
