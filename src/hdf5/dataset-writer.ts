@@ -103,28 +103,15 @@ export class H5DatasetWriter {
    * call.
    */
   async append(columns: Record<string, ColumnArray>, rows?: number): Promise<void> {
-    this.sink.checkWritable(`append to dataset "${this.name}"`);
-    if (this.busy) throw new Error(`dataset "${this.name}": append called before the previous append resolved`);
+    this.checkAppend();
     const width = this.objects ?? 1;
     const n = rows ?? this.inferRows(columns, width);
     this.checkColumns(columns, n, width);
-    this.busy = true;
-    try {
-      let done = 0;
-      while (done < n) {
-        const take = Math.min(n - done, this.chunkRows - this.fill);
-        const dstPos = this.fill * this.rowBytes;
-        this.layout.fields.forEach((f, i) => {
-          copyField(this.chunk, dstPos, this.layout.recordSize, this.copies[i], columns[f.name], done * width, take * width);
-        });
-        this.fill += take;
-        this.rowCount += take;
-        done += take;
-        if (this.fill === this.chunkRows) await this.emit();
-      }
-    } finally {
-      this.busy = false;
-    }
+    await this.fillChunks(n, (done, take, at) => {
+      this.layout.fields.forEach((f, i) => {
+        copyField(this.chunk, at, this.layout.recordSize, this.copies[i], columns[f.name], done * width, take * width);
+      });
+    });
   }
 
   /**
@@ -134,18 +121,30 @@ export class H5DatasetWriter {
    * to interleave them again. Resolves like append().
    */
   async appendPacked(bytes: Uint8Array, rows: number, stride: number, offset: number): Promise<void> {
-    this.sink.checkWritable(`append to dataset "${this.name}"`);
-    if (this.busy) throw new Error(`dataset "${this.name}": append called before the previous append resolved`);
+    this.checkAppend();
     const rb = this.rowBytes;
     if (!Number.isSafeInteger(rows) || rows < 0 || offset < 0 || offset + rb > stride || (rows > 0 && (rows - 1) * stride + offset + rb > bytes.length)) {
       throw new Error(`dataset "${this.name}": ${rows} packed rows of ${rb} bytes at offset ${offset}, stride ${stride} do not fit in ${bytes.length} bytes`);
     }
+    await this.fillChunks(rows, (done, take, at) => copyRows(bytes, offset + done * stride, stride, this.chunk, at, rb, take));
+  }
+
+  private checkAppend(): void {
+    this.sink.checkWritable(`append to dataset "${this.name}"`);
+    if (this.busy) throw new Error(`dataset "${this.name}": append called before the previous append resolved`);
+  }
+
+  /**
+   * Adds `rows` rows chunk by chunk: `copy(done, take, at)` puts rows [done, done + take) into the
+   * current chunk at byte `at`; full chunks are handed on.
+   */
+  private async fillChunks(rows: number, copy: (done: number, take: number, at: number) => void): Promise<void> {
     this.busy = true;
     try {
       let done = 0;
       while (done < rows) {
         const take = Math.min(rows - done, this.chunkRows - this.fill);
-        copyRows(bytes, offset + done * stride, stride, this.chunk, this.fill * rb, rb, take);
+        copy(done, take, this.fill * this.rowBytes);
         this.fill += take;
         this.rowCount += take;
         done += take;
