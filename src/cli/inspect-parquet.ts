@@ -1,3 +1,4 @@
+import { storageTable } from "./storage-table.js";
 import { openParquet, TREENAME_COLUMN, type ParquetReader } from "../parquet/index.js";
 
 interface ColumnReport {
@@ -71,11 +72,6 @@ async function treeRows(path: string, reader: ParquetReader, only: string | unde
   return out;
 }
 
-function table(rows: string[][], numeric: (column: number) => boolean): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (numeric(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd()).join("\n");
-}
-
 function render(r: ParquetReport): string {
   const count = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
   const out = [`${r.file}`, `  Parquet: ${count(r.rows, "row", "rows")} in ${count(r.rowGroups, "row group", "row groups")}`];
@@ -83,20 +79,7 @@ function render(r: ParquetReport): string {
   for (const t of r.trees) {
     out.push(`  tree "${t.name}": ${count(t.entries, "entry", "entries")} in ${count(t.clusters.length, "row group", "row groups")}`);
   }
-  const rows = [["column", "type", "kind", "codec", "chunks", "compressed", "uncompressed", "ratio"]];
-  for (const c of r.columns) {
-    rows.push([
-      c.name,
-      c.supported ? c.type : `${c.type} (unsupported)`,
-      c.kind,
-      c.codec,
-      String(c.chunks),
-      String(c.compressedBytes),
-      String(c.uncompressedBytes),
-      c.compressionRatio === null ? "-" : c.compressionRatio.toFixed(2),
-    ]);
-  }
-  out.push("", table(rows, (i) => i >= 4));
+  out.push("", storageTable(["column", "chunks"], r.columns.map((c) => ({ ...c, pieces: c.chunks }))));
   return `${out.join("\n")}\n`;
 }
 

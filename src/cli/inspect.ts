@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { detectFormat } from "../parquet/detect.js";
 import { openRoot, type RootFile } from "../root/index.js";
+import { storageTable } from "./storage-table.js";
 import { SERVICEX_HELP, SERVICEX_OPTIONS, serviceXOptions } from "./servicex-options.js";
 
 const HELP = `Usage: sxflow inspect <file.root|file.parquet> [--tree T] [--json]
@@ -64,30 +65,12 @@ async function describe(file: RootFile, name: string): Promise<TreeReport> {
   return { name: tree.name, entries: tree.entries, clusters: tree.clusters(), branches };
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i >= 4 && i <= 7 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd()).join("\n");
-}
-
 function render(path: string, trees: TreeReport[]): string {
   const out = [`${path}`];
   if (trees.length === 0) out.push("  (no trees)");
   for (const t of trees) {
     out.push("", `tree "${t.name}": ${t.entries} entries in ${t.clusters.length} cluster${t.clusters.length === 1 ? "" : "s"}`, "");
-    const rows = [["branch", "type", "kind", "codec", "baskets", "compressed", "uncompressed", "ratio"]];
-    for (const b of t.branches) {
-      rows.push([
-        b.name,
-        b.supported ? b.type : `${b.type} (unsupported)`,
-        b.kind,
-        b.codec,
-        String(b.baskets),
-        String(b.compressedBytes),
-        String(b.uncompressedBytes),
-        b.compressionRatio === null ? "-" : b.compressionRatio.toFixed(2),
-      ]);
-    }
-    out.push(table(rows));
+    out.push(storageTable(["branch", "baskets"], t.branches.map((b) => ({ ...b, pieces: b.baskets }))));
   }
   return `${out.join("\n")}\n`;
 }
