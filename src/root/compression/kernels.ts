@@ -95,6 +95,15 @@ const LZ4: WasmFunction = (() => {
     op.end,
   ];
   // Branch depths inside the sequence loop: 0 loop, 1 done, 2 error.
+  // Words from `from` to `dst` until dst reaches `end` (may write up to 7 bytes past it).
+  const copyWords = [
+    op.loop, VOID,
+    ...get(dst), ...get(from), ...mem(op.i64Load, 0), ...mem(op.i64Store, 0),
+    ...get(dst), ...i32(8), op.i32Add, ...set(dst),
+    ...get(from), ...i32(8), op.i32Add, ...set(from),
+    ...get(dst), ...get(end), op.i32LtU, op.brIf, 0,
+    op.end,
+  ];
   const body = [
     ...get(dst), ...set(dstStart),
     op.block, VOID, // error
@@ -134,12 +143,7 @@ const LZ4: WasmFunction = (() => {
     op.if, VOID,
     // 8 bytes at a time: with offset >= 8 every word read was written before (also for
     // overlapping matches, whose pattern then repeats correctly).
-    op.loop, VOID,
-    ...get(dst), ...get(from), ...mem(op.i64Load, 0), ...mem(op.i64Store, 0),
-    ...get(dst), ...i32(8), op.i32Add, ...set(dst),
-    ...get(from), ...i32(8), op.i32Add, ...set(from),
-    ...get(dst), ...get(end), op.i32LtU, op.brIf, 0,
-    op.end,
+    ...copyWords,
     op.else,
     // Offsets below 8 (runs of a short pattern): the first 8 bytes one by one, each reading a
     // byte already written. The output then repeats with period `period`, the smallest multiple of
@@ -155,12 +159,7 @@ const LZ4: WasmFunction = (() => {
     op.br, 0,
     op.end, op.end,
     ...get(dst), ...i32(8), op.i32Add, ...tee(dst), ...get(period), op.i32Sub, ...set(from),
-    op.loop, VOID,
-    ...get(dst), ...get(from), ...mem(op.i64Load, 0), ...mem(op.i64Store, 0),
-    ...get(dst), ...i32(8), op.i32Add, ...set(dst),
-    ...get(from), ...i32(8), op.i32Add, ...set(from),
-    ...get(dst), ...get(end), op.i32LtU, op.brIf, 0,
-    op.end,
+    ...copyWords,
     op.end,
     op.end,
     ...get(end), ...set(dst),
