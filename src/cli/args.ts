@@ -9,16 +9,18 @@ export function parseCommandArgs<T extends ParseArgsConfig["options"]>(
   help: string,
   args: string[],
   options: T,
+  write: (s: string) => void = (s) => process.stdout.write(s),
+  writeError: (s: string) => void = (s) => process.stderr.write(s),
 ): ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: T & { help: { type: "boolean"; short: "h" } } }>> | number {
   let parsed;
   try {
     parsed = parseArgs({ args, allowPositionals: true, options: { ...options, help: { type: "boolean", short: "h" } } as T & { help: { type: "boolean"; short: "h" } } });
   } catch (err) {
-    process.stderr.write(`sxflow ${command}: ${(err as Error).message}\n\n${help}`);
+    writeError(`sxflow ${command}: ${(err as Error).message}\n\n${help}`);
     return 2;
   }
   if ((parsed.values as { help?: boolean }).help) {
-    process.stdout.write(help);
+    write(help);
     return 0;
   }
   return parsed;

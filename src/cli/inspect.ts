@@ -1,4 +1,4 @@
-import { parseArgs } from "node:util";
+import { parseCommandArgs } from "./args.js";
 import { detectFormat } from "../parquet/detect.js";
 import { openRoot, type RootFile } from "../root/index.js";
 import { storageTable } from "./storage-table.js";
@@ -81,28 +81,16 @@ export async function inspectCommand(
   write: (s: string) => void = (s) => process.stdout.write(s),
   writeError: (s: string) => void = (s) => process.stderr.write(s),
 ): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        tree: { type: "string" },
-        json: { type: "boolean" },
-        remote: { type: "string" },
-        ...SERVICEX_OPTIONS,
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (err) {
-    writeError(`sxflow inspect: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs(
+    "inspect",
+    HELP,
+    args,
+    { tree: { type: "string" }, json: { type: "boolean" }, remote: { type: "string" }, ...SERVICEX_OPTIONS },
+    write,
+    writeError,
+  );
+  if (typeof parsed === "number") return parsed;
   const v = parsed.values;
-  if (v.help) {
-    write(HELP);
-    return 0;
-  }
   if (v.remote !== undefined) {
     if (parsed.positionals.length !== 0) {
       writeError(`sxflow inspect: give either a local file or --remote DATASET, not both\n\n${HELP}`);
