@@ -161,6 +161,23 @@ function rebase(offsets: Int32Array, first: number): void {
  * wasm batch.
  */
 export function ffiToBatch(batch: WasmRecordBatch, columns: readonly string[]): Batch {
+  return withExport(batch, (m, rows) => {
+    const out: Record<string, Column> = {};
+    for (const name of columns) out[name] = readColumn(m, rows.column(name), rows.offset, rows.length, name);
+    return { length: rows.length, columns: out };
+  });
+}
+
+/** The rows of an exported record batch: their count, the struct's offset and its columns by name. */
+interface ExportedRows {
+  length: number;
+  /** A struct's offset applies to its children as well. */
+  offset: number;
+  column(name: string): Node;
+}
+
+/** Runs `read` on the C structs of a record batch, then frees them. Consumes the wasm batch. */
+function withExport<T>(batch: WasmRecordBatch, read: (m: FfiView, rows: ExportedRows) => T): T {
   const ffi = batch.intoFFI();
   try {
     const m = memoryView();
@@ -168,22 +185,18 @@ export function ffiToBatch(batch: WasmRecordBatch, columns: readonly string[]): 
     const array = ffi.arrayAddr();
     const root: Node = { format: m.cString(m.u32(schema)), name: "", schema, array };
     if (root.format !== "+s") throw new Error(`a record batch exported as Arrow format "${root.format}", not a struct`);
-    const length = m.int(array);
-    // A struct's offset applies to its children as well.
-    const offset = m.int(array + 16);
     const byName = new Map<string, Node>();
     const n = m.int(schema + 24);
     for (let i = 0; i < n; i++) {
       const child = childOf(m, root, i);
       byName.set(child.name, child);
     }
-    const out: Record<string, Column> = {};
-    for (const name of columns) {
+    const column = (name: string): Node => {
       const node = byName.get(name);
       if (!node) throw new Error(`no column "${name}" in the record batch`);
-      out[name] = readColumn(m, node, offset, length, name);
-    }
-    return { length, columns: out };
+      return node;
+    };
+    return read(m, { length: m.int(array), offset: m.int(array + 16), column });
   } finally {
     ffi.free();
   }
@@ -215,24 +228,16 @@ export function ffiSchemaFields(schema: WasmSchema): FfiField[] {
 }
 
 /**
- * Appends the runs of equal consecutive values of a string column of a record batch (merging with
- * the last run). Consumes (frees) the wasm batch.
+ * The runs of equal consecutive values of a string column of a record batch, in order, each
+ * passed to `onRun`. Consumes (frees) the wasm batch.
  */
-export function ffiStringRuns(batch: WasmRecordBatch, column: string, runs: { name: string; rows: number }[]): void {
-  const ffi = batch.intoFFI();
-  try {
-    const m = memoryView();
-    const root: Node = { format: "+s", name: "", schema: ffi.schemaAddr(), array: ffi.arrayAddr() };
-    let node: Node | undefined;
-    for (let i = 0; i < m.int(root.schema + 24); i++) {
-      const child = childOf(m, root, i);
-      if (child.name === column) node = child;
-    }
-    if (!node) throw new Error(`no column "${column}" in the record batch`);
+export function ffiStringRuns(batch: WasmRecordBatch, column: string, onRun: (name: string, rows: number) => void): void {
+  withExport(batch, (m, rows) => {
+    const node = rows.column(column);
     if (node.format !== "u" && node.format !== "U") throw new Error(`column "${column}" has Arrow format "${node.format}", not a string`);
-    const length = m.int(root.array);
-    const start = m.int(root.array + 16) + m.int(node.array + 16);
-    checkNoNulls(m, node, m.int(root.array + 16), length, column);
+    const { length } = rows;
+    checkNoNulls(m, node, rows.offset, length, column);
+    const start = rows.offset + m.int(node.array + 16);
     const width = node.format === "u" ? 4 : 8;
     const offsets = buffer(m, node, 1);
     const data = buffer(m, node, 2);
@@ -241,15 +246,10 @@ export function ffiStringRuns(batch: WasmRecordBatch, column: string, runs: { na
     let runStart = 0;
     for (let i = 1; i <= length; i++) {
       if (i < length && sameString(m, data, at(runStart), at(runStart + 1), at(i), at(i + 1))) continue;
-      const name = decoder.decode(m.sub(data + at(runStart), at(runStart + 1) - at(runStart)));
-      const last = runs[runs.length - 1];
-      if (last && last.name === name) last.rows += i - runStart;
-      else runs.push({ name, rows: i - runStart });
+      onRun(decoder.decode(m.sub(data + at(runStart), at(runStart + 1) - at(runStart))), i - runStart);
       runStart = i;
     }
-  } finally {
-    ffi.free();
-  }
+  });
 }
 
 function sameString(m: FfiView, data: number, a0: number, a1: number, b0: number, b1: number): boolean {

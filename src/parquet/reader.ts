@@ -230,7 +230,7 @@ export class ParquetReader {
           }
           // The statistics cannot tell (several trees, or none written): read the names.
           const stream = await file.stream({ rowGroups: [g], columns: [TREENAME_COLUMN], batchSize: 1 << 20 });
-          for await (const wasmBatch of stream as AsyncIterable<WasmRecordBatch>) ffiStringRuns(wasmBatch, TREENAME_COLUMN, runs);
+          for await (const wasmBatch of stream as AsyncIterable<WasmRecordBatch>) ffiStringRuns(wasmBatch, TREENAME_COLUMN, (name, rows) => pushRun(runs, name, rows));
         }
       } catch (error) {
         release();
