@@ -10,6 +10,8 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 export interface FileSlices {
   readonly size: number;
   slice(start: number, end: number): { arrayBuffer(): Promise<ArrayBuffer> };
+  /** Bytes [start, end), read now. */
+  read(start: number, end: number): Uint8Array<ArrayBuffer>;
   close(): void;
 }
 
@@ -23,7 +25,7 @@ export function openFileSlices(path: string): FileSlices {
     throw error;
   }
   let open = true;
-  const readRange = (start: number, end: number): ArrayBuffer => {
+  const read = (start: number, end: number): Uint8Array<ArrayBuffer> => {
     if (!open) throw new Error(`${path}: read after the file was closed`);
     const bytes = new Uint8Array(Math.max(0, end - start));
     let done = 0;
@@ -32,11 +34,12 @@ export function openFileSlices(path: string): FileSlices {
       if (n === 0) throw new Error(`${path}: unexpected end of file at byte ${start + done} (reading bytes ${start}-${end}; was the file truncated?)`);
       done += n;
     }
-    return bytes.buffer;
+    return bytes;
   };
   return {
     size,
-    slice: (start, end) => ({ arrayBuffer: async () => readRange(start, end) }),
+    slice: (start, end) => ({ arrayBuffer: async () => read(start, end).buffer }),
+    read,
     close: () => {
       if (open) closeSync(fd);
       open = false;

@@ -4,7 +4,7 @@
  * sxflow batches. The file is read with positioned reads (file-slices.ts); the schema and the
  * ServiceX tree column are read the same way, so this module does not load apache-arrow.
  */
-import { open, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import type { ParquetFile, RecordBatch as WasmRecordBatch } from "parquet-wasm";
 import { ffiSchemaFields, ffiStringRuns, ffiToBatch } from "./ffi.js";
 import { concatBatches } from "../batch/batch.js";
@@ -82,44 +82,41 @@ function isMagic(bytes: Uint8Array, at: number): boolean {
   return true;
 }
 
-/**
- * Checks the Parquet envelope (head magic, footer magic, footer length) before parquet-wasm sees
- * the file; returns the footer's length.
- */
-async function checkEnvelope(path: string): Promise<number> {
-  let size: number;
+/** Checks that `path` names a regular file, with errors that say so. */
+async function checkFile(path: string): Promise<void> {
   try {
     const info = await stat(path);
     if (!info.isFile()) throw new Error(`${path} is not a Parquet file: not a regular file`);
-    size = info.size;
   } catch (error) {
     if (!(error as NodeJS.ErrnoException).code) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new Error(`Parquet file not found: ${path}`);
     throw new Error(`cannot open Parquet file ${path}: ${code ?? message(error)}`);
   }
-  const handle = await open(path, "r");
-  try {
-    const head = new Uint8Array(4);
-    await handle.read(head, 0, 4, 0);
-    if (!isMagic(head, 0)) {
-      const looksRoot = String.fromCharCode(...head) === "root";
-      throw new Error(`${path} is not a Parquet file: it does not start with "PAR1"${looksRoot ? " (it is a ROOT file)" : ""}`);
-    }
-    if (size < 12) throw new Error(`${path}: truncated Parquet file (${size} bytes, too short for a footer)`);
-    const tail = new Uint8Array(8);
-    await handle.read(tail, 0, 8, size - 8);
-    if (!isMagic(tail, 4)) {
-      throw new Error(`${path}: truncated Parquet file (no "PAR1" at the end; incomplete download or still being written?)`);
-    }
-    const footer = new DataView(tail.buffer).getUint32(0, true);
-    if (footer + 12 > size) {
-      throw new Error(`${path}: corrupt Parquet footer (metadata length ${footer} for a file of ${size} bytes)`);
-    }
-    return footer;
-  } finally {
-    await handle.close();
+}
+
+/**
+ * Checks the Parquet envelope (head magic, footer magic, footer length) before parquet-wasm sees
+ * the file; returns the footer's length.
+ */
+function checkEnvelope(path: string, file: FileSlices): number {
+  const size = file.size;
+  const head = new Uint8Array(4);
+  head.set(file.read(0, Math.min(4, size)));
+  if (!isMagic(head, 0)) {
+    const looksRoot = String.fromCharCode(...head) === "root";
+    throw new Error(`${path} is not a Parquet file: it does not start with "PAR1"${looksRoot ? " (it is a ROOT file)" : ""}`);
   }
+  if (size < 12) throw new Error(`${path}: truncated Parquet file (${size} bytes, too short for a footer)`);
+  const tail = file.read(size - 8, size);
+  if (!isMagic(tail, 4)) {
+    throw new Error(`${path}: truncated Parquet file (no "PAR1" at the end; incomplete download or still being written?)`);
+  }
+  const footer = new DataView(tail.buffer).getUint32(0, true);
+  if (footer + 12 > size) {
+    throw new Error(`${path}: corrupt Parquet footer (metadata length ${footer} for a file of ${size} bytes)`);
+  }
+  return footer;
 }
 
 function pushRun(runs: TreeRun[], name: string, rows: number): void {
@@ -180,8 +177,15 @@ export class ParquetReader {
 
   /** Opens a Parquet file: checks its envelope, reads its metadata and schema (and its tree column). */
   static async open(path: string, options: OpenParquetOptions = {}): Promise<ParquetReader> {
-    const footerLength = await checkEnvelope(path);
+    await checkFile(path);
     const slices = openFileSlices(path);
+    let footerLength: number;
+    try {
+      footerLength = checkEnvelope(path, slices);
+    } catch (error) {
+      slices.close();
+      throw error;
+    }
     let file: ParquetFile;
     try {
       // parquet-wasm uses only size, slice() and arrayBuffer() of the Blob it is given.
@@ -220,7 +224,7 @@ export class ParquetReader {
       runs.push(...options.treeRuns);
     } else if (hasTreeColumn && row > 0) {
       try {
-        const footer = new Uint8Array(await slices.slice(slices.size - 8 - footerLength, slices.size - 8).arrayBuffer());
+        const footer = slices.read(slices.size - 8 - footerLength, slices.size - 8);
         const known = treesFromFooter(footer, TREENAME_COLUMN, path);
         for (let g = 0; g < rowGroups.length; g++) {
           const name = known[g];
