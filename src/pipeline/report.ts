@@ -1,6 +1,7 @@
 import type { RunConfig } from "../config/index.js";
+import type { HistogramLayout } from "../report/histograms.js";
 import type { NormDict } from "../stages/index.js";
-import type { TaskHeader } from "./types.js";
+import type { PipelinePlan, TaskHeader } from "./types.js";
 import { SPLIT_NAMES } from "./types.js";
 
 export interface CutFlowStep {
@@ -41,6 +42,8 @@ export interface PipelineReport {
   outputs: Record<string, string>;
   seconds: number;
   eventsPerSecond: number;
+  /** Wall-clock seconds per phase of the run, in order. */
+  phases?: Record<string, number>;
 }
 
 /** Accumulates task headers (in task order) into the report's counters. */
@@ -91,7 +94,7 @@ export class ReportBuilder {
     return [...this.perClass[0]!];
   }
 
-  finish(extra: Pick<PipelineReport, "sxflowVersion" | "workers" | "classWeights" | "normDict" | "outputs" | "seconds">): PipelineReport {
+  finish(extra: Pick<PipelineReport, "sxflowVersion" | "workers" | "classWeights" | "normDict" | "outputs" | "seconds" | "phases">): PipelineReport {
     const eventsPassed = this.samples.reduce((n, s) => n + s.eventsPassed, 0);
     return {
       sxflowVersion: extra.sxflowVersion,
@@ -109,6 +112,29 @@ export class ReportBuilder {
       outputs: extra.outputs,
       seconds: extra.seconds,
       eventsPerSecond: extra.seconds > 0 ? Math.round(this.eventsRead / extra.seconds) : 0,
+      phases: { ...extra.phases },
     };
   }
+}
+
+/** Wall-clock seconds of consecutive phases: each `end` closes the phase running since the previous one. */
+export class PhaseTimer {
+  readonly seconds: Record<string, number> = {};
+  private last = performance.now();
+
+  end(phase: string): void {
+    const now = performance.now();
+    this.seconds[phase] = (this.seconds[phase] ?? 0) + (now - this.last) / 1000;
+    this.last = now;
+  }
+}
+
+/** What the report page's histograms cover: the normalisation inputs of every group (as typed in the files), and the object groups. */
+export function histogramLayout(config: RunConfig, plan: PipelinePlan): HistogramLayout {
+  return {
+    classes: config.classes,
+    fields: Object.fromEntries(plan.groups.map((g) => [g.name, Object.fromEntries(g.fields.filter((f) => f.stats).map((f) => [f.name, f.value]))])),
+    objectGroups: Object.fromEntries(plan.groups.filter((g) => !g.global).map((g) => [g.name, g.max])),
+    binning: config.report.binning,
+  };
 }

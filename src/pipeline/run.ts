@@ -12,7 +12,8 @@ import { VERSION } from "../version.js";
 import { buildPlan, PipelineError } from "./plan.js";
 import type { FileScanner } from "./plan.js";
 import { Progress } from "./progress.js";
-import { ReportBuilder } from "./report.js";
+import { HistogramAccumulator } from "../report/histograms.js";
+import { histogramLayout, PhaseTimer, ReportBuilder } from "./report.js";
 import type { PipelineReport } from "./report.js";
 import type { TaskResult } from "./types.js";
 import { SPLIT_NAMES } from "./types.js";
@@ -41,6 +42,7 @@ export function outputPaths(config: RunConfig): Record<string, string> {
     normDict: path.join(dir, "norm_dict.yaml"),
     classDict: path.join(dir, "class_dict.yaml"),
     report: path.join(dir, `${name}_report.json`),
+    ...(config.report.html ? { histograms: path.join(dir, `${name}_histograms.json`), page: path.join(dir, `${name}_report.html`) } : {}),
   };
 }
 
@@ -64,15 +66,17 @@ function configAttr(config: RunConfig): string {
  */
 export async function runPipeline(config: RunConfig | string, options: RunPipelineOptions = {}): Promise<PipelineReport> {
   const started = performance.now();
+  const phases = new PhaseTimer();
   const loaded = typeof config === "string" ? await loadRunConfig(config) : config;
   // Samples named by ServiceX dataset or metadata category become local files first (cached).
   const cfg = await materialiseSamples(loaded, { ...options.servicex, signal: options.signal });
+  phases.end("configuration and samples");
   options.signal?.throwIfAborted();
   const workers = options.workers ?? cfg.workers ?? defaultWorkerCount();
   const pool = await createWorkerPool({ module: workerModule(), workers });
   const runId = randomUUID();
   try {
-    return await convert(cfg, options, pool, runId, started);
+    return await convert(cfg, options, pool, runId, started, phases);
   } catch (err) {
     // The pool reports an abort as its own error; the caller asked with a reason.
     throw options.signal?.aborted ? options.signal.reason : err;
@@ -83,7 +87,14 @@ export async function runPipeline(config: RunConfig | string, options: RunPipeli
   }
 }
 
-async function convert(cfg: RunConfig, options: RunPipelineOptions, pool: WorkerPool, runId: string, started: number): Promise<PipelineReport> {
+async function convert(
+  cfg: RunConfig,
+  options: RunPipelineOptions,
+  pool: WorkerPool,
+  runId: string,
+  started: number,
+  phases: PhaseTimer,
+): Promise<PipelineReport> {
   const { signal } = options;
   const workers = pool.workers;
   // Files are scanned by the workers, concurrently, and stay open there for the tasks.
@@ -92,7 +103,9 @@ async function convert(cfg: RunConfig, options: RunPipelineOptions, pool: Worker
     return { ...s, branches: new Map(s.branches) };
   };
   const { plan, tasks, totalEntries } = await buildPlan(cfg, { id: runId, scan });
+  phases.end("plan (scan files)");
   const outputs = outputPaths(cfg);
+  const histograms = new HistogramAccumulator(histogramLayout(cfg, plan));
   await mkdir(cfg.output.dir, { recursive: true });
 
   const report = new ReportBuilder(cfg);
@@ -123,6 +136,7 @@ async function convert(cfg: RunConfig, options: RunPipelineOptions, pool: Worker
       const h = result.header;
       report.add(h);
       stats = mergePartials(stats, h.stats);
+      histograms.add(plan.samples[h.sample]!.label, h.histograms, h.objects, h.truncated);
       let offset = 0;
       for (let s = 0; s < SPLIT_NAMES.length; s++) {
         const bytes = result.rows.subarray(offset, offset + h.splitRows[s]! * plan.rowBytes);
@@ -135,6 +149,7 @@ async function convert(cfg: RunConfig, options: RunPipelineOptions, pool: Worker
       progress?.update(report.eventsRead);
     }
     signal?.throwIfAborted();
+    phases.end("convert (pass 1)");
 
     let normDict: NormDict;
     try {
@@ -152,14 +167,13 @@ async function convert(cfg: RunConfig, options: RunPipelineOptions, pool: Worker
         await writer.append(s, chunk);
       }
     }
+    if (shufflers.length > 0) phases.end("shuffle (pass 2)");
 
     writer.setDatasetAttr(cfg.globalGroup, cfg.labelField, cfg.classes);
     SPLIT_NAMES.forEach((split, s) => {
       writer.setFileAttr(split, "num_events", writer.rows(s));
       writer.setFileAttr(split, "class_counts", JSON.stringify(Object.fromEntries(cfg.classes.map((c, k) => [c, report.perClass[s]![k]!]))));
     });
-    const seconds = (performance.now() - started) / 1000;
-    const final = report.finish({ sxflowVersion: VERSION, workers, classWeights: weights, normDict, outputs, seconds });
     signal?.throwIfAborted();
     // Each output is renamed into place when complete; should a later one fail, those already in
     // place are removed again, so that no incomplete set of outputs is left.
@@ -169,6 +183,23 @@ async function convert(cfg: RunConfig, options: RunPipelineOptions, pool: Worker
     wrote.push(outputs.normDict!);
     await writeClassDict(outputs.classDict!, { [cfg.globalGroup]: { [cfg.labelField]: weights } });
     wrote.push(outputs.classDict!);
+    phases.end("write files");
+    const final = report.finish({
+      sxflowVersion: VERSION,
+      workers,
+      classWeights: weights,
+      normDict,
+      outputs,
+      seconds: (performance.now() - started) / 1000,
+      phases: phases.seconds,
+    });
+    if (outputs.page) {
+      const { writeReportPage } = await import("../report/write.js");
+      wrote.push(...(await writeReportPage({ label: cfg.output.name, report: final, histograms: histograms.result() }, outputs.histograms!, outputs.page)));
+      phases.end("report page");
+    }
+    const seconds = (performance.now() - started) / 1000;
+    Object.assign(final, { seconds, eventsPerSecond: seconds > 0 ? Math.round(final.eventsRead / seconds) : 0, phases: phases.seconds });
     await writeFileAtomic(outputs.report!, `${JSON.stringify(final, null, 2)}\n`);
     progress?.done(`${final.eventsRead.toLocaleString("en-US")} events in ${seconds.toFixed(1)} s`);
     return final;

@@ -2,7 +2,7 @@ import type { ElementType } from "../batch/core.js";
 import type { SerialisedExpression } from "../expr/index.js";
 import type { H5ElementType } from "../hdf5/index.js";
 import type { FileFormat, TreeRun } from "../parquet/index.js";
-import type { SplitSpec, StatsPartials } from "../stages/index.js";
+import type { HistogramPartials, SplitSpec, StatsPartials } from "../stages/index.js";
 
 export type { ExprBranchInfo } from "../expr/index.js";
 
@@ -84,6 +84,8 @@ export interface PipelinePlan {
   rowBytes: number;
   /** The split uses the entry number in the file as a key (column `entry`, added before the cuts). */
   entryKey: boolean;
+  /** Tasks return histogram partials for the report page. */
+  histograms: boolean;
 }
 
 /** What a worker returns besides the row bytes. */
@@ -103,6 +105,8 @@ export interface TaskHeader {
   truncated: Record<string, number>;
   /** Statistics of the train rows. */
   stats: StatsPartials;
+  /** Histograms of the same entries as `stats`, and the multiplicity of every object group (all rows); empty without `plan.histograms`. */
+  histograms: HistogramPartials;
 }
 
 export interface TaskResult {
