@@ -159,13 +159,13 @@ function fromBits(bits: number): number {
   return edgeFloat[0]!;
 }
 
-/** The value interval [lo, hi) covered by a fine bin (hi is the largest float32 for the last finite bin). */
+/** The value interval [lo, hi) covered by a fine bin (negative bins: (lo, hi]); the last finite bin ends at 2^128. */
 export function fineBinRange(bin: number): [number, number] {
   const negative = bin >>> (31 - SHIFT) === 1;
   const magnitude = bin & ((1 << (31 - SHIFT)) - 1);
   const low = fromBits(magnitude << SHIFT);
   const next = (magnitude + 1) << SHIFT;
-  const high = next >= EXPONENT_MASK ? 3.4028234663852886e38 : fromBits(next);
+  const high = next >= EXPONENT_MASK ? 2 ** 128 : fromBits(next);
   return negative ? [-high, -low] : [low, high];
 }
 

@@ -48,6 +48,12 @@ describe("fieldHistogram", () => {
     );
   });
 
+  it("puts the largest float32 in the last finite bin", () => {
+    const [lo, hi] = fineBinRange(fieldHistogram(Float32Array.of(3.4028234663852886e38)).bins[0]!);
+    expect(lo).toBeLessThan(3.4028234663852886e38);
+    expect(hi).toBeGreaterThan(3.4028234663852886e38);
+  });
+
   it("has bins of at most 1/64 relative width, and one bin per integer up to 128", () => {
     for (const v of [1e-30, 0.013, 1, 2.5, 999.9, 4.2e5, 3e38]) {
       const h = fieldHistogram(Float32Array.of(v));
