@@ -45,16 +45,18 @@ function runLegend(runs: readonly RunData[]): string {
 }
 
 function summaryTable(runs: readonly RunData[]): string {
-  const rows: [string, (r: PipelineReport) => string][] = [
+  // Rows of class "time" (and the timing section) are what differs between runs of the same data.
+  const rows: [string, (r: PipelineReport) => string, string?][] = [
     ["configuration", (r) => esc(r.config)],
     ["sxflow", (r) => esc(r.sxflowVersion)],
     ["events read", (r) => fmt(r.eventsRead)],
     ["events passing the cuts", (r) => `${fmt(r.eventsPassed)} (${pct(r.eventsPassed, r.eventsRead)})`],
-    ["run time", (r) => `${r.seconds.toFixed(2)} s with ${r.workers} workers`],
-    ["throughput", (r) => `${fmt(r.eventsPerSecond)} events/s`],
+    ["run time", (r) => `${r.seconds.toFixed(2)} s with ${r.workers} workers`, "time"],
+    ["throughput", (r) => `${fmt(r.eventsPerSecond)} events/s`, "time"],
   ];
   const head = runs.length > 1 ? `<tr><th></th>${runs.map((r) => `<th>${esc(r.label)}</th>`).join("")}</tr>` : "";
-  return `<table class="summary">${head}${rows.map(([name, f]) => `<tr><th>${name}</th>${runs.map((r) => `<td>${f(r.report)}</td>`).join("")}</tr>`).join("")}</table>`;
+  const row = ([name, f, cls]: (typeof rows)[number]) => `<tr${cls ? ` class="${cls}"` : ""}><th>${name}</th>${runs.map((r) => `<td>${f(r.report)}</td>`).join("")}</tr>`;
+  return `<table class="summary">${head}${rows.map(row).join("")}</table>`;
 }
 
 function cutFlowSection(runs: readonly RunData[]): string {
@@ -187,7 +189,7 @@ function timingSection(runs: readonly RunData[]): string {
     for (const [phase, seconds] of Object.entries(run.report.phases ?? {})) bars.push({ category: phase, value: seconds, run: k });
   });
   const caption = runs.map((r) => `${esc(r.label)}: ${r.report.seconds.toFixed(2)} s in all, ${fmt(r.report.eventsPerSecond)} events/s`).join("<br>");
-  return `<section><h2>Timing</h2>${figure("timing", "Time per phase", barPlot(bars, { x: "seconds" }), caption)}</section>`;
+  return `<section class="time"><h2>Timing</h2>${figure("timing", "Time per phase", barPlot(bars, { x: "seconds" }), caption)}</section>`;
 }
 
 const STYLE = `body{font:14px system-ui,sans-serif;margin:1.5em;color:#222;max-width:1400px}
