@@ -1,10 +1,7 @@
-export { outputPaths, runPipeline } from "./run.js";
+export { runPipeline } from "./run.js";
 export type { RunPipelineOptions } from "./run.js";
 export { buildPlan, PipelineError } from "./plan.js";
 export type { BuiltPlan } from "./plan.js";
 export type { CutFlowStep, PipelineReport, SampleReport } from "./report.js";
 export { Progress } from "./progress.js";
-export { openTreeSource } from "./source.js";
-export type { Range, TreeSource } from "./source.js";
-export { SPLIT_NAMES } from "./types.js";
-export type { GroupPlan, PipelinePlan, RecordField, SplitName, TaskSpec } from "./types.js";
+export type { PipelinePlan, TaskSpec } from "./types.js";

@@ -1,24 +1,21 @@
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
-import path from "node:path";
-import { loadRunConfig, materialiseSamples } from "../config/index.js";
-import type { MaterialiseOptions, RunConfig } from "../config/index.js";
-import { createWorkerPool, defaultWorkerCount, orderedMap } from "../pool/index.js";
+import { loadRunConfig } from "../config/index.js";
+import type { RunConfig } from "../config/index.js";
+import { createWorkerPool, defaultWorkerCount, moduleBeside, orderedMap } from "../pool/index.js";
 import type { WorkerPool } from "../pool/index.js";
-import { BucketShuffler, bucketsFor, classWeights, finalizePartials, mergePartials, writeClassDict, writeFileAtomic, writeNormDict } from "../stages/index.js";
+import { outputPaths, SaltWriter, writeClassDict, writeFileAtomic, writeNormDict } from "../sinks/index.js";
+import { materialiseSamples } from "../sources/index.js";
+import type { MaterialiseOptions } from "../sources/index.js";
+import { BucketShuffler, bucketsFor, classWeights, finalizePartials, mergePartials, SPLIT_NAMES } from "../stages/index.js";
 import type { NormDict, StatsPartials } from "../stages/index.js";
 import { VERSION } from "../version.js";
+import type { WorkerHandlers } from "../worker.js";
 import { buildPlan, PipelineError } from "./plan.js";
 import type { FileScanner } from "./plan.js";
 import { Progress } from "./progress.js";
 import { ReportBuilder } from "./report.js";
 import type { PipelineReport } from "./report.js";
-import type { TaskResult } from "./types.js";
-import { SPLIT_NAMES } from "./types.js";
-import type { FileScan } from "./source.js";
-import type { ConvertPayload, ScanPayload } from "./worker.js";
-import { SaltWriter } from "./writer.js";
 
 export interface RunPipelineOptions {
   /** Worker threads; 0 runs every task on the calling thread. Default: the config's `workers`, else every core. */
@@ -31,22 +28,6 @@ export interface RunPipelineOptions {
   shuffleMemoryBytes?: number;
   /** How samples given as ServiceX datasets or metadata categories are fetched (endpoint, cache...). */
   servicex?: MaterialiseOptions;
-}
-
-/** Output file paths of a run. */
-export function outputPaths(config: RunConfig): Record<string, string> {
-  const { dir, name } = config.output;
-  return {
-    ...Object.fromEntries(SPLIT_NAMES.map((s) => [s, path.join(dir, `${name}_${s}.h5`)])),
-    normDict: path.join(dir, "norm_dict.yaml"),
-    classDict: path.join(dir, "class_dict.yaml"),
-    report: path.join(dir, `${name}_report.json`),
-  };
-}
-
-function workerModule(): URL {
-  const js = new URL("./worker.js", import.meta.url);
-  return existsSync(js) ? js : new URL("./worker.ts", import.meta.url);
 }
 
 /**
@@ -69,7 +50,7 @@ export async function runPipeline(config: RunConfig | string, options: RunPipeli
   const cfg = await materialiseSamples(loaded, { ...options.servicex, signal: options.signal });
   options.signal?.throwIfAborted();
   const workers = options.workers ?? cfg.workers ?? defaultWorkerCount();
-  const pool = await createWorkerPool({ module: workerModule(), workers });
+  const pool = await createWorkerPool<WorkerHandlers>({ module: moduleBeside(import.meta.url, "../worker"), workers });
   const runId = randomUUID();
   try {
     return await convert(cfg, options, pool, runId, started);
@@ -83,12 +64,12 @@ export async function runPipeline(config: RunConfig | string, options: RunPipeli
   }
 }
 
-async function convert(cfg: RunConfig, options: RunPipelineOptions, pool: WorkerPool, runId: string, started: number): Promise<PipelineReport> {
+async function convert(cfg: RunConfig, options: RunPipelineOptions, pool: WorkerPool<WorkerHandlers>, runId: string, started: number): Promise<PipelineReport> {
   const { signal } = options;
   const workers = pool.workers;
   // Files are scanned by the workers, concurrently, and stay open there for the tasks.
   const scan: FileScanner = async (path, format, tree) => {
-    const s = await pool.run<FileScan>("scanFile", { run: runId, path, format, tree } satisfies ScanPayload, undefined, signal);
+    const s = await pool.run("scanFile", { run: runId, path, format, tree }, undefined, signal);
     return { ...s, branches: new Map(s.branches) };
   };
   const { plan, tasks, totalEntries } = await buildPlan(cfg, { id: runId, scan });
@@ -117,7 +98,7 @@ async function convert(cfg: RunConfig, options: RunPipelineOptions, pool: Worker
 
     // Pass 1: tasks in order; everything downstream of this loop sees the same sequence for any worker count.
     const task = workers > 0 ? "convertRangeMoved" : "convertRange";
-    const run = (t: (typeof tasks)[number]) => pool.run<TaskResult>(task, { plan, task: t } satisfies ConvertPayload, undefined, signal);
+    const run = (t: (typeof tasks)[number]) => pool.run(task, { plan, task: t }, undefined, signal);
     let stats: StatsPartials = {};
     for await (const result of orderedMap(tasks, run, { concurrency: Math.max(2, workers * 2), signal })) {
       const h = result.header;
