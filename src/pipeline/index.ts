@@ -1,7 +1,11 @@
 export { runPipeline } from "./run.js";
-export type { RunPipelineOptions } from "./run.js";
+export { createSaltWriter, finishRun } from "./finish.js";
+export type { FinishInput } from "./finish.js";
+export { configAttr, convertTasks, planSession, shuffleBuckets, withSession } from "./session.js";
+export type { RunPipelineOptions, RunSession } from "./session.js";
 export { buildPlan, PipelineError } from "./plan.js";
 export type { BuiltPlan } from "./plan.js";
+export { ReportBuilder } from "./report.js";
 export type { CutFlowStep, PipelineReport, SampleReport } from "./report.js";
 export { Progress } from "./progress.js";
-export type { PipelinePlan, TaskSpec } from "./types.js";
+export type { PipelinePlan, TaskHeader, TaskSpec } from "./types.js";
