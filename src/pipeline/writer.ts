@@ -37,7 +37,7 @@ export class SaltWriter {
   private readonly encoder: EncoderPool | undefined;
 
   constructor(
-    private readonly plan: PipelinePlan,
+    private readonly plan: Pick<PipelinePlan, "groups" | "rowBytes">,
     options: SaltWriterOptions,
   ) {
     this.paths = SPLIT_NAMES.map((s) => path.join(options.dir, `${options.name}_${s}.h5`));
