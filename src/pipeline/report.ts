@@ -2,8 +2,9 @@ import type { RunConfig } from "../config/index.js";
 import { HistogramAccumulator } from "../report/histograms.js";
 import type { HistogramLayout, RunHistograms } from "../report/histograms.js";
 import type { NormDict } from "../stages/index.js";
-import type { GroupPlan, TaskHeader } from "./types.js";
-import { SPLIT_NAMES } from "./types.js";
+import { SPLIT_NAMES } from "../stages/index.js";
+import type { GroupPlan } from "../stages/index.js";
+import type { TaskHeader } from "./types.js";
 
 export interface CutFlowStep {
   cut: string;

@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { PipelineReport } from "../pipeline/report.js";
-import { writeFileAtomic } from "../stages/atomic-write.js";
+import { writeFileAtomic } from "../sinks/atomic-write.js";
 import { parseRunHistograms } from "./histograms.js";
 import { renderReportPage } from "./page.js";
 import type { RunData } from "./page.js";

@@ -133,17 +133,16 @@ export function mergeHistogramPartials(a: HistogramPartials, b: HistogramPartial
 
 /**
  * Events with k objects at index k, from a group's offsets (objects of event i at
- * offsets[i]..offsets[i+1]) and, when the group has a selection, its per-object keep flags
- * (indexed from offsets[0]).
+ * offsets[i]..offsets[i+1]) and, when the group has a selection, its per-object keep values at
+ * the same positions (non-zero: kept).
  */
-export function multiplicityCounts(offsets: Int32Array, select?: Uint8Array): number[] {
+export function multiplicityCounts(offsets: Int32Array, keep?: NumericArray): number[] {
   const out: number[] = [];
-  const base = offsets[0]!;
   for (let i = 0; i + 1 < offsets.length; i++) {
     let n = offsets[i + 1]! - offsets[i]!;
-    if (select) {
+    if (keep) {
       n = 0;
-      for (let k = offsets[i]! - base; k < offsets[i + 1]! - base; k++) n += select[k]!;
+      for (let k = offsets[i]!; k < offsets[i + 1]!; k++) if (keep[k]) n++;
     }
     while (out.length <= n) out.push(0);
     out[n]!++;

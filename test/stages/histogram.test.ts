@@ -94,7 +94,7 @@ describe("multiplicity", () => {
     // Offsets not starting at 0, as a sliced jagged column has.
     const offsets = Int32Array.of(5, 7, 7, 10, 11);
     expect(multiplicityCounts(offsets)).toEqual([1, 1, 1, 1]);
-    const select = Uint8Array.of(1, 0, 1, 1, 1, 0);
+    const select = Uint8Array.of(9, 9, 9, 9, 9, 1, 0, 1, 1, 1, 0);
     expect(multiplicityCounts(offsets, select)).toEqual([2, 1, 0, 1]);
   });
 
