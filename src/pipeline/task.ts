@@ -52,6 +52,7 @@ function message(err: unknown): string {
 /** A fixed-size array column seen as one list per event, for padding. */
 function asJagged(column: Column, n: number): JaggedColumn | undefined {
   if (column.kind === "jagged") return column;
+  if (column.kind === "string") return undefined;
   const width = column.shape?.reduce((a, b) => a * b, 1);
   if (width === undefined) return undefined;
   const offsets = new Int32Array(n + 1);

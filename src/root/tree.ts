@@ -5,6 +5,7 @@ import { suggestNames } from "../text/close-names.js";
 import { RootError } from "./errors.js";
 import { classify, type Interpretation } from "./interpret.js";
 import { ITEM_SIZE } from "./leaf-types.js";
+import { assembleStrings, decodeStrings, sliceStrings, type StringPiece } from "./strings.js";
 import type { FileSource } from "./source.js";
 import type { BranchModel, LeafModel, TreeModel } from "./ttree.js";
 
@@ -18,8 +19,10 @@ export interface BranchInfo {
   /** The type as uproot prints it: `float`, `int32_t[]`, `bool[3]`, `std::vector<float>`. */
   typeName: string;
   kind: "flat" | "fixed" | "jagged";
-  /** Leaf element type; absent for branches this reader cannot decode. */
+  /** Leaf element type; absent for string branches and for branches this reader cannot decode. */
   elementType?: ElementType;
+  /** Set on string branches (char*, std::string, TString, vectors of them): read as string columns. */
+  strings?: true;
   /** Per-entry shape of fixed-size arrays. */
   shape?: number[];
   /** 2 for vector<vector<T>> (jagged of jagged), 1 for other jagged branches, 0 otherwise. */
@@ -65,6 +68,8 @@ interface BranchState {
 }
 
 type Decodable = Exclude<Interpretation, { kind: "unsupported" }>;
+/** A decoded basket: numbers (decode.ts) or strings (strings.ts). */
+type Decoded = Piece | StringPiece;
 
 const DEFAULT_STEP = 100_000;
 /** Baskets closer than this in the file are fetched with one read (the gap is read and dropped). */
@@ -82,13 +87,13 @@ function copyInfo(info: BranchInfo): BranchInfo {
  * whose counts come from another branch leave a promise here.
  */
 class BasketCache {
-  private readonly pieces = new Map<string, Map<number, Piece | Promise<Piece>>>();
+  private readonly pieces = new Map<string, Map<number, Decoded | Promise<Decoded>>>();
 
   has(branch: string, index: number): boolean {
     return this.pieces.get(branch)?.has(index) ?? false;
   }
 
-  get(branch: string, index: number, load: () => Piece | Promise<Piece>): Piece | Promise<Piece> {
+  get(branch: string, index: number, load: () => Decoded | Promise<Decoded>): Decoded | Promise<Decoded> {
     let m = this.pieces.get(branch);
     if (!m) this.pieces.set(branch, (m = new Map()));
     let p = m.get(index);
@@ -161,6 +166,7 @@ export class Tree {
         uncompressedBytes: b.totBytes,
       };
       if (interp.kind === "unsupported") info.unsupportedReason = interp.reason;
+      else if (interp.kind === "string") info.strings = true;
       else info.elementType = interp.elementType;
       if (interp.kind === "flat" && interp.shape) info.shape = [...interp.shape];
       if (info.jaggedDepth > 0) info.depth = info.jaggedDepth;
@@ -303,7 +309,7 @@ export class Tree {
     ref: BasketRef,
     fetched: Map<number, Uint8Array>,
     cache: BasketCache,
-  ): Piece | Promise<Piece> {
+  ): Decoded | Promise<Decoded> {
     let raw: RawBasket | Promise<RawBasket>;
     if (ref.seek >= 0) {
       const file = fetched.get(ref.seek);
@@ -318,7 +324,7 @@ export class Tree {
     return raw instanceof Promise ? raw.then((r) => this.decodePiece(s, ref, r, cache)) : this.decodePiece(s, ref, raw, cache);
   }
 
-  private decodePiece(s: BranchState & { interp: Decodable }, ref: BasketRef, raw: RawBasket, cache: BasketCache): Piece | Promise<Piece> {
+  private decodePiece(s: BranchState & { interp: Decodable }, ref: BasketRef, raw: RawBasket, cache: BasketCache): Decoded | Promise<Decoded> {
     const where = new BasketPlace(this.where(s.info.name), ref.index, -1);
     if (raw.nevbuf !== ref.entryStop - ref.entryStart) {
       throw new RootError(`${where}: holds ${raw.nevbuf} entries, the branch says ${ref.entryStop - ref.entryStart}`);
@@ -327,6 +333,7 @@ export class Tree {
       const interp = s.interp;
       return this.counts(interp.counter, ref.entryStart, ref.entryStop, cache).then((counts) => decodeBasket(raw, interp, where, counts));
     }
+    if (s.interp.kind === "string") return decodeStrings(raw, s.interp.depth, where);
     return decodeBasket(raw, s.interp, where);
   }
 
@@ -397,17 +404,21 @@ export class Tree {
       throw new RootError(`${this.where(name)}: no basket holds entries from ${covered}: the branch's basket entry ranges leave a gap, so the file is inconsistent`);
     }
     const loaded = wanted.map((r) => cache.get(name, r.index, () => this.loadPiece(s, r, fetched, cache)));
-    const assemble = (pieces: Piece[]): Column =>
-      assembleColumn(
-        pieces.map((p, i) => {
-          const r = wanted[i]!;
-          return slicePiece(p, Math.max(start, r.entryStart) - r.entryStart, Math.min(stop, r.entryStop) - r.entryStart, itemSize, width);
-        }),
-        s.interp,
-        s.interp.elementType,
+    const interp = s.interp;
+    const bounds = (i: number): [number, number] => {
+      const r = wanted[i]!;
+      return [Math.max(start, r.entryStart) - r.entryStart, Math.min(stop, r.entryStop) - r.entryStart];
+    };
+    const assemble = (pieces: Decoded[]): Column => {
+      if (interp.kind === "string") return assembleStrings(pieces.map((p, i) => sliceStrings(p as StringPiece, ...bounds(i))), interp.depth);
+      return assembleColumn(
+        pieces.map((p, i) => slicePiece(p as Piece, ...bounds(i), itemSize, width)),
+        interp,
+        interp.elementType,
         `${this.where(name)}, entries ${start} to ${stop}`,
       );
-    return loaded.some((p) => p instanceof Promise) ? Promise.all(loaded).then(assemble) : assemble(loaded as Piece[]);
+    };
+    return loaded.some((p) => p instanceof Promise) ? Promise.all(loaded).then(assemble) : assemble(loaded as Decoded[]);
   }
 
   private async readWith(names: string[], start: number, stop: number, cache: BasketCache): Promise<Batch> {
