@@ -71,7 +71,7 @@ export function padValueFor(type: ElementType, padding: Padding): number {
  */
 export function objectColumn(group: string, what: string, column: Column, n: number): JaggedColumn {
   if (column.kind === "jagged") return column;
-  if (column.kind === "string") return undefined;
+  if (column.kind === "string") throw stringField(group, what);
   const width = column.shape?.reduce((a, b) => a * b, 1);
   if (width === undefined) throw new Error(`group "${group}": ${what} is not a list per event`);
   const offsets = new Int32Array(n + 1);
