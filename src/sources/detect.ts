@@ -1,6 +1,6 @@
 import { open } from "node:fs/promises";
-import { displayUrl, isUrl } from "../sources/byte-source.js";
-import { openByteSource } from "../sources/open-bytes.js";
+import { displayUrl, isUrl } from "./byte-source.js";
+import { openByteSource } from "./open-bytes.js";
 
 export type FileFormat = "root" | "parquet";
 
