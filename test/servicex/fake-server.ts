@@ -131,6 +131,7 @@ export class FakeServiceX {
   accessTokenLifetimeS = 6 * 3600;
   refreshToken = REFRESH_TOKEN;
   private readonly validAccess = new Set<string>();
+  private readonly etags = new WeakMap<Buffer, string>();
   private resultCounter = 0;
   private datasetIds = new Map<string, number>();
   private readonly api = http.createServer((req, res) => this.handleApi(req, res));
@@ -596,7 +597,7 @@ export class FakeServiceX {
       xmlError(503, "SlowDown", "Please reduce your request rate.");
       return;
     }
-    const etag = `"${createHash("md5").update(obj.data).digest("hex")}"`;
+    const etag = this.etag(obj.data);
     const range = req.headers.range;
     if (range !== undefined) {
       this.serveRange(req, res, key, obj.data, etag, range, xmlError);
@@ -614,6 +615,16 @@ export class FakeServiceX {
     this.s3BytesSent += data.length;
     res.writeHead(200, { "Content-Length": data.length, "Content-Type": "application/octet-stream", ETag: etag });
     res.end(data);
+  }
+
+  /** S3's ETag of a single-part object: its MD5, quoted (computed once per content). */
+  private etag(data: Buffer): string {
+    let e = this.etags.get(data);
+    if (e === undefined) {
+      e = `"${createHash("md5").update(data).digest("hex")}"`;
+      this.etags.set(data, e);
+    }
+    return e;
   }
 
   /** A `Range: bytes=a-b` GET as S3 answers it: 206 with Content-Range, 416 outside, 412 on a stale If-Match. */
