@@ -1,45 +1,46 @@
 import { rm } from "node:fs/promises";
-import path from "node:path";
-import type { RunConfig } from "../config/index.js";
-import { classWeights, finalizePartials, writeClassDict, writeFileAtomic, writeNormDict } from "../stages/index.js";
-import type { NormDict, StatsPartials } from "../stages/index.js";
+import { outputPaths, saltSink, writeClassDict, writeFileAtomic, writeNormDict } from "../sinks/index.js";
+import type { RunSummary, SplitSink } from "../sinks/index.js";
+import { classWeights, finalizePartials, SPLIT_NAMES } from "../stages/index.js";
+import type { NormDict, RecordLayout, StatsPartials } from "../stages/index.js";
 import { VERSION } from "../version.js";
 import { PipelineError } from "./plan.js";
 import type { Progress } from "./progress.js";
 import type { PipelineReport, ReportBuilder } from "./report.js";
 import { configAttr } from "./session.js";
 import type { RunSession } from "./session.js";
-import type { PipelinePlan } from "./types.js";
-import { SPLIT_NAMES } from "./types.js";
-import { SaltWriter } from "./writer.js";
 
-/** Output file paths of a run. */
-export function outputPaths(config: RunConfig): Record<string, string> {
-  const { dir, name } = config.output;
-  return {
-    ...Object.fromEntries(SPLIT_NAMES.map((s) => [s, path.join(dir, `${name}_${s}.h5`)])),
-    normDict: path.join(dir, "norm_dict.yaml"),
-    classDict: path.join(dir, "class_dict.yaml"),
-    report: path.join(dir, `${name}_report.json`),
-  };
-}
+/** A run's sink (the SALT files unless the options name another), counting the rows of each split. */
+export class RunSink implements SplitSink {
+  readonly rows: number[] = SPLIT_NAMES.map(() => 0);
+  private readonly sink: SplitSink;
 
-/** The three SALT files of a run, under temporary names until `finishRun` completes. */
-export function createSaltWriter(session: RunSession, plan: Pick<PipelinePlan, "groups" | "rowBytes">): SaltWriter {
-  const { cfg } = session;
-  return new SaltWriter(plan, {
-    dir: cfg.output.dir,
-    name: cfg.output.name,
-    compression: cfg.output.compression,
-    level: cfg.output.level,
-    encoderThreads: session.workers,
-    attrs: { sxflow_version: VERSION, config: configAttr(cfg) },
-  });
+  constructor(
+    session: RunSession,
+    private readonly layout: RecordLayout,
+  ) {
+    const { cfg } = session;
+    const factory = session.options.sink ?? saltSink;
+    this.sink = factory({ config: cfg, layout, threads: session.workers, attrs: { sxflow_version: VERSION, config: configAttr(cfg) } });
+  }
+
+  append(split: number, rows: Uint8Array): Promise<void> {
+    this.rows[split]! += rows.length / this.layout.rowBytes;
+    return this.sink.append(split, rows);
+  }
+
+  close(summary: RunSummary): Promise<void> {
+    return this.sink.close(summary);
+  }
+
+  abort(): Promise<void> {
+    return this.sink.abort();
+  }
 }
 
 export interface FinishInput {
   session: RunSession;
-  writer: SaltWriter;
+  sink: RunSink;
   /** Counters of every task, added in task order. */
   report: ReportBuilder;
   /** Train statistics of every task, merged in task order. */
@@ -58,7 +59,7 @@ export interface FinishInput {
  * renamed into place when complete; should a later one fail, those already in place are removed.
  */
 export async function finishRun(input: FinishInput): Promise<PipelineReport> {
-  const { session, writer, report, progress } = input;
+  const { session, sink, report, progress } = input;
   const { cfg } = session;
   const signal = session.options.signal;
   const outputs = outputPaths(cfg);
@@ -75,21 +76,16 @@ export async function finishRun(input: FinishInput): Promise<PipelineReport> {
     if (!rows) continue;
     for await (const chunk of rows) {
       signal?.throwIfAborted();
-      await writer.append(s, chunk);
+      await sink.append(s, chunk);
     }
   }
 
-  writer.setDatasetAttr(cfg.globalGroup, cfg.labelField, cfg.classes);
-  SPLIT_NAMES.forEach((split, s) => {
-    writer.setFileAttr(split, "num_events", writer.rows(s));
-    writer.setFileAttr(split, "class_counts", JSON.stringify(Object.fromEntries(cfg.classes.map((c, k) => [c, report.perClass[s]![k]!]))));
-  });
   const seconds = (performance.now() - session.started) / 1000 + (input.otherSeconds ?? 0);
   const final = report.finish({ sxflowVersion: VERSION, workers: session.workers, classWeights: weights, normDict, outputs, seconds });
   signal?.throwIfAborted();
   const wrote: string[] = [];
   try {
-    await writer.close();
+    await sink.close({ rows: sink.rows, classCounts: report.perClass });
     wrote.push(...SPLIT_NAMES.map((s) => outputs[s]!));
     await writeNormDict(outputs.normDict!, normDict);
     wrote.push(outputs.normDict!);
