@@ -3,9 +3,10 @@ import path from "node:path";
 import { parseDocument } from "yaml";
 import type * as z from "zod";
 import { loadSampleMetadata, resolveCategorySamples, type SampleMetadata } from "../metadata/index.js";
-import { detectFormat } from "../parquet/detect.js";
+// A leaf module reading a file's first bytes; the rest of sources/ is above config/.
+import { detectFormat } from "../sources/detect.js";
 import { type DatasetSpec, resolveDataset } from "../servicex/dataset.js";
-import type { FileFormat } from "../parquet/detect.js";
+import type { FileFormat } from "../sources/detect.js";
 import { expandGlob } from "./glob.js";
 import { runConfigSchema } from "./schema.js";
 import type { ObjectGroupConfig, ParsedRunConfig, SampleConfig } from "./schema.js";

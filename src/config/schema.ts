@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { categorySampleRefSchema } from "../metadata/config-ref.js";
-import { checkSplitRules, parseSplitCondition } from "../stages/split.js";
+import { checkSplitRules, parseSplitCondition, SPLIT_NAMES } from "../stages/split.js";
 import { closeNames, didYouMeanPhrase } from "../text/close-names.js";
 
 /** A strict object whose unknown keys are errors that suggest the closest known key. */
@@ -105,8 +105,6 @@ const tripletSchema = z.tuple([z.string().min(1), z.string().min(1), z.number()]
     ctx.addIssue({ code: "custom", message: (err as Error).message });
   }
 });
-
-const SPLIT_NAMES = ["train", "val", "test"] as const;
 
 const splitSchema = strict({
   by: z.array(z.string().min(1)).min(1).default(["runNumber", "eventNumber"]),

@@ -1,31 +1,16 @@
 import { rm } from "node:fs/promises";
-import path from "node:path";
-import type { RunConfig } from "../config/index.js";
-import { classWeights, finalizePartials, writeClassDict, writeFileAtomic, writeNormDict } from "../stages/index.js";
-import type { NormDict, StatsPartials } from "../stages/index.js";
+import { outputPaths, SaltWriter, writeClassDict, writeFileAtomic, writeNormDict } from "../sinks/index.js";
+import { classWeights, finalizePartials, SPLIT_NAMES } from "../stages/index.js";
+import type { NormDict, RecordLayout, StatsPartials } from "../stages/index.js";
 import { VERSION } from "../version.js";
 import { PipelineError } from "./plan.js";
 import type { Progress } from "./progress.js";
 import type { PipelineReport, ReportBuilder } from "./report.js";
 import { configAttr } from "./session.js";
 import type { RunSession } from "./session.js";
-import type { PipelinePlan } from "./types.js";
-import { SPLIT_NAMES } from "./types.js";
-import { SaltWriter } from "./writer.js";
-
-/** Output file paths of a run. */
-export function outputPaths(config: RunConfig): Record<string, string> {
-  const { dir, name } = config.output;
-  return {
-    ...Object.fromEntries(SPLIT_NAMES.map((s) => [s, path.join(dir, `${name}_${s}.h5`)])),
-    normDict: path.join(dir, "norm_dict.yaml"),
-    classDict: path.join(dir, "class_dict.yaml"),
-    report: path.join(dir, `${name}_report.json`),
-  };
-}
 
 /** The three SALT files of a run, under temporary names until `finishRun` completes. */
-export function createSaltWriter(session: RunSession, plan: Pick<PipelinePlan, "groups" | "rowBytes">): SaltWriter {
+export function createSaltWriter(session: RunSession, plan: RecordLayout): SaltWriter {
   const { cfg } = session;
   return new SaltWriter(plan, {
     dir: cfg.output.dir,

@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import type { RunConfig } from "../config/index.js";
-import { BucketShuffler, mergePartials } from "../stages/index.js";
+import { BucketShuffler, mergePartials, SPLIT_NAMES } from "../stages/index.js";
 import type { StatsPartials } from "../stages/index.js";
 import { createSaltWriter, finishRun } from "./finish.js";
 import { Progress } from "./progress.js";
@@ -8,7 +8,6 @@ import { ReportBuilder } from "./report.js";
 import type { PipelineReport } from "./report.js";
 import { convertTasks, planSession, shuffleBuckets, withSession } from "./session.js";
 import type { RunPipelineOptions, RunSession } from "./session.js";
-import { SPLIT_NAMES } from "./types.js";
 
 /**
  * Runs the conversion: every sample's files -> cuts -> padded groups -> labels and splits ->

@@ -4,12 +4,10 @@ import { cutMask, reviveExpression } from "../expr/index.js";
 import type { CompiledExpression } from "../expr/index.js";
 // Not the hdf5 index: that would load h5wasm (its reader) into every worker.
 import { float16ToNumber, float32ArrayToFloat16 } from "../hdf5/float16.js";
-import { assignSplits, batchStats, NO_SPLIT, padGlobal, padGroup } from "../stages/index.js";
-import type { FieldStats, StatsPartials } from "../stages/index.js";
-import { packRowsBySplit } from "./rows.js";
-import type { TreeSource } from "./source.js";
-import type { GroupPlan, PipelinePlan, TaskHeader, TaskResult, TaskSpec } from "./types.js";
-import { ENTRY_KEY, SPLIT_NAMES } from "./types.js";
+import type { TreeSource } from "../sources/tree-source.js";
+import { assignSplits, batchStats, ENTRY_KEY, NO_SPLIT, objectColumn, packRowsBySplit, padGlobal, padGroup, selectedObjects, SPLIT_NAMES } from "../stages/index.js";
+import type { FieldStats, GroupPlan, StatsPartials } from "../stages/index.js";
+import type { PipelinePlan, TaskHeader, TaskResult, TaskSpec } from "./types.js";
 
 interface CompiledGroup {
   plan: GroupPlan;
@@ -47,22 +45,6 @@ export function compilePlan(plan: PipelinePlan): CompiledPlan {
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** A fixed-size array column seen as one list per event, for padding. */
-function asJagged(column: Column, n: number): JaggedColumn | undefined {
-  if (column.kind === "jagged") return column;
-  const width = column.shape?.reduce((a, b) => a * b, 1);
-  if (width === undefined) return undefined;
-  const offsets = new Int32Array(n + 1);
-  for (let i = 0; i <= n; i++) offsets[i] = i * width;
-  return { kind: "jagged", offsets, values: column.values, elementType: column.elementType };
-}
-
-function sameCounts(a: Int32Array, b: Int32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i + 1 < a.length; i++) if (a[i + 1]! - a[i]! !== b[i + 1]! - b[i]!) return false;
-  return true;
 }
 
 let halfTable: Float32Array | undefined;
@@ -122,30 +104,11 @@ function padAll(cp: CompiledPlan, batch: Batch, label: number, header: TaskHeade
       valid.push(undefined);
     } else {
       const jagged: Record<string, JaggedColumn> = {};
-      for (const [name, column] of Object.entries(evaluated)) {
-        const j = asJagged(column, n);
-        if (!j) throw new Error(`group "${gp.name}": field "${name}" (${sources[name]}) is not a list per event`);
-        jagged[name] = j;
-      }
-      const ref = Object.values(jagged)[0]!.offsets;
-      let select: Uint8Array | undefined;
-      if (g.select) {
-        const s = asJagged(g.select.evaluate(batch), n);
-        if (!s || !sameCounts(ref, s.offsets)) {
-          throw new Error(`group "${gp.name}": the selection ${JSON.stringify(g.select.source)} does not have one value per object of the group`);
-        }
-        const values = s.values as NumericArray;
-        select = new Uint8Array(ref[n]! - ref[0]!);
-        const base = s.offsets[0]!;
-        for (let i = 0; i < select.length; i++) select[i] = values[base + i] ? 1 : 0;
-        let kept = 0;
-        for (let i = 0; i < select.length; i++) kept += select[i]!;
-        header.objects[gp.name]! += kept;
-      } else {
-        header.objects[gp.name]! += ref[n]! - ref[0]!;
-      }
-      const sortBy = g.sort ? asJagged(g.sort.evaluate(batch), n) : undefined;
+      for (const [name, column] of Object.entries(evaluated)) jagged[name] = objectColumn(gp.name, `field "${name}" (${sources[name]})`, column, n);
+      const select = g.select && objectColumn(gp.name, `the selection ${JSON.stringify(g.select.source)}`, g.select.evaluate(batch), n);
+      const sortBy = g.sort && objectColumn(gp.name, `the sort key ${JSON.stringify(g.sort.source)}`, g.sort.evaluate(batch), n);
       const padded = padGroup({ name: gp.name, maxObjects: gp.max, fields: jagged, sources, select, sortBy, padding: gp.padding, casts });
+      header.objects[gp.name]! += selectedObjects(padded);
       header.truncated[gp.name]! += padded.truncated;
       fields = padded.fields;
       valid.push(padded.valid);

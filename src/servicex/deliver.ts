@@ -8,7 +8,7 @@ import { LOCAL_ENDPOINT, type EndpointConfig, type ServiceXConfig, loadConfig, s
 import { Semaphore } from "./download.js";
 import { DeliverAbortedError, DeliverError, ServiceXError, errorMessage } from "./errors.js";
 import { HttpBackend } from "./http-backend.js";
-import { LocalBackend } from "./local-backend.js";
+import { LocalBackend } from "./local/backend.js";
 import { TransformFailedError, runTransform } from "./poll.js";
 import { ProgressDisplay } from "./progress.js";
 import { type DeliverSpec, type SampleRequest, loadSpecFile, sampleRequests, validateSpec } from "./spec.js";

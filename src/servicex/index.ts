@@ -23,7 +23,7 @@ export { type DeliverOptions, type DeliverResult, createBackend, deliver } from 
 export { DeliverAbortedError, DeliverError, ServiceXError } from "./errors.js";
 export { TransformFailedError } from "./poll.js";
 export { HttpBackend } from "./http-backend.js";
-export { LocalBackend } from "./local-backend.js";
+export { LocalBackend } from "./local/backend.js";
 export {
   UPROOT_RAW_CODEGEN,
   type UprootRawCopyQuery,

@@ -1,1 +1,6 @@
+export { writeFileAtomic } from "./atomic-write.js";
+export { createEncoderPool, type EncoderPool } from "./encoder-pool.js";
+export { outputPaths, splitPath } from "./paths.js";
+export { classDictYaml, normDictYaml, pyyamlFloat, writeClassDict, writeNormDict } from "./salt-dicts.js";
+export { SaltWriter, type SaltWriterOptions } from "./salt-hdf5.js";
 export * from "./tensors/index.js";

@@ -65,6 +65,27 @@ export function padValueFor(type: ElementType, padding: Padding): number {
   return SIGNED_INTS.has(type) ? -1 : 0;
 }
 
+/**
+ * A column of an object group as one list per event: jagged as it is, or a fixed-size array
+ * (`x[N]`) seen as N objects per event; an error for one value per event.
+ */
+export function objectColumn(group: string, what: string, column: Column, n: number): JaggedColumn {
+  if (column.kind === "jagged") return column;
+  const width = column.shape?.reduce((a, b) => a * b, 1);
+  if (width === undefined) throw new Error(`group "${group}": ${what} is not a list per event`);
+  const offsets = new Int32Array(n + 1);
+  for (let i = 0; i <= n; i++) offsets[i] = i * width;
+  return { kind: "jagged", offsets, values: column.values, elementType: column.elementType };
+}
+
+/** Objects a padded group holds plus those it lost to truncation: the objects `select` kept. */
+export function selectedObjects(group: PaddedGroup): number {
+  let n = group.truncated;
+  const valid = group.valid;
+  for (let i = 0; i < valid.length; i++) n += valid[i]!;
+  return n;
+}
+
 function label(spec: { name: string; sources?: Record<string, string> }, field: string): string {
   const source = spec.sources?.[field];
   return source && source !== field ? `"${field}" (${source})` : `"${field}"`;

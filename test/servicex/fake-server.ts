@@ -12,7 +12,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { runUprootRawFile } from "../../src/servicex/local-query.js";
+import { runUprootRawFile } from "../../src/servicex/local/query.js";
 
 export interface FakeDataset {
   /** Input paths; their content comes from FakeServiceX.inputs. */

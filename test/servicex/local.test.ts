@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { openParquet } from "../../src/parquet/index.js";
 import { DeliverError, type DeliverOptions, type DeliverSpec, deliver, LocalBackend } from "../../src/servicex/index.js";
-import { nameMatcher } from "../../src/servicex/local-query.js";
+import { nameMatcher } from "../../src/servicex/local/query.js";
 import { SHARED_ROOT_DIR } from "../shared-data.js";
 
 const HZZ = path.join(SHARED_ROOT_DIR, "uproot-HZZ.root");

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
-import { writeFileAtomic } from "../../stages/index.js";
+import { writeFileAtomic } from "../../sinks/index.js";
 import { compactList, jobName, jobsDir, mergeArgs, shardArgs, shQuote } from "./job.js";
 import type { JobSpec } from "./job.js";
 

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { outputPaths } from "../../pipeline/index.js";
+import { outputPaths } from "../../sinks/index.js";
 import { listShards } from "../merge.js";
 import { submitCondor } from "./condor.js";
 import { compactList, jobsDir } from "./job.js";
