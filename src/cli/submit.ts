@@ -90,8 +90,10 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(`${r.message}\n`);
     return 0;
   } catch (err) {
-    const e = err as Error & { stderr?: string };
-    process.stderr.write(`sxflow submit: ${e.message}${e.stderr ? `\n${e.stderr.trim()}` : ""}\n`);
+    const e = err as NodeJS.ErrnoException & { stderr?: string };
+    // A missing sbatch/condor_submit_dag/kubectl: say so, and how to get the files alone.
+    const message = e.code === "ENOENT" && e.path ? `${e.path} not found: is the engine's client installed here? (--dry-run writes the job files only)` : e.message;
+    process.stderr.write(`sxflow submit: ${message}${e.stderr ? `\n${e.stderr.trim()}` : ""}\n`);
     return 1;
   }
 }

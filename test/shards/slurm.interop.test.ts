@@ -84,5 +84,6 @@ describe.skipIf(!HAVE_SLURM)("sxflow submit --slurm on a live cluster", { timeou
     expect(jobState(second.merge)).toBe("CANCELLED");
     expectSameOutputs(single, config.output.dir);
     expect(sxflow("submit", file, "--shards", "3", "--slurm", "--status")).toMatch(/3 of 3 shards done \(0-2\)\nmerged: the outputs exist/);
+    expect(sxflow("submit", file, "--shards", "3", "--slurm", "--resume")).toMatch(/nothing to resume: every shard is done and the outputs exist/);
   });
 });

@@ -88,16 +88,23 @@ describe("sxflow submit job files", { timeout: 300_000 }, () => {
     // DAG: both nodes, the merge the child of the shards, and nothing after it.
     const lines = dag!.split("\n").filter((l) => l && !l.startsWith("#"));
     expect(lines).toEqual(["JOB shards shards.sub", "RETRY shards 1", "JOB merge merge.sub", "PARENT shards CHILD merge"]);
-    for (let p = 0; p < 3; p++) runJob([s.executable!, ...condorWords(s.arguments!).map((w) => w.replace("$(Process)", String(p)))]);
+    for (let p = 0; p < 2; p++) runJob([s.executable!, ...condorWords(s.arguments!).map((w) => w.replace("$(Process)", String(p)))]);
+
+    // Resumed with shard 2 missing: a description queueing it alone, the DAG unchanged.
+    const resumed = await submit(spec, "condor", { dryRun: true, resume: true });
+    expect(resumed.shards).toEqual([2]);
+    const r2 = submitFields(readFileSync(resumed.files[0]!, "utf8"));
+    expect(r2.queue).toBe("queue shard in (2)");
+    runJob([r2.executable!, ...condorWords(r2.arguments!).map((w) => w.replace("$(shard)", "2"))]);
+    // With every shard done, only the merge is left to run.
+    const mergeOnly = await submit(spec, "condor", { dryRun: true, resume: true });
+    expect(mergeOnly.shards).toEqual([]);
+    expect(readFileSync(mergeOnly.files[2]!, "utf8").split("\n").filter((l) => l && !l.startsWith("#"))).toEqual(["JOB merge merge.sub"]);
     const m = submitFields(mergeSub!);
     expect(m.queue).toBe("queue");
     runJob([m.executable!, ...condorWords(m.arguments!)]);
     expectSameOutputs(single, spec.config.output.dir);
-
-    // Once all shards are done, a resubmission (--resume) has nothing but the merge to run.
-    const again = await submit(spec, "condor", { dryRun: true, resume: true });
-    expect(again.shards).toEqual([]);
-    expect(readFileSync(again.files[2]!, "utf8").split("\n").filter((l) => l && !l.startsWith("#"))).toEqual(["JOB merge merge.sub"]);
+    expect((await submit(spec, "condor", { dryRun: true, resume: true })).message).toMatch(/nothing to resume: every shard is done and the outputs exist/);
   });
 
   it("Kubernetes: the Indexed Job's command per JOB_COMPLETION_INDEX and the merge Job give the single run's bytes", async () => {
@@ -111,7 +118,11 @@ describe("sxflow submit job files", { timeout: 300_000 }, () => {
     const container = pod.containers[0];
     expect(container).toMatchObject({ image: "registry.example/sxflow:1", resources: { requests: { cpu: "1", memory: "2Gi" } }, volumeMounts: [{ name: "data", mountPath: "/data" }] });
     expect(container.command.slice(0, 2)).toEqual(["sh", "-c"]);
-    for (const i of [2, 0, 1]) runJob(container.command, { JOB_COMPLETION_INDEX: String(i) });
+    for (const i of [2, 0]) runJob(container.command, { JOB_COMPLETION_INDEX: String(i) });
+    // Resumed with shard 1 missing: one completion, whose index 0 picks shard 1 from the list.
+    const resumed = parse(readFileSync((await submit({ ...spec, image: "i" }, "k8s", { dryRun: true, resume: true })).files[0]!, "utf8"));
+    expect(resumed.spec).toMatchObject({ completionMode: "Indexed", completions: 1, parallelism: 1 });
+    runJob(resumed.spec.template.spec.containers[0].command, { JOB_COMPLETION_INDEX: "0" });
 
     const merge = parse(readFileSync(r.files[1]!, "utf8"));
     expect(merge.kind).toBe("Job");

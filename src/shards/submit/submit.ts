@@ -56,6 +56,10 @@ export interface SubmitResult {
 export async function submit(spec: JobSpec, engine: Engine, options: { dryRun: boolean; resume: boolean }): Promise<SubmitResult> {
   await mkdir(jobsDir(spec.config), { recursive: true });
   let shards = Array.from({ length: spec.shards }, (_, i) => i);
+  const merged = Object.values(outputPaths(spec.config)).every((p) => existsSync(p));
+  if (options.resume && merged && (await shardProgress(spec)).missing.length === 0) {
+    return { files: [], shards: [], message: "nothing to resume: every shard is done and the outputs exist" };
+  }
   if (engine === "slurm") {
     const record = options.resume ? await readSlurmRecord(spec) : undefined;
     const after: string[] = [];
@@ -63,6 +67,9 @@ export async function submit(spec: JobSpec, engine: Engine, options: { dryRun: b
       shards = (await shardProgress(spec)).missing;
       if (record && !options.dryRun) {
         const queue = await slurmQueue(record);
+        if (shards.length === 0 && queue.has(record.merge)) {
+          return { files: [], shards: [], message: `nothing to resume: every shard is done and merge job ${record.merge} is ${queue.get(record.merge)!.toLowerCase()}` };
+        }
         // Shards still queued or running are waited for, not submitted twice.
         for (const a of record.arrays) for (const s of a.shards) {
           if (shards.includes(s) && queue.has(`${a.job}_${s}`)) {
