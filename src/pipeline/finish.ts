@@ -1,5 +1,6 @@
 import { rm } from "node:fs/promises";
-import { outputPaths, SaltWriter, writeClassDict, writeFileAtomic, writeNormDict } from "../sinks/index.js";
+import { outputPaths, saltSink, writeClassDict, writeFileAtomic, writeNormDict } from "../sinks/index.js";
+import type { RunSummary, SplitSink } from "../sinks/index.js";
 import { classWeights, finalizePartials, SPLIT_NAMES } from "../stages/index.js";
 import type { NormDict, RecordLayout, StatsPartials } from "../stages/index.js";
 import { VERSION } from "../version.js";
@@ -9,22 +10,37 @@ import type { PipelineReport, ReportBuilder } from "./report.js";
 import { configAttr } from "./session.js";
 import type { RunSession } from "./session.js";
 
-/** The three SALT files of a run, under temporary names until `finishRun` completes. */
-export function createSaltWriter(session: RunSession, plan: RecordLayout): SaltWriter {
-  const { cfg } = session;
-  return new SaltWriter(plan, {
-    dir: cfg.output.dir,
-    name: cfg.output.name,
-    compression: cfg.output.compression,
-    level: cfg.output.level,
-    encoderThreads: session.workers,
-    attrs: { sxflow_version: VERSION, config: configAttr(cfg) },
-  });
+/** A run's sink (the SALT files unless the options name another), counting the rows of each split. */
+export class RunSink implements SplitSink {
+  readonly rows: number[] = SPLIT_NAMES.map(() => 0);
+  private readonly sink: SplitSink;
+
+  constructor(
+    session: RunSession,
+    private readonly layout: RecordLayout,
+  ) {
+    const { cfg } = session;
+    const factory = session.options.sink ?? saltSink;
+    this.sink = factory({ config: cfg, layout, threads: session.workers, attrs: { sxflow_version: VERSION, config: configAttr(cfg) } });
+  }
+
+  append(split: number, rows: Uint8Array): Promise<void> {
+    this.rows[split]! += rows.length / this.layout.rowBytes;
+    return this.sink.append(split, rows);
+  }
+
+  close(summary: RunSummary): Promise<void> {
+    return this.sink.close(summary);
+  }
+
+  abort(): Promise<void> {
+    return this.sink.abort();
+  }
 }
 
 export interface FinishInput {
   session: RunSession;
-  writer: SaltWriter;
+  sink: RunSink;
   /** Counters of every task, added in task order. */
   report: ReportBuilder;
   /** Train statistics of every task, merged in task order. */
@@ -43,7 +59,7 @@ export interface FinishInput {
  * renamed into place when complete; should a later one fail, those already in place are removed.
  */
 export async function finishRun(input: FinishInput): Promise<PipelineReport> {
-  const { session, writer, report, progress } = input;
+  const { session, sink, report, progress } = input;
   const { cfg } = session;
   const signal = session.options.signal;
   const outputs = outputPaths(cfg);
@@ -60,21 +76,16 @@ export async function finishRun(input: FinishInput): Promise<PipelineReport> {
     if (!rows) continue;
     for await (const chunk of rows) {
       signal?.throwIfAborted();
-      await writer.append(s, chunk);
+      await sink.append(s, chunk);
     }
   }
 
-  writer.setDatasetAttr(cfg.globalGroup, cfg.labelField, cfg.classes);
-  SPLIT_NAMES.forEach((split, s) => {
-    writer.setFileAttr(split, "num_events", writer.rows(s));
-    writer.setFileAttr(split, "class_counts", JSON.stringify(Object.fromEntries(cfg.classes.map((c, k) => [c, report.perClass[s]![k]!]))));
-  });
   const seconds = (performance.now() - session.started) / 1000 + (input.otherSeconds ?? 0);
   const final = report.finish({ sxflowVersion: VERSION, workers: session.workers, classWeights: weights, normDict, outputs, seconds });
   signal?.throwIfAborted();
   const wrote: string[] = [];
   try {
-    await writer.close();
+    await sink.close({ rows: sink.rows, classCounts: report.perClass });
     wrote.push(...SPLIT_NAMES.map((s) => outputs[s]!));
     await writeNormDict(outputs.normDict!, normDict);
     wrote.push(outputs.normDict!);

@@ -1,5 +1,5 @@
 export { runPipeline } from "./run.js";
-export { createSaltWriter, finishRun } from "./finish.js";
+export { finishRun, RunSink } from "./finish.js";
 export type { FinishInput } from "./finish.js";
 export { configAttr, convertTasks, planSession, shuffleBuckets, withSession } from "./session.js";
 export type { RunPipelineOptions, RunSession } from "./session.js";

@@ -2,7 +2,7 @@ import { mkdir } from "node:fs/promises";
 import type { RunConfig } from "../config/index.js";
 import { BucketShuffler, mergePartials, SPLIT_NAMES } from "../stages/index.js";
 import type { StatsPartials } from "../stages/index.js";
-import { createSaltWriter, finishRun } from "./finish.js";
+import { finishRun, RunSink } from "./finish.js";
 import { Progress } from "./progress.js";
 import { ReportBuilder } from "./report.js";
 import type { PipelineReport } from "./report.js";
@@ -26,7 +26,7 @@ async function convert(session: RunSession): Promise<PipelineReport> {
   await mkdir(cfg.output.dir, { recursive: true });
 
   const report = new ReportBuilder(cfg);
-  const writer = createSaltWriter(session, plan);
+  const sink = new RunSink(session, plan);
   const shufflers: (BucketShuffler | undefined)[] = [];
   const progress = session.options.progress ? new Progress(session.options.progress, totalEntries) : undefined;
   try {
@@ -51,16 +51,16 @@ async function convert(session: RunSession): Promise<PipelineReport> {
         if (bytes.length === 0) continue;
         const shuffler = shufflers[s];
         if (shuffler) await shuffler.write(bytes, h.index);
-        else await writer.append(s, bytes);
+        else await sink.append(s, bytes);
       }
       progress?.update(report.eventsRead);
     }
     signal?.throwIfAborted();
     // Pass 2: each shuffled split's buckets, permuted, into its file.
-    return await finishRun({ session, writer, report, stats, shuffled: (s) => shufflers[s]?.rows(), progress });
+    return await finishRun({ session, sink, report, stats, shuffled: (s) => shufflers[s]?.rows(), progress });
   } catch (err) {
     progress?.done();
-    await writer.abort().catch(() => undefined);
+    await sink.abort().catch(() => undefined);
     throw err;
   } finally {
     for (const s of shufflers) await s?.close().catch(() => undefined);

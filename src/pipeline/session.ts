@@ -3,6 +3,7 @@ import { loadRunConfig } from "../config/index.js";
 import type { RunConfig } from "../config/index.js";
 import { createWorkerPool, defaultWorkerCount, moduleBeside, orderedMap } from "../pool/index.js";
 import type { WorkerPool } from "../pool/index.js";
+import type { SinkFactory } from "../sinks/index.js";
 import { materialiseSamples } from "../sources/index.js";
 import type { MaterialiseOptions } from "../sources/index.js";
 import { bucketsFor } from "../stages/index.js";
@@ -22,6 +23,11 @@ export interface RunPipelineOptions {
   shuffleMemoryBytes?: number;
   /** How samples given as ServiceX datasets or metadata categories are fetched (endpoint, cache...). */
   servicex?: MaterialiseOptions;
+  /**
+   * Where the rows of each split go instead of the SALT HDF5 files (sinks/split-sink.ts); the
+   * norm and class dicts and the report are still written.
+   */
+  sink?: SinkFactory;
 }
 
 /** What a conversion (a whole run, or one shard of it) works with: its config, threads and identity. */

@@ -2,7 +2,7 @@ import { open, readdir, readFile, stat } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import type { RunConfig } from "../config/index.js";
-import { configAttr, createSaltWriter, finishRun, PipelineError, ReportBuilder, withSession } from "../pipeline/index.js";
+import { configAttr, finishRun, PipelineError, ReportBuilder, RunSink, withSession } from "../pipeline/index.js";
 import type { PipelineReport, RunPipelineOptions, RunSession } from "../pipeline/index.js";
 import { mergePartials, permutedBuckets, SPLIT_NAMES } from "../stages/index.js";
 import type { StatsPartials } from "../stages/index.js";
@@ -171,18 +171,18 @@ export function mergeShards(config: RunConfig | string, options: MergeOptions = 
         stats = mergePartials(stats, h.stats);
       }
     }
-    const writer = createSaltWriter(session, manifests[0]!);
+    const sink = new RunSink(session, manifests[0]!);
     try {
       return await finishRun({
         session,
-        writer,
+        sink,
         report,
         stats,
         shuffled: (s) => splitRows(dirs, manifests, s, cfg.shuffle.seed + s),
         otherSeconds: manifests.reduce((t, m) => t + m.seconds, 0),
       });
     } catch (err) {
-      await writer.abort().catch(() => undefined);
+      await sink.abort().catch(() => undefined);
       throw err;
     }
   }, false);

@@ -81,10 +81,6 @@ export class SaltWriter {
     for (const [gi, g] of this.plan.groups.entries()) await datasets[gi]!.appendPacked(bytes, rows, this.plan.rowBytes, g.rowOffset);
   }
 
-  rows(split: number): number {
-    return this.datasets[split]![0]!.rows;
-  }
-
   /** Sets an attribute of a dataset in every split's file. */
   setDatasetAttr(group: string, name: string, value: AttrValue): void {
     for (const ds of this.datasets) ds.find((d) => d.name === group)!.setAttr(name, value);
