@@ -8,7 +8,7 @@
  * out-of-line and embedded baskets, ROOT 5 and 6 class versions, big-file seeks. Other branches
  * (maps, unsplit objects, leaf lists) are listed with their type and refused with a clear error.
  */
-export { openRoot, RootFile, type KeyInfo } from "./file.js";
+export { openRoot, RootFile, type KeyInfo, type OpenRootOptions } from "./file.js";
 export { Tree, type BranchInfo, type Cluster, type IterateOptions } from "./tree.js";
 export { RootError } from "./errors.js";
 export type { BasketRef } from "./basket.js";

@@ -72,8 +72,6 @@ type Decodable = Exclude<Interpretation, { kind: "unsupported" }>;
 type Decoded = Piece | StringPiece;
 
 const DEFAULT_STEP = 100_000;
-/** Baskets closer than this in the file are fetched with one read (the gap is read and dropped). */
-const COALESCE_GAP = 64 * 1024;
 /** Upper bound of one coalesced read. */
 const COALESCE_MAX = 16 * 1024 * 1024;
 
@@ -353,40 +351,53 @@ export class Tree {
     return v as ArrayLike<number>;
   }
 
-  /**
-   * Reads the not-yet-cached out-of-line baskets the request needs, merging baskets that lie
-   * close together in the file into single positioned reads (ROOT writes a cluster's baskets
-   * of all branches side by side, so a step usually costs a few reads, not one per basket).
-   */
-  private prefetch(names: string[], start: number, stop: number, cache: BasketCache): Map<number, Uint8Array> {
+  /** The not-yet-cached out-of-line baskets a read needs, in file order. */
+  private wanted(names: string[], start: number, stop: number, cache: BasketCache): { name: string; ref: BasketRef }[] {
     const wanted: { name: string; ref: BasketRef }[] = [];
     for (const name of new Set(names.map((n) => this.state(n).info.name))) {
       for (const ref of this.state(name).refs) {
         if (ref.seek >= 0 && ref.entryStop > start && ref.entryStart < stop && !cache.has(name, ref.index)) wanted.push({ name, ref });
       }
     }
-    wanted.sort((a, b) => a.ref.seek - b.ref.seek);
-    const groups: (typeof wanted)[] = [];
-    for (const w of wanted) {
+    return wanted.sort((a, b) => a.ref.seek - b.ref.seek);
+  }
+
+  /**
+   * Reads the baskets a request needs, merging baskets that lie close together in the file into
+   * single reads (ROOT writes a cluster's baskets of all branches side by side, so a step usually
+   * costs a few reads, not one per basket); the source says how close is close (local files:
+   * 64 KiB; over HTTP the skipped bytes are transferred, so less). Synchronous for local files.
+   */
+  private prefetch(names: string[], start: number, stop: number, cache: BasketCache): Map<number, Uint8Array> | Promise<Map<number, Uint8Array>> {
+    const groups: { name: string; ref: BasketRef }[][] = [];
+    const gap = this.source.coalesceGap;
+    for (const w of this.wanted(names, start, stop, cache)) {
       const g = groups[groups.length - 1];
       const first = g?.[0]!.ref;
       const last = g?.[g.length - 1]!.ref;
-      if (g && first && last && w.ref.seek <= last.seek + last.bytes + COALESCE_GAP && w.ref.seek + w.ref.bytes - first.seek <= COALESCE_MAX) {
+      if (g && first && last && w.ref.seek <= last.seek + last.bytes + gap && w.ref.seek + w.ref.bytes - first.seek <= COALESCE_MAX) {
         g.push(w);
       } else {
         groups.push([w]);
       }
     }
-    const fetched = new Map<number, Uint8Array>();
-    for (const g of groups) {
+    const ranges = groups.map((g) => {
       const lo = g[0]!.ref.seek;
       let hi = lo;
       for (const { ref } of g) hi = Math.max(hi, ref.seek + ref.bytes);
       const more = g.length > 1 ? ` (with ${g.length - 1} nearby baskets)` : "";
-      const bytes = this.source.readSync(lo, hi - lo, `basket ${g[0]!.ref.index} of tree "${this.name}", branch "${g[0]!.name}"${more}`);
-      for (const { ref } of g) fetched.set(ref.seek, bytes.subarray(ref.seek - lo, ref.seek - lo + ref.bytes));
-    }
-    return fetched;
+      return { offset: lo, length: hi - lo, what: `basket ${g[0]!.ref.index} of tree "${this.name}", branch "${g[0]!.name}"${more}` };
+    });
+    const split = (all: Uint8Array[]): Map<number, Uint8Array> => {
+      const fetched = new Map<number, Uint8Array>();
+      groups.forEach((g, i) => {
+        const lo = ranges[i]!.offset;
+        for (const { ref } of g) fetched.set(ref.seek, all[i]!.subarray(ref.seek - lo, ref.seek - lo + ref.bytes));
+      });
+      return fetched;
+    };
+    const read = this.source.readRanges(ranges);
+    return read instanceof Promise ? read.then(split) : split(read);
   }
 
   private column(asked: string, start: number, stop: number, cache: BasketCache, fetched: Map<number, Uint8Array>): Column | Promise<Column> {
@@ -422,7 +433,8 @@ export class Tree {
   }
 
   private async readWith(names: string[], start: number, stop: number, cache: BasketCache): Promise<Batch> {
-    const fetched = this.prefetch(names, start, stop, cache);
+    const pending = this.prefetch(names, start, stop, cache);
+    const fetched = pending instanceof Promise ? await pending : pending;
     const made = names.map((n) => this.column(n, start, stop, cache, fetched));
     const cols = made.some((c) => c instanceof Promise) ? await Promise.all(made) : (made as Column[]);
     const columns: Record<string, Column> = {};
@@ -463,7 +475,10 @@ export class Tree {
       const target = Math.min(cur + step, stop);
       while (k + 1 < bounds.length && bounds[k + 1]! <= target) k++;
       const next = bounds[k]! > cur ? bounds[k]! : target;
-      yield await this.readWith(branches, cur, next, cache);
+      const batch = this.readWith(branches, cur, next, cache);
+      // A remote file fetches the next step's baskets while this step decodes and is consumed.
+      if (next < stop && this.source.fetchesAhead) this.source.willNeed(this.wanted(branches, next, Math.min(next + step, stop), cache).map((w) => ({ offset: w.ref.seek, length: w.ref.bytes })));
+      yield await batch;
       cur = next;
       cache.evictBefore(cur, (b) => this.state(b).refs);
     }
