@@ -5,6 +5,7 @@ import { createWorkerPool, defaultWorkerCount, moduleBeside, orderedMap } from "
 import type { WorkerPool } from "../pool/index.js";
 import type { SinkFactory } from "../sinks/index.js";
 import { materialiseSamples } from "../sources/index.js";
+import { displayUrl, isUrl } from "../sources/byte-source.js";
 import type { MaterialiseOptions } from "../sources/index.js";
 import { bucketsFor } from "../stages/index.js";
 import type { WorkerHandlers } from "../worker.js";
@@ -50,7 +51,8 @@ export interface RunSession {
  * compare it to tell whether they belong to the same run.
  */
 export function configAttr(config: RunConfig): string {
-  return JSON.stringify(config);
+  // Signed URLs of streamed samples are recorded without their query: the signature is a credential.
+  return JSON.stringify(config, (_key, value: unknown) => (typeof value === "string" && isUrl(value) ? displayUrl(value) : value));
 }
 
 /**
