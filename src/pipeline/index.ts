@@ -9,3 +9,4 @@ export { ReportBuilder } from "./report.js";
 export type { CutFlowStep, PipelineReport, SampleReport } from "./report.js";
 export { Progress } from "./progress.js";
 export type { PipelinePlan, TaskHeader, TaskSpec } from "./types.js";
+export { openTensors } from "./tensors.js";

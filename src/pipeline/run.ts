@@ -4,7 +4,7 @@ import { BucketShuffler, mergePartials, SPLIT_NAMES } from "../stages/index.js";
 import type { StatsPartials } from "../stages/index.js";
 import { finishRun, RunSink } from "./finish.js";
 import { Progress } from "./progress.js";
-import { ReportBuilder } from "./report.js";
+import { PhaseTimer, ReportBuilder } from "./report.js";
 import type { PipelineReport } from "./report.js";
 import { convertTasks, planSession, shuffleBuckets, withSession } from "./session.js";
 import type { RunPipelineOptions, RunSession } from "./session.js";
@@ -21,11 +21,14 @@ export function runPipeline(config: RunConfig | string, options: RunPipelineOpti
 async function convert(session: RunSession): Promise<PipelineReport> {
   const { cfg } = session;
   const { signal } = session.options;
+  const phases = new PhaseTimer(session.started);
+  phases.end("configuration and samples", session.samplesReady);
   const built = await planSession(session);
   const { plan, tasks, totalEntries } = built;
+  phases.end("plan (scan files)");
   await mkdir(cfg.output.dir, { recursive: true });
 
-  const report = new ReportBuilder(cfg);
+  const report = new ReportBuilder(cfg, plan.groups);
   const sink = new RunSink(session, plan);
   const shufflers: (BucketShuffler | undefined)[] = [];
   const progress = session.options.progress ? new Progress(session.options.progress, totalEntries) : undefined;
@@ -56,8 +59,9 @@ async function convert(session: RunSession): Promise<PipelineReport> {
       progress?.update(report.eventsRead);
     }
     signal?.throwIfAborted();
+    phases.end("convert (pass 1)");
     // Pass 2: each shuffled split's buckets, permuted, into its file.
-    return await finishRun({ session, sink, report, stats, shuffled: (s) => shufflers[s]?.rows(), progress });
+    return await finishRun({ session, sink, report, stats, shuffled: (s) => shufflers[s]?.rows(), progress, phases });
   } catch (err) {
     progress?.done();
     await sink.abort().catch(() => undefined);

@@ -1,7 +1,7 @@
 import type { SerialisedExpression } from "../expr/index.js";
 import type { TreeRun } from "../parquet/reader.js";
 import type { FileFormat } from "../sources/detect.js";
-import type { RecordLayout, SplitSpec, StatsPartials } from "../stages/index.js";
+import type { HistogramPartials, RecordLayout, SplitSpec, StatsPartials } from "../stages/index.js";
 
 export interface FilePlan {
   path: string;
@@ -33,6 +33,8 @@ export interface PipelinePlan extends RecordLayout {
   files: FilePlan[];
   /** The split uses the entry number in the file as a key (column `entry`, added before the cuts). */
   entryKey: boolean;
+  /** Tasks return histogram partials for the report page. */
+  histograms: boolean;
 }
 
 /** What a worker returns besides the row bytes. */
@@ -52,6 +54,8 @@ export interface TaskHeader {
   truncated: Record<string, number>;
   /** Statistics of the train rows. */
   stats: StatsPartials;
+  /** Histograms of the same entries as `stats`, and the multiplicity of every object group (all rows); empty without `plan.histograms`. */
+  histograms: HistogramPartials;
 }
 
 export interface TaskResult {

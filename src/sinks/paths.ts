@@ -16,5 +16,6 @@ export function outputPaths(config: RunConfig): Record<string, string> {
     normDict: path.join(dir, "norm_dict.yaml"),
     classDict: path.join(dir, "class_dict.yaml"),
     report: path.join(dir, `${name}_report.json`),
+    ...(config.report.html ? { histograms: path.join(dir, `${name}_histograms.json`), page: path.join(dir, `${name}_report.html`) } : {}),
   };
 }

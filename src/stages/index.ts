@@ -33,3 +33,15 @@ export { packRows, rowLayout, unpackRows } from "./row-layout.js";
 export type { RowField, RowLayout, UnpackedRows } from "./row-layout.js";
 export { batchTransform } from "./transform.js";
 export { takeEvents } from "./take.js";
+export {
+  emptyHistogram,
+  emptyHistogramPartials,
+  fieldHistogram,
+  fineBinRange,
+  finiteCount,
+  mergeCounts,
+  mergeHistogramPartials,
+  mergeHistograms,
+  multiplicityCounts,
+} from "./histogram.js";
+export type { FieldHistogram, HistogramPartials } from "./histogram.js";
