@@ -11,8 +11,12 @@ export class SampleDeliveryError extends Error {
   }
 }
 
-/** Options of materialiseSamples: those of deliver(), where `endpoint` is the default for samples that name none. */
-export type MaterialiseOptions = DeliverOptions;
+/**
+ * Options of materialiseSamples: those of deliver(), where `endpoint` is the default for samples
+ * that name none, and `onSampleFile`, told each file of a `delivery: stream` sample (by config
+ * sample index) as soon as the transform reports it.
+ */
+export type MaterialiseOptions = DeliverOptions & { onSampleFile?: (sample: number, file: string) => void };
 
 /**
  * The branches a run needs from its input, found from the config's expressions without any file
@@ -117,7 +121,9 @@ export async function materialiseSamples(config: RunConfig, options: Materialise
         Sample: requests.map((r) => r.spec),
       };
       try {
-        const result = await sx.deliver(spec, { ...options, ...endpointOptions(sx, endpoint, options) });
+        const sampleOf = new Map(requests.map((r) => [r.spec.Name, r.sample]));
+        const onFile = stream && options.onSampleFile ? (name: string, file: string) => options.onSampleFile!(sampleOf.get(name)!, file) : undefined;
+        const result = await sx.deliver(spec, { ...options, ...endpointOptions(sx, endpoint, options), ...(onFile ? { onFile } : {}) });
         // Signed URLs in the order the downloaded files would have: by the local name of each object.
         for (const [name, list] of Object.entries(result)) files.set(name, stream ? sortedLikeDownloads(sx, list) : [...list].sort());
       } catch (err) {

@@ -5,7 +5,8 @@
  */
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { EarlyConversion } from "../../src/pipeline/early.js";
 import { openH5 } from "../../src/hdf5/index.js";
 import { runPipeline } from "../../src/pipeline/index.js";
 import { outputPaths } from "../../src/sinks/index.js";
@@ -23,7 +24,7 @@ beforeEach(async () => {
   server = await new FakeServiceX().start();
   const inputs = DY.map((_, i) => `root://eos.example.org//dy/part_${i}.root`);
   inputs.forEach((input, i) => server.sources.set(input, DY[i]!));
-  server.datasets.set("rucio://user.test:user.test.dy.v2", { inputs, slowInputs: { [inputs[1]!]: 3 } });
+  server.datasets.set("rucio://user.test:user.test.dy.v2", { inputs, slowInputs: { [inputs[1]!]: 40 } });
 });
 afterEach(async () => {
   await server.close();
@@ -60,13 +61,18 @@ async function datasets(file: string): Promise<{ attrs: Record<string, unknown>;
 }
 
 describe("delivery: stream", () => {
-  it("converts from signed URLs with range reads, downloading nothing, and writes what the downloading run writes", async () => {
+  it.each([0, 2])("converts each file from its signed URL while the transform runs (%i workers), downloading nothing, and writes what the downloading run writes", async (workers) => {
     const configPath = path.join(dir, "servicex.yaml");
     const { writeFileSync } = await import("node:fs");
     writeFileSync(configPath, `api_endpoints:\n  - name: fake\n    endpoint: ${server.url}\n    token: ${server.refreshToken}\ncache_path: ${path.join(dir, "cache")}\n`);
     const servicex = { configPath, pollIntervalMs: 5, retryDelayMs: 5, progress: false };
 
-    const streamed = await runPipeline(config("streamed", "stream"), { workers: 0, servicex });
+    const take = vi.spyOn(EarlyConversion.prototype, "take");
+    const streamed = await runPipeline(config("streamed", "stream"), { workers, servicex });
+    // The first file (and, once reported, the second) was converted while the transform ran: its
+    // tasks came from the early results.
+    expect(take.mock.results.filter((r) => r.value !== undefined).length).toBeGreaterThan(0);
+    take.mockRestore();
     expect(server.s3Log.every((l) => l.includes("X-Amz-Signature="))).toBe(true);
     expect(server.s3RangeRequests).toBeGreaterThan(0);
     // Nothing in the cache but its records.
