@@ -1,5 +1,5 @@
 import { rm } from "node:fs/promises";
-import { outputPaths, saltSink, writeClassDict, writeFileAtomic, writeNormDict } from "../sinks/index.js";
+import { arrowSplitSink, outputPaths, saltSink, writeClassDict, writeFileAtomic, writeNormDict } from "../sinks/index.js";
 import type { RunSummary, SplitSink } from "../sinks/index.js";
 import { classWeights, finalizePartials, SPLIT_NAMES } from "../stages/index.js";
 import type { NormDict, RecordLayout, StatsPartials } from "../stages/index.js";
@@ -21,7 +21,7 @@ export class RunSink implements SplitSink {
     private readonly layout: RecordLayout,
   ) {
     const { cfg } = session;
-    const factory = session.options.sink ?? saltSink;
+    const factory = session.options.sink ?? (cfg.output.format === "arrow" ? arrowSplitSink : saltSink);
     this.sink = factory({ config: cfg, layout, threads: session.workers, attrs: { sxflow_version: VERSION, config: configAttr(cfg) } });
   }
 
