@@ -1,7 +1,7 @@
 import type { RunConfig } from "../config/index.js";
 import type { NormDict } from "../stages/index.js";
 import { SPLIT_NAMES } from "../stages/index.js";
-import type { TaskHeader } from "./types.js";
+import type { TaskHeader } from "../stages/index.js";
 
 export interface CutFlowStep {
   cut: string;

@@ -1,15 +1,19 @@
 import { randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
 import { loadRunConfig } from "../config/index.js";
 import type { RunConfig } from "../config/index.js";
-import { createWorkerPool, defaultWorkerCount, moduleBeside, orderedMap } from "../pool/index.js";
+import { createWorkerPool, defaultWorkerCount, moduleBeside } from "../pool/index.js";
 import type { WorkerPool } from "../pool/index.js";
 import type { SinkFactory } from "../sinks/index.js";
 import { materialiseSamples } from "../sources/index.js";
 import type { MaterialiseOptions } from "../sources/index.js";
 import { bucketsFor } from "../stages/index.js";
+import type { EventBatch } from "../stages/index.js";
 import type { WorkerHandlers } from "../worker.js";
 import { buildPlan } from "./plan.js";
 import type { BuiltPlan, FileScanner } from "./plan.js";
+import { runChainSpecs } from "./stages.js";
+import { parallel } from "./streams.js";
 import type { PipelinePlan, TaskResult, TaskSpec } from "./types.js";
 
 export interface RunPipelineOptions {
@@ -102,11 +106,9 @@ export function shuffleBuckets(session: RunSession, built: BuiltPlan): number {
   return Math.min(buckets, 65536);
 }
 
-/** Converts `tasks` on the pool; results come in task order whatever the worker count. */
-export function convertTasks(session: RunSession, plan: PipelinePlan, tasks: readonly TaskSpec[]): AsyncIterable<TaskResult> {
-  const { pool } = session;
-  const signal = session.options.signal;
-  const task = pool.workers > 0 ? "convertRangeMoved" : "convertRange";
-  const run = (t: TaskSpec): Promise<TaskResult> => pool.run(task, { plan, task: t }, undefined, signal);
-  return orderedMap(tasks, run, { concurrency: Math.max(2, pool.workers * 2), signal });
+/** Converts `tasks` on the pool (the run's chain of stages); results come in task order whatever the worker count. */
+export async function* convertTasks(session: RunSession, plan: PipelinePlan, tasks: readonly TaskSpec[]): AsyncGenerator<TaskResult> {
+  const converted = parallel(runChainSpecs(plan), { pool: session.pool, signal: session.options.signal });
+  Readable.from(tasks).pipe(converted);
+  for await (const eb of converted as AsyncIterable<EventBatch>) yield eb as TaskResult;
 }
