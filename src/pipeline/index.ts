@@ -12,6 +12,8 @@ export type { FilePlan, PipelinePlan, TaskResult, TaskSpec } from "./types.js";
 export { compileChain, compileStage } from "./chain.js";
 export type { ChainInput, StageName, StageSpec } from "./chain.js";
 export { runChainSpecs, runStages } from "./stages.js";
+export { prepareRun } from "./prepare.js";
+export type { PreparedRun, PrepareRunOptions } from "./prepare.js";
 export type { RunStages } from "./stages.js";
 export { parallel, saltHdf5Stream, shuffleStream, splitBlocks, splitSinkStream, stageStream, statisticsStream, taskSource } from "./streams.js";
 export type { ParallelOptions, ShuffleOptions, SplitRows, StageStreamOptions, StatisticsStream } from "./streams.js";

@@ -100,10 +100,13 @@ export function planSession(session: RunSession): Promise<BuiltPlan> {
 
 /** The shuffle's bucket count for the whole run (0 when the run does not shuffle). */
 export function shuffleBuckets(session: RunSession, built: BuiltPlan): number {
-  const { cfg } = session;
+  return bucketCount(session.cfg, built, session.options.shuffleMemoryBytes);
+}
+
+/** Buckets per split for a plan: the configured count, or one per `memoryBytes` (default 256 MiB) of rows. */
+export function bucketCount(cfg: RunConfig, built: BuiltPlan, memoryBytes = 256 * 2 ** 20): number {
   if (!cfg.shuffle.enabled) return 0;
-  const buckets = cfg.shuffle.buckets ?? bucketsFor(built.totalEntries, built.plan.rowBytes, session.options.shuffleMemoryBytes ?? 256 * 2 ** 20);
-  return Math.min(buckets, 65536);
+  return Math.min(cfg.shuffle.buckets ?? bucketsFor(built.totalEntries, built.plan.rowBytes, memoryBytes), 65536);
 }
 
 /** Converts `tasks` on the pool (the run's chain of stages); results come in task order whatever the worker count. */
