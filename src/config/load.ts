@@ -249,6 +249,11 @@ export async function resolveRunConfig(parsed: ParsedRunConfig, baseDir: string,
     });
   checkRefs(parsed.output.fullPrecision, ["output", "fullPrecision"]);
   checkRefs(parsed.normalise?.exclude, ["normalise", "exclude"]);
+  for (const key of Object.keys(parsed.report.binning)) {
+    if (!allFields.some(({ g, f }) => key === `${g}.${f}`)) {
+      issues.push(`${configPath(["report", "binning", key])}: "${key}" is not a field of any object group (write group.field)`);
+    }
+  }
   const fullPrecision = allFields
     .filter(({ g, f }) =>
       parsed.output.fullPrecision ? parsed.output.fullPrecision.some((r) => r === f || r === `${g}.${f}`) : FULL_PRECISION_DEFAULT.test(f),

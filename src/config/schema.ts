@@ -163,12 +163,28 @@ export const runConfigSchema = strict({
   output: strict({
     dir: z.string().min(1),
     name: z.string().regex(/^[^/\\]+$/, "a file name stem, without directories"),
+    /** `<name>_<split>.h5` (SALT's HDF5) or `<name>_<split>.arrow` (Arrow IPC file, uncompressed). */
+    format: z.enum(["hdf5", "arrow"]).default("hdf5"),
     compression: z.enum(["none", "gzip", "lzf"]).default("gzip"),
     level: z.int().min(1).max(9).optional(),
     precision: z.enum(["full", "half"]).default("full"),
     /** Fields (`group.field` or `field`) kept in float32 when precision is half. */
     fullPrecision: z.array(z.string().min(1)).optional(),
   }),
+  /** The run report page: `<name>_report.html` and the histograms it is drawn from. */
+  report: strict({
+    html: z.boolean().default(true),
+    /** Display binning per `group.field`; what is not given is chosen from the data. */
+    binning: z
+      .record(
+        z.string(),
+        strict({ min: z.number().optional(), max: z.number().optional(), bins: z.int().min(1).max(1000).optional(), log: z.boolean().optional() }).refine(
+          (b) => b.min === undefined || b.max === undefined || b.max > b.min,
+          "max must be above min",
+        ),
+      )
+      .default({}),
+  }).default({ html: true, binning: {} }),
   batchSize: z.int().min(1).default(100_000),
   workers: z.int().min(1).optional(),
 }).superRefine((c, ctx) => {

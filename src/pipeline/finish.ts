@@ -1,11 +1,12 @@
 import { rm } from "node:fs/promises";
-import { outputPaths, saltSink, writeClassDict, writeFileAtomic, writeNormDict } from "../sinks/index.js";
+import { arrowSplitSink, outputPaths, saltSink, writeClassDict, writeFileAtomic, writeNormDict } from "../sinks/index.js";
 import type { RunSummary, SplitSink } from "../sinks/index.js";
 import { classWeights, finalizePartials, SPLIT_NAMES } from "../stages/index.js";
 import type { NormDict, RecordLayout, StatsPartials } from "../stages/index.js";
 import { VERSION } from "../version.js";
 import { PipelineError } from "./plan.js";
 import type { Progress } from "./progress.js";
+import { PhaseTimer } from "./report.js";
 import type { PipelineReport, ReportBuilder } from "./report.js";
 import { configAttr } from "./session.js";
 import type { RunSession } from "./session.js";
@@ -20,7 +21,7 @@ export class RunSink implements SplitSink {
     private readonly layout: RecordLayout,
   ) {
     const { cfg } = session;
-    const factory = session.options.sink ?? saltSink;
+    const factory = session.options.sink ?? (cfg.output.format === "arrow" ? arrowSplitSink : saltSink);
     this.sink = factory({ config: cfg, layout, threads: session.workers, attrs: { sxflow_version: VERSION, config: configAttr(cfg) } });
   }
 
@@ -50,6 +51,8 @@ export interface FinishInput {
   progress?: Progress;
   /** Seconds spent elsewhere on this run (a merge's shards), added to the report's time. */
   otherSeconds?: number;
+  /** The run's phases so far; the phases of this function are added. */
+  phases?: PhaseTimer;
 }
 
 /**
@@ -60,6 +63,7 @@ export interface FinishInput {
  */
 export async function finishRun(input: FinishInput): Promise<PipelineReport> {
   const { session, sink, report, progress } = input;
+  const phases = input.phases ?? new PhaseTimer();
   const { cfg } = session;
   const signal = session.options.signal;
   const outputs = outputPaths(cfg);
@@ -78,12 +82,13 @@ export async function finishRun(input: FinishInput): Promise<PipelineReport> {
       signal?.throwIfAborted();
       await sink.append(s, chunk);
     }
+    phases.end("shuffle (pass 2)");
   }
 
-  const seconds = (performance.now() - session.started) / 1000 + (input.otherSeconds ?? 0);
-  const final = report.finish({ sxflowVersion: VERSION, workers: session.workers, classWeights: weights, normDict, outputs, seconds });
   signal?.throwIfAborted();
+  const elapsed = () => (performance.now() - session.started) / 1000 + (input.otherSeconds ?? 0);
   const wrote: string[] = [];
+  let final: PipelineReport;
   try {
     await sink.close({ rows: sink.rows, classCounts: report.perClass });
     wrote.push(...SPLIT_NAMES.map((s) => outputs[s]!));
@@ -91,11 +96,22 @@ export async function finishRun(input: FinishInput): Promise<PipelineReport> {
     wrote.push(outputs.normDict!);
     await writeClassDict(outputs.classDict!, { [cfg.globalGroup]: { [cfg.labelField]: weights } });
     wrote.push(outputs.classDict!);
+    phases.end("write files");
+    final = report.finish({ sxflowVersion: VERSION, workers: session.workers, classWeights: weights, normDict, outputs, seconds: elapsed(), phases: phases.seconds });
+    const histograms = report.histogramResult();
+    if (outputs.page && histograms) {
+      // Loaded here only: the plotting library is not needed by anything else.
+      const { writeReportPage } = await import("../report/write.js");
+      wrote.push(...(await writeReportPage({ label: cfg.output.name, report: final, histograms }, outputs.histograms!, outputs.page)));
+      phases.end("report page");
+      const seconds = elapsed();
+      Object.assign(final, { seconds, eventsPerSecond: seconds > 0 ? Math.round(final.eventsRead / seconds) : 0, phases: { ...phases.seconds } });
+    }
     await writeFileAtomic(outputs.report!, `${JSON.stringify(final, null, 2)}\n`);
   } catch (err) {
     await Promise.all(wrote.map((p) => rm(p, { force: true })));
     throw err;
   }
-  progress?.done(`${final.eventsRead.toLocaleString("en-US")} events in ${seconds.toFixed(1)} s`);
+  progress?.done(`${final.eventsRead.toLocaleString("en-US")} events in ${final.seconds.toFixed(1)} s`);
   return final;
 }

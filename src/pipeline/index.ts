@@ -17,3 +17,4 @@ export type { PreparedRun, PrepareRunOptions } from "./prepare.js";
 export type { RunStages } from "./stages.js";
 export { parallel, saltHdf5Stream, shuffleStream, splitBlocks, splitSinkStream, stageStream, statisticsStream, taskSource } from "./streams.js";
 export type { ParallelOptions, ShuffleOptions, SplitRows, StageStreamOptions, StatisticsStream } from "./streams.js";
+export { openTensors } from "./tensors.js";

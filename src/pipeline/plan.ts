@@ -306,6 +306,7 @@ export async function buildPlan(config: RunConfig, options: BuildPlanOptions = {
     files: files.map(({ path, format, sample, entries, treeRuns }) => ({ path, format, sample, entries, ...(treeRuns ? { treeRuns } : {}) })),
     rowBytes,
     entryKey,
+    histograms: config.report.html,
   };
   return { plan, tasks: tasksOf(files, config.batchSize), totalEntries: files.reduce((n, f) => n + f.entries, 0) };
 }

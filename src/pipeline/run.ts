@@ -6,7 +6,7 @@ import { BucketShuffler, SPLIT_NAMES } from "../stages/index.js";
 import type { EventBatch } from "../stages/index.js";
 import { finishRun, RunSink } from "./finish.js";
 import { Progress } from "./progress.js";
-import { ReportBuilder } from "./report.js";
+import { PhaseTimer, ReportBuilder } from "./report.js";
 import type { PipelineReport } from "./report.js";
 import { planSession, shuffleBuckets, withSession } from "./session.js";
 import type { RunPipelineOptions, RunSession } from "./session.js";
@@ -25,11 +25,14 @@ export function runPipeline(config: RunConfig | string, options: RunPipelineOpti
 async function convert(session: RunSession): Promise<PipelineReport> {
   const { cfg } = session;
   const { signal } = session.options;
+  const phases = new PhaseTimer(session.started);
+  phases.end("configuration and samples", session.samplesReady);
   const built = await planSession(session);
   const { plan, tasks, totalEntries } = built;
+  phases.end("plan (scan files)");
   await mkdir(cfg.output.dir, { recursive: true });
 
-  const report = new ReportBuilder(cfg);
+  const report = new ReportBuilder(cfg, plan.groups);
   const sink = new RunSink(session, plan);
   const shufflers: (BucketShuffler | undefined)[] = [];
   const progress = session.options.progress ? new Progress(session.options.progress, totalEntries) : undefined;
@@ -66,8 +69,9 @@ async function convert(session: RunSession): Promise<PipelineReport> {
     const converted = parallel(runChainSpecs(plan), { pool: session.pool, signal });
     await pipeline(taskSource(tasks), converted, statistics, route);
     signal?.throwIfAborted();
+    phases.end("convert (pass 1)");
     // Pass 2: each shuffled split's buckets, permuted, into its file.
-    return await finishRun({ session, sink, report, stats: statistics.partials, shuffled: (s) => shufflers[s]?.rows(), progress });
+    return await finishRun({ session, sink, report, stats: statistics.partials, shuffled: (s) => shufflers[s]?.rows(), progress, phases });
   } catch (err) {
     progress?.done();
     await sink.abort().catch(() => undefined);

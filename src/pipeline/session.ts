@@ -45,6 +45,8 @@ export interface RunSession {
   runId: string;
   /** performance.now() when the run started. */
   started: number;
+  /** performance.now() when the configuration was loaded and its samples materialised. */
+  samplesReady: number;
   options: RunPipelineOptions;
 }
 
@@ -72,11 +74,12 @@ export async function withSession<T>(
   // Samples named by ServiceX dataset or metadata category become local files first (cached).
   const cfg = await materialiseSamples(loaded, { ...options.servicex, signal: options.signal });
   options.signal?.throwIfAborted();
+  const samplesReady = performance.now();
   const workers = options.workers ?? cfg.workers ?? defaultWorkerCount();
   const pool = await createWorkerPool<WorkerHandlers>({ module: moduleBeside(import.meta.url, "../worker"), workers: converts ? workers : 0 });
   const runId = randomUUID();
   try {
-    return await body({ cfg, workers, pool, runId, started, options });
+    return await body({ cfg, workers, pool, runId, started, samplesReady, options });
   } catch (err) {
     // The pool reports an abort as its own error; the caller asked with a reason.
     throw options.signal?.aborted ? options.signal.reason : err;

@@ -21,9 +21,9 @@ export function runStages(plan: PipelinePlan): RunStages {
     read: { stage: "read", run: plan.id, tree: plan.tree, branches: plan.branches, files: plan.files, entryKey: plan.entryKey },
     cut: { stage: "cut", cuts: plan.cuts },
     split: { stage: "split", split: plan.split },
-    pad: { stage: "pad", groups: plan.groups },
+    pad: { stage: "pad", groups: plan.groups, histograms: plan.histograms },
     label: { stage: "label", group: global.name, field: labelField.name, labels: plan.samples.map((s) => s.label) },
-    statistics: { stage: "statistics", groups: plan.groups },
+    statistics: { stage: "statistics", groups: plan.groups, histograms: plan.histograms },
     rows: { stage: "rows", layout },
   };
 }

@@ -17,6 +17,8 @@ export interface PipelinePlan extends RecordLayout {
   files: FilePlan[];
   /** The split uses the entry number in the file as a key (column `entry`, added before the cuts). */
   entryKey: boolean;
+  /** Tasks return histogram partials for the report page. */
+  histograms: boolean;
 }
 
 /** A converted task: its counters and its packed rows, split by split. */

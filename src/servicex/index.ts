@@ -32,5 +32,5 @@ export {
   buildUprootRaw,
   validateUprootRaw,
 } from "./query.js";
-export { type DeliverSpec, type QuerySpec, type SampleSpec, loadSpecFile, sampleRequests, validateSpec } from "./spec.js";
+export { type DeliverSpec, type Delivery, type QuerySpec, type SampleSpec, loadSpecFile, sampleRequests, validateSpec } from "./spec.js";
 export { type RemoteStructure, STRUCTURE_QUERY, type TreeStructure, remoteStructure } from "./structure.js";

@@ -163,7 +163,7 @@ export function mergeShards(config: RunConfig | string, options: MergeOptions = 
     const { cfg } = session;
     const count = shardCount(await listShards(cfg.output.dir), shardsDir(cfg.output.dir), options.shards);
     const { dirs, manifests } = await checkShards(session, count);
-    const report = new ReportBuilder(cfg);
+    const report = new ReportBuilder(cfg, manifests[0]!.groups);
     let stats: StatsPartials = {};
     for (const dir of dirs) {
       for (const h of decodeHeaders(await readFile(path.join(dir, HEADERS), "utf8"))) {

@@ -1,4 +1,6 @@
 import type { Batch } from "../batch/core.js";
+import { emptyHistogramPartials } from "./histogram.js";
+import type { HistogramPartials } from "./histogram.js";
 import { SPLIT_NAMES } from "./split.js";
 import type { StatsPartials } from "./stats.js";
 
@@ -35,11 +37,13 @@ export interface TaskHeader {
   truncated: Record<string, number>;
   /** Statistics of the train rows. */
   stats: StatsPartials;
+  /** Histograms of the same entries as `stats`, and the multiplicity of every object group (all rows); empty unless the pad and statistics specs ask for them. */
+  histograms: HistogramPartials;
 }
 
 /** A header with every counter at zero. */
 export function emptyHeader(index: number, sample: number, eventsRead: number): TaskHeader {
-  return { index, sample, eventsRead, cutPass: [], cutCumulative: [], splitRows: SPLIT_NAMES.map(() => 0), unsplit: 0, objects: {}, truncated: {}, stats: {} };
+  return { index, sample, eventsRead, cutPass: [], cutCumulative: [], splitRows: SPLIT_NAMES.map(() => 0), unsplit: 0, objects: {}, truncated: {}, stats: {}, histograms: emptyHistogramPartials() };
 }
 
 /** The column the split stage adds: each event's split index (NO_SPLIT for none). */

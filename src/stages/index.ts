@@ -50,3 +50,15 @@ export { normaliseStep } from "./normalise.js";
 export type { NormaliseSpec } from "./normalise.js";
 export { rowsStep } from "./pack.js";
 export type { RowsSpec } from "./pack.js";
+export {
+  emptyHistogram,
+  emptyHistogramPartials,
+  fieldHistogram,
+  fineBinRange,
+  finiteCount,
+  mergeCounts,
+  mergeHistogramPartials,
+  mergeHistograms,
+  multiplicityCounts,
+} from "./histogram.js";
+export type { FieldHistogram, HistogramPartials } from "./histogram.js";

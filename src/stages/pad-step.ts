@@ -4,6 +4,7 @@ import type { CompiledExpression } from "../expr/index.js";
 import { fieldColumn } from "./event-batch.js";
 import type { TaskHeader } from "./event-batch.js";
 import { toHalf } from "./half.js";
+import { multiplicityCounts } from "./histogram.js";
 import { objectColumn, padGlobal, padGroup, selectedObjects } from "./pad.js";
 import type { GroupPlan } from "./record.js";
 import type { Step } from "./step.js";
@@ -17,6 +18,8 @@ import type { Step } from "./step.js";
  */
 export interface PadSpec {
   groups: GroupPlan[];
+  /** Counts each object group's multiplicity (objects kept by `select`) into `header.histograms`, for the report page. */
+  histograms?: boolean;
 }
 
 interface CompiledGroup {
@@ -31,7 +34,7 @@ function stored(gp: GroupPlan, name: string, values: NumericArray, h5: string): 
   return h5 === "float16" ? toHalf(gp.name, name, values as Float32Array) : values;
 }
 
-function padOne(g: CompiledGroup, eb: { batch: { length: number; columns: Record<string, Column> }; header: TaskHeader }, out: Record<string, Column>): void {
+function padOne(g: CompiledGroup, eb: { batch: { length: number; columns: Record<string, Column> }; header: TaskHeader }, out: Record<string, Column>, histograms: boolean): void {
   const gp = g.plan;
   const batch = eb.batch;
   const n = batch.length;
@@ -61,6 +64,10 @@ function padOne(g: CompiledGroup, eb: { batch: { length: number; columns: Record
   const padded = padGroup({ name: gp.name, maxObjects: gp.max, fields: jagged, sources, select, sortBy, padding: gp.padding, casts });
   eb.header.objects[gp.name] = (eb.header.objects[gp.name] ?? 0) + selectedObjects(padded);
   eb.header.truncated[gp.name] = (eb.header.truncated[gp.name] ?? 0) + padded.truncated;
+  if (histograms) {
+    // After padGroup, which checked that the selection has one value per object.
+    eb.header.histograms.multiplicity[gp.name] = select ? multiplicityCounts(select.offsets, select.values as NumericArray) : multiplicityCounts(Object.values(jagged)[0]!.offsets);
+  }
   const shape = [gp.max];
   for (const f of gp.fields) {
     if (f.role === "label") continue;
@@ -77,10 +84,11 @@ export function padStep(spec: PadSpec): Step {
     select: g.select && reviveExpression(g.select),
     sort: g.sort && reviveExpression(g.sort),
   }));
+  const histograms = spec.histograms === true;
   return (eb) => {
     const columns: Record<string, Column> = { ...eb.batch.columns };
     // Plain loops, not forEach callbacks: V8 recompiled per-task closures over and over.
-    for (let gi = 0; gi < groups.length; gi++) padOne(groups[gi]!, eb, columns);
+    for (let gi = 0; gi < groups.length; gi++) padOne(groups[gi]!, eb, columns, histograms);
     eb.batch = { length: eb.batch.length, columns };
     return eb;
   };

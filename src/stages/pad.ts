@@ -1,4 +1,4 @@
-import { allocate, columnLength, flatWidth, isBigIntArray, leafType } from "../batch/core.js";
+import { allocate, columnLength, flatWidth, holdsStrings, isBigIntArray, leafType } from "../batch/core.js";
 import type { Column, ElementType, JaggedColumn, NumericArray } from "../batch/core.js";
 
 /**
@@ -71,6 +71,7 @@ export function padValueFor(type: ElementType, padding: Padding): number {
  */
 export function objectColumn(group: string, what: string, column: Column, n: number): JaggedColumn {
   if (column.kind === "jagged") return column;
+  if (column.kind === "string") throw stringField(group, what);
   const width = column.shape?.reduce((a, b) => a * b, 1);
   if (width === undefined) throw new Error(`group "${group}": ${what} is not a list per event`);
   const offsets = new Int32Array(n + 1);
@@ -311,6 +312,7 @@ export function padGroup(spec: PadGroupSpec): PaddedGroup {
   const types: Record<string, ElementType> = {};
   for (const f of names) {
     const column = spec.fields[f]!;
+    if (holdsStrings(column)) throw stringField(name, label(spec, f));
     const from = leafType(column);
     const type = spec.casts?.[f] ?? from;
     const values = toOutputKind(column.values as NumericArray, from, type, `group "${name}", field ${label(spec, f)}`);
@@ -327,6 +329,13 @@ export function padGroup(spec: PadGroupSpec): PaddedGroup {
   return { name, length: n, maxObjects: max, fields, types, valid, truncated };
 }
 
+/** HDF5 datasets hold numbers: a text field must become one (a comparison) before it gets here. */
+function stringField(group: string, field: string): Error {
+  return new Error(
+    `group "${group}", field ${field} holds strings, which HDF5 outputs do not store; turn it into a number first, e.g. the expression \`name == "value"\``,
+  );
+}
+
 /** The per-event (global) group: flat scalar columns copied, or cast, to `(N,)` arrays. */
 export function padGlobal(spec: GlobalGroupSpec): GlobalGroup {
   const names = Object.keys(spec.fields);
@@ -337,6 +346,7 @@ export function padGlobal(spec: GlobalGroupSpec): GlobalGroup {
   const types: Record<string, ElementType> = {};
   for (const f of names) {
     const column = spec.fields[f]!;
+    if (column.kind === "string") throw stringField(spec.name, label(spec, f));
     if (column.kind !== "flat" || flatWidth(column.shape) !== 1) {
       throw new Error(
         `group "${spec.name}" is global (one value per event) but field ${label(spec, f)} is ` +

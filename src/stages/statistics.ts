@@ -2,6 +2,8 @@ import type { FlatColumn, NumericArray } from "../batch/core.js";
 import { fieldColumn, SPLIT_COLUMN } from "./event-batch.js";
 import type { EventBatch } from "./event-batch.js";
 import { halfToFloat } from "./half.js";
+import { fieldHistogram } from "./histogram.js";
+import type { FieldHistogram } from "./histogram.js";
 import type { GroupPlan } from "./record.js";
 import { batchStats } from "./stats.js";
 import type { FieldStats, StatsPartials } from "./stats.js";
@@ -14,6 +16,8 @@ import type { Step } from "./step.js";
  */
 export interface StatisticsSpec {
   groups: GroupPlan[];
+  /** Also histograms of the same entries into `header.histograms`, for the report page. */
+  histograms?: boolean;
 }
 
 /** Which of the `n * max` slots count for statistics: valid slots (all of them without a valid flag) of train events. */
@@ -36,6 +40,7 @@ export function statisticsStep(spec: StatisticsSpec): Step {
   // Found once here: testing `f.stats` in the per-batch code met fields of several shapes and
   // deoptimised it again and again.
   const groups = spec.groups.map((g) => ({ g, fields: g.fields.filter((f) => f.stats) })).filter((x) => x.fields.length > 0);
+  const withHistograms = spec.histograms === true;
   return (eb) => {
     const splits = column(eb, SPLIT_COLUMN) as Uint8Array;
     const out: StatsPartials = {};
@@ -43,11 +48,15 @@ export function statisticsStep(spec: StatisticsSpec): Step {
       const { g, fields } = groups[gi]!;
       const mask = trainMask(splits, g.global ? undefined : (column(eb, fieldColumn(g.name, "valid")) as Uint8Array), g.max);
       const stats: Record<string, FieldStats> = {};
+      const histograms: Record<string, FieldHistogram> = {};
       for (const f of fields) {
-        const values = column(eb, fieldColumn(g.name, f.name));
-        stats[f.name] = batchStats(f.h5 === "float16" ? halfToFloat(values as Uint16Array) : values, mask);
+        const stored = column(eb, fieldColumn(g.name, f.name));
+        const values = f.h5 === "float16" ? halfToFloat(stored as Uint16Array) : stored;
+        stats[f.name] = batchStats(values, mask);
+        if (withHistograms) histograms[f.name] = fieldHistogram(values, mask);
       }
       out[g.name] = stats;
+      if (withHistograms) eb.header.histograms.fields[g.name] = histograms;
     }
     eb.header.stats = out;
     return eb;
