@@ -73,6 +73,7 @@ export interface ServiceXSampleSource {
   codegen?: string;
   endpoint?: string;
   ignoreLocalCache?: boolean;
+  delivery?: "download" | "stream";
 }
 
 export interface ResolvedSample {

@@ -8,7 +8,7 @@ import { finishRun, RunSink } from "./finish.js";
 import { Progress } from "./progress.js";
 import { PhaseTimer, ReportBuilder } from "./report.js";
 import type { PipelineReport } from "./report.js";
-import { planSession, shuffleBuckets, withSession } from "./session.js";
+import { earlyResults, planSession, shuffleBuckets, withSession } from "./session.js";
 import type { RunPipelineOptions, RunSession } from "./session.js";
 import { runChainSpecs } from "./stages.js";
 import { parallel, splitBlocks, statisticsStream, taskSource } from "./streams.js";
@@ -66,7 +66,7 @@ async function convert(session: RunSession): Promise<PipelineReport> {
       },
     });
     const statistics = statisticsStream();
-    const converted = parallel(runChainSpecs(plan), { pool: session.pool, signal });
+    const converted = parallel(runChainSpecs(plan), { pool: session.pool, signal, reuse: earlyResults(session, plan) });
     await pipeline(taskSource(tasks), converted, statistics, route);
     signal?.throwIfAborted();
     phases.end("convert (pass 1)");

@@ -6,12 +6,15 @@ import { createWorkerPool, defaultWorkerCount, moduleBeside } from "../pool/inde
 import type { WorkerPool } from "../pool/index.js";
 import type { SinkFactory } from "../sinks/index.js";
 import { materialiseSamples } from "../sources/index.js";
+import { displayUrl, isUrl } from "../sources/byte-source.js";
 import type { MaterialiseOptions } from "../sources/index.js";
 import { bucketsFor } from "../stages/index.js";
 import type { EventBatch } from "../stages/index.js";
 import type { WorkerHandlers } from "../worker.js";
+import { EarlyConversion } from "./early.js";
 import { buildPlan } from "./plan.js";
 import type { BuiltPlan, FileScanner } from "./plan.js";
+import type { ChainInput } from "./chain.js";
 import { runChainSpecs } from "./stages.js";
 import { parallel } from "./streams.js";
 import type { PipelinePlan, TaskResult, TaskSpec } from "./types.js";
@@ -48,6 +51,8 @@ export interface RunSession {
   /** performance.now() when the configuration was loaded and its samples materialised. */
   samplesReady: number;
   options: RunPipelineOptions;
+  /** Results of `delivery: stream` files converted while their transform ran. */
+  early?: EarlyConversion;
 }
 
 /**
@@ -56,7 +61,8 @@ export interface RunSession {
  * compare it to tell whether they belong to the same run.
  */
 export function configAttr(config: RunConfig): string {
-  return JSON.stringify(config);
+  // Signed URLs of streamed samples are recorded without their query: the signature is a credential.
+  return JSON.stringify(config, (_key, value: unknown) => (typeof value === "string" && isUrl(value) ? displayUrl(value) : value));
 }
 
 /**
@@ -71,19 +77,26 @@ export async function withSession<T>(
 ): Promise<T> {
   const started = performance.now();
   const loaded = typeof config === "string" ? await loadRunConfig(config) : config;
-  // Samples named by ServiceX dataset or metadata category become local files first (cached).
-  const cfg = await materialiseSamples(loaded, { ...options.servicex, signal: options.signal });
-  options.signal?.throwIfAborted();
-  const samplesReady = performance.now();
-  const workers = options.workers ?? cfg.workers ?? defaultWorkerCount();
+  const workers = options.workers ?? loaded.workers ?? defaultWorkerCount();
   const pool = await createWorkerPool<WorkerHandlers>({ module: moduleBeside(import.meta.url, "../worker"), workers: converts ? workers : 0 });
   const runId = randomUUID();
+  // Files of `delivery: stream` samples are converted as the transform reports them.
+  const early = converts && loaded.samples.some((s) => s.servicex?.delivery === "stream") ? new EarlyConversion(pool, loaded, options.signal) : undefined;
   try {
-    return await body({ cfg, workers, pool, runId, started, samplesReady, options });
+    // Samples named by ServiceX dataset or metadata category become local files (cached) or URLs first.
+    const cfg = await materialiseSamples(loaded, {
+      ...options.servicex,
+      signal: options.signal,
+      ...(early ? { onSampleFile: (sample: number, file: string) => early.add(sample, file) } : {}),
+    });
+    options.signal?.throwIfAborted();
+    const samplesReady = performance.now();
+    return await body({ cfg, workers, pool, runId, started, samplesReady, options, ...(early ? { early } : {}) });
   } catch (err) {
     // The pool reports an abort as its own error; the caller asked with a reason.
     throw options.signal?.aborted ? options.signal.reason : err;
   } finally {
+    await early?.settle();
     // In-thread runs keep their files open in this thread until here; worker threads go with the pool.
     if (pool.workers === 0) await pool.run("releaseRun", runId).catch(() => undefined);
     await pool.close();
@@ -112,9 +125,15 @@ export function bucketCount(cfg: RunConfig, built: BuiltPlan, memoryBytes = 256 
   return Math.min(cfg.shuffle.buckets ?? bucketsFor(built.totalEntries, built.plan.rowBytes, memoryBytes), 65536);
 }
 
+/** Results a `delivery: stream` run converted while ServiceX was still delivering, for `parallel`'s reuse. */
+export function earlyResults(session: RunSession, plan: PipelinePlan): ((input: ChainInput) => Promise<EventBatch> | undefined) | undefined {
+  const { early } = session;
+  return early && ((input) => early.take(plan, input as TaskSpec));
+}
+
 /** Converts `tasks` on the pool (the run's chain of stages); results come in task order whatever the worker count. */
 export async function* convertTasks(session: RunSession, plan: PipelinePlan, tasks: readonly TaskSpec[]): AsyncGenerator<TaskResult> {
-  const converted = parallel(runChainSpecs(plan), { pool: session.pool, signal: session.options.signal });
+  const converted = parallel(runChainSpecs(plan), { pool: session.pool, signal: session.options.signal, reuse: earlyResults(session, plan) });
   Readable.from(tasks).pipe(converted);
   for await (const eb of converted as AsyncIterable<EventBatch>) yield eb as TaskResult;
 }

@@ -111,6 +111,8 @@ export interface ParallelOptions extends StageStreamOptions {
   pool?: WorkerPool<WorkerHandlers>;
   /** Tasks in flight at most (default: twice the workers, at least 2). */
   concurrency?: number;
+  /** A result computed elsewhere for this input (e.g. while a ServiceX delivery streamed in), used instead of running the chain. */
+  reuse?: (input: ChainInput) => Promise<EventBatch> | undefined;
 }
 
 /**
@@ -127,7 +129,7 @@ export function parallel(specs: StageSpec[], options: ParallelOptions = {}): Dup
       const pool = options.pool ?? (await createWorkerPool<WorkerHandlers>({ module: moduleBeside(import.meta.url, "../worker"), workers: options.workers ?? defaultWorkerCount() }));
       const task = pool.workers > 0 ? "runChainMoved" : "runChain";
       try {
-        const run = (input: ChainInput) => pool.run(task, { chain, specs, input }, undefined, signal);
+        const run = (input: ChainInput) => options.reuse?.(input) ?? pool.run(task, { chain, specs, input }, undefined, signal);
         yield* orderedMap(source, run, { concurrency: options.concurrency ?? Math.max(2, pool.workers * 2), signal });
         signal?.throwIfAborted();
       } finally {
