@@ -6,6 +6,7 @@ import type { NormDict, RecordLayout, StatsPartials } from "../stages/index.js";
 import { VERSION } from "../version.js";
 import { PipelineError } from "./plan.js";
 import type { Progress } from "./progress.js";
+import { writeSaltConfig } from "../sinks/salt-config.js";
 import { PhaseTimer } from "./report.js";
 import type { PipelineReport, ReportBuilder } from "./report.js";
 import { configAttr } from "./session.js";
@@ -96,6 +97,15 @@ export async function finishRun(input: FinishInput): Promise<PipelineReport> {
     wrote.push(outputs.normDict!);
     await writeClassDict(outputs.classDict!, { [cfg.globalGroup]: { [cfg.labelField]: weights } });
     wrote.push(outputs.classDict!);
+    await writeSaltConfig(outputs.saltConfig!, {
+      globalGroup: cfg.globalGroup,
+      labelField: cfg.labelField,
+      classes: cfg.classes,
+      normDict,
+      files: { train: outputs.train!, val: outputs.val!, test: outputs.test!, normDict: outputs.normDict!, classDict: outputs.classDict! },
+      version: VERSION,
+    });
+    wrote.push(outputs.saltConfig!);
     phases.end("write files");
     final = report.finish({ sxflowVersion: VERSION, workers: session.workers, classWeights: weights, normDict, outputs, seconds: elapsed(), phases: phases.seconds });
     const histograms = report.histogramResult();
