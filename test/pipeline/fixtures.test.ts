@@ -7,7 +7,8 @@ import { openParquet } from "../../src/parquet/index.js";
 import { runPipeline } from "../../src/pipeline/index.js";
 import type { PipelineReport } from "../../src/pipeline/index.js";
 import { FIXTURES_DIR } from "../shared-data.js";
-import { readSalt, tempDir, writeConfig } from "./helpers.js";
+import { tempDir, writeConfig } from "./helpers.js";
+import { readSaltH5wasm } from "./salt-reader.js";
 import type { SaltDump, SaltFile } from "./helpers.js";
 
 const SAMPLES = ["ttbar", "wjets"] as const;
@@ -141,7 +142,7 @@ beforeAll(async () => {
     reader.close();
   }
   report = await runPipeline(writeConfig(dir, config(dir)), { workers: 0 });
-  dump = readSalt(SPLITS.map((s) => h5(outDir, s)), h5(outDir, "train"));
+  dump = await readSaltH5wasm(SPLITS.map((s) => h5(outDir, s)), h5(outDir, "train"));
   files = Object.fromEntries(SPLITS.map((s) => [s, dump.files[h5(outDir, s)]!]));
 });
 
@@ -314,7 +315,7 @@ describe("determinism", () => {
       writeConfig(dir, config(dir, { batchSize: 700, shuffle: { enabled: false }, output: { dir: d, name: "tt_wj", compression: "none" } }), "unshuffled.yaml"),
       { workers: 0 },
     );
-    const other = readSalt(SPLITS.map((s) => h5(d, s)));
+    const other = await readSaltH5wasm(SPLITS.map((s) => h5(d, s)));
     for (const split of SPLITS) {
       const a = files[split]!.datasets.event!.fields;
       const b = other.files[h5(d, split)]!.datasets.event!.fields;
