@@ -9,6 +9,7 @@ export * from "./pool/index.js";
 export * from "./metadata/index.js";
 export * from "./servicex/index.js";
 export * from "./pipeline/index.js";
+export * from "./sinks/index.js";
 export { VERSION } from "./version.js";
 
 // Names two modules share: the explicit exports below settle which one the package root means.

@@ -17,6 +17,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "convert samples into SALT train/val/test HDF5 files, norm and class dicts",
     load: async () => (await import("./run.js")).run,
   },
+  merge: {
+    summary: "write a run's outputs from its shards (sxflow run --shard I/N)",
+    load: async () => (await import("./merge.js")).run,
+  },
   cache: { summary: "list, delete or clear the local ServiceX cache", load: async () => (await import("./cache.js")).run },
   config: {
     summary: "validate a run configuration and show what it resolves to",

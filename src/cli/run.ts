@@ -1,15 +1,19 @@
 import { parseCommandArgs } from "./args.js";
 import { Progress, runPipeline } from "../pipeline/index.js";
+import { parseShardId, runShard } from "../shards/index.js";
+import type { ShardId, ShardManifest } from "../shards/index.js";
 import { SERVICEX_HELP, SERVICEX_OPTIONS, serviceXOptions } from "./servicex-options.js";
 import type { PipelineReport } from "../pipeline/index.js";
 
-const HELP = `Usage: sxflow run <config.yaml> [--workers N] [--quiet]
+const HELP = `Usage: sxflow run <config.yaml> [--workers N] [--shard I/N] [--quiet]
 
 Converts the samples of a run configuration into SALT inputs: <name>_train.h5, <name>_val.h5,
 <name>_test.h5, norm_dict.yaml, class_dict.yaml and <name>_report.json in output.dir.
 
 Options:
   --workers N   worker threads (default: the config's workers, else every core; 0 = no threads)
+  --shard I/N   convert only shard I (from 0) of N into output.dir/shards/I-of-N/; once all N
+                are done, "sxflow merge <config.yaml>" writes the outputs (see docs/scale-out.md)
   --quiet       no progress bar and no summary
 
 For samples given as ServiceX datasets or metadata categories (fetched before the conversion):
@@ -34,7 +38,7 @@ function summary(r: PipelineReport): string {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const parsed = parseCommandArgs("run", HELP, args, { ...SERVICEX_OPTIONS, workers: { type: "string" }, quiet: { type: "boolean" } });
+  const parsed = parseCommandArgs("run", HELP, args, { ...SERVICEX_OPTIONS, workers: { type: "string" }, shard: { type: "string" }, quiet: { type: "boolean" } });
   if (typeof parsed === "number") return parsed;
   if (parsed.positionals.length !== 1) {
     process.stderr.write(`sxflow run: expected one configuration file\n\n${HELP}`);
@@ -48,6 +52,13 @@ export async function run(args: string[]): Promise<number> {
       return 2;
     }
   }
+  let shard: ShardId | undefined;
+  try {
+    if (parsed.values.shard !== undefined) shard = parseShardId(parsed.values.shard);
+  } catch (err) {
+    process.stderr.write(`sxflow run: ${(err as Error).message}\n`);
+    return 2;
+  }
   const quiet = parsed.values.quiet === true;
   let servicex;
   try {
@@ -59,14 +70,19 @@ export async function run(args: string[]): Promise<number> {
   if (quiet) servicex.progress = false;
   const controller = new AbortController();
   const onSigint = () => controller.abort(new Error("interrupted (Ctrl-C): no output written"));
+  // Batch systems stop a job with SIGTERM (scancel, a time limit): a shard then leaves nothing behind.
+  const onSigterm = () => controller.abort(new Error("terminated (SIGTERM): no output written"));
   process.once("SIGINT", onSigint);
+  if (shard) process.once("SIGTERM", onSigterm);
   try {
-    const report = await runPipeline(parsed.positionals[0]!, {
-      workers,
-      signal: controller.signal,
-      progress: !quiet && Progress.enabledFor(process.stderr) ? process.stderr : undefined,
-      servicex,
-    });
+    const options = { workers, signal: controller.signal, servicex };
+    if (shard) {
+      const done = await runShard(parsed.positionals[0]!, shard, options);
+      if (!quiet) process.stdout.write(shardSummary(done.manifest, done.dir));
+      return 0;
+    }
+    const progress = !quiet && Progress.enabledFor(process.stderr) ? process.stderr : undefined;
+    const report = await runPipeline(parsed.positionals[0]!, { ...options, progress });
     if (!quiet) process.stdout.write(summary(report));
     return 0;
   } catch (err) {
@@ -74,5 +90,14 @@ export async function run(args: string[]): Promise<number> {
     return controller.signal.aborted ? 130 : 1;
   } finally {
     process.off("SIGINT", onSigint);
+    process.off("SIGTERM", onSigterm);
   }
+}
+
+function shardSummary(m: ShardManifest, dir: string): string {
+  return (
+    `shard ${m.shard.index}/${m.shard.count}: tasks ${m.tasks.first}-${m.tasks.stop} of ${m.tasks.total}, ` +
+    `read ${m.eventsRead.toLocaleString("en-US")} events, ${m.eventsPassed.toLocaleString("en-US")} passed the cuts (${m.seconds.toFixed(1)} s)\n` +
+    `  wrote ${dir}\n`
+  );
 }

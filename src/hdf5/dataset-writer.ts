@@ -14,7 +14,10 @@ export interface DatasetSpec {
   fields: FieldSpec[];
   /** Second dimension for `(N, objects)` datasets; omit for `(N,)`. */
   objects?: number;
-  /** Rows per chunk; default: about 512 KiB of records per chunk. */
+  /**
+   * Rows per chunk; default: about 512 KiB of records per chunk. A dataset that ends before its
+   * first chunk is full is stored as one chunk of exactly its rows instead.
+   */
   chunkRows?: number;
   /** Default "none". */
   compression?: Compression;
@@ -45,13 +48,16 @@ export class H5DatasetWriter {
   readonly name: string;
   readonly layout: CompoundLayout;
   readonly objects: number | undefined;
-  readonly chunkRows: number;
   readonly filters: ChunkFilters;
   readonly index: ChunkIndex = emptyChunkIndex();
   readonly attrs: AttrStore;
   private readonly rowBytes: number;
   private readonly copies: FieldCopy[];
   private chunk: Uint8Array;
+  /** Rows per chunk: as specified, or the row count of a dataset smaller than one chunk (set by flush). */
+  private rowsPerChunk: number;
+  /** Chunks handed to the sink so far. */
+  private emitted = 0;
   private fill = 0;
   private rowCount = 0;
   private busy = false;
@@ -79,12 +85,17 @@ export class H5DatasetWriter {
     const chunkRows = spec.chunkRows ?? Math.max(1, Math.floor(DEFAULT_CHUNK_BYTES / this.rowBytes));
     if (!positiveInteger(chunkRows)) throw new Error(`${where}: chunkRows must be a positive integer, got ${String(spec.chunkRows)}`);
     if (chunkRows * this.rowBytes > MAX_CHUNK_BYTES) throw new Error(`${where}: a chunk of ${chunkRows} rows exceeds 4 GiB`);
-    this.chunkRows = chunkRows;
+    this.rowsPerChunk = chunkRows;
     const compression = validateCompression(spec.compression ?? "none", where);
     const shuffle = spec.shuffle ?? false;
     this.filters = { shuffle: shuffle ? this.layout.recordSize : 0, compression };
     this.copies = this.layout.fields.map((f, i) => ({ type: f.type, offset: this.layout.offsets[i], size: elementSize(f.type) }));
-    this.chunk = new Uint8Array(this.chunkRows * this.rowBytes);
+    this.chunk = new Uint8Array(chunkRows * this.rowBytes);
+  }
+
+  /** Rows per chunk (final once the dataset is flushed). */
+  get chunkRows(): number {
+    return this.rowsPerChunk;
   }
 
   setAttr(name: string, value: AttrValue): void {
@@ -143,12 +154,12 @@ export class H5DatasetWriter {
     try {
       let done = 0;
       while (done < rows) {
-        const take = Math.min(rows - done, this.chunkRows - this.fill);
+        const take = Math.min(rows - done, this.rowsPerChunk - this.fill);
         copy(done, take, this.fill * this.rowBytes);
         this.fill += take;
         this.rowCount += take;
         done += take;
-        if (this.fill === this.chunkRows) await this.emit();
+        if (this.fill === this.rowsPerChunk) await this.emit();
       }
     } finally {
       this.busy = false;
@@ -188,13 +199,23 @@ export class H5DatasetWriter {
     // A chunk still in flight (worker threads) needs a fresh buffer; otherwise it is reused.
     if (!this.sink.chunkWrittenOnSubmit) this.chunk = new Uint8Array(raw.length);
     this.fill = 0;
+    this.emitted++;
     await this.sink.submitChunk(this, raw);
   }
 
-  /** Hands on the last, partial chunk (zero-padded to full size, as HDF5 stores edge chunks). */
+  /**
+   * Hands on the last, partial chunk, zero-padded to full size as HDF5 stores edge chunks; or,
+   * when it is the only chunk, shrunk to the rows written: the chunk shape then depends on the
+   * dataset's row count alone, and a small dataset does not take a whole chunk of padding.
+   */
   async flush(): Promise<void> {
     if (this.fill === 0) return;
-    this.chunk.fill(0, this.fill * this.rowBytes);
+    if (this.emitted === 0) {
+      this.rowsPerChunk = this.fill;
+      this.chunk = this.chunk.slice(0, this.fill * this.rowBytes);
+    } else {
+      this.chunk.fill(0, this.fill * this.rowBytes);
+    }
     await this.emit();
   }
 
@@ -205,8 +226,8 @@ export class H5DatasetWriter {
   /** Layout dimensions: chunk shape plus the record size. */
   chunkDims(): number[] {
     return this.objects === undefined
-      ? [this.chunkRows, this.layout.recordSize]
-      : [this.chunkRows, this.objects, this.layout.recordSize];
+      ? [this.rowsPerChunk, this.layout.recordSize]
+      : [this.rowsPerChunk, this.objects, this.layout.recordSize];
   }
 
   headerMessages(btreeAddress: number, attributes: Uint8Array[]): Message[] {

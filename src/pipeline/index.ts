@@ -1,10 +1,14 @@
-export { outputPaths, runPipeline } from "./run.js";
-export type { RunPipelineOptions } from "./run.js";
+export { runPipeline } from "./run.js";
+export { createSaltWriter, finishRun, outputPaths } from "./finish.js";
+export type { FinishInput } from "./finish.js";
+export { configAttr, convertTasks, planSession, shuffleBuckets, withSession } from "./session.js";
+export type { RunPipelineOptions, RunSession } from "./session.js";
 export { buildPlan, PipelineError } from "./plan.js";
 export type { BuiltPlan } from "./plan.js";
+export { ReportBuilder } from "./report.js";
 export type { CutFlowStep, PipelineReport, SampleReport } from "./report.js";
 export { Progress } from "./progress.js";
 export { openTreeSource } from "./source.js";
 export type { Range, TreeSource } from "./source.js";
 export { SPLIT_NAMES } from "./types.js";
-export type { GroupPlan, PipelinePlan, RecordField, SplitName, TaskSpec } from "./types.js";
+export type { GroupPlan, PipelinePlan, RecordField, SplitName, TaskHeader, TaskSpec } from "./types.js";

@@ -1,125 +1,47 @@
-import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
-import path from "node:path";
-import { loadRunConfig, materialiseSamples } from "../config/index.js";
-import type { MaterialiseOptions, RunConfig } from "../config/index.js";
-import { createWorkerPool, defaultWorkerCount, orderedMap } from "../pool/index.js";
-import type { WorkerPool } from "../pool/index.js";
-import { BucketShuffler, bucketsFor, classWeights, finalizePartials, mergePartials, writeClassDict, writeFileAtomic, writeNormDict } from "../stages/index.js";
-import type { NormDict, StatsPartials } from "../stages/index.js";
-import { VERSION } from "../version.js";
-import { buildPlan, PipelineError } from "./plan.js";
-import type { FileScanner } from "./plan.js";
+import { mkdir } from "node:fs/promises";
+import type { RunConfig } from "../config/index.js";
+import { BucketShuffler, mergePartials } from "../stages/index.js";
+import type { StatsPartials } from "../stages/index.js";
+import { createSaltWriter, finishRun } from "./finish.js";
 import { Progress } from "./progress.js";
 import { ReportBuilder } from "./report.js";
 import type { PipelineReport } from "./report.js";
-import type { TaskResult } from "./types.js";
+import { convertTasks, planSession, shuffleBuckets, withSession } from "./session.js";
+import type { RunPipelineOptions, RunSession } from "./session.js";
 import { SPLIT_NAMES } from "./types.js";
-import type { FileScan } from "./source.js";
-import type { ConvertPayload, ScanPayload } from "./worker.js";
-import { SaltWriter } from "./writer.js";
-
-export interface RunPipelineOptions {
-  /** Worker threads; 0 runs every task on the calling thread. Default: the config's `workers`, else every core. */
-  workers?: number;
-  /** Aborting stops the pool and removes every partial output. */
-  signal?: AbortSignal;
-  /** A terminal stream to draw a progress bar on (nothing is drawn by default). */
-  progress?: NodeJS.WriteStream;
-  /** Memory for one shuffle bucket in the second pass (default 256 MiB); sets the bucket count. */
-  shuffleMemoryBytes?: number;
-  /** How samples given as ServiceX datasets or metadata categories are fetched (endpoint, cache...). */
-  servicex?: MaterialiseOptions;
-}
-
-/** Output file paths of a run. */
-export function outputPaths(config: RunConfig): Record<string, string> {
-  const { dir, name } = config.output;
-  return {
-    ...Object.fromEntries(SPLIT_NAMES.map((s) => [s, path.join(dir, `${name}_${s}.h5`)])),
-    normDict: path.join(dir, "norm_dict.yaml"),
-    classDict: path.join(dir, "class_dict.yaml"),
-    report: path.join(dir, `${name}_report.json`),
-  };
-}
-
-function workerModule(): URL {
-  const js = new URL("./worker.js", import.meta.url);
-  return existsSync(js) ? js : new URL("./worker.ts", import.meta.url);
-}
-
-/**
- * The resolved configuration stored in every file's `config` attribute. The worker count given to
- * runPipeline is not part of it, so that the files do not depend on it.
- */
-function configAttr(config: RunConfig): string {
-  return JSON.stringify(config);
-}
 
 /**
  * Runs the conversion: every sample's files -> cuts -> padded groups -> labels and splits ->
  * globally shuffled train/val/test HDF5 files, norm_dict.yaml, class_dict.yaml and a report.
  * Outputs appear only when everything succeeded; on an error or an abort none is left behind.
  */
-export async function runPipeline(config: RunConfig | string, options: RunPipelineOptions = {}): Promise<PipelineReport> {
-  const started = performance.now();
-  const loaded = typeof config === "string" ? await loadRunConfig(config) : config;
-  // Samples named by ServiceX dataset or metadata category become local files first (cached).
-  const cfg = await materialiseSamples(loaded, { ...options.servicex, signal: options.signal });
-  options.signal?.throwIfAborted();
-  const workers = options.workers ?? cfg.workers ?? defaultWorkerCount();
-  const pool = await createWorkerPool({ module: workerModule(), workers });
-  const runId = randomUUID();
-  try {
-    return await convert(cfg, options, pool, runId, started);
-  } catch (err) {
-    // The pool reports an abort as its own error; the caller asked with a reason.
-    throw options.signal?.aborted ? options.signal.reason : err;
-  } finally {
-    // In-thread runs keep their files open in this thread until here; worker threads go with the pool.
-    if (pool.workers === 0) await pool.run("releaseRun", runId).catch(() => undefined);
-    await pool.close();
-  }
+export function runPipeline(config: RunConfig | string, options: RunPipelineOptions = {}): Promise<PipelineReport> {
+  return withSession(config, options, convert);
 }
 
-async function convert(cfg: RunConfig, options: RunPipelineOptions, pool: WorkerPool, runId: string, started: number): Promise<PipelineReport> {
-  const { signal } = options;
-  const workers = pool.workers;
-  // Files are scanned by the workers, concurrently, and stay open there for the tasks.
-  const scan: FileScanner = async (path, format, tree) => {
-    const s = await pool.run<FileScan>("scanFile", { run: runId, path, format, tree } satisfies ScanPayload, undefined, signal);
-    return { ...s, branches: new Map(s.branches) };
-  };
-  const { plan, tasks, totalEntries } = await buildPlan(cfg, { id: runId, scan });
-  const outputs = outputPaths(cfg);
+async function convert(session: RunSession): Promise<PipelineReport> {
+  const { cfg } = session;
+  const { signal } = session.options;
+  const built = await planSession(session);
+  const { plan, tasks, totalEntries } = built;
   await mkdir(cfg.output.dir, { recursive: true });
 
   const report = new ReportBuilder(cfg);
-  const writer = new SaltWriter(plan, {
-    dir: cfg.output.dir,
-    name: cfg.output.name,
-    compression: cfg.output.compression,
-    level: cfg.output.level,
-    encoderThreads: workers,
-    attrs: { sxflow_version: VERSION, config: configAttr(cfg) },
-  });
+  const writer = createSaltWriter(session, plan);
   const shufflers: (BucketShuffler | undefined)[] = [];
-  const progress = options.progress ? new Progress(options.progress, totalEntries) : undefined;
-  let wrote: string[] = [];
+  const progress = session.options.progress ? new Progress(session.options.progress, totalEntries) : undefined;
   try {
-    if (cfg.shuffle.enabled) {
-      const buckets = cfg.shuffle.buckets ?? bucketsFor(totalEntries, plan.rowBytes, options.shuffleMemoryBytes ?? 256 * 2 ** 20);
+    const buckets = shuffleBuckets(session, built);
+    if (buckets > 0) {
       for (let s = 0; s < SPLIT_NAMES.length; s++) {
-        shufflers.push(await BucketShuffler.create({ rowBytes: plan.rowBytes, buckets: Math.min(buckets, 65536), seed: cfg.shuffle.seed + s, tmpDir: cfg.output.dir }));
+        shufflers.push(await BucketShuffler.create({ rowBytes: plan.rowBytes, buckets, seed: cfg.shuffle.seed + s, tmpDir: cfg.output.dir }));
       }
     }
 
-    // Pass 1: tasks in order; everything downstream of this loop sees the same sequence for any worker count.
-    const task = workers > 0 ? "convertRangeMoved" : "convertRange";
-    const run = (t: (typeof tasks)[number]) => pool.run<TaskResult>(task, { plan, task: t } satisfies ConvertPayload, undefined, signal);
+    // Pass 1: tasks in order; everything downstream of this loop sees the same sequence for any
+    // worker count. Rows are routed by their task's own stream, as a shard of the run routes them.
     let stats: StatsPartials = {};
-    for await (const result of orderedMap(tasks, run, { concurrency: Math.max(2, workers * 2), signal })) {
+    for await (const result of convertTasks(session, plan, tasks)) {
       const h = result.header;
       report.add(h);
       stats = mergePartials(stats, h.stats);
@@ -129,53 +51,17 @@ async function convert(cfg: RunConfig, options: RunPipelineOptions, pool: Worker
         offset += bytes.length;
         if (bytes.length === 0) continue;
         const shuffler = shufflers[s];
-        if (shuffler) await shuffler.write(bytes);
+        if (shuffler) await shuffler.write(bytes, h.index);
         else await writer.append(s, bytes);
       }
       progress?.update(report.eventsRead);
     }
     signal?.throwIfAborted();
-
-    let normDict: NormDict;
-    try {
-      normDict = finalizePartials(stats);
-    } catch (err) {
-      throw new PipelineError(`${(err as Error).message} (statistics of the train split, written to norm_dict.yaml)`);
-    }
-    const weights = classWeights(report.trainCounts(), { method: cfg.classWeights.method, empty: cfg.classWeights.empty, classNames: cfg.classes });
-
     // Pass 2: each shuffled split's buckets, permuted, into its file.
-    for (const [s, shuffler] of shufflers.entries()) {
-      if (!shuffler) continue;
-      for await (const chunk of shuffler.rows()) {
-        signal?.throwIfAborted();
-        await writer.append(s, chunk);
-      }
-    }
-
-    writer.setDatasetAttr(cfg.globalGroup, cfg.labelField, cfg.classes);
-    SPLIT_NAMES.forEach((split, s) => {
-      writer.setFileAttr(split, "num_events", writer.rows(s));
-      writer.setFileAttr(split, "class_counts", JSON.stringify(Object.fromEntries(cfg.classes.map((c, k) => [c, report.perClass[s]![k]!]))));
-    });
-    const seconds = (performance.now() - started) / 1000;
-    const final = report.finish({ sxflowVersion: VERSION, workers, classWeights: weights, normDict, outputs, seconds });
-    signal?.throwIfAborted();
-    // Each output is renamed into place when complete; should a later one fail, those already in
-    // place are removed again, so that no incomplete set of outputs is left.
-    await writer.close();
-    wrote = SPLIT_NAMES.map((s) => outputs[s]!);
-    await writeNormDict(outputs.normDict!, normDict);
-    wrote.push(outputs.normDict!);
-    await writeClassDict(outputs.classDict!, { [cfg.globalGroup]: { [cfg.labelField]: weights } });
-    wrote.push(outputs.classDict!);
-    await writeFileAtomic(outputs.report!, `${JSON.stringify(final, null, 2)}\n`);
-    progress?.done(`${final.eventsRead.toLocaleString("en-US")} events in ${seconds.toFixed(1)} s`);
-    return final;
+    return await finishRun({ session, writer, report, stats, shuffled: (s) => shufflers[s]?.rows(), progress });
   } catch (err) {
     progress?.done();
     await writer.abort().catch(() => undefined);
-    await Promise.all(wrote.map((p) => rm(p, { force: true })));
     throw err;
   } finally {
     for (const s of shufflers) await s?.close().catch(() => undefined);

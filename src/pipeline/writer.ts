@@ -22,7 +22,12 @@ export interface SaltWriterOptions {
   attrs: Record<string, AttrValue>;
 }
 
-const CHUNK_ROWS = 1000;
+/**
+ * Bytes of records per chunk: HDF5's default chunk cache (h5py's too) holds 1 MiB, and a chunk
+ * larger than the cache is read again on every access. A split smaller than one chunk gets one
+ * chunk of exactly its rows (H5DatasetWriter.flush), so the shape depends on its row count only.
+ */
+const CHUNK_BYTES = 2 ** 20;
 
 function compressionOf(options: SaltWriterOptions): Compression {
   if (options.compression === "gzip") return { deflate: options.level ?? 4 };
@@ -37,7 +42,7 @@ export class SaltWriter {
   private readonly encoder: EncoderPool | undefined;
 
   constructor(
-    private readonly plan: PipelinePlan,
+    private readonly plan: Pick<PipelinePlan, "groups" | "rowBytes">,
     options: SaltWriterOptions,
   ) {
     this.paths = SPLIT_NAMES.map((s) => path.join(options.dir, `${options.name}_${s}.h5`));
@@ -53,8 +58,7 @@ export class SaltWriter {
             const ds = file.createDataset(g.name, {
               fields: g.fields.map((f) => ({ name: f.name, type: f.h5 })),
               objects: g.global ? undefined : g.max,
-              // SALT reads slices of about a thousand rows; small outputs stay small.
-              chunkRows: CHUNK_ROWS,
+              chunkRows: Math.max(1, Math.floor(CHUNK_BYTES / (g.recordBytes * (g.global ? 1 : g.max)))),
               compression,
             });
             // append() copies the workers' rows as they are: their records must be the file's.

@@ -20,12 +20,17 @@ export class Xoshiro128 {
   private s2: number;
   private s3: number;
 
-  constructor(seed: number) {
+  /**
+   * `stream` selects one of many independent sequences for the same seed (its words are mixed into
+   * the state): a shard can draw the numbers of task t without drawing those of the tasks before it.
+   */
+  constructor(seed: number, stream?: number) {
     const next = splitmix32(seed);
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
+    const mix = stream === undefined ? () => 0 : splitmix32((stream ^ 0x6a09e667) >>> 0);
+    this.s0 = (next() ^ mix()) >>> 0;
+    this.s1 = (next() ^ mix()) >>> 0;
+    this.s2 = (next() ^ mix()) >>> 0;
+    this.s3 = (next() ^ mix()) >>> 0;
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
   }
 

@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readFile, rm } from "node:fs/promises";
+import { appendFile, mkdtemp, open, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Xoshiro128, assignBuckets, permutation } from "./prng.js";
@@ -85,13 +85,19 @@ export class BucketShuffler {
     return this.dir;
   }
 
-  /** Pass 1: routes whole rows to buckets; `rows.length` must be a multiple of `rowBytes`. */
-  async write(rows: Uint8Array): Promise<void> {
+  /**
+   * Pass 1: routes whole rows to buckets; `rows.length` must be a multiple of `rowBytes`. Rows
+   * written with a `stream` number (the pipeline's task index) are routed by that stream's own
+   * generator, so their buckets do not depend on how many rows came before: a shard routes its
+   * tasks' rows exactly as a single run would. Without one, the buckets follow one sequence.
+   */
+  async write(rows: Uint8Array, stream?: number): Promise<void> {
     if (this.state !== "writing") throw new Error("BucketShuffler.write after reading started");
     const rb = this.rowBytes;
     if (rows.length % rb !== 0) throw new RangeError(`BucketShuffler.write: ${rows.length} bytes is not a whole number of ${rb}-byte rows`);
     const n = rows.length / rb;
-    const target = assignBuckets(n, this.buckets.length, this.route);
+    const route = stream === undefined ? this.route : new Xoshiro128(this.seed, stream);
+    const target = assignBuckets(n, this.buckets.length, route);
     for (let i = 0; i < n; i++) {
       const bucket = this.buckets[target[i]!]!;
       if (bucket.buffer.length === 0) bucket.buffer = new Uint8Array(this.bufferBytes);
@@ -120,41 +126,58 @@ export class BucketShuffler {
    * reached their write buffer's size are shuffled straight from memory.
    */
   async *rows(chunkRows = 10_000): AsyncGenerator<Uint8Array> {
-    if (this.state !== "writing") throw new Error("BucketShuffler.rows can be iterated once");
-    this.state = "reading";
-    const rb = this.rowBytes;
-    for (const [index, bucket] of this.buckets.entries()) if (bucket.onDisk > 0) await this.flush(index);
-    const permute = new Xoshiro128((this.seed ^ 0x5bd1e995) >>> 0);
+    this.startReading("rows");
     try {
-      for (const [index, bucket] of this.buckets.entries()) {
-        let data: Uint8Array;
-        if (bucket.onDisk > 0) {
-          if (bucket.onDisk > this.maxBucketBytes) {
-            throw new Error(
-              `shuffle bucket ${index} holds ${bucket.onDisk} bytes, over the ${this.maxBucketBytes}-byte limit: use more buckets`,
-            );
-          }
-          data = await readFile(this.bucketPath(index));
-          await rm(this.bucketPath(index));
-        } else {
-          data = bucket.buffer.subarray(0, bucket.used);
-        }
-        bucket.buffer = new Uint8Array(0);
-        const n = data.length / rb;
-        const order = permutation(n, permute);
-        for (let start = 0; start < n; start += chunkRows) {
-          const stop = Math.min(n, start + chunkRows);
-          const out = new Uint8Array((stop - start) * rb);
-          for (let i = start; i < stop; i++) {
-            const from = order[i]! * rb;
-            out.set(data.subarray(from, from + rb), (i - start) * rb);
-          }
-          yield out;
-        }
-      }
+      yield* permutedBuckets({ rowBytes: this.rowBytes, buckets: this.buckets.length, seed: this.seed, chunkRows }, (index) => this.take(index));
     } finally {
       await this.close();
     }
+  }
+
+  /**
+   * Ends pass 1 without pass 2: appends every bucket, in bucket order, to `file` and returns each
+   * bucket's byte count. A shard of a run stores its rows so; `permutedBuckets` over the buckets
+   * of all shards, concatenated in shard order, then gives what `rows` would have.
+   */
+  async exportBuckets(file: string): Promise<number[]> {
+    this.startReading("exportBuckets");
+    const sizes: number[] = [];
+    const out = await open(file, "w");
+    try {
+      for (let index = 0; index < this.buckets.length; index++) {
+        const data = await this.take(index);
+        await out.write(data);
+        sizes.push(data.length);
+      }
+      await out.sync();
+    } finally {
+      await out.close();
+      await this.close();
+    }
+    return sizes;
+  }
+
+  private startReading(what: string): void {
+    if (this.state !== "writing") throw new Error(`BucketShuffler.${what}: the rows can be read once`);
+    this.state = "reading";
+  }
+
+  /** One bucket's rows, from memory or its file (which is removed), and the bucket emptied. */
+  private async take(index: number): Promise<Uint8Array> {
+    const bucket = this.buckets[index]!;
+    let data: Uint8Array;
+    if (bucket.onDisk > 0) {
+      await this.flush(index);
+      if (bucket.onDisk > this.maxBucketBytes) {
+        throw new Error(`shuffle bucket ${index} holds ${bucket.onDisk} bytes, over the ${this.maxBucketBytes}-byte limit: use more buckets`);
+      }
+      data = await readFile(this.bucketPath(index));
+      await rm(this.bucketPath(index));
+    } else {
+      data = bucket.buffer.subarray(0, bucket.used);
+    }
+    bucket.buffer = new Uint8Array(0);
+    return data;
   }
 
   /** Removes the temporary files; safe to call more than once. */
@@ -163,5 +186,38 @@ export class BucketShuffler {
     this.state = "closed";
     for (const bucket of this.buckets) bucket.buffer = new Uint8Array(0);
     await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+export interface PermutedBucketsOptions {
+  rowBytes: number;
+  buckets: number;
+  /** The shuffler's seed (pass 2 draws from a generator derived from it). */
+  seed: number;
+  /** Rows per emitted chunk (default 10,000). */
+  chunkRows?: number;
+}
+
+/**
+ * Pass 2 of the bucket shuffle: loads bucket 0, 1, ... in turn, permutes each with one seeded
+ * Fisher-Yates sequence and emits its rows in chunks. `load` gives a bucket's rows in pass-1 order.
+ */
+export async function* permutedBuckets(options: PermutedBucketsOptions, load: (index: number) => Promise<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const rb = options.rowBytes;
+  const chunkRows = options.chunkRows ?? 10_000;
+  const permute = new Xoshiro128((options.seed ^ 0x5bd1e995) >>> 0);
+  for (let index = 0; index < options.buckets; index++) {
+    const data = await load(index);
+    const n = data.length / rb;
+    const order = permutation(n, permute);
+    for (let start = 0; start < n; start += chunkRows) {
+      const stop = Math.min(n, start + chunkRows);
+      const out = new Uint8Array((stop - start) * rb);
+      for (let i = start; i < stop; i++) {
+        const from = order[i]! * rb;
+        out.set(data.subarray(from, from + rb), (i - start) * rb);
+      }
+      yield out;
+    }
   }
 }

@@ -1,8 +1,9 @@
 // interop: h5py
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createH5, ELEMENT_TYPES, type ColumnArray, type Compression, type FieldSpec } from "../../src/hdf5/index.js";
+import { elementSize } from "../../src/hdf5/datatype.js";
 import { checkWithH5py, randomColumn, rng, tempDir, type CheckDataset } from "./helpers.js";
 
 const tmp = tempDir("h5py");
@@ -136,6 +137,30 @@ describe("h5py reads what sxflow writes", () => {
     ]);
     expect(res.errors).toEqual([]);
   });
+
+  for (const [compression, h5pyCompression] of [["none", null], ["lzf", "lzf"]] as const) {
+    it(`a dataset smaller than one chunk is one chunk of its rows; a larger one keeps the chunk size (${compression})`, async () => {
+      const file = path.join(tmp.dir, `small-${compression}.h5`);
+      const w = createH5(file);
+      const small = w.createDataset("small", { fields: WITH_VALID, objects: 10, chunkRows: 1000, compression });
+      const large = w.createDataset("large", { fields: WITH_VALID, objects: 10, chunkRows: 1000, compression });
+      const smallCols = await fill(small, WITH_VALID, 14, 10, 3, [5, 9]);
+      const largeCols = await fill(large, WITH_VALID, 2500, 10, 4, [700]);
+      await w.close();
+      expect([small.chunkRows, large.chunkRows]).toEqual([14, 1000]);
+      const res = checkWithH5py(tmp.dir, file, [
+        { name: "small", fields: WITH_VALID, rows: 14, objects: 10, columns: smallCols, compression: h5pyCompression, shuffle: false, chunks: [14, 10], slices: [[0, 14], [3, 4]] },
+        { name: "large", fields: WITH_VALID, rows: 2500, objects: 10, columns: largeCols, compression: h5pyCompression, shuffle: false, chunks: [1000, 10], slices: [[999, 1001], [2400, 2500]] },
+      ]);
+      expect(res.errors).toEqual([]);
+      if (compression === "none") {
+        // Three chunks of 1000 rows for "large" (the last zero-padded), 14 rows for "small", plus headers.
+        const record = WITH_VALID.reduce((n, f) => n + elementSize(f.type), 0) * 10;
+        expect(statSync(file).size).toBeLessThan((3000 + 14) * record + 16384);
+        expect(statSync(file).size).toBeGreaterThanOrEqual((3000 + 14) * record);
+      }
+    });
+  }
 
   it("an empty dataset and a dataset of exactly full chunks", async () => {
     const file = path.join(tmp.dir, "edge.h5");

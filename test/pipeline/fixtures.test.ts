@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -285,6 +285,32 @@ describe("pipeline on the TopCP-like Parquet fixtures", () => {
     let changes = 0;
     for (let r = 1; r < labels.length; r++) if (labels[r] !== labels[r - 1]) changes++;
     expect(changes).toBeGreaterThan(labels.length / 10);
+  });
+
+  it("sizes chunks by the split: about 1 MiB of rows, or one chunk of exactly the rows of a smaller split", async () => {
+    // Rows of 28 (event), 4 x 14 (jet) and 2 x 13 (el) bytes: every split here is below 1 MiB.
+    const rowBytes = { event: 28, jet: 56, el: 26 };
+    for (const split of SPLITS) {
+      const ds = files[split]!.datasets;
+      for (const [g, bytes] of Object.entries(rowBytes)) {
+        const n = ds[g]!.shape[0]!;
+        expect(n).toBeLessThan(2 ** 20 / bytes);
+        expect(ds[g]!.chunks).toEqual([n, ...ds[g]!.shape.slice(1)]);
+      }
+    }
+    // A few events per split, uncompressed: the files hold their rows and headers, no padding.
+    const d = path.join(dir, "tiny");
+    const cuts = [...(config(dir).cuts as string[]), "eventNumber % 100 == 0"];
+    await runPipeline(writeConfig(dir, config(dir, { cuts, output: { dir: d, name: "tt_wj", compression: "none" } }), "tiny.yaml"), { workers: 0 });
+    const tiny = await readSaltH5wasm(SPLITS.map((s) => h5(d, s)));
+    for (const split of SPLITS) {
+      const f = tiny.files[h5(d, split)]!;
+      const n = f.datasets.event!.shape[0]!;
+      expect(n).toBeGreaterThan(0);
+      expect(n).toBeLessThan(100);
+      expect(f.datasets.jet!.chunks).toEqual([n, 4]);
+      expect(statSync(h5(d, split)).size).toBeLessThan(n * (28 + 56 + 26) + 16384);
+    }
   });
 
   it("writes the report and nothing else in the output directory", () => {

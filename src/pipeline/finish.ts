@@ -1,0 +1,105 @@
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import type { RunConfig } from "../config/index.js";
+import { classWeights, finalizePartials, writeClassDict, writeFileAtomic, writeNormDict } from "../stages/index.js";
+import type { NormDict, StatsPartials } from "../stages/index.js";
+import { VERSION } from "../version.js";
+import { PipelineError } from "./plan.js";
+import type { Progress } from "./progress.js";
+import type { PipelineReport, ReportBuilder } from "./report.js";
+import { configAttr } from "./session.js";
+import type { RunSession } from "./session.js";
+import type { PipelinePlan } from "./types.js";
+import { SPLIT_NAMES } from "./types.js";
+import { SaltWriter } from "./writer.js";
+
+/** Output file paths of a run. */
+export function outputPaths(config: RunConfig): Record<string, string> {
+  const { dir, name } = config.output;
+  return {
+    ...Object.fromEntries(SPLIT_NAMES.map((s) => [s, path.join(dir, `${name}_${s}.h5`)])),
+    normDict: path.join(dir, "norm_dict.yaml"),
+    classDict: path.join(dir, "class_dict.yaml"),
+    report: path.join(dir, `${name}_report.json`),
+  };
+}
+
+/** The three SALT files of a run, under temporary names until `finishRun` completes. */
+export function createSaltWriter(session: RunSession, plan: Pick<PipelinePlan, "groups" | "rowBytes">): SaltWriter {
+  const { cfg } = session;
+  return new SaltWriter(plan, {
+    dir: cfg.output.dir,
+    name: cfg.output.name,
+    compression: cfg.output.compression,
+    level: cfg.output.level,
+    encoderThreads: session.workers,
+    attrs: { sxflow_version: VERSION, config: configAttr(cfg) },
+  });
+}
+
+export interface FinishInput {
+  session: RunSession;
+  writer: SaltWriter;
+  /** Counters of every task, added in task order. */
+  report: ReportBuilder;
+  /** Train statistics of every task, merged in task order. */
+  stats: StatsPartials;
+  /** The shuffle's second pass of a split, or undefined when its rows were appended during pass 1. */
+  shuffled: (split: number) => AsyncIterable<Uint8Array> | undefined;
+  progress?: Progress;
+  /** Seconds spent elsewhere on this run (a merge's shards), added to the report's time. */
+  otherSeconds?: number;
+}
+
+/**
+ * Everything after the first pass, shared by a run and the merge of its shards so that both write
+ * the same bytes: the normalisation and class weights, the shuffle's second pass into the SALT
+ * files, their attributes, then norm_dict.yaml, class_dict.yaml and the report. Each output is
+ * renamed into place when complete; should a later one fail, those already in place are removed.
+ */
+export async function finishRun(input: FinishInput): Promise<PipelineReport> {
+  const { session, writer, report, progress } = input;
+  const { cfg } = session;
+  const signal = session.options.signal;
+  const outputs = outputPaths(cfg);
+  let normDict: NormDict;
+  try {
+    normDict = finalizePartials(input.stats);
+  } catch (err) {
+    throw new PipelineError(`${(err as Error).message} (statistics of the train split, written to norm_dict.yaml)`);
+  }
+  const weights = classWeights(report.trainCounts(), { method: cfg.classWeights.method, empty: cfg.classWeights.empty, classNames: cfg.classes });
+
+  for (let s = 0; s < SPLIT_NAMES.length; s++) {
+    const rows = input.shuffled(s);
+    if (!rows) continue;
+    for await (const chunk of rows) {
+      signal?.throwIfAborted();
+      await writer.append(s, chunk);
+    }
+  }
+
+  writer.setDatasetAttr(cfg.globalGroup, cfg.labelField, cfg.classes);
+  SPLIT_NAMES.forEach((split, s) => {
+    writer.setFileAttr(split, "num_events", writer.rows(s));
+    writer.setFileAttr(split, "class_counts", JSON.stringify(Object.fromEntries(cfg.classes.map((c, k) => [c, report.perClass[s]![k]!]))));
+  });
+  const seconds = (performance.now() - session.started) / 1000 + (input.otherSeconds ?? 0);
+  const final = report.finish({ sxflowVersion: VERSION, workers: session.workers, classWeights: weights, normDict, outputs, seconds });
+  signal?.throwIfAborted();
+  const wrote: string[] = [];
+  try {
+    await writer.close();
+    wrote.push(...SPLIT_NAMES.map((s) => outputs[s]!));
+    await writeNormDict(outputs.normDict!, normDict);
+    wrote.push(outputs.normDict!);
+    await writeClassDict(outputs.classDict!, { [cfg.globalGroup]: { [cfg.labelField]: weights } });
+    wrote.push(outputs.classDict!);
+    await writeFileAtomic(outputs.report!, `${JSON.stringify(final, null, 2)}\n`);
+  } catch (err) {
+    await Promise.all(wrote.map((p) => rm(p, { force: true })));
+    throw err;
+  }
+  progress?.done(`${final.eventsRead.toLocaleString("en-US")} events in ${seconds.toFixed(1)} s`);
+  return final;
+}

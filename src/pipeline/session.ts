@@ -1,0 +1,111 @@
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { loadRunConfig, materialiseSamples } from "../config/index.js";
+import type { MaterialiseOptions, RunConfig } from "../config/index.js";
+import { createWorkerPool, defaultWorkerCount, orderedMap } from "../pool/index.js";
+import type { WorkerPool } from "../pool/index.js";
+import { bucketsFor } from "../stages/index.js";
+import { buildPlan } from "./plan.js";
+import type { BuiltPlan, FileScanner } from "./plan.js";
+import type { FileScan } from "./source.js";
+import type { PipelinePlan, TaskResult, TaskSpec } from "./types.js";
+import type { ConvertPayload, ScanPayload } from "./worker.js";
+
+export interface RunPipelineOptions {
+  /** Worker threads; 0 runs every task on the calling thread. Default: the config's `workers`, else every core. */
+  workers?: number;
+  /** Aborting stops the pool and removes every partial output. */
+  signal?: AbortSignal;
+  /** A terminal stream to draw a progress bar on (nothing is drawn by default). */
+  progress?: NodeJS.WriteStream;
+  /** Memory for one shuffle bucket in the second pass (default 256 MiB); sets the bucket count. */
+  shuffleMemoryBytes?: number;
+  /** How samples given as ServiceX datasets or metadata categories are fetched (endpoint, cache...). */
+  servicex?: MaterialiseOptions;
+}
+
+/** What a conversion (a whole run, or one shard of it) works with: its config, threads and identity. */
+export interface RunSession {
+  cfg: RunConfig;
+  /** Threads for conversion and compression (the resolved worker count). */
+  workers: number;
+  /** Converts tasks; runs them on the calling thread for a session that converts none (a merge). */
+  pool: WorkerPool;
+  /** Tells this run's open files and compiled plan apart in the workers. */
+  runId: string;
+  /** performance.now() when the run started. */
+  started: number;
+  options: RunPipelineOptions;
+}
+
+function workerModule(): URL {
+  const js = new URL("./worker.js", import.meta.url);
+  return existsSync(js) ? js : new URL("./worker.ts", import.meta.url);
+}
+
+/**
+ * The resolved configuration stored in every file's `config` attribute. The worker count given to
+ * runPipeline is not part of it, so that the files do not depend on it. Shards and their merge
+ * compare it to tell whether they belong to the same run.
+ */
+export function configAttr(config: RunConfig): string {
+  return JSON.stringify(config);
+}
+
+/**
+ * Loads and materialises the configuration, starts the worker pool, runs `body` and always stops
+ * the pool again; an abort is reported with the caller's reason.
+ */
+export async function withSession<T>(
+  config: RunConfig | string,
+  options: RunPipelineOptions,
+  body: (session: RunSession) => Promise<T>,
+  converts = true,
+): Promise<T> {
+  const started = performance.now();
+  const loaded = typeof config === "string" ? await loadRunConfig(config) : config;
+  // Samples named by ServiceX dataset or metadata category become local files first (cached).
+  const cfg = await materialiseSamples(loaded, { ...options.servicex, signal: options.signal });
+  options.signal?.throwIfAborted();
+  const workers = options.workers ?? cfg.workers ?? defaultWorkerCount();
+  const pool = await createWorkerPool({ module: workerModule(), workers: converts ? workers : 0 });
+  const runId = randomUUID();
+  try {
+    return await body({ cfg, workers, pool, runId, started, options });
+  } catch (err) {
+    // The pool reports an abort as its own error; the caller asked with a reason.
+    throw options.signal?.aborted ? options.signal.reason : err;
+  } finally {
+    // In-thread runs keep their files open in this thread until here; worker threads go with the pool.
+    if (pool.workers === 0) await pool.run("releaseRun", runId).catch(() => undefined);
+    await pool.close();
+  }
+}
+
+/** Plans the run: every file is scanned by the workers, concurrently, and stays open there for the tasks. */
+export function planSession(session: RunSession): Promise<BuiltPlan> {
+  const { pool, runId, cfg } = session;
+  const signal = session.options.signal;
+  const scan: FileScanner = async (path, format, tree) => {
+    const s = await pool.run<FileScan>("scanFile", { run: runId, path, format, tree } satisfies ScanPayload, undefined, signal);
+    return { ...s, branches: new Map(s.branches) };
+  };
+  return buildPlan(cfg, { id: runId, scan });
+}
+
+/** The shuffle's bucket count for the whole run (0 when the run does not shuffle). */
+export function shuffleBuckets(session: RunSession, built: BuiltPlan): number {
+  const { cfg } = session;
+  if (!cfg.shuffle.enabled) return 0;
+  const buckets = cfg.shuffle.buckets ?? bucketsFor(built.totalEntries, built.plan.rowBytes, session.options.shuffleMemoryBytes ?? 256 * 2 ** 20);
+  return Math.min(buckets, 65536);
+}
+
+/** Converts `tasks` on the pool; results come in task order whatever the worker count. */
+export function convertTasks(session: RunSession, plan: PipelinePlan, tasks: readonly TaskSpec[]): AsyncIterable<TaskResult> {
+  const { pool } = session;
+  const signal = session.options.signal;
+  const task = pool.workers > 0 ? "convertRangeMoved" : "convertRange";
+  const run = (t: TaskSpec) => pool.run<TaskResult>(task, { plan, task: t } satisfies ConvertPayload, undefined, signal);
+  return orderedMap(tasks, run, { concurrency: Math.max(2, pool.workers * 2), signal });
+}

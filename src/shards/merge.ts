@@ -1,0 +1,189 @@
+import { open, readdir, readFile, stat } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+import path from "node:path";
+import type { RunConfig } from "../config/index.js";
+import { configAttr, createSaltWriter, finishRun, PipelineError, ReportBuilder, SPLIT_NAMES, withSession } from "../pipeline/index.js";
+import type { PipelineReport, RunPipelineOptions, RunSession } from "../pipeline/index.js";
+import { mergePartials, permutedBuckets } from "../stages/index.js";
+import type { StatsPartials } from "../stages/index.js";
+import { VERSION } from "../version.js";
+import { shardName } from "./assign.js";
+import type { ShardId } from "./assign.js";
+import { decodeHeaders, HEADERS, MANIFEST, shardsDir, splitFile } from "./store.js";
+import type { ShardManifest } from "./store.js";
+
+export interface MergeOptions extends RunPipelineOptions {
+  /** The shard count to merge, when shards of several counts are present. */
+  shards?: number;
+}
+
+/** Complete shard directories under `dir`, by count: a name `<i>-of-<n>` with its manifest. */
+export async function listShards(outputDir: string): Promise<Map<number, Set<number>>> {
+  const byCount = new Map<number, Set<number>>();
+  const names = await readdir(shardsDir(outputDir)).catch(() => [] as string[]);
+  for (const name of names) {
+    const m = /^(\d+)-of-(\d+)$/.exec(name);
+    if (!m) continue;
+    const [index, count] = [Number(m[1]), Number(m[2])];
+    if (index >= count) continue;
+    if (!byCount.has(count)) byCount.set(count, new Set());
+    byCount.get(count)!.add(index);
+  }
+  return byCount;
+}
+
+function shardCount(byCount: Map<number, Set<number>>, where: string, wanted?: number): number {
+  if (wanted !== undefined) return wanted;
+  if (byCount.size === 0) throw new PipelineError(`no shards under ${where}: run "sxflow run <config> --shard i/n" for every i from 0 to n-1 first`);
+  if (byCount.size > 1) {
+    const counts = [...byCount.keys()].sort((a, b) => a - b);
+    throw new PipelineError(`${where} holds shards of ${counts.length} different counts (${counts.map((n) => `*-of-${n}`).join(", ")}): say which with --shards N, or remove the stale ones`);
+  }
+  return [...byCount.keys()][0]!;
+}
+
+/** The top-level configuration keys whose values differ, for the message. */
+function differingKeys(a: string, b: string): string[] {
+  const x = JSON.parse(a) as Record<string, unknown>;
+  const y = JSON.parse(b) as Record<string, unknown>;
+  return [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((k) => JSON.stringify(x[k]) !== JSON.stringify(y[k]));
+}
+
+/** Reads and checks every shard's manifest: all present, complete, of this config and version, covering the tasks in order. */
+async function checkShards(session: RunSession, count: number): Promise<{ dirs: string[]; manifests: ShardManifest[] }> {
+  const { cfg } = session;
+  const where = shardsDir(cfg.output.dir);
+  const present = (await listShards(cfg.output.dir)).get(count) ?? new Set();
+  const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !present.has(i));
+  if (missing.length > 0) {
+    const list = missing.length > 10 ? `${missing.slice(0, 10).join(", ")} and ${missing.length - 10} more` : missing.join(", ");
+    throw new PipelineError(
+      `${missing.length} of ${count} shards missing under ${where}: shard${missing.length > 1 ? "s" : ""} ${list} ` +
+        `(run "sxflow run <config> --shard ${missing[0]}/${count}", or "sxflow submit <config> --resume")`,
+    );
+  }
+  const config = configAttr(cfg);
+  const dirs: string[] = [];
+  const manifests: ShardManifest[] = [];
+  let next = 0;
+  for (let index = 0; index < count; index++) {
+    const id: ShardId = { index, count };
+    const dir = path.join(where, shardName(id));
+    let m: ShardManifest;
+    try {
+      m = JSON.parse(await readFile(path.join(dir, MANIFEST), "utf8")) as ShardManifest;
+    } catch (err) {
+      throw new PipelineError(`shard ${shardName(id)} is incomplete: cannot read ${path.join(dir, MANIFEST)} (${(err as Error).message}); run it again`);
+    }
+    const again = `run it again (sxflow run <config> --shard ${index}/${count})`;
+    if (m.sxflowVersion !== VERSION) throw new PipelineError(`shard ${shardName(id)} was made by sxflow ${m.sxflowVersion}, this is ${VERSION}: ${again}`);
+    if (m.config !== config) {
+      throw new PipelineError(`shard ${shardName(id)} was made from a different configuration (differs in: ${differingKeys(m.config, config).join(", ")}): ${again}`);
+    }
+    if (m.shard.index !== index || m.shard.count !== count || m.tasks.first !== next || (index === count - 1 && m.tasks.stop !== m.tasks.total)) {
+      throw new PipelineError(`shard ${shardName(id)} holds tasks ${m.tasks.first}-${m.tasks.stop} of ${m.tasks.total}, expected to start at ${next}: the inputs changed since; ${again}`);
+    }
+    const ref = manifests[0];
+    if (ref && (m.tasks.total !== ref.tasks.total || m.buckets !== ref.buckets || m.rowBytes !== ref.rowBytes)) {
+      throw new PipelineError(`shard ${shardName(id)} planned ${m.tasks.total} tasks and ${m.buckets} buckets, shard 0 ${ref.tasks.total} and ${ref.buckets}: the inputs changed between them; run both again`);
+    }
+    for (const [s, split] of SPLIT_NAMES.entries()) {
+      const file = splitFile(dir, split);
+      const want = m.splits[s]!.bucketBytes.reduce((a, b) => a + b, 0);
+      const got = await stat(file).then((st) => st.size, () => -1);
+      if (got !== want || want !== m.splits[s]!.rows * m.rowBytes) {
+        throw new PipelineError(`shard ${shardName(id)} is incomplete: ${file} holds ${got < 0 ? "nothing" : `${got} bytes`}, its manifest says ${want}; ${again}`);
+      }
+    }
+    next = m.tasks.stop;
+    dirs.push(dir);
+    manifests.push(m);
+  }
+  return { dirs, manifests };
+}
+
+async function readAt(file: FileHandle, into: Uint8Array, at: number, position: number, length: number): Promise<void> {
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await file.read(into, at + done, length - done, position + done);
+    if (bytesRead === 0) throw new Error(`unexpected end of a shard file at byte ${position + done}`);
+    done += bytesRead;
+  }
+}
+
+/**
+ * One split's rows as the single run's second pass gives them: bucket k is the concatenation of
+ * every shard's bucket k in shard order (which is the run's task order), then permuted. Without a
+ * shuffle, the shards' rows in shard order. One bucket is in memory at a time.
+ */
+async function* splitRows(dirs: string[], manifests: ShardManifest[], split: number, seed: number): AsyncGenerator<Uint8Array> {
+  const files = await Promise.all(dirs.map((d) => open(splitFile(d, SPLIT_NAMES[split]!), "r")));
+  try {
+    const { buckets, rowBytes } = manifests[0]!;
+    const offsets = manifests.map((m) => {
+      const o = [0];
+      for (const b of m.splits[split]!.bucketBytes) o.push(o[o.length - 1]! + b);
+      return o;
+    });
+    const load = async (k: number): Promise<Uint8Array> => {
+      const sizes = manifests.map((m) => m.splits[split]!.bucketBytes[k]!);
+      const data = new Uint8Array(sizes.reduce((a, b) => a + b, 0));
+      let at = 0;
+      for (let i = 0; i < files.length; i++) {
+        await readAt(files[i]!, data, at, offsets[i]![k]!, sizes[i]!);
+        at += sizes[i]!;
+      }
+      return data;
+    };
+    if (buckets > 0) {
+      yield* permutedBuckets({ rowBytes, buckets, seed }, load);
+      return;
+    }
+    const chunk = Math.max(1, Math.floor((16 * 2 ** 20) / rowBytes)) * rowBytes;
+    for (let i = 0; i < files.length; i++) {
+      const size = manifests[i]!.splits[split]!.bucketBytes[0] ?? 0;
+      for (let pos = 0; pos < size; pos += chunk) {
+        const data = new Uint8Array(Math.min(chunk, size - pos));
+        await readAt(files[i]!, data, 0, pos, data.length);
+        yield data;
+      }
+    }
+  } finally {
+    await Promise.all(files.map((f) => f.close()));
+  }
+}
+
+/**
+ * Finishes a sharded run: checks its shards, replays every task's counters and statistics in task
+ * order, does the shuffle's second pass over the shards' buckets and writes the outputs a single
+ * `sxflow run` of the configuration writes, byte for byte (the report's times aside).
+ */
+export function mergeShards(config: RunConfig | string, options: MergeOptions = {}): Promise<PipelineReport> {
+  return withSession(config, options, async (session) => {
+    const { cfg } = session;
+    const count = shardCount(await listShards(cfg.output.dir), shardsDir(cfg.output.dir), options.shards);
+    const { dirs, manifests } = await checkShards(session, count);
+    const report = new ReportBuilder(cfg);
+    let stats: StatsPartials = {};
+    for (const dir of dirs) {
+      for (const h of decodeHeaders(await readFile(path.join(dir, HEADERS), "utf8"))) {
+        report.add(h);
+        stats = mergePartials(stats, h.stats);
+      }
+    }
+    const writer = createSaltWriter(session, manifests[0]!);
+    try {
+      return await finishRun({
+        session,
+        writer,
+        report,
+        stats,
+        shuffled: (s) => splitRows(dirs, manifests, s, cfg.shuffle.seed + s),
+        otherSeconds: manifests.reduce((t, m) => t + m.seconds, 0),
+      });
+    } catch (err) {
+      await writer.abort().catch(() => undefined);
+      throw err;
+    }
+  }, false);
+}

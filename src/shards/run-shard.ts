@@ -1,0 +1,83 @@
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import type { RunConfig } from "../config/index.js";
+import { configAttr, convertTasks, planSession, ReportBuilder, shuffleBuckets, SPLIT_NAMES, withSession } from "../pipeline/index.js";
+import type { RunPipelineOptions, RunSession, TaskHeader } from "../pipeline/index.js";
+import { BucketShuffler } from "../stages/index.js";
+import { VERSION } from "../version.js";
+import { shardTasks } from "./assign.js";
+import type { ShardId } from "./assign.js";
+import { attemptDir, commitShard, encodeHeaders, HEADERS, MANIFEST, shardsDir, splitFile } from "./store.js";
+import type { ShardManifest } from "./store.js";
+
+/**
+ * Converts shard `id` of a run: plans the whole run (every shard finds the same tasks), converts
+ * its own range of tasks and stores their rows after the shuffle's first pass, their counters and
+ * their statistics under `<output.dir>/shards/<i>-of-<n>/`. The directory appears complete or not at
+ * all; running a shard again replaces it.
+ */
+export function runShard(config: RunConfig | string, id: ShardId, options: RunPipelineOptions = {}): Promise<{ dir: string; manifest: ShardManifest }> {
+  return withSession(config, options, (session) => convertShard(session, id));
+}
+
+async function convertShard(session: RunSession, id: ShardId): Promise<{ dir: string; manifest: ShardManifest }> {
+  const { cfg } = session;
+  const built = await planSession(session);
+  const { plan, tasks } = built;
+  const range = shardTasks(tasks, id);
+  const buckets = shuffleBuckets(session, built);
+  await mkdir(shardsDir(cfg.output.dir), { recursive: true });
+  const tmp = await attemptDir(cfg.output.dir, id);
+  await mkdir(tmp);
+  const shufflers: BucketShuffler[] = [];
+  try {
+    // Without a shuffle a split is one bucket whose rows stay in task order.
+    for (let s = 0; s < SPLIT_NAMES.length; s++) {
+      shufflers.push(await BucketShuffler.create({ rowBytes: plan.rowBytes, buckets: Math.max(1, buckets), seed: cfg.shuffle.seed + s, tmpDir: tmp }));
+    }
+    const report = new ReportBuilder(cfg);
+    const headers: TaskHeader[] = [];
+    for await (const result of convertTasks(session, plan, tasks.slice(range.first, range.stop))) {
+      const h = result.header;
+      headers.push(h);
+      report.add(h);
+      let offset = 0;
+      for (let s = 0; s < SPLIT_NAMES.length; s++) {
+        const bytes = result.rows.subarray(offset, offset + h.splitRows[s]! * plan.rowBytes);
+        offset += bytes.length;
+        if (bytes.length > 0) await shufflers[s]!.write(bytes, h.index);
+      }
+    }
+    session.options.signal?.throwIfAborted();
+    const splits: ShardManifest["splits"] = [];
+    for (const [s, split] of SPLIT_NAMES.entries()) {
+      const rows = shufflers[s]!.count;
+      splits.push({ rows, bucketBytes: await shufflers[s]!.exportBuckets(splitFile(tmp, split)) });
+    }
+    await writeFile(`${tmp}/${HEADERS}`, encodeHeaders(headers));
+    const manifest: ShardManifest = {
+      format: 1,
+      sxflowVersion: VERSION,
+      config: configAttr(cfg),
+      shard: id,
+      tasks: { ...range, total: tasks.length },
+      buckets,
+      rowBytes: plan.rowBytes,
+      groups: plan.groups,
+      splits,
+      eventsRead: report.eventsRead,
+      eventsPassed: report.samples.reduce((n, s) => n + s.eventsPassed, 0),
+      workers: session.workers,
+      seconds: (performance.now() - session.started) / 1000,
+      host: hostname(),
+    };
+    await writeFile(`${tmp}/${MANIFEST}`, `${JSON.stringify(manifest, null, 1)}\n`);
+    session.options.signal?.throwIfAborted();
+    return { dir: await commitShard(tmp, cfg.output.dir, id), manifest };
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  } finally {
+    for (const s of shufflers) await s.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,98 @@
+import { randomUUID } from "node:crypto";
+import { readdir, rename, rm } from "node:fs/promises";
+import path from "node:path";
+import type { GroupPlan, TaskHeader } from "../pipeline/index.js";
+import { shardName } from "./assign.js";
+import type { ShardId, TaskRange } from "./assign.js";
+
+/**
+ * A shard's directory `<output.dir>/shards/<i>-of-<n>/` holds:
+ * - `<split>.bin` per split: the shard's rows after the shuffle's first pass, bucket after bucket;
+ * - `headers.json`: every task's counters and train statistics, in task order;
+ * - `shard.json` (this manifest): what the shard is, what it was made from and the byte count of
+ *   each bucket. It is written last, and the directory is renamed into place only when complete.
+ */
+export interface ShardManifest {
+  format: 1;
+  sxflowVersion: string;
+  /** The resolved configuration, as stored in the SALT files' `config` attribute. */
+  config: string;
+  shard: ShardId;
+  tasks: TaskRange & { total: number };
+  /** Shuffle buckets of the whole run; 0 when the run does not shuffle (one bucket in task order). */
+  buckets: number;
+  rowBytes: number;
+  groups: GroupPlan[];
+  /** Per split (train, val, test): rows, and bytes of each bucket in `<split>.bin`. */
+  splits: { rows: number; bucketBytes: number[] }[];
+  eventsRead: number;
+  eventsPassed: number;
+  workers: number;
+  seconds: number;
+  host: string;
+}
+
+export const MANIFEST = "shard.json";
+export const HEADERS = "headers.json";
+
+export function shardsDir(outputDir: string): string {
+  return path.join(outputDir, "shards");
+}
+
+export function shardDir(outputDir: string, id: ShardId): string {
+  return path.join(shardsDir(outputDir), shardName(id));
+}
+
+export function splitFile(dir: string, split: string): string {
+  return path.join(dir, `${split}.bin`);
+}
+
+/**
+ * JSON of task headers with the numbers JSON cannot hold (NaN, infinities, -0) kept as tagged
+ * strings: the merge must fold exactly the statistics the shard computed.
+ */
+export function encodeHeaders(headers: readonly TaskHeader[]): string {
+  return JSON.stringify(headers, (_key, value: unknown) => {
+    if (typeof value !== "number") return value;
+    if (Number.isNaN(value)) return "#NaN";
+    if (value === Infinity) return "#Inf";
+    if (value === -Infinity) return "#-Inf";
+    if (Object.is(value, -0)) return "#-0";
+    return value;
+  });
+}
+
+const SPECIAL: Record<string, number> = { "#NaN": NaN, "#Inf": Infinity, "#-Inf": -Infinity, "#-0": -0 };
+
+export function decodeHeaders(text: string): TaskHeader[] {
+  return JSON.parse(text, (_key, value: unknown) => (typeof value === "string" && value in SPECIAL ? SPECIAL[value] : value)) as TaskHeader[];
+}
+
+/** Temporary directories of unfinished attempts at a shard start with this. */
+function tmpPrefix(id: ShardId): string {
+  return `.tmp-${shardName(id)}-`;
+}
+
+/** A fresh temporary directory for an attempt at shard `id`; earlier attempts' leftovers are removed. */
+export async function attemptDir(outputDir: string, id: ShardId): Promise<string> {
+  const parent = shardsDir(outputDir);
+  const stale = (await readdir(parent).catch(() => [] as string[])).filter((n) => n.startsWith(tmpPrefix(id)));
+  await Promise.all(stale.map((n) => rm(path.join(parent, n), { recursive: true, force: true })));
+  return path.join(parent, `${tmpPrefix(id)}${randomUUID()}`);
+}
+
+/** Renames a complete attempt into place, replacing an earlier complete run of the same shard. */
+export async function commitShard(tmp: string, outputDir: string, id: ShardId): Promise<string> {
+  const final = shardDir(outputDir, id);
+  const old = `${tmp}.replaced`;
+  const replaced = await rename(final, old).then(
+    () => true,
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT") return false;
+      throw err;
+    },
+  );
+  await rename(tmp, final);
+  if (replaced) await rm(old, { recursive: true, force: true });
+  return final;
+}

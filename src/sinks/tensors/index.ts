@@ -1,0 +1,2 @@
+export { openTensors } from "./open.js";
+export type { OpenTensorsOptions, TensorBatch, TensorInput, TensorSource } from "./types.js";

@@ -1,0 +1,90 @@
+import { open } from "node:fs/promises";
+import { openSaltRows } from "./h5-rows.js";
+import { loadNormDict } from "./norm.js";
+import { checkOptions } from "./options.js";
+import type { TensorOptions } from "./options.js";
+import { epochWindows, prefetch } from "./order.js";
+import { decodeBatch, neededGroups, tensorPlan } from "./plan.js";
+import type { RowSource } from "./rows.js";
+import type { OpenTensorsOptions, TensorBatch, TensorSource } from "./types.js";
+
+/** Rows read and permuted together when shuffling (rounded up to whole batches). */
+const WINDOW_ROWS = 65536;
+
+const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** Whether a file is HDF5 (the signature sits at 0 or, after a user block, at 512, 1024, ...). */
+async function isHdf5(file: string): Promise<boolean> {
+  let fh;
+  try {
+    fh = await open(file, "r");
+  } catch (err) {
+    throw new Error(`openTensors: cannot open "${file}": ${(err as Error).message}`);
+  }
+  try {
+    const head = Buffer.alloc(8);
+    const { size } = await fh.stat();
+    for (let at = 0; at + 8 <= size && at <= 1 << 20; at = at === 0 ? 512 : at * 2) {
+      await fh.read(head, 0, 8, at);
+      if (head.equals(HDF5_SIGNATURE)) return true;
+    }
+    return false;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Batches of one row source, epoch after epoch. */
+async function* batches(src: RowSource, o: TensorOptions, plan: ReturnType<typeof tensorPlan>): AsyncGenerator<TensorBatch> {
+  const windowRows = o.seed === undefined ? o.batchSize * Math.max(1, Math.floor(WINDOW_ROWS / o.batchSize)) : o.batchSize * Math.ceil(WINDOW_ROWS / o.batchSize);
+  const wanted = neededGroups(plan);
+  for (let epoch = 0; epoch < o.epochs; epoch++) {
+    for (const w of epochWindows(src.rows, windowRows, src.blockRows, o.seed, epoch)) {
+      o.signal?.throwIfAborted();
+      const blocks = src.read(w.ranges, wanted);
+      for (let from = 0; from < w.rows; from += o.batchSize) {
+        const size = Math.min(o.batchSize, w.rows - from);
+        if (size < o.batchSize && o.dropLast) break;
+        yield decodeBatch(plan, blocks, size, w.order, from);
+        o.signal?.throwIfAborted();
+      }
+    }
+  }
+}
+
+async function* fromSaltFile(file: string, o: TensorOptions): AsyncGenerator<TensorBatch> {
+  if (o.split !== undefined) throw new TypeError(`openTensors: "${file}" is an HDF5 file, which holds one split: split applies to a configuration`);
+  if (o.normalize !== undefined) {
+    throw new TypeError(`openTensors: "${file}" is an HDF5 file: normalize applies to a configuration; pass normDict (e.g. the run's norm_dict.yaml) to normalise`);
+  }
+  const norm = o.normDict === undefined ? undefined : await loadNormDict(o.normDict);
+  const src = await openSaltRows(file);
+  try {
+    const plan = tensorPlan(src.groups, { where: file, labelField: "flavour_label", groups: o.groups, fields: o.fields, norm: norm?.dict, normWhere: norm?.where });
+    yield* batches(src, o, plan);
+  } finally {
+    src.close();
+  }
+}
+
+async function* fromSource(source: TensorSource, o: TensorOptions): AsyncGenerator<TensorBatch> {
+  if (typeof source === "string" && (await isHdf5(source))) {
+    yield* fromSaltFile(source, o);
+    return;
+  }
+  throw new TypeError(`openTensors: "${String(source)}" is not an HDF5 file`);
+}
+
+/**
+ * Batches of tensors for Node ML code, from a SALT HDF5 file (ours or another writer's):
+ * `for await (const { size, labels, inputs } of openTensors("train.h5", { normDict, batchSize }))`.
+ * Options are checked at once; the source is opened on the first `next()`. At most
+ * `options.prefetch` batches are prepared ahead of the consumer.
+ */
+export function openTensors(source: TensorSource, options: OpenTensorsOptions = {}): AsyncGenerator<TensorBatch> {
+  if (typeof source !== "string" && (typeof source !== "object" || source === null)) {
+    throw new TypeError("openTensors: source must be the path of a SALT HDF5 file or a run configuration (path or object)");
+  }
+  const o = checkOptions(options);
+  return prefetch(fromSource(source, o), o.prefetch);
+}
