@@ -1,6 +1,6 @@
-import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { RunConfig } from "../config/index.js";
+import type { OutputDir } from "../output-dir/index.js";
 import { classWeights, finalizePartials, writeClassDict, writeFileAtomic, writeNormDict } from "../stages/index.js";
 import type { NormDict, StatsPartials } from "../stages/index.js";
 import { VERSION } from "../version.js";
@@ -24,11 +24,11 @@ export function outputPaths(config: RunConfig): Record<string, string> {
   };
 }
 
-/** The three SALT files of a run, under temporary names until `finishRun` completes. */
-export function createSaltWriter(session: RunSession, plan: Pick<PipelinePlan, "groups" | "rowBytes">): SaltWriter {
+/** The three SALT files of a run, in the run's staging directory until `finishRun` commits them. */
+export function createSaltWriter(session: RunSession, plan: Pick<PipelinePlan, "groups" | "rowBytes">, output: OutputDir): SaltWriter {
   const { cfg } = session;
   return new SaltWriter(plan, {
-    dir: cfg.output.dir,
+    dir: output.staging,
     name: cfg.output.name,
     compression: cfg.output.compression,
     level: cfg.output.level,
@@ -40,6 +40,8 @@ export function createSaltWriter(session: RunSession, plan: Pick<PipelinePlan, "
 export interface FinishInput {
   session: RunSession;
   writer: SaltWriter;
+  /** The locked output directory whose staging directory the writer writes into. */
+  output: OutputDir;
   /** Counters of every task, added in task order. */
   report: ReportBuilder;
   /** Train statistics of every task, merged in task order. */
@@ -54,8 +56,8 @@ export interface FinishInput {
 /**
  * Everything after the first pass, shared by a run and the merge of its shards so that both write
  * the same bytes: the normalisation and class weights, the shuffle's second pass into the SALT
- * files, their attributes, then norm_dict.yaml, class_dict.yaml and the report. Each output is
- * renamed into place when complete; should a later one fail, those already in place are removed.
+ * files, their attributes, then norm_dict.yaml, class_dict.yaml and the report, all staged, then
+ * committed into the output directory as one set (the previous outputs stay whole until then).
  */
 export async function finishRun(input: FinishInput): Promise<PipelineReport> {
   const { session, writer, report, progress } = input;
@@ -87,19 +89,13 @@ export async function finishRun(input: FinishInput): Promise<PipelineReport> {
   const seconds = (performance.now() - session.started) / 1000 + (input.otherSeconds ?? 0);
   const final = report.finish({ sxflowVersion: VERSION, workers: session.workers, classWeights: weights, normDict, outputs, seconds });
   signal?.throwIfAborted();
-  const wrote: string[] = [];
-  try {
-    await writer.close();
-    wrote.push(...SPLIT_NAMES.map((s) => outputs[s]!));
-    await writeNormDict(outputs.normDict!, normDict);
-    wrote.push(outputs.normDict!);
-    await writeClassDict(outputs.classDict!, { [cfg.globalGroup]: { [cfg.labelField]: weights } });
-    wrote.push(outputs.classDict!);
-    await writeFileAtomic(outputs.report!, `${JSON.stringify(final, null, 2)}\n`);
-  } catch (err) {
-    await Promise.all(wrote.map((p) => rm(p, { force: true })));
-    throw err;
-  }
+  const staged = (p: string): string => input.output.staged(path.basename(p));
+  await writer.close();
+  await writeNormDict(staged(outputs.normDict!), normDict);
+  await writeClassDict(staged(outputs.classDict!), { [cfg.globalGroup]: { [cfg.labelField]: weights } });
+  await writeFileAtomic(staged(outputs.report!), `${JSON.stringify(final, null, 2)}\n`);
+  signal?.throwIfAborted();
+  await input.output.commit(Object.values(outputs).map((p) => path.basename(p)));
   progress?.done(`${final.eventsRead.toLocaleString("en-US")} events in ${seconds.toFixed(1)} s`);
   return final;
 }

@@ -1,12 +1,12 @@
-import { mkdir } from "node:fs/promises";
 import type { RunConfig } from "../config/index.js";
+import { OutputDir } from "../output-dir/index.js";
 import { BucketShuffler, mergePartials } from "../stages/index.js";
 import type { StatsPartials } from "../stages/index.js";
 import { createSaltWriter, finishRun } from "./finish.js";
 import { Progress } from "./progress.js";
 import { ReportBuilder } from "./report.js";
 import type { PipelineReport } from "./report.js";
-import { convertTasks, planSession, shuffleBuckets, withSession } from "./session.js";
+import { convertTasks, noticeOf, planSession, shuffleBuckets, withSession } from "./session.js";
 import type { RunPipelineOptions, RunSession } from "./session.js";
 import { SPLIT_NAMES } from "./types.js";
 
@@ -21,20 +21,30 @@ export function runPipeline(config: RunConfig | string, options: RunPipelineOpti
 
 async function convert(session: RunSession): Promise<PipelineReport> {
   const { cfg } = session;
+  // The output directory first: a locked or unwritable one fails before any file is read.
+  const output = await OutputDir.open(cfg.output.dir, noticeOf(session.options));
+  try {
+    return await convertInto(session, output);
+  } finally {
+    await output.close();
+  }
+}
+
+async function convertInto(session: RunSession, output: OutputDir): Promise<PipelineReport> {
+  const { cfg } = session;
   const { signal } = session.options;
   const built = await planSession(session);
   const { plan, tasks, totalEntries } = built;
-  await mkdir(cfg.output.dir, { recursive: true });
 
   const report = new ReportBuilder(cfg);
-  const writer = createSaltWriter(session, plan);
+  const writer = createSaltWriter(session, plan, output);
   const shufflers: (BucketShuffler | undefined)[] = [];
   const progress = session.options.progress ? new Progress(session.options.progress, totalEntries) : undefined;
   try {
     const buckets = shuffleBuckets(session, built);
     if (buckets > 0) {
       for (let s = 0; s < SPLIT_NAMES.length; s++) {
-        shufflers.push(await BucketShuffler.create({ rowBytes: plan.rowBytes, buckets, seed: cfg.shuffle.seed + s, tmpDir: cfg.output.dir }));
+        shufflers.push(await BucketShuffler.create({ rowBytes: plan.rowBytes, buckets, seed: cfg.shuffle.seed + s, tmpDir: output.staging }));
       }
     }
 
@@ -58,7 +68,7 @@ async function convert(session: RunSession): Promise<PipelineReport> {
     }
     signal?.throwIfAborted();
     // Pass 2: each shuffled split's buckets, permuted, into its file.
-    return await finishRun({ session, writer, report, stats, shuffled: (s) => shufflers[s]?.rows(), progress });
+    return await finishRun({ session, writer, output, report, stats, shuffled: (s) => shufflers[s]?.rows(), progress });
   } catch (err) {
     progress?.done();
     await writer.abort().catch(() => undefined);

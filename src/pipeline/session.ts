@@ -22,6 +22,13 @@ export interface RunPipelineOptions {
   shuffleMemoryBytes?: number;
   /** How samples given as ServiceX datasets or metadata categories are fetched (endpoint, cache...). */
   servicex?: MaterialiseOptions;
+  /** Told what the run did to its output directory besides writing (stale files removed...); default: stderr. */
+  notice?: (message: string) => void;
+}
+
+/** The notice callback of a run: the caller's, else a line on stderr. */
+export function noticeOf(options: RunPipelineOptions): (message: string) => void {
+  return options.notice ?? ((message) => process.stderr.write(`sxflow: ${message}\n`));
 }
 
 /** What a conversion (a whole run, or one shard of it) works with: its config, threads and identity. */
