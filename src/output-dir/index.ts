@@ -5,7 +5,7 @@ import { acquireLock } from "./lock.js";
 import { makeOutputDir } from "./make-dir.js";
 import { removeStaleTemporaries } from "./stale.js";
 
-export { makeOutputDir } from "./make-dir.js";
+export { makeOutputDir, missingDirs } from "./make-dir.js";
 export { processAlive } from "./pid.js";
 
 /**

@@ -7,6 +7,21 @@ import path from "node:path";
  * error naming the directory that could not be made.
  */
 export async function makeOutputDir(dir: string): Promise<void> {
+  for (const m of await missingDirs(dir)) {
+    try {
+      await mkdir(m);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EEXIST") continue;
+      throw new Error(`output directory "${dir}": cannot create "${m}": ${(err as Error).message}`);
+    }
+  }
+}
+
+/**
+ * The directories `makeOutputDir` would create, outermost first; an error when the nearest existing
+ * ancestor is not a directory (`sxflow config` checks this without creating anything).
+ */
+export async function missingDirs(dir: string): Promise<string[]> {
   const missing: string[] = [];
   let p = path.resolve(dir);
   for (;;) {
@@ -23,12 +38,5 @@ export async function makeOutputDir(dir: string): Promise<void> {
     if (parent === p) break;
     p = parent;
   }
-  for (const m of missing) {
-    try {
-      await mkdir(m);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "EEXIST") continue;
-      throw new Error(`output directory "${dir}": cannot create "${m}": ${(err as Error).message}`);
-    }
-  }
+  return missing;
 }

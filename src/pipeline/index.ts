@@ -1,4 +1,5 @@
 export { runPipeline } from "./run.js";
+export { validateRunConfig } from "./validate.js";
 export { createSaltWriter, finishRun, outputPaths } from "./finish.js";
 export type { FinishInput } from "./finish.js";
 export { configAttr, convertTasks, noticeOf, planSession, shuffleBuckets, withSession } from "./session.js";
