@@ -17,7 +17,8 @@ import { rmSync, statSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createEncoderPool, createH5, type ChunkEncoder, type Compression, type FieldSpec } from "../src/hdf5/index.js";
+import { createH5, type ChunkEncoder, type Compression, type FieldSpec } from "../src/hdf5/index.js";
+import { createEncoderPool } from "../src/sinks/index.js";
 import { copyField } from "../src/hdf5/interleave.js";
 
 const EVENTS = Number(process.env.H5_BENCH_EVENTS ?? 1_000_000);

@@ -12,7 +12,7 @@ import { loadavg } from "node:os";
 import Benchmark from "benchmark";
 import { lzfCompress } from "../src/hdf5/filters/lzf.js";
 import { shuffle } from "../src/hdf5/filters/shuffle.js";
-import { Xoshiro128 } from "../src/stages/prng.js";
+import { Xoshiro128 } from "../src/random/prng.js";
 import { lzfCompressJs } from "./lzf-js.js";
 
 const CHUNKS = 16;

@@ -7,7 +7,7 @@ import os from "node:os";
 import { sliceColumn } from "../src/batch/index.js";
 import type { JaggedColumn } from "../src/batch/index.js";
 import { padGroup } from "../src/stages/pad.js";
-import { Xoshiro128 } from "../src/stages/prng.js";
+import { Xoshiro128 } from "../src/random/prng.js";
 
 const EVENTS = Number(process.argv[2] ?? 1_000_000);
 const BATCH = Number(process.argv[3] ?? 100_000);

@@ -103,7 +103,7 @@ export async function floatVectorDecoder(file: string, treeName: string, branche
           const stored = new Uint8Array(bytes.buffer, bytes.byteOffset + ref.seek, ref.bytes);
           raws.push(await readBasket(stored, ref, new BasketPlace(name, ref.index, ref.seek)));
         }
-        return { interp: interp as Exclude<Interpretation, { kind: "unsupported" }>, raws };
+        return { interp: interp as Exclude<Interpretation, { kind: "unsupported" } | { kind: "string" }>, raws };
       }),
     ),
   );

@@ -5,7 +5,9 @@ holding only the fields used (SALT's sub-dtype read), then numpy: stack the fiel
 (x - mean) / std with the norm dict, padded slots set to 0 (SALT does this inside the model, in
 float32). Prints JSON: seconds (best of N), CPU seconds, events and a checksum.
 
-  /usr/bin/python3 bench/tensors_h5py.py FILE NORM_JSON BATCH REPEATS
+  /usr/bin/python3 bench/tensors_h5py.py FILE NORM_JSON BATCH REPEATS [check]
+
+With "check", the checksum is the float64 sum of every output value (else one value per batch).
 """
 import json
 import sys
@@ -17,6 +19,7 @@ import numpy as np
 
 def main():
     path, norm_json, batch, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    full_check = len(sys.argv) > 5 and sys.argv[5] == "check"
     norm = json.loads(norm_json)
     f = h5py.File(path, "r")
     groups = []
@@ -46,7 +49,7 @@ def main():
                 x = (x - mean) / std
                 if has_valid:
                     x[~buf["valid"]] = 0
-                check += float(x.flat[5])
+                check += float(x.sum(dtype=np.float64)) if full_check else float(x.flat[5])
         t = (time.perf_counter() - t0, time.process_time() - c0)
         if best is None or t[0] < best[0]:
             best = t

@@ -3,13 +3,15 @@ export * from "./root/index.js";
 export * from "./parquet/index.js";
 export * from "./expr/index.js";
 export * from "./hdf5/index.js";
+export * from "./random/prng.js";
 export * from "./stages/index.js";
 export * from "./config/index.js";
 export * from "./pool/index.js";
 export * from "./metadata/index.js";
 export * from "./servicex/index.js";
-export * from "./pipeline/index.js";
+export * from "./sources/index.js";
 export * from "./sinks/index.js";
+export * from "./pipeline/index.js";
 export { VERSION } from "./version.js";
 
 // Names two modules share: the explicit exports below settle which one the package root means.

@@ -30,6 +30,7 @@ import {
   Uint32,
   Uint64,
   Uint8,
+  Utf8,
 } from "apache-arrow";
 import { packBits, unpackBits } from "./bits.js";
 import { concatBatches } from "./batch.js";
@@ -63,6 +64,7 @@ const ARROW_TYPES: Record<ElementType, () => DataType> = {
 };
 
 function leafElementType(column: Column): ElementType {
+  if (column.kind === "string") throw new Error("a string column has no numeric element type");
   if (column.elementType) return column.elementType;
   if (column.kind === "jagged" && !ArrayBuffer.isView(column.values)) return leafElementType(column.values);
   return elementTypeOf(column.values as NumericArray);
@@ -83,9 +85,12 @@ function int64Offsets(offsets: Int32Array): BigInt64Array {
 
 /** Arrow data of one column; `name` only labels errors. */
 export function columnToArrow(column: Column, name: string, options: BatchToArrowOptions = {}): Data {
-  const type = leafElementType(column);
+  if (column.kind === "string") {
+    // Utf8 shares sxflow's layout: Int32 offsets into the UTF-8 bytes.
+    return makeData({ type: new Utf8(), length: column.offsets.length - 1, valueOffsets: column.offsets, data: column.values, nullCount: 0 });
+  }
   if (column.kind === "flat") {
-    const leaf = leafData(column.values, type);
+    const leaf = leafData(column.values, leafElementType(column));
     const shape = column.shape ?? [];
     // A fixed shape [a, b] nests as FixedSizeList(a)<FixedSizeList(b)<leaf>>, built inside out.
     let data = leaf;
@@ -103,9 +108,7 @@ export function columnToArrow(column: Column, name: string, options: BatchToArro
     return data;
   }
   const events = column.offsets.length - 1;
-  const child = ArrayBuffer.isView(column.values)
-    ? leafData(column.values, type)
-    : columnToArrow(column.values, name, options);
+  const child = ArrayBuffer.isView(column.values) ? leafData(column.values, leafElementType(column)) : columnToArrow(column.values, name, options);
   const field = new Field(ITEM, child.type, false);
   if (options.largeList) {
     return makeData({
@@ -148,7 +151,12 @@ export function batchToArrow(batch: Batch, options: BatchToArrowOptions = {}): R
  * Offsets are small; values stay shared.
  */
 function unshared(column: Column, seen: Set<Int32Array>): Column {
-  if (column.kind !== "jagged") return column;
+  if (column.kind === "flat") return column;
+  if (column.kind === "string") {
+    const offsets = seen.has(column.offsets) ? column.offsets.slice() : column.offsets;
+    seen.add(offsets);
+    return offsets === column.offsets ? column : { ...column, offsets };
+  }
   const offsets = seen.has(column.offsets) ? column.offsets.slice() : column.offsets;
   seen.add(offsets);
   const values = ArrayBuffer.isView(column.values) ? column.values : unshared(column.values, seen);
@@ -217,6 +225,7 @@ function sliceChild(child: Data, lo: number, hi: number): Data {
 export function arrowToColumn(data: Data, name: string): Column {
   checkNoNulls(data, name);
   const type = data.type as DataType;
+  if (DataType.isUtf8(type) || DataType.isLargeUtf8(type)) return stringColumn(data, name);
   const leaf = leafElementTypeOf(type);
   if (leaf) {
     const values = leafValues(data, leaf);
@@ -239,10 +248,22 @@ export function arrowToColumn(data: Data, name: string): Column {
     const inner = arrowToColumn(data.children[0]!, name);
     const values = inner.kind === "flat" && !inner.shape ? inner.values : inner;
     const column: Column = { kind: "jagged", offsets: offsets.subarray(0, data.length + 1), values };
-    if (inner.elementType) column.elementType = inner.elementType;
+    if (inner.kind !== "string" && inner.elementType) column.elementType = inner.elementType;
     return column;
   }
   throw unsupported(name, type);
+}
+
+/** Events [offset, offset + length) of Utf8 or LargeUtf8 data as a string column (offsets rebased when the data is a slice). */
+function stringColumn(data: Data, name: string): Column {
+  const raw = data.valueOffsets as Int32Array | BigInt64Array;
+  if (data.length === 0) return { kind: "string", offsets: new Int32Array(1), values: new Uint8Array(0) };
+  let offsets = raw instanceof BigInt64Array ? largeOffsetsToInt32(raw, name) : raw;
+  offsets = offsets.subarray(0, data.length + 1);
+  const bytes = data.values as Uint8Array;
+  const first = offsets[0]!;
+  if (first !== 0) offsets = offsets.map((o) => o - first);
+  return { kind: "string", offsets, values: bytes.subarray(first, first + offsets[data.length]!) };
 }
 
 /** An sxflow batch from an Arrow record batch or table (a multi-batch table is concatenated). */

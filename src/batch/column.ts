@@ -1,5 +1,5 @@
 import { allocate, elementTypeOf } from "./element-type.js";
-import type { Column, ElementType, NumericArray } from "./types.js";
+import type { Column, ElementType, JaggedColumn, NumericArray, StringColumn } from "./types.js";
 
 /** Values per event of a flat column (1 for scalars, product(shape) for fixed arrays). */
 export function flatWidth(shape: number[] | undefined): number {
@@ -10,12 +10,19 @@ export function flatWidth(shape: number[] | undefined): number {
 
 /** Number of events a column holds. */
 export function columnLength(column: Column): number {
-  if (column.kind === "jagged") return column.offsets.length - 1;
+  if (column.kind !== "flat") return column.offsets.length - 1;
   return column.values.length / flatWidth(column.shape);
 }
 
-/** The element type of a column's leaf values. */
+/** True when a column's leaves are strings (a string column, or lists of them). */
+export function holdsStrings(column: Column): boolean {
+  if (column.kind === "string") return true;
+  return column.kind === "jagged" && !ArrayBuffer.isView(column.values) && holdsStrings(column.values);
+}
+
+/** The element type of a column's numeric leaf values; string columns have none. */
 export function leafType(column: Column): ElementType {
+  if (column.kind === "string") throw new Error("a string column has no numeric element type");
   if (column.elementType) return column.elementType;
   if (column.kind === "jagged" && !ArrayBuffer.isView(column.values)) return leafType(column.values as Column);
   return elementTypeOf(column.values as NumericArray);
@@ -23,6 +30,16 @@ export function leafType(column: Column): ElementType {
 
 function isColumn(v: NumericArray | Column): v is Column {
   return !ArrayBuffer.isView(v);
+}
+
+// A string column moves like a list of bytes per event: the helpers below work on that view.
+function asBytes(column: StringColumn): JaggedColumn {
+  return { kind: "jagged", offsets: column.offsets, values: column.values };
+}
+
+function asStrings(column: Column): StringColumn {
+  const bytes = column as JaggedColumn;
+  return { kind: "string", offsets: bytes.offsets, values: bytes.values as Uint8Array };
 }
 
 function rebase(offsets: Int32Array, start: number, stop: number): Int32Array {
@@ -38,6 +55,7 @@ function sliceInner(values: NumericArray | Column, lo: number, hi: number): Nume
 
 /** Events [start, stop) of a column. Flat slices are views; jagged offsets are rebased copies. */
 export function sliceColumn(column: Column, start: number, stop: number): Column {
+  if (column.kind === "string") return asStrings(sliceColumn(asBytes(column), start, stop));
   if (column.kind === "flat") {
     const w = flatWidth(column.shape);
     return { ...column, values: column.values.subarray(start * w, stop * w) };
@@ -64,6 +82,7 @@ export function concatColumns(parts: Column[]): Column {
   const first = parts[0];
   if (!first) throw new Error("concatColumns: no columns to concatenate");
   if (parts.length === 1) return first;
+  if (first.kind === "string") return asStrings(concatColumns(parts.map((p) => asBytes(p as StringColumn))));
   if (first.kind === "flat") {
     return { ...first, values: concatArrays(parts.map((p) => p.values as NumericArray)) };
   }
@@ -105,6 +124,7 @@ export function filterColumn(column: Column, mask: Uint8Array): Column {
  * event of the column: cuts often keep a few per cent, and one index serves every column.
  */
 export function takeColumn(column: Column, index: Int32Array): Column {
+  if (column.kind === "string") return asStrings(takeColumn(asBytes(column), index));
   const count = index.length;
   if (column.kind === "flat") {
     const w = flatWidth(column.shape);

@@ -49,7 +49,18 @@ export interface JaggedColumn {
   elementType?: ElementType;
 }
 
-export type Column = FlatColumn | JaggedColumn;
+/**
+ * Text, one string per event (Arrow's Utf8 layout): event i is the UTF-8 bytes
+ * `values[offsets[i]..offsets[i + 1])`. A list of strings per event (std::vector<std::string>)
+ * is a JaggedColumn whose values are a StringColumn.
+ */
+export interface StringColumn {
+  kind: "string";
+  offsets: Int32Array;
+  values: Uint8Array;
+}
+
+export type Column = FlatColumn | JaggedColumn | StringColumn;
 
 export interface Batch {
   length: number;

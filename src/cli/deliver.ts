@@ -7,11 +7,13 @@ const HELP = `Usage: sxflow deliver SPEC.yaml [options]
 
 Runs every sample of a deliver spec (the ServiceX Python client's YAML format: General, Sample,
 Definition; !Rucio, !FileList, !XRootD, !CERNOpenData, !UprootRaw tags) and prints each sample's
-local files.
+local files (or, with Delivery: SignedURLs, presigned URLs of the files in the object store,
+readable with range requests by sxflow run, openRoot and openParquet).
 
 Options:
 ${SERVICEX_HELP}  --allow-partial     return the files of requests where some input files failed
   --leave-running     on Ctrl-C, leave the requests running (a rerun re-attaches)
+  --signed-urls       print presigned URLs instead of downloading (as Delivery: SignedURLs)
   --concurrency N     simultaneous downloads (default 10)
   --stall-timeout S   fail a sample whose request shows no progress for S seconds (default 1800)
   --json              print {"sample": [files]} as JSON
@@ -22,6 +24,7 @@ export const run: Command = async (args) => {
     ...SERVICEX_OPTIONS,
     "allow-partial": { type: "boolean" },
     "leave-running": { type: "boolean" },
+    "signed-urls": { type: "boolean" },
     concurrency: { type: "string" },
     "stall-timeout": { type: "string" },
     json: { type: "boolean" },
@@ -64,6 +67,7 @@ export const run: Command = async (args) => {
       leaveRunningOnAbort: v["leave-running"],
       concurrency,
       stallTimeoutMs,
+      ...(v["signed-urls"] ? { delivery: "SignedURLs" as const } : {}),
       signal: controller.signal,
     });
     printResult(result, v.json === true);

@@ -1,5 +1,5 @@
 import { parseCommandArgs } from "./args.js";
-import { detectFormat } from "../parquet/detect.js";
+import { detectFormat } from "../sources/detect.js";
 import { openRoot, type RootFile } from "../root/index.js";
 import { storageTable } from "./storage-table.js";
 import { SERVICEX_HELP, SERVICEX_OPTIONS, serviceXOptions } from "./servicex-options.js";

@@ -3,9 +3,10 @@ import path from "node:path";
 import { parseDocument } from "yaml";
 import type * as z from "zod";
 import { loadSampleMetadata, resolveCategorySamples, type SampleMetadata } from "../metadata/index.js";
-import { detectFormat } from "../parquet/detect.js";
+// A leaf module reading a file's first bytes; the rest of sources/ is above config/.
+import { detectFormat } from "../sources/detect.js";
 import { type DatasetSpec, resolveDataset } from "../servicex/dataset.js";
-import type { FileFormat } from "../parquet/detect.js";
+import type { FileFormat } from "../sources/detect.js";
 import { expandGlob } from "./glob.js";
 import { runConfigSchema } from "./schema.js";
 import type { ObjectGroupConfig, ParsedRunConfig, SampleConfig } from "./schema.js";
@@ -268,6 +269,11 @@ export async function resolveRunConfig(parsed: ParsedRunConfig, baseDir: string,
     });
   checkRefs(parsed.output.fullPrecision, ["output", "fullPrecision"]);
   checkRefs(parsed.normalise?.exclude, ["normalise", "exclude"]);
+  for (const key of Object.keys(parsed.report.binning)) {
+    if (!allFields.some(({ g, f }) => key === `${g}.${f}`)) {
+      issues.push(`${configPath(["report", "binning", key])}: "${key}" is not a field of any object group (write group.field)`);
+    }
+  }
   const fullPrecision = allFields
     .filter(({ g, f }) =>
       parsed.output.fullPrecision ? parsed.output.fullPrecision.some((r) => r === f || r === `${g}.${f}`) : FULL_PRECISION_DEFAULT.test(f),

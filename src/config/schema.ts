@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { categorySampleRefSchema } from "../metadata/config-ref.js";
-import { checkSplitRules, parseSplitCondition } from "../stages/split.js";
+import { checkSplitRules, parseSplitCondition, SPLIT_NAMES } from "../stages/split.js";
 import { closeNames, didYouMeanPhrase } from "../text/close-names.js";
 
 /** A strict object whose unknown keys are errors that suggest the closest known key. */
@@ -106,8 +106,6 @@ const tripletSchema = z.tuple([z.string().min(1), z.string().min(1), z.number()]
   }
 });
 
-const SPLIT_NAMES = ["train", "val", "test"] as const;
-
 const splitSchema = strict({
   by: z.array(z.string().min(1)).min(1).default(["runNumber", "eventNumber"]),
   fractions: strict({ train: z.number().min(0).max(1), val: z.number().min(0).max(1), test: z.number().min(0).max(1) }).optional(),
@@ -173,6 +171,20 @@ export const runConfigSchema = strict({
     /** Fields (`group.field` or `field`) kept in float32 when precision is half. */
     fullPrecision: z.array(z.string().min(1)).optional(),
   }),
+  /** The run report page: `<name>_report.html` and the histograms it is drawn from. */
+  report: strict({
+    html: z.boolean().default(true),
+    /** Display binning per `group.field`; what is not given is chosen from the data. */
+    binning: z
+      .record(
+        z.string(),
+        strict({ min: z.number().optional(), max: z.number().optional(), bins: z.int().min(1).max(1000).optional(), log: z.boolean().optional() }).refine(
+          (b) => b.min === undefined || b.max === undefined || b.max > b.min,
+          "max must be above min",
+        ),
+      )
+      .default({}),
+  }).default({ html: true, binning: {} }),
   batchSize: z.int().min(1).default(100_000),
   workers: z.int().min(1).optional(),
 }).superRefine((c, ctx) => {

@@ -1,5 +1,5 @@
 import type { Batch, ElementType } from "../batch/types.js";
-import { leafType } from "../batch/column.js";
+import { holdsStrings, leafType } from "../batch/column.js";
 
 /**
  * What the expression compiler needs to know about one branch.
@@ -60,6 +60,10 @@ export function serialisableSchema(schema: ExprSchema): Record<string, BranchInf
 export function schemaOfBatch(batch: Batch): Record<string, BranchInfo> {
   const out: Record<string, BranchInfo> = {};
   for (const [name, column] of Object.entries(batch.columns)) {
+    if (column.kind === "string" || holdsStrings(column)) {
+      out[name] = { kind: column.kind === "string" ? "flat" : "jagged", unsupportedReason: "it holds strings" };
+      continue;
+    }
     const elementType = leafType(column);
     if (column.kind === "jagged") {
       let depth = 1;

@@ -1,10 +1,2 @@
-export { createH5, H5Writer, inThreadEncoder, type ChunkEncoder, type CreateH5Options } from "./file-writer.js";
-export { H5DatasetWriter, type DatasetSpec } from "./dataset-writer.js";
-export { ELEMENT_TYPES, type FieldSpec, type H5ElementType } from "./datatype.js";
-export { encodeChunk, type ChunkFilters, type Compression, type EncodedChunk } from "./chunk-encoder.js";
-export { createEncoderPool, type EncoderPool } from "./encoder-pool.js";
-export type { AttrValue } from "./attributes.js";
-export type { ColumnArray } from "./interleave.js";
-export { toFloat16, float16ToNumber, float32ArrayToFloat16 } from "./float16.js";
-export { lzfCompress } from "./filters/lzf.js";
-export { openH5, type H5Reader, type H5DatasetReader, type H5FieldInfo } from "./reader.js";
+export * from "./read.js";
+export * from "./write.js";

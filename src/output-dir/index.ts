@@ -1,4 +1,4 @@
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { commitOutputSet, recoverCommit } from "./commit.js";
 import { acquireLock } from "./lock.js";
@@ -37,13 +37,13 @@ export class OutputDir {
     }
   }
 
-  /** Where an output named `name` is written before the commit. */
-  staged(name: string): string {
-    return path.join(this.staging, name);
-  }
-
-  /** Moves the staged outputs `names` into the directory, all or none. */
-  commit(names: string[]): Promise<void> {
+  /**
+   * Moves every output staged so far (the regular files at the top of the staging directory, not
+   * the temporaries and shuffle directories) into the directory, all or none.
+   */
+  async commit(): Promise<void> {
+    const entries = await readdir(this.staging, { withFileTypes: true });
+    const names = entries.filter((e) => e.isFile() && !e.name.startsWith(".") && !e.name.includes(".tmp-")).map((e) => e.name).sort();
     return commitOutputSet(this.dir, this.staging, names);
   }
 

@@ -138,7 +138,7 @@ function readColumn(m: FfiView, node: Node, start: number, count: number, column
     const inner = readColumn(m, childOf(m, node, 0), first, last - first, column);
     const values = inner.kind === "flat" && !inner.shape ? inner.values : inner;
     const out: Column = { kind: "jagged", offsets, values };
-    if (inner.elementType) out.elementType = inner.elementType;
+    if (inner.kind !== "string" && inner.elementType) out.elementType = inner.elementType;
     return out;
   }
   throw new Error(`column "${column}": Arrow format "${node.format}" is not supported by sxflow batches`);

@@ -1,48 +1,50 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import type { ByteRange, ByteSource } from "../sources/byte-source.js";
+import type { HttpSourceOptions } from "../sources/http-bytes.js";
+import { openByteSource } from "../sources/open-bytes.js";
 
 /**
  * The part of a `Blob` that parquet-wasm's `ParquetFile.fromFile` uses (`size`, then
- * `slice(start, end).arrayBuffer()` per column chunk), served by positioned reads on a file
- * descriptor. Node's file-backed Blob streams each slice through the libuv pool in small chunks:
- * measured at about 6x the CPU time of one positioned read per slice, work that lands on other
- * threads and competes with the pipeline's workers.
+ * `slice(start, end).arrayBuffer()` per column chunk), served by a ByteSource: positioned reads
+ * on a local file (Node's file-backed Blob streams each slice through the libuv pool in small
+ * chunks, measured at about 6x the CPU time of one positioned read per slice), or range requests
+ * over HTTP.
  */
 export interface FileSlices {
   readonly size: number;
+  /** The file is read over the network (worth announcing reads ahead). */
+  readonly remote: boolean;
   slice(start: number, end: number): { arrayBuffer(): Promise<ArrayBuffer> };
-  /** Bytes [start, end), read now. */
-  read(start: number, end: number): Uint8Array<ArrayBuffer>;
+  /** Bytes [start, end). */
+  read(start: number, end: number): Promise<Uint8Array<ArrayBuffer>>;
+  /** Column chunks about to be read: a remote file fetches them ahead, coalesced. */
+  willNeed(ranges: readonly ByteRange[]): void;
   close(): void;
 }
 
-export function openFileSlices(path: string): FileSlices {
-  const fd = openSync(path, "r");
-  let size: number;
-  try {
-    size = fstatSync(fd).size;
-  } catch (error) {
-    closeSync(fd);
-    throw error;
-  }
-  let open = true;
-  const read = (start: number, end: number): Uint8Array<ArrayBuffer> => {
-    if (!open) throw new Error(`${path}: read after the file was closed`);
-    const bytes = new Uint8Array(Math.max(0, end - start));
-    let done = 0;
-    while (done < bytes.length) {
-      const n = readSync(fd, bytes, done, bytes.length - done, start + done);
-      if (n === 0) throw new Error(`${path}: unexpected end of file at byte ${start + done} (reading bytes ${start}-${end}; was the file truncated?)`);
-      done += n;
+/** A view as a Uint8Array over exactly its own ArrayBuffer, copying only when it is a part of a larger one. */
+function own(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
+    ? (bytes as Uint8Array<ArrayBuffer>)
+    : bytes.slice();
+}
+
+export async function openFileSlices(location: string, http?: HttpSourceOptions): Promise<FileSlices> {
+  const source: ByteSource = await openByteSource(location, http);
+  const sync = source.readSync?.bind(source);
+  const read = async (start: number, end: number): Promise<Uint8Array<ArrayBuffer>> => {
+    const length = Math.max(0, end - start);
+    try {
+      return own(sync ? sync(start, length) : await source.read(start, length));
+    } catch (error) {
+      throw new Error(`${source.location}: reading bytes ${start}-${end} failed: ${(error as Error).message}`);
     }
-    return bytes;
   };
   return {
-    size,
-    slice: (start, end) => ({ arrayBuffer: async () => read(start, end).buffer }),
+    size: source.size,
+    remote: source.willNeed !== undefined,
+    slice: (start, end) => ({ arrayBuffer: async () => (await read(start, end)).buffer }),
     read,
-    close: () => {
-      if (open) closeSync(fd);
-      open = false;
-    },
+    willNeed: (ranges) => source.willNeed?.(ranges),
+    close: () => void source.close(),
   };
 }

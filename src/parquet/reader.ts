@@ -11,6 +11,9 @@ import { concatBatches } from "../batch/batch.js";
 import { allocate } from "../batch/element-type.js";
 import type { Batch, Column, NumericArray } from "../batch/types.js";
 import { openFileSlices, type FileSlices } from "./file-slices.js";
+import { columnChunkRanges, type ChunkRange } from "./chunk-ranges.js";
+import { isUrl } from "../sources/byte-source.js";
+import type { HttpSourceOptions } from "../sources/http-bytes.js";
 import { treesFromFooter } from "./tree-stats.js";
 import { parquetWasm } from "./wasm.js";
 import { describeColumns, TREENAME_COLUMN, type ParquetBranch, type UnsupportedColumn } from "./schema.js";
@@ -28,6 +31,8 @@ export interface OpenParquetOptions {
    * the runs on.
    */
   treeRuns?: readonly TreeRun[];
+  /** Range-request settings when `path` is an http(s):// URL. */
+  http?: HttpSourceOptions;
 }
 
 /** Consecutive rows of one tree in the `treename` column. */
@@ -99,16 +104,16 @@ async function checkFile(path: string): Promise<void> {
  * Checks the Parquet envelope (head magic, footer magic, footer length) before parquet-wasm sees
  * the file; returns the footer's length.
  */
-function checkEnvelope(path: string, file: FileSlices): number {
+async function checkEnvelope(path: string, file: FileSlices): Promise<number> {
   const size = file.size;
   const head = new Uint8Array(4);
-  head.set(file.read(0, Math.min(4, size)));
+  head.set(await file.read(0, Math.min(4, size)));
   if (!isMagic(head, 0)) {
     const looksRoot = String.fromCharCode(...head) === "root";
     throw new Error(`${path} is not a Parquet file: it does not start with "PAR1"${looksRoot ? " (it is a ROOT file)" : ""}`);
   }
   if (size < 12) throw new Error(`${path}: truncated Parquet file (${size} bytes, too short for a footer)`);
-  const tail = file.read(size - 8, size);
+  const tail = await file.read(size - 8, size);
   if (!isMagic(tail, 4)) {
     throw new Error(`${path}: truncated Parquet file (no "PAR1" at the end; incomplete download or still being written?)`);
   }
@@ -150,6 +155,8 @@ export class ParquetReader {
     readonly tree: string | undefined,
     rowGroups: EntryRange[],
     runs: TreeRun[],
+    /** Column chunk locations, for fetching them ahead (remote files only). */
+    private readonly chunks: ChunkRange[],
   ) {
     this.rowGroups = rowGroups;
     this.treeRuns = runs;
@@ -177,11 +184,16 @@ export class ParquetReader {
 
   /** Opens a Parquet file: checks its envelope, reads its metadata and schema (and its tree column). */
   static async open(path: string, options: OpenParquetOptions = {}): Promise<ParquetReader> {
-    await checkFile(path);
-    const slices = openFileSlices(path);
+    if (!isUrl(path)) await checkFile(path);
+    let slices: FileSlices;
+    try {
+      slices = await openFileSlices(path, options.http);
+    } catch (error) {
+      throw new Error(`cannot open Parquet file ${isUrl(path) ? "" : `${path}: `}${message(error)}`);
+    }
     let footerLength: number;
     try {
-      footerLength = checkEnvelope(path, slices);
+      footerLength = await checkEnvelope(path, slices);
     } catch (error) {
       slices.close();
       throw error;
@@ -224,7 +236,7 @@ export class ParquetReader {
       runs.push(...options.treeRuns);
     } else if (hasTreeColumn && row > 0) {
       try {
-        const footer = slices.read(slices.size - 8 - footerLength, slices.size - 8);
+        const footer = await slices.read(slices.size - 8 - footerLength, slices.size - 8);
         const known = treesFromFooter(footer, TREENAME_COLUMN, path);
         for (let g = 0; g < rowGroups.length; g++) {
           const name = known[g];
@@ -257,7 +269,16 @@ export class ParquetReader {
     }
     const readable = branches.filter((b) => b.name !== TREENAME_COLUMN);
     const notReadable = unsupported.filter((u) => u.name !== TREENAME_COLUMN);
-    return new ParquetReader(path, file, slices, readable, notReadable, options.tree, rowGroups, runs);
+    let chunks: ChunkRange[] = [];
+    if (slices.remote) {
+      try {
+        chunks = columnChunkRanges(await slices.read(slices.size - 8 - footerLength, slices.size - 8), path);
+      } catch (error) {
+        release();
+        throw new Error(`${path}: cannot read the column chunk locations: ${message(error)}`);
+      }
+    }
+    return new ParquetReader(path, file, slices, readable, notReadable, options.tree, rowGroups, runs, chunks);
   }
 
   /**
@@ -385,6 +406,13 @@ export class ParquetReader {
   private async *streamRows(gs: IndexedGroup[], lo: number, hi: number, branches: string[], batchSize: number): AsyncGenerator<Batch> {
     const g = gs[0]!;
     const part = lo > g.start || hi < gs[gs.length - 1]!.stop;
+    if (this.chunks.length > 0) {
+      // parquet-wasm asks for one or two column chunks at a time: announce all of these row
+      // groups' chunks so that a remote file fetches them coalesced and ahead of the decoder.
+      const wanted = new Set(gs.map((x) => x.index));
+      const columns = new Set(branches);
+      this.slices.willNeed(this.chunks.filter((c) => wanted.has(c.rowGroup) && columns.has(c.column)));
+    }
     let stream: ReadableStream;
     try {
       const range = part ? { offset: lo - g.start, limit: hi - lo } : {};

@@ -116,7 +116,7 @@ function describeColumn(column: Column): string {
   }
   if (c.kind === "jagged") depth++;
   const shape = c.kind === "flat" && c.shape ? `[${c.shape.join(",")}]` : "";
-  return `${leafType(column)}${shape}${"[]".repeat(depth)}`;
+  return `${c.kind === "string" ? "string" : leafType(column)}${shape}${"[]".repeat(depth)}`;
 }
 
 function signature(batch: Batch): string {

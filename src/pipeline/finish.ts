@@ -1,46 +1,59 @@
-import path from "node:path";
 import type { RunConfig } from "../config/index.js";
 import type { OutputDir } from "../output-dir/index.js";
-import { classWeights, finalizePartials, writeClassDict, writeFileAtomic, writeNormDict } from "../stages/index.js";
-import type { NormDict, StatsPartials } from "../stages/index.js";
+import { outputPaths, saltSink, writeClassDict, writeFileAtomic, writeNormDict } from "../sinks/index.js";
+import type { RunSummary, SplitSink } from "../sinks/index.js";
+import { classWeights, finalizePartials, SPLIT_NAMES } from "../stages/index.js";
+import type { NormDict, RecordLayout, StatsPartials } from "../stages/index.js";
 import { VERSION } from "../version.js";
 import { PipelineError } from "./plan.js";
 import type { Progress } from "./progress.js";
+import { PhaseTimer } from "./report.js";
 import type { PipelineReport, ReportBuilder } from "./report.js";
 import { configAttr } from "./session.js";
 import type { RunSession } from "./session.js";
-import type { PipelinePlan } from "./types.js";
-import { SPLIT_NAMES } from "./types.js";
-import { SaltWriter } from "./writer.js";
 
-/** Output file paths of a run. */
-export function outputPaths(config: RunConfig): Record<string, string> {
-  const { dir, name } = config.output;
-  return {
-    ...Object.fromEntries(SPLIT_NAMES.map((s) => [s, path.join(dir, `${name}_${s}.h5`)])),
-    normDict: path.join(dir, "norm_dict.yaml"),
-    classDict: path.join(dir, "class_dict.yaml"),
-    report: path.join(dir, `${name}_report.json`),
-  };
+/** The configuration with the output directory replaced by the run's staging directory. */
+function staged(cfg: RunConfig, output: OutputDir): RunConfig {
+  return { ...cfg, output: { ...cfg.output, dir: output.staging } };
 }
 
-/** The three SALT files of a run, in the run's staging directory until `finishRun` commits them. */
-export function createSaltWriter(session: RunSession, plan: Pick<PipelinePlan, "groups" | "rowBytes">, output: OutputDir): SaltWriter {
-  const { cfg } = session;
-  return new SaltWriter(plan, {
-    dir: output.staging,
-    name: cfg.output.name,
-    compression: cfg.output.compression,
-    level: cfg.output.level,
-    encoderThreads: session.workers,
-    attrs: { sxflow_version: VERSION, config: configAttr(cfg) },
-  });
+/**
+ * A run's sink (the SALT files unless the options name another), counting the rows of each split.
+ * It writes into the run's staging directory; `finishRun` commits what it wrote.
+ */
+export class RunSink implements SplitSink {
+  readonly rows: number[] = SPLIT_NAMES.map(() => 0);
+  private readonly sink: SplitSink;
+
+  constructor(
+    session: RunSession,
+    private readonly layout: RecordLayout,
+    output: OutputDir,
+  ) {
+    const { cfg } = session;
+    const factory = session.options.sink ?? saltSink;
+    // The files record the configuration as given (output.dir included), not the staging directory.
+    this.sink = factory({ config: staged(cfg, output), layout, threads: session.workers, attrs: { sxflow_version: VERSION, config: configAttr(cfg) } });
+  }
+
+  append(split: number, rows: Uint8Array): Promise<void> {
+    this.rows[split]! += rows.length / this.layout.rowBytes;
+    return this.sink.append(split, rows);
+  }
+
+  close(summary: RunSummary): Promise<void> {
+    return this.sink.close(summary);
+  }
+
+  abort(): Promise<void> {
+    return this.sink.abort();
+  }
 }
 
 export interface FinishInput {
   session: RunSession;
-  writer: SaltWriter;
-  /** The locked output directory whose staging directory the writer writes into. */
+  sink: RunSink;
+  /** The locked output directory whose staging directory the sink writes into. */
   output: OutputDir;
   /** Counters of every task, added in task order. */
   report: ReportBuilder;
@@ -51,6 +64,8 @@ export interface FinishInput {
   progress?: Progress;
   /** Seconds spent elsewhere on this run (a merge's shards), added to the report's time. */
   otherSeconds?: number;
+  /** The run's phases so far; the phases of this function are added. */
+  phases?: PhaseTimer;
 }
 
 /**
@@ -60,10 +75,12 @@ export interface FinishInput {
  * committed into the output directory as one set (the previous outputs stay whole until then).
  */
 export async function finishRun(input: FinishInput): Promise<PipelineReport> {
-  const { session, writer, report, progress } = input;
+  const { session, sink, report, progress } = input;
+  const phases = input.phases ?? new PhaseTimer();
   const { cfg } = session;
   const signal = session.options.signal;
   const outputs = outputPaths(cfg);
+  const files = outputPaths(staged(cfg, input.output));
   let normDict: NormDict;
   try {
     normDict = finalizePartials(input.stats);
@@ -77,25 +94,30 @@ export async function finishRun(input: FinishInput): Promise<PipelineReport> {
     if (!rows) continue;
     for await (const chunk of rows) {
       signal?.throwIfAborted();
-      await writer.append(s, chunk);
+      await sink.append(s, chunk);
     }
+    phases.end("shuffle (pass 2)");
   }
 
-  writer.setDatasetAttr(cfg.globalGroup, cfg.labelField, cfg.classes);
-  SPLIT_NAMES.forEach((split, s) => {
-    writer.setFileAttr(split, "num_events", writer.rows(s));
-    writer.setFileAttr(split, "class_counts", JSON.stringify(Object.fromEntries(cfg.classes.map((c, k) => [c, report.perClass[s]![k]!]))));
-  });
-  const seconds = (performance.now() - session.started) / 1000 + (input.otherSeconds ?? 0);
-  const final = report.finish({ sxflowVersion: VERSION, workers: session.workers, classWeights: weights, normDict, outputs, seconds });
   signal?.throwIfAborted();
-  const staged = (p: string): string => input.output.staged(path.basename(p));
-  await writer.close();
-  await writeNormDict(staged(outputs.normDict!), normDict);
-  await writeClassDict(staged(outputs.classDict!), { [cfg.globalGroup]: { [cfg.labelField]: weights } });
-  await writeFileAtomic(staged(outputs.report!), `${JSON.stringify(final, null, 2)}\n`);
+  const elapsed = () => (performance.now() - session.started) / 1000 + (input.otherSeconds ?? 0);
+  await sink.close({ rows: sink.rows, classCounts: report.perClass });
+  await writeNormDict(files.normDict!, normDict);
+  await writeClassDict(files.classDict!, { [cfg.globalGroup]: { [cfg.labelField]: weights } });
+  phases.end("write files");
+  const final = report.finish({ sxflowVersion: VERSION, workers: session.workers, classWeights: weights, normDict, outputs, seconds: elapsed(), phases: phases.seconds });
+  const histograms = report.histogramResult();
+  if (files.page && histograms) {
+    // Loaded here only: the plotting library is not needed by anything else.
+    const { writeReportPage } = await import("../report/write.js");
+    await writeReportPage({ label: cfg.output.name, report: final, histograms }, files.histograms!, files.page);
+    phases.end("report page");
+    const seconds = elapsed();
+    Object.assign(final, { seconds, eventsPerSecond: seconds > 0 ? Math.round(final.eventsRead / seconds) : 0, phases: { ...phases.seconds } });
+  }
+  await writeFileAtomic(files.report!, `${JSON.stringify(final, null, 2)}\n`);
   signal?.throwIfAborted();
-  await input.output.commit(Object.values(outputs).map((p) => path.basename(p)));
-  progress?.done(`${final.eventsRead.toLocaleString("en-US")} events in ${seconds.toFixed(1)} s`);
+  await input.output.commit();
+  progress?.done(`${final.eventsRead.toLocaleString("en-US")} events in ${final.seconds.toFixed(1)} s`);
   return final;
 }

@@ -1,6 +1,6 @@
 export { runPipeline } from "./run.js";
 export { validateRunConfig } from "./validate.js";
-export { createSaltWriter, finishRun, outputPaths } from "./finish.js";
+export { finishRun, RunSink } from "./finish.js";
 export type { FinishInput } from "./finish.js";
 export { configAttr, convertTasks, noticeOf, planSession, shuffleBuckets, withSession } from "./session.js";
 export type { RunPipelineOptions, RunSession } from "./session.js";
@@ -9,7 +9,5 @@ export type { BuiltPlan } from "./plan.js";
 export { ReportBuilder } from "./report.js";
 export type { CutFlowStep, PipelineReport, SampleReport } from "./report.js";
 export { Progress } from "./progress.js";
-export { openTreeSource } from "./source.js";
-export type { Range, TreeSource } from "./source.js";
-export { SPLIT_NAMES } from "./types.js";
-export type { GroupPlan, PipelinePlan, RecordField, SplitName, TaskHeader, TaskSpec } from "./types.js";
+export type { PipelinePlan, TaskHeader, TaskSpec } from "./types.js";
+export { openTensors } from "./tensors.js";

@@ -5,12 +5,14 @@ import { configPath, didYouMean, splitSpecOf } from "../config/index.js";
 import type { ResolvedGroup, RunConfig } from "../config/index.js";
 import { compileCut, compileExpression } from "../expr/index.js";
 import type { CompiledExpression } from "../expr/index.js";
-import type { H5ElementType } from "../hdf5/index.js";
-import type { FileFormat } from "../parquet/index.js";
-import { describeSource, openTreeSource } from "./source.js";
-import type { FileScan } from "./source.js";
-import { ENTRY_KEY } from "./types.js";
-import type { ExprBranchInfo, FilePlan, GroupPlan, PipelinePlan, RecordField, TaskSpec } from "./types.js";
+import type { ExprBranchInfo } from "../expr/index.js";
+import type { H5ElementType } from "../hdf5/write.js";
+import type { FileFormat } from "../sources/detect.js";
+import { describeSource, openTreeSource } from "../sources/tree-source.js";
+import type { FileScan } from "../sources/tree-source.js";
+import { ENTRY_KEY } from "../stages/index.js";
+import type { GroupPlan, RecordField } from "../stages/index.js";
+import type { FilePlan, PipelinePlan, TaskSpec } from "./types.js";
 
 /** A problem with the run configuration or its inputs, found before any output is written. */
 export class PipelineError extends Error {
@@ -336,6 +338,7 @@ export async function buildPlan(config: RunConfig, options: BuildPlanOptions = {
     files: files.map(({ path, format, sample, entries, treeRuns }) => ({ path, format, sample, entries, ...(treeRuns ? { treeRuns } : {}) })),
     rowBytes,
     entryKey,
+    histograms: config.report.html,
   };
   return { plan, tasks: tasksOf(files, config.batchSize), totalEntries: files.reduce((n, f) => n + f.entries, 0) };
 }

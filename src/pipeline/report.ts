@@ -1,7 +1,10 @@
 import type { RunConfig } from "../config/index.js";
+import { HistogramAccumulator } from "../report/histograms.js";
+import type { HistogramLayout, RunHistograms } from "../report/histograms.js";
 import type { NormDict } from "../stages/index.js";
+import { SPLIT_NAMES } from "../stages/index.js";
+import type { GroupPlan } from "../stages/index.js";
 import type { TaskHeader } from "./types.js";
-import { SPLIT_NAMES } from "./types.js";
 
 export interface CutFlowStep {
   cut: string;
@@ -41,6 +44,8 @@ export interface PipelineReport {
   outputs: Record<string, string>;
   seconds: number;
   eventsPerSecond: number;
+  /** Wall-clock seconds per phase of the run, in order. */
+  phases?: Record<string, number>;
 }
 
 /** Accumulates task headers (in task order) into the report's counters. */
@@ -49,8 +54,15 @@ export class ReportBuilder {
   readonly objects: PipelineReport["objects"] = {};
   readonly perClass: number[][];
   eventsRead = 0;
+  /** The report page's histograms, merged per class; absent without `report.html` or without the run's groups. */
+  private readonly histograms?: HistogramAccumulator;
 
-  constructor(private readonly config: RunConfig) {
+  /** `groups`: the plan's output groups, which say what the histograms cover. */
+  constructor(
+    private readonly config: RunConfig,
+    groups?: readonly GroupPlan[],
+  ) {
+    if (groups && config.report.html) this.histograms = new HistogramAccumulator(histogramLayout(config, groups));
     this.samples = config.samples.map((s) => ({
       name: s.name,
       label: s.label,
@@ -84,6 +96,12 @@ export class ReportBuilder {
     s.unsplit += h.unsplit;
     for (const [g, n] of Object.entries(h.objects)) this.objects[g]!.selected += n;
     for (const [g, n] of Object.entries(h.truncated)) this.objects[g]!.truncated += n;
+    this.histograms?.add(s.label, h.histograms, h.objects, h.truncated);
+  }
+
+  /** The merged histograms, when this builder collects them. */
+  histogramResult(): RunHistograms | undefined {
+    return this.histograms?.result();
   }
 
   /** Train events per class, for the class weights. */
@@ -91,7 +109,7 @@ export class ReportBuilder {
     return [...this.perClass[0]!];
   }
 
-  finish(extra: Pick<PipelineReport, "sxflowVersion" | "workers" | "classWeights" | "normDict" | "outputs" | "seconds">): PipelineReport {
+  finish(extra: Pick<PipelineReport, "sxflowVersion" | "workers" | "classWeights" | "normDict" | "outputs" | "seconds" | "phases">): PipelineReport {
     const eventsPassed = this.samples.reduce((n, s) => n + s.eventsPassed, 0);
     return {
       sxflowVersion: extra.sxflowVersion,
@@ -109,6 +127,29 @@ export class ReportBuilder {
       outputs: extra.outputs,
       seconds: extra.seconds,
       eventsPerSecond: extra.seconds > 0 ? Math.round(this.eventsRead / extra.seconds) : 0,
+      phases: { ...extra.phases },
     };
   }
+}
+
+/** Wall-clock seconds of consecutive phases: each `end` closes the phase running since the previous one (or `start`, a performance.now() time). */
+export class PhaseTimer {
+  readonly seconds: Record<string, number> = {};
+
+  constructor(private last = performance.now()) {}
+
+  end(phase: string, now = performance.now()): void {
+    this.seconds[phase] = (this.seconds[phase] ?? 0) + (now - this.last) / 1000;
+    this.last = now;
+  }
+}
+
+/** What the report page's histograms cover: the normalisation inputs of every group (as typed in the files), and the object groups. */
+function histogramLayout(config: RunConfig, groups: readonly GroupPlan[]): HistogramLayout {
+  return {
+    classes: config.classes,
+    fields: Object.fromEntries(groups.map((g) => [g.name, Object.fromEntries(g.fields.filter((f) => f.stats).map((f) => [f.name, f.value]))])),
+    objectGroups: Object.fromEntries(groups.filter((g) => !g.global).map((g) => [g.name, g.max])),
+    binning: config.report.binning,
+  };
 }

@@ -1,14 +1,13 @@
 import type { RunConfig } from "../config/index.js";
 import { OutputDir } from "../output-dir/index.js";
-import { BucketShuffler, mergePartials } from "../stages/index.js";
+import { BucketShuffler, mergePartials, SPLIT_NAMES } from "../stages/index.js";
 import type { StatsPartials } from "../stages/index.js";
-import { createSaltWriter, finishRun } from "./finish.js";
+import { finishRun, RunSink } from "./finish.js";
 import { Progress } from "./progress.js";
-import { ReportBuilder } from "./report.js";
+import { PhaseTimer, ReportBuilder } from "./report.js";
 import type { PipelineReport } from "./report.js";
 import { convertTasks, noticeOf, planSession, shuffleBuckets, withSession } from "./session.js";
 import type { RunPipelineOptions, RunSession } from "./session.js";
-import { SPLIT_NAMES } from "./types.js";
 
 /**
  * Runs the conversion: every sample's files -> cuts -> padded groups -> labels and splits ->
@@ -33,11 +32,14 @@ async function convert(session: RunSession): Promise<PipelineReport> {
 async function convertInto(session: RunSession, output: OutputDir): Promise<PipelineReport> {
   const { cfg } = session;
   const { signal } = session.options;
+  const phases = new PhaseTimer(session.started);
+  phases.end("configuration and samples", session.samplesReady);
   const built = await planSession(session);
   const { plan, tasks, totalEntries } = built;
+  phases.end("plan (scan files)");
 
-  const report = new ReportBuilder(cfg);
-  const writer = createSaltWriter(session, plan, output);
+  const report = new ReportBuilder(cfg, plan.groups);
+  const sink = new RunSink(session, plan, output);
   const shufflers: (BucketShuffler | undefined)[] = [];
   const progress = session.options.progress ? new Progress(session.options.progress, totalEntries) : undefined;
   try {
@@ -62,16 +64,17 @@ async function convertInto(session: RunSession, output: OutputDir): Promise<Pipe
         if (bytes.length === 0) continue;
         const shuffler = shufflers[s];
         if (shuffler) await shuffler.write(bytes, h.index);
-        else await writer.append(s, bytes);
+        else await sink.append(s, bytes);
       }
       progress?.update(report.eventsRead);
     }
     signal?.throwIfAborted();
+    phases.end("convert (pass 1)");
     // Pass 2: each shuffled split's buckets, permuted, into its file.
-    return await finishRun({ session, writer, output, report, stats, shuffled: (s) => shufflers[s]?.rows(), progress });
+    return await finishRun({ session, sink, output, report, stats, shuffled: (s) => shufflers[s]?.rows(), progress, phases });
   } catch (err) {
     progress?.done();
-    await writer.abort().catch(() => undefined);
+    await sink.abort().catch(() => undefined);
     throw err;
   } finally {
     for (const s of shufflers) await s?.close().catch(() => undefined);

@@ -1,15 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
-import { loadRunConfig, materialiseSamples } from "../config/index.js";
-import type { MaterialiseOptions, RunConfig } from "../config/index.js";
-import { createWorkerPool, defaultWorkerCount, orderedMap } from "../pool/index.js";
+import { loadRunConfig } from "../config/index.js";
+import type { RunConfig } from "../config/index.js";
+import { createWorkerPool, defaultWorkerCount, moduleBeside, orderedMap } from "../pool/index.js";
 import type { WorkerPool } from "../pool/index.js";
+import type { SinkFactory } from "../sinks/index.js";
+import { materialiseSamples } from "../sources/index.js";
+import type { MaterialiseOptions } from "../sources/index.js";
 import { bucketsFor } from "../stages/index.js";
+import type { WorkerHandlers } from "../worker.js";
 import { buildPlan } from "./plan.js";
 import type { BuiltPlan, FileScanner } from "./plan.js";
-import type { FileScan } from "./source.js";
 import type { PipelinePlan, TaskResult, TaskSpec } from "./types.js";
-import type { ConvertPayload, ScanPayload } from "./worker.js";
 
 export interface RunPipelineOptions {
   /** Worker threads; 0 runs every task on the calling thread. Default: the config's `workers`, else every core. */
@@ -22,6 +23,11 @@ export interface RunPipelineOptions {
   shuffleMemoryBytes?: number;
   /** How samples given as ServiceX datasets or metadata categories are fetched (endpoint, cache...). */
   servicex?: MaterialiseOptions;
+  /**
+   * Where the rows of each split go instead of the SALT HDF5 files (sinks/split-sink.ts); the
+   * norm and class dicts and the report are still written.
+   */
+  sink?: SinkFactory;
   /** Told what the run did to its output directory besides writing (stale files removed...); default: stderr. */
   notice?: (message: string) => void;
 }
@@ -37,17 +43,14 @@ export interface RunSession {
   /** Threads for conversion and compression (the resolved worker count). */
   workers: number;
   /** Converts tasks; runs them on the calling thread for a session that converts none (a merge). */
-  pool: WorkerPool;
+  pool: WorkerPool<WorkerHandlers>;
   /** Tells this run's open files and compiled plan apart in the workers. */
   runId: string;
   /** performance.now() when the run started. */
   started: number;
+  /** performance.now() when the configuration was loaded and its samples materialised. */
+  samplesReady: number;
   options: RunPipelineOptions;
-}
-
-function workerModule(): URL {
-  const js = new URL("./worker.js", import.meta.url);
-  return existsSync(js) ? js : new URL("./worker.ts", import.meta.url);
 }
 
 /**
@@ -74,11 +77,12 @@ export async function withSession<T>(
   // Samples named by ServiceX dataset or metadata category become local files first (cached).
   const cfg = await materialiseSamples(loaded, { ...options.servicex, signal: options.signal });
   options.signal?.throwIfAborted();
+  const samplesReady = performance.now();
   const workers = options.workers ?? cfg.workers ?? defaultWorkerCount();
-  const pool = await createWorkerPool({ module: workerModule(), workers: converts ? workers : 0 });
+  const pool = await createWorkerPool<WorkerHandlers>({ module: moduleBeside(import.meta.url, "../worker"), workers: converts ? workers : 0 });
   const runId = randomUUID();
   try {
-    return await body({ cfg, workers, pool, runId, started, options });
+    return await body({ cfg, workers, pool, runId, started, samplesReady, options });
   } catch (err) {
     // The pool reports an abort as its own error; the caller asked with a reason.
     throw options.signal?.aborted ? options.signal.reason : err;
@@ -94,7 +98,7 @@ export function planSession(session: RunSession): Promise<BuiltPlan> {
   const { pool, runId, cfg } = session;
   const signal = session.options.signal;
   const scan: FileScanner = async (path, format, tree) => {
-    const s = await pool.run<FileScan>("scanFile", { run: runId, path, format, tree } satisfies ScanPayload, undefined, signal);
+    const s = await pool.run("scanFile", { run: runId, path, format, tree }, undefined, signal);
     return { ...s, branches: new Map(s.branches) };
   };
   return buildPlan(cfg, { id: runId, scan });
@@ -113,6 +117,6 @@ export function convertTasks(session: RunSession, plan: PipelinePlan, tasks: rea
   const { pool } = session;
   const signal = session.options.signal;
   const task = pool.workers > 0 ? "convertRangeMoved" : "convertRange";
-  const run = (t: TaskSpec) => pool.run<TaskResult>(task, { plan, task: t } satisfies ConvertPayload, undefined, signal);
+  const run = (t: TaskSpec): Promise<TaskResult> => pool.run(task, { plan, task: t }, undefined, signal);
   return orderedMap(tasks, run, { concurrency: Math.max(2, pool.workers * 2), signal });
 }

@@ -4,12 +4,23 @@ import { cutMask, reviveExpression } from "../expr/index.js";
 import type { CompiledExpression } from "../expr/index.js";
 // Not the hdf5 index: that would load h5wasm (its reader) into every worker.
 import { float16ToNumber, float32ArrayToFloat16 } from "../hdf5/float16.js";
-import { assignSplits, batchStats, NO_SPLIT, padGlobal, padGroup } from "../stages/index.js";
-import type { FieldStats, StatsPartials } from "../stages/index.js";
-import { packRowsBySplit } from "./rows.js";
-import type { TreeSource } from "./source.js";
-import type { GroupPlan, PipelinePlan, TaskHeader, TaskResult, TaskSpec } from "./types.js";
-import { ENTRY_KEY, SPLIT_NAMES } from "./types.js";
+import type { TreeSource } from "../sources/tree-source.js";
+import {
+  assignSplits,
+  batchStats,
+  ENTRY_KEY,
+  fieldHistogram,
+  multiplicityCounts,
+  NO_SPLIT,
+  objectColumn,
+  packRowsBySplit,
+  padGlobal,
+  padGroup,
+  selectedObjects,
+  SPLIT_NAMES,
+} from "../stages/index.js";
+import type { FieldHistogram, FieldStats, GroupPlan, StatsPartials } from "../stages/index.js";
+import type { PipelinePlan, TaskHeader, TaskResult, TaskSpec } from "./types.js";
 
 interface CompiledGroup {
   plan: GroupPlan;
@@ -47,22 +58,6 @@ export function compilePlan(plan: PipelinePlan): CompiledPlan {
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** A fixed-size array column seen as one list per event, for padding. */
-function asJagged(column: Column, n: number): JaggedColumn | undefined {
-  if (column.kind === "jagged") return column;
-  const width = column.shape?.reduce((a, b) => a * b, 1);
-  if (width === undefined) return undefined;
-  const offsets = new Int32Array(n + 1);
-  for (let i = 0; i <= n; i++) offsets[i] = i * width;
-  return { kind: "jagged", offsets, values: column.values, elementType: column.elementType };
-}
-
-function sameCounts(a: Int32Array, b: Int32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i + 1 < a.length; i++) if (a[i + 1]! - a[i]! !== b[i + 1]! - b[i]!) return false;
-  return true;
 }
 
 let halfTable: Float32Array | undefined;
@@ -122,31 +117,17 @@ function padAll(cp: CompiledPlan, batch: Batch, label: number, header: TaskHeade
       valid.push(undefined);
     } else {
       const jagged: Record<string, JaggedColumn> = {};
-      for (const [name, column] of Object.entries(evaluated)) {
-        const j = asJagged(column, n);
-        if (!j) throw new Error(`group "${gp.name}": field "${name}" (${sources[name]}) is not a list per event`);
-        jagged[name] = j;
-      }
-      const ref = Object.values(jagged)[0]!.offsets;
-      let select: Uint8Array | undefined;
-      if (g.select) {
-        const s = asJagged(g.select.evaluate(batch), n);
-        if (!s || !sameCounts(ref, s.offsets)) {
-          throw new Error(`group "${gp.name}": the selection ${JSON.stringify(g.select.source)} does not have one value per object of the group`);
-        }
-        const values = s.values as NumericArray;
-        select = new Uint8Array(ref[n]! - ref[0]!);
-        const base = s.offsets[0]!;
-        for (let i = 0; i < select.length; i++) select[i] = values[base + i] ? 1 : 0;
-        let kept = 0;
-        for (let i = 0; i < select.length; i++) kept += select[i]!;
-        header.objects[gp.name]! += kept;
-      } else {
-        header.objects[gp.name]! += ref[n]! - ref[0]!;
-      }
-      const sortBy = g.sort ? asJagged(g.sort.evaluate(batch), n) : undefined;
+      for (const [name, column] of Object.entries(evaluated)) jagged[name] = objectColumn(gp.name, `field "${name}" (${sources[name]})`, column, n);
+      const select = g.select && objectColumn(gp.name, `the selection ${JSON.stringify(g.select.source)}`, g.select.evaluate(batch), n);
+      const sortBy = g.sort && objectColumn(gp.name, `the sort key ${JSON.stringify(g.sort.source)}`, g.sort.evaluate(batch), n);
       const padded = padGroup({ name: gp.name, maxObjects: gp.max, fields: jagged, sources, select, sortBy, padding: gp.padding, casts });
+      header.objects[gp.name]! += selectedObjects(padded);
       header.truncated[gp.name]! += padded.truncated;
+      if (cp.plan.histograms) {
+        // After padGroup, which checked that the selection has one value per object.
+        const counts = select ? multiplicityCounts(select.offsets, select.values as NumericArray) : multiplicityCounts(Object.values(jagged)[0]!.offsets);
+        header.histograms.multiplicity[gp.name] = counts;
+      }
       fields = padded.fields;
       valid.push(padded.valid);
     }
@@ -176,8 +157,11 @@ function trainMask(splits: Uint8Array, valid: Uint8Array | undefined, max: numbe
   return mask;
 }
 
-/** Statistics of the train rows: valid slots of object groups, every train event of the global group. */
-function trainStats(cp: CompiledPlan, padded: PaddedEvents, splits: Uint8Array): StatsPartials {
+/**
+ * Statistics of the train rows: valid slots of object groups, every train event of the global
+ * group; with the plan's histograms, the same entries' histograms go into the header.
+ */
+function trainStats(cp: CompiledPlan, padded: PaddedEvents, splits: Uint8Array, header: TaskHeader): StatsPartials {
   const out: StatsPartials = {};
   // Plain loops, not forEach callbacks: V8 compiled a fresh closure holding the mask loop once per
   // task (measured: ~90 TurboFan compiles in a 10M-event run).
@@ -187,13 +171,16 @@ function trainStats(cp: CompiledPlan, padded: PaddedEvents, splits: Uint8Array):
     if (g.statsFields.length === 0) continue;
     const mask = trainMask(splits, padded.valid[gi], gp.max);
     const stats: Record<string, FieldStats> = {};
+    const histograms: Record<string, FieldHistogram> = {};
     for (const k of g.statsFields) {
       const f = gp.fields[k]!;
       const stored = padded.columns[gi]![k]!;
       const values = f.h5 === "float16" ? halfToFloat(stored as Uint16Array) : stored;
       stats[f.name] = batchStats(values, mask);
+      if (cp.plan.histograms) histograms[f.name] = fieldHistogram(values, mask);
     }
     out[gp.name] = stats;
+    if (cp.plan.histograms) header.histograms.fields[gp.name] = histograms;
   }
   return out;
 }
@@ -259,6 +246,7 @@ export async function runTask(cp: CompiledPlan, source: TreeSource, task: TaskSp
     objects: {},
     truncated: {},
     stats: {},
+    histograms: { fields: {}, multiplicity: {} },
   };
   for (const g of plan.groups) {
     if (g.global) continue;
@@ -278,7 +266,7 @@ export async function runTask(cp: CompiledPlan, source: TreeSource, task: TaskSp
     countSplits(splits, header);
     const label = plan.samples[file.sample]!.label;
     const padded = padAll(cp, batch, label, header, where);
-    header.stats = trainStats(cp, padded, splits);
+    header.stats = trainStats(cp, padded, splits, header);
     const rows = packRowsBySplit(plan.groups, plan.rowBytes, padded.columns, splits, header.splitRows);
     return { header, rows };
   } catch (err) {

@@ -1,11 +1,13 @@
 /**
- * Worker-thread entry of the conversion pipeline (also called in-thread when workers = 0).
- * Each worker compiles a run's plan once and keeps a few input files open between tasks.
+ * The pipeline's tasks on a worker thread (also called in-thread when workers = 0), listed in the
+ * worker table (src/worker.ts). Each worker compiles a run's plan once and keeps a few input files
+ * open between tasks.
  */
 import { move, transferableSymbol, valueSymbol } from "piscina";
-import type { FileFormat, TreeRun } from "../parquet/index.js";
-import { describeSource, openTreeSource } from "./source.js";
-import type { FileScan, TreeSource } from "./source.js";
+import type { TreeRun } from "../parquet/read.js";
+import type { FileFormat } from "../sources/detect.js";
+import { describeSource, openTreeSource } from "../sources/tree-source.js";
+import type { FileScan, TreeSource } from "../sources/tree-source.js";
 import { compilePlan, runTask } from "./task.js";
 import type { CompiledPlan } from "./task.js";
 import type { PipelinePlan, TaskResult, TaskSpec } from "./types.js";
@@ -69,7 +71,7 @@ export async function convertRange(payload: ConvertPayload): Promise<TaskResult>
 }
 
 /** Converts one entry range in a worker thread; the row buffer is moved, not copied, to the main thread. */
-export async function convertRangeMoved(payload: ConvertPayload): Promise<unknown> {
+export async function convertRangeMoved(payload: ConvertPayload): Promise<TaskResult> {
   const result = await convertRange(payload);
   const buffer = result.rows.buffer as ArrayBuffer;
   return move({
@@ -79,5 +81,5 @@ export async function convertRangeMoved(payload: ConvertPayload): Promise<unknow
     get [valueSymbol]() {
       return result;
     },
-  });
+  }) as unknown as TaskResult;
 }

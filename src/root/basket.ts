@@ -23,7 +23,11 @@ export interface RawBasket {
   offsets: Int32Array | null;
 }
 
-/** The baskets of a branch in entry order: out-of-line ones (stopping at a zero seek), then embedded ones. */
+/**
+ * The baskets of a branch in entry order, as uproot counts them: out-of-line ones (the first
+ * fWriteBasket, stopping at a zero seek), then the embedded ones, which count only when the
+ * out-of-line baskets end before the branch's fEntries (otherwise they repeat flushed entries).
+ */
 export function basketRefs(branch: BranchModel, where: string): BasketRef[] {
   const refs: BasketRef[] = [];
   let n = 0;
@@ -34,9 +38,11 @@ export function basketRefs(branch: BranchModel, where: string): BasketRef[] {
     refs.push({ index: i, entryStart, entryStop, seek: branch.basketSeek[i]!, bytes: branch.basketBytes[i]! });
   }
   let start = n > 0 ? refs[n - 1]!.entryStop : 0;
-  for (const [k, e] of branch.embedded.entries()) {
-    refs.push({ index: n + k, entryStart: start, entryStop: start + e.nevbuf, seek: -1, bytes: 0 });
-    start += e.nevbuf;
+  if (start !== branch.entries) {
+    for (const [k, e] of branch.embedded.entries()) {
+      refs.push({ index: n + k, entryStart: start, entryStop: start + e.nevbuf, seek: -1, bytes: 0 });
+      start += e.nevbuf;
+    }
   }
   for (const r of refs) {
     if (r.entryStop < r.entryStart || r.entryStart < 0) {

@@ -10,6 +10,8 @@ import { RootError } from "./errors.js";
 export class Cursor {
   readonly view: DataView;
   pos: number;
+  /** The bytes as a Buffer, made on the first string: one view per cursor, not one per string. */
+  private text: Buffer | undefined;
 
   constructor(
     readonly bytes: Uint8Array,
@@ -79,14 +81,19 @@ export class Cursor {
     if (n === 255) n = this.i32();
     if (n < 0) throw new RootError(`${this.where}: negative string length at offset ${this.pos - 4}`);
     const at = this.need(n);
-    return Buffer.from(this.bytes.buffer, this.bytes.byteOffset + at, n).toString("latin1");
+    return this.latin1(at, at + n);
+  }
+
+  private latin1(start: number, end: number): string {
+    this.text ??= Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    return this.text.toString("latin1", start, end);
   }
 
   /** A NUL-terminated C string (class names after a new-class tag). */
   cstring(): string {
     const end = this.bytes.indexOf(0, this.pos);
     if (end < 0) throw new RootError(`${this.where}: unterminated class name at offset ${this.pos}`);
-    const s = Buffer.from(this.bytes.buffer, this.bytes.byteOffset + this.pos, end - this.pos).toString("latin1");
+    const s = this.latin1(this.pos, end);
     this.pos = end + 1;
     return s;
   }

@@ -20,7 +20,8 @@ export interface Piece {
   inner: Int32Array | null;
 }
 
-type Decodable = Exclude<Interpretation, { kind: "unsupported" }>;
+/** Numeric interpretations (strings decode in strings.ts). */
+type Decodable = Exclude<Interpretation, { kind: "unsupported" } | { kind: "string" }>;
 
 const STL_HEADER = 10;
 

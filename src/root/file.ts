@@ -4,6 +4,7 @@ import { suggestNames } from "../text/close-names.js";
 import { RootError } from "./errors.js";
 import { readKeyPayload, type Key } from "./key.js";
 import { FileSource } from "./source.js";
+import type { HttpSourceOptions } from "../sources/http-bytes.js";
 import { Tree } from "./tree.js";
 import { parseTTree } from "./ttree.js";
 
@@ -13,6 +14,11 @@ export interface KeyInfo {
   name: string;
   className: string;
   cycle: number;
+}
+
+export interface OpenRootOptions {
+  /** Range-request settings for http(s):// URLs (retries, concurrency, read-ahead). */
+  http?: HttpSourceOptions;
 }
 
 const TREE_CLASSES = new Set(["TTree", "TNtuple", "TNtupleD"]);
@@ -56,8 +62,8 @@ export class RootFile {
     private readonly listing: { info: KeyInfo; key: Key }[],
   ) {}
 
-  static async open(filePath: string): Promise<RootFile> {
-    const source = await FileSource.open(filePath);
+  static async open(filePath: string, options: OpenRootOptions = {}): Promise<RootFile> {
+    const source = await FileSource.open(filePath, options.http);
     try {
       if (source.size < HEADER_BYTES) {
         throw new RootError(`${source.name} is truncated: ${source.size} bytes, smaller than a ROOT file header`);
@@ -134,6 +140,7 @@ export class RootFile {
   }
 }
 
-export function openRoot(filePath: string): Promise<RootFile> {
-  return RootFile.open(filePath);
+/** Opens a ROOT file by path or http(s):// URL (read with range requests). */
+export function openRoot(filePath: string, options: OpenRootOptions = {}): Promise<RootFile> {
+  return RootFile.open(filePath, options);
 }

@@ -8,6 +8,7 @@ import {
   parseCppType,
   TYPE_NAMES,
 } from "./leaf-types.js";
+import type { StringDepth } from "./strings.js";
 import type { BranchModel, LeafModel } from "./ttree.js";
 
 /** How a branch's basket bytes become a column. */
@@ -20,6 +21,8 @@ export type Interpretation =
   | { kind: "vector"; elementType: ElementType }
   /** vector<vector<number>>: an outer 10-byte header, then `i32 n` + values per inner vector. */
   | { kind: "vector2"; elementType: ElementType }
+  /** char*, std::string, TString (depth 0) and vectors (of vectors) of them; values are their UTF-8 bytes. */
+  | { kind: "string"; elementType: "uint8"; depth: StringDepth }
   | { kind: "unsupported"; reason: string };
 
 export interface Classified {
@@ -76,9 +79,22 @@ function fromLeaf(leaf: LeafModel, elementType: ElementType, counterBranch: (l: 
   return { typeName: base, kind: "flat", interpretation: { kind: "flat", elementType, width: 1 } };
 }
 
+const STRING_CLASSES = new Set(["string", "TString"]);
+
+function strings(typeName: string, depth: StringDepth): Classified {
+  return { typeName, kind: depth === 0 ? "flat" : "jagged", interpretation: { kind: "string", elementType: "uint8", depth } };
+}
+
 function fromClassName(className: string): Classified {
   const t = normaliseType(parseCppType(className));
   const typeName = formatType(t);
+  if (STRING_CLASSES.has(t.name) && t.args.length === 0) return strings(typeName, 0);
+  const vectorOf = (u: { name: string; args: unknown[] }): boolean => (u.name === "vector" || u.name === "RVec") && u.args.length === 1;
+  if (vectorOf(t)) {
+    const inner = t.args[0]!;
+    if (STRING_CLASSES.has(inner.name) && inner.args.length === 0) return strings(typeName, 1);
+    if (vectorOf(inner) && STRING_CLASSES.has(inner.args[0]!.name) && inner.args[0]!.args.length === 0) return strings(typeName, 2);
+  }
   const container = ["vector", "RVec", "set"].includes(t.name) && t.args.length === 1;
   if (container) {
     const inner = t.args[0]!;
@@ -90,7 +106,8 @@ function fromClassName(className: string): Classified {
     }
   }
   const kind = t.args.length > 0 || t.name === "string" ? "jagged" : "flat";
-  return { typeName, kind, interpretation: { kind: "unsupported", reason: "objects, strings and nested containers are not decoded" } };
+  const what = ["map", "set", "unordered_map", "unordered_set", "multimap", "multiset"].includes(t.name) ? `std::${t.name}` : "objects and nested containers";
+  return { typeName, kind, interpretation: { kind: "unsupported", reason: `${what} are not decoded` } };
 }
 
 /** Decides the type name, kind and decoding of a branch from its leaves and class. */
@@ -115,9 +132,7 @@ export function classify(branch: BranchModel, counterBranch: (l: LeafModel) => s
     const names = branch.leaves.map((l) => l.title).join(":");
     return { typeName: `(${names})`, kind: "flat", interpretation: { kind: "unsupported", reason: `a leaf list of ${branch.leaves.length} leaves is not decoded` } };
   }
-  if (leaf.className === "TLeafC") {
-    return { typeName: "char*", kind: "jagged", interpretation: { kind: "unsupported", reason: "strings are not decoded" } };
-  }
+  if (leaf.className === "TLeafC") return strings("char*", 0);
   const et = leafElementType(leaf.className, leaf.isUnsigned);
   if (!et) {
     return { typeName: leaf.className, kind: "flat", interpretation: { kind: "unsupported", reason: `${leaf.className} leaves are not decoded` } };

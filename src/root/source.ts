@@ -1,53 +1,48 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { basename } from "node:path";
+import { isUrl, type ByteRange, type ByteSource } from "../sources/byte-source.js";
+import type { HttpSourceOptions } from "../sources/http-bytes.js";
+import { openByteSource } from "../sources/open-bytes.js";
 import { RootError } from "./errors.js";
 
+/** A range wanted by the reader, and what it holds (for errors). */
+export interface WantedRange extends ByteRange {
+  what: string;
+}
+
 /**
- * Positioned reads from one file: no whole-file loading, every read bounds-checked.
- *
- * Opening, reading and closing are synchronous system calls behind the async API: a ROOT file is
- * local and normally in the page cache, and each round trip through libuv's thread pool cost more
- * than the call itself (measured: up to a fifth of a small file's read time waiting for it).
+ * A ROOT file's bytes, local or over HTTP (sources/): every read bounds-checked, errors naming the
+ * record read. Local files are read synchronously (see LocalByteSource); a remote file's ranges
+ * are fetched together and ahead of time.
  */
 export class FileSource {
   /** Short name for messages. */
   readonly name: string;
-  /** -1 once closed, so a read after close fails clearly instead of reading a reused descriptor. */
-  private fd: number;
 
   private constructor(
-    fd: number,
+    private readonly bytes: ByteSource,
     readonly path: string,
-    readonly size: number,
   ) {
-    this.fd = fd;
-    this.name = basename(path);
+    this.name = bytes.name;
   }
 
-  static async open(filePath: string): Promise<FileSource> {
-    let fd: number;
+  static async open(location: string, http?: HttpSourceOptions): Promise<FileSource> {
     try {
-      fd = openSync(filePath, "r");
+      return new FileSource(await openByteSource(location, http), location);
     } catch (err) {
-      throw new RootError(`cannot open ROOT file ${filePath}: ${(err as Error).message}`);
-    }
-    try {
-      return new FileSource(fd, filePath, fstatSync(fd).size);
-    } catch (err) {
-      closeSync(fd);
-      throw new RootError(`cannot open ROOT file ${filePath}: ${(err as Error).message}`);
+      const where = isUrl(location) ? "" : ` ${location}`;
+      throw new RootError(`cannot open ROOT file${where}: ${(err as Error).message}`);
     }
   }
 
-  /**
-   * Reads exactly `length` bytes at `offset`; `what` names the record for errors.
-   *
-   * Synchronous on purpose: a local file's bytes are normally in the page cache, and one
-   * positioned read costs far less than a round trip through libuv's thread pool (which the
-   * reader paid once per basket read). The reader decodes right after reading, so an
-   * asynchronous read would not overlap with anything.
-   */
-  readSync(offset: number, length: number, what: string): Uint8Array {
+  get size(): number {
+    return this.bytes.size;
+  }
+
+  /** Gap between baskets worth reading through rather than splitting a read (see ByteSource). */
+  get coalesceGap(): number {
+    return this.bytes.coalesceGap;
+  }
+
+  private check(offset: number, length: number, what: string): void {
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
       throw new RootError(`${this.name}: ${what} has an invalid location (offset ${offset}, ${length} bytes)`);
     }
@@ -56,31 +51,54 @@ export class FileSource {
         `${this.name}: ${what} at offset ${offset} (${length} bytes) lies outside the file (${this.size} bytes); the file is truncated or corrupt`,
       );
     }
-    if (this.fd < 0) throw new RootError(`${this.name}: reading ${what} at offset ${offset} failed: the file is closed`);
-    const out = new Uint8Array(length);
-    let done = 0;
-    while (done < length) {
-      let bytesRead: number;
-      try {
-        bytesRead = readSync(this.fd, out, done, length - done, offset + done);
-      } catch (err) {
-        throw new RootError(`${this.name}: reading ${what} at offset ${offset} failed: ${(err as Error).message}`);
-      }
-      if (bytesRead === 0) throw new RootError(`${this.name}: unexpected end of file reading ${what} at offset ${offset}`);
-      done += bytesRead;
-    }
-    return out;
   }
 
-  /** readSync behind a promise, for callers that are asynchronous anyway. */
+  private failed(err: unknown, offset: number, what: string): RootError {
+    return new RootError(`${this.name}: reading ${what} at offset ${offset} failed: ${(err as Error).message}`);
+  }
+
+  /** Reads exactly `length` bytes at `offset`; `what` names the record for errors. */
   async read(offset: number, length: number, what: string): Promise<Uint8Array> {
-    return this.readSync(offset, length, what);
+    this.check(offset, length, what);
+    try {
+      return await this.bytes.read(offset, length);
+    } catch (err) {
+      throw this.failed(err, offset, what);
+    }
+  }
+
+  /**
+   * Several ranges: synchronously for a local file (the reader decodes right after reading, so
+   * an asynchronous read would not overlap with anything), fetched together for a remote one.
+   */
+  readRanges(ranges: readonly WantedRange[]): Uint8Array[] | Promise<Uint8Array[]> {
+    for (const r of ranges) this.check(r.offset, r.length, r.what);
+    const sync = this.bytes.readSync?.bind(this.bytes);
+    if (sync) {
+      return ranges.map((r) => {
+        try {
+          return sync(r.offset, r.length);
+        } catch (err) {
+          throw this.failed(err, r.offset, r.what);
+        }
+      });
+    }
+    return this.bytes.readRanges(ranges).catch((err: unknown) => {
+      throw this.failed(err, ranges[0]?.offset ?? 0, ranges.length === 1 ? ranges[0]!.what : `${ranges[0]?.what} and ${ranges.length - 1} more ranges`);
+    });
+  }
+
+  /** Whether willNeed() does anything (remote files), so that local reads skip working out the ranges. */
+  get fetchesAhead(): boolean {
+    return this.bytes.willNeed !== undefined;
+  }
+
+  /** Ranges the reader will want next: a remote file fetches them ahead. */
+  willNeed(ranges: readonly ByteRange[]): void {
+    this.bytes.willNeed?.(ranges);
   }
 
   async close(): Promise<void> {
-    if (this.fd < 0) return;
-    const fd = this.fd;
-    this.fd = -1;
-    closeSync(fd);
+    await this.bytes.close();
   }
 }

@@ -5,17 +5,24 @@ import { suggestNames } from "../text/close-names.js";
 import { RootError } from "./errors.js";
 import { classify, type Interpretation } from "./interpret.js";
 import { ITEM_SIZE } from "./leaf-types.js";
+import { assembleStrings, decodeStrings, sliceStrings, type StringPiece } from "./strings.js";
 import type { FileSource } from "./source.js";
 import type { BranchModel, LeafModel, TreeModel } from "./ttree.js";
 
 /** What a tree holds in one branch. */
 export interface BranchInfo {
+  /**
+   * The branch's own name (fName), or uproot's path of branch names (`parent/child`) when several
+   * branches share that name; `Tree` also accepts the path of any branch (`v/v.fCoordinates.fPt`).
+   */
   name: string;
   /** The type as uproot prints it: `float`, `int32_t[]`, `bool[3]`, `std::vector<float>`. */
   typeName: string;
   kind: "flat" | "fixed" | "jagged";
-  /** Leaf element type; absent for branches this reader cannot decode. */
+  /** Leaf element type; absent for string branches and for branches this reader cannot decode. */
   elementType?: ElementType;
+  /** Set on string branches (char*, std::string, TString, vectors of them): read as string columns. */
+  strings?: true;
   /** Per-entry shape of fixed-size arrays. */
   shape?: number[];
   /** 2 for vector<vector<T>> (jagged of jagged), 1 for other jagged branches, 0 otherwise. */
@@ -31,6 +38,7 @@ export interface BranchInfo {
   supported: boolean;
   /** Why the branch cannot be decoded, when it cannot. */
   unsupportedReason?: string;
+  /** Entries the branch's baskets hold (what reading it gives); may differ from the tree's. */
   entries: number;
   baskets: number;
   compressedBytes: number;
@@ -55,13 +63,15 @@ interface BranchState {
   model: BranchModel;
   interp: Interpretation;
   refs: BasketRef[];
+  /** Why the baskets cannot be trusted (they disagree with the branch's fEntries), if so. */
+  inconsistent?: string;
 }
 
 type Decodable = Exclude<Interpretation, { kind: "unsupported" }>;
+/** A decoded basket: numbers (decode.ts) or strings (strings.ts). */
+type Decoded = Piece | StringPiece;
 
 const DEFAULT_STEP = 100_000;
-/** Baskets closer than this in the file are fetched with one read (the gap is read and dropped). */
-const COALESCE_GAP = 64 * 1024;
 /** Upper bound of one coalesced read. */
 const COALESCE_MAX = 16 * 1024 * 1024;
 
@@ -75,13 +85,13 @@ function copyInfo(info: BranchInfo): BranchInfo {
  * whose counts come from another branch leave a promise here.
  */
 class BasketCache {
-  private readonly pieces = new Map<string, Map<number, Piece | Promise<Piece>>>();
+  private readonly pieces = new Map<string, Map<number, Decoded | Promise<Decoded>>>();
 
   has(branch: string, index: number): boolean {
     return this.pieces.get(branch)?.has(index) ?? false;
   }
 
-  get(branch: string, index: number, load: () => Piece | Promise<Piece>): Piece | Promise<Piece> {
+  get(branch: string, index: number, load: () => Decoded | Promise<Decoded>): Decoded | Promise<Decoded> {
     let m = this.pieces.get(branch);
     if (!m) this.pieces.set(branch, (m = new Map()));
     let p = m.get(index);
@@ -102,7 +112,10 @@ class BasketCache {
 export class Tree {
   readonly entries: number;
   readonly title: string;
+  /** By listed name (BranchInfo.name). */
   private readonly states = new Map<string, BranchState>();
+  /** Other accepted spellings: uproot's path of every branch, and own names shared by no other branch. */
+  private readonly aliases = new Map<string, string>();
 
   constructor(
     private readonly source: FileSource,
@@ -111,39 +124,56 @@ export class Tree {
   ) {
     this.entries = model.entries;
     this.title = model.title;
-    const all: BranchModel[] = [];
-    const walk = (bs: BranchModel[]): void => {
+    // uproot names sub-branches by their path (`parent/parent.member`); ROOT's own names are
+    // usually unique and are what this reader lists, except where several branches share one.
+    const all: { b: BranchModel; path: string }[] = [];
+    const walk = (bs: BranchModel[], prefix: string): void => {
       for (const b of bs) {
-        all.push(b);
-        walk(b.branches);
+        all.push({ b, path: prefix + b.name });
+        walk(b.branches, `${prefix}${b.name}/`);
       }
     };
-    walk(model.branches);
+    walk(model.branches, "");
+    const uses = new Map<string, number>();
+    for (const { b } of all) uses.set(b.name, (uses.get(b.name) ?? 0) + 1);
+    const listed = new Map<BranchModel, string>();
+    for (const { b, path } of all) listed.set(b, uses.get(b.name) === 1 ? b.name : path);
+    for (const { b, path } of all) if (path !== listed.get(b)) this.aliases.set(path, listed.get(b)!);
     const leafOwner = new Map<LeafModel, string>();
-    for (const b of all) for (const l of b.leaves) leafOwner.set(l, b.name);
-    for (const b of all) {
-      const c = classify(b, (l) => leafOwner.get(l) ?? all.find((x) => x.leaves.some((y) => y.name === l.name))?.name);
+    for (const { b } of all) for (const l of b.leaves) leafOwner.set(l, listed.get(b)!);
+    for (const { b } of all) {
+      const byLeafName = (l: LeafModel): string | undefined => {
+        const owner = all.find((x) => x.b.leaves.some((y) => y.name === l.name));
+        return owner && listed.get(owner.b);
+      };
+      const c = classify(b, (l) => leafOwner.get(l) ?? byLeafName(l));
       const interp = c.interpretation;
       const supported = interp.kind !== "unsupported";
+      const name = listed.get(b)!;
+      const refs = basketRefs(b, this.where(name));
+      const held = refs.length ? refs[refs.length - 1]!.entryStop : 0;
       const info: BranchInfo = {
-        name: b.name,
+        name,
         typeName: c.typeName,
         kind: c.kind,
         jaggedDepth: interp.kind === "vector2" ? 2 : c.kind === "jagged" ? 1 : 0,
         supported,
-        entries: b.entries,
-        baskets: 0,
+        entries: held,
+        baskets: refs.length,
         compressedBytes: b.zipBytes,
         uncompressedBytes: b.totBytes,
       };
       if (interp.kind === "unsupported") info.unsupportedReason = interp.reason;
+      else if (interp.kind === "string") info.strings = true;
       else info.elementType = interp.elementType;
       if (interp.kind === "flat" && interp.shape) info.shape = [...interp.shape];
       if (info.jaggedDepth > 0) info.depth = info.jaggedDepth;
       if (interp.kind === "counted") info.collection = interp.counter;
-      const refs = basketRefs(b, this.where(b.name));
-      info.baskets = refs.length;
-      this.states.set(b.name, { info, model: b, interp, refs });
+      const state: BranchState = { info, model: b, interp, refs };
+      if (held !== b.entries) {
+        state.inconsistent = `its baskets hold ${held} entries but its fEntries says ${b.entries}, so the file is inconsistent`;
+      }
+      this.states.set(name, state);
     }
   }
 
@@ -160,8 +190,12 @@ export class Tree {
   }
 
   private state(name: string): BranchState {
-    const s = this.states.get(name);
+    const s = this.states.get(name) ?? this.states.get(this.aliases.get(name) ?? "");
     if (!s) {
+      const shared = [...this.states.keys()].filter((k) => k.endsWith(`/${name}`));
+      if (shared.length > 1) {
+        throw new RootError(`branch name "${name}" is shared by ${shared.length} branches in tree "${this.name}" of ${this.source.name}; use one of their paths: ${shared.join(", ")}`);
+      }
       throw new RootError(`unknown branch "${name}" in tree "${this.name}" of ${this.source.name}${suggestNames(name, this.states.keys())}`);
     }
     return s;
@@ -172,7 +206,26 @@ export class Tree {
     if (s.interp.kind === "unsupported") {
       throw new RootError(`unsupported type ${s.info.typeName} for branch "${name}" in tree "${this.name}" of ${this.source.name}: ${s.interp.reason}`);
     }
+    if (s.inconsistent) throw new RootError(`${this.where(s.info.name)}: ${s.inconsistent}`);
     return s as BranchState & { interp: Decodable };
+  }
+
+  /**
+   * The entries a read of these branches gives by default: what their baskets hold, which is
+   * the tree's fEntries in a consistent file; uproot reads a branch up to its own count too
+   * (metadata trees whose branches were filled without the tree disagree with their tree).
+   */
+  private heldBy(names: string[]): number {
+    const held = new Map<number, string>();
+    for (const n of names) {
+      const info = this.state(n).info;
+      if (!held.has(info.entries)) held.set(info.entries, info.name);
+    }
+    if (held.size > 1) {
+      const which = [...held].map(([n, b]) => `"${b}" ${n}`).join(", ");
+      throw new RootError(`${this.where()}: the requested branches hold different numbers of entries (${which}; the tree says ${this.entries}); read them separately`);
+    }
+    return [...held.keys()][0]!;
   }
 
   /** Cluster layout from the tree's flush settings, else the entries where every branch starts a basket. */
@@ -232,9 +285,19 @@ export class Tree {
     return found.size ? [...found].sort().join("+") : "none";
   }
 
-  private checkRange(start: number, stop: number): void {
-    if (!Number.isInteger(start) || !Number.isInteger(stop) || start < 0 || stop < start || stop > this.entries) {
-      throw new RootError(`${this.where()}: entry range [${start}, ${stop}) is outside the tree's ${this.entries} entries`);
+  private checkRange(names: string[], start: number, stop: number): void {
+    if (!Number.isInteger(start) || !Number.isInteger(stop) || start < 0 || stop < start) {
+      throw new RootError(`${this.where()}: entry range [${start}, ${stop}) is not a range of entries`);
+    }
+    for (const n of names) {
+      const info = this.state(n).info;
+      if (stop <= info.entries) continue;
+      if (info.entries === this.entries) {
+        throw new RootError(`${this.where()}: entry range [${start}, ${stop}) is outside the tree's ${this.entries} entries`);
+      }
+      throw new RootError(
+        `${this.where(info.name)}: entry range [${start}, ${stop}) goes past the ${info.entries} entries the branch holds, although the tree says ${this.entries}; the file is inconsistent (read at most ${info.entries} entries of this branch)`,
+      );
     }
   }
 
@@ -244,7 +307,7 @@ export class Tree {
     ref: BasketRef,
     fetched: Map<number, Uint8Array>,
     cache: BasketCache,
-  ): Piece | Promise<Piece> {
+  ): Decoded | Promise<Decoded> {
     let raw: RawBasket | Promise<RawBasket>;
     if (ref.seek >= 0) {
       const file = fetched.get(ref.seek);
@@ -259,7 +322,7 @@ export class Tree {
     return raw instanceof Promise ? raw.then((r) => this.decodePiece(s, ref, r, cache)) : this.decodePiece(s, ref, raw, cache);
   }
 
-  private decodePiece(s: BranchState & { interp: Decodable }, ref: BasketRef, raw: RawBasket, cache: BasketCache): Piece | Promise<Piece> {
+  private decodePiece(s: BranchState & { interp: Decodable }, ref: BasketRef, raw: RawBasket, cache: BasketCache): Decoded | Promise<Decoded> {
     const where = new BasketPlace(this.where(s.info.name), ref.index, -1);
     if (raw.nevbuf !== ref.entryStop - ref.entryStart) {
       throw new RootError(`${where}: holds ${raw.nevbuf} entries, the branch says ${ref.entryStop - ref.entryStart}`);
@@ -268,6 +331,7 @@ export class Tree {
       const interp = s.interp;
       return this.counts(interp.counter, ref.entryStart, ref.entryStop, cache).then((counts) => decodeBasket(raw, interp, where, counts));
     }
+    if (s.interp.kind === "string") return decodeStrings(raw, s.interp.depth, where);
     return decodeBasket(raw, s.interp, where);
   }
 
@@ -287,44 +351,58 @@ export class Tree {
     return v as ArrayLike<number>;
   }
 
-  /**
-   * Reads the not-yet-cached out-of-line baskets the request needs, merging baskets that lie
-   * close together in the file into single positioned reads (ROOT writes a cluster's baskets
-   * of all branches side by side, so a step usually costs a few reads, not one per basket).
-   */
-  private prefetch(names: string[], start: number, stop: number, cache: BasketCache): Map<number, Uint8Array> {
+  /** The not-yet-cached out-of-line baskets a read needs, in file order. */
+  private wanted(names: string[], start: number, stop: number, cache: BasketCache): { name: string; ref: BasketRef }[] {
     const wanted: { name: string; ref: BasketRef }[] = [];
-    for (const name of new Set(names)) {
+    for (const name of new Set(names.map((n) => this.state(n).info.name))) {
       for (const ref of this.state(name).refs) {
         if (ref.seek >= 0 && ref.entryStop > start && ref.entryStart < stop && !cache.has(name, ref.index)) wanted.push({ name, ref });
       }
     }
-    wanted.sort((a, b) => a.ref.seek - b.ref.seek);
-    const groups: (typeof wanted)[] = [];
-    for (const w of wanted) {
+    return wanted.sort((a, b) => a.ref.seek - b.ref.seek);
+  }
+
+  /**
+   * Reads the baskets a request needs, merging baskets that lie close together in the file into
+   * single reads (ROOT writes a cluster's baskets of all branches side by side, so a step usually
+   * costs a few reads, not one per basket); the source says how close is close (local files:
+   * 64 KiB; over HTTP the skipped bytes are transferred, so less). Synchronous for local files.
+   */
+  private prefetch(names: string[], start: number, stop: number, cache: BasketCache): Map<number, Uint8Array> | Promise<Map<number, Uint8Array>> {
+    const groups: { name: string; ref: BasketRef }[][] = [];
+    const gap = this.source.coalesceGap;
+    for (const w of this.wanted(names, start, stop, cache)) {
       const g = groups[groups.length - 1];
       const first = g?.[0]!.ref;
       const last = g?.[g.length - 1]!.ref;
-      if (g && first && last && w.ref.seek <= last.seek + last.bytes + COALESCE_GAP && w.ref.seek + w.ref.bytes - first.seek <= COALESCE_MAX) {
+      if (g && first && last && w.ref.seek <= last.seek + last.bytes + gap && w.ref.seek + w.ref.bytes - first.seek <= COALESCE_MAX) {
         g.push(w);
       } else {
         groups.push([w]);
       }
     }
-    const fetched = new Map<number, Uint8Array>();
-    for (const g of groups) {
+    const ranges = groups.map((g) => {
       const lo = g[0]!.ref.seek;
       let hi = lo;
       for (const { ref } of g) hi = Math.max(hi, ref.seek + ref.bytes);
       const more = g.length > 1 ? ` (with ${g.length - 1} nearby baskets)` : "";
-      const bytes = this.source.readSync(lo, hi - lo, `basket ${g[0]!.ref.index} of tree "${this.name}", branch "${g[0]!.name}"${more}`);
-      for (const { ref } of g) fetched.set(ref.seek, bytes.subarray(ref.seek - lo, ref.seek - lo + ref.bytes));
-    }
-    return fetched;
+      return { offset: lo, length: hi - lo, what: `basket ${g[0]!.ref.index} of tree "${this.name}", branch "${g[0]!.name}"${more}` };
+    });
+    const split = (all: Uint8Array[]): Map<number, Uint8Array> => {
+      const fetched = new Map<number, Uint8Array>();
+      groups.forEach((g, i) => {
+        const lo = ranges[i]!.offset;
+        for (const { ref } of g) fetched.set(ref.seek, all[i]!.subarray(ref.seek - lo, ref.seek - lo + ref.bytes));
+      });
+      return fetched;
+    };
+    const read = this.source.readRanges(ranges);
+    return read instanceof Promise ? read.then(split) : split(read);
   }
 
-  private column(name: string, start: number, stop: number, cache: BasketCache, fetched: Map<number, Uint8Array>): Column | Promise<Column> {
-    const s = this.decodable(name);
+  private column(asked: string, start: number, stop: number, cache: BasketCache, fetched: Map<number, Uint8Array>): Column | Promise<Column> {
+    const s = this.decodable(asked);
+    const name = s.info.name;
     const itemSize = ITEM_SIZE[s.interp.elementType];
     const width = s.interp.kind === "flat" ? s.interp.width : 1;
     const wanted = s.refs.filter((r) => r.entryStop > start && r.entryStart < stop);
@@ -334,24 +412,29 @@ export class Tree {
       covered = Math.max(covered, r.entryStop);
     }
     if (covered < stop) {
-      throw new RootError(`${this.where(name)}: no basket holds entries from ${covered} (the branch has ${s.info.entries} of the tree's ${this.entries})`);
+      throw new RootError(`${this.where(name)}: no basket holds entries from ${covered}: the branch's basket entry ranges leave a gap, so the file is inconsistent`);
     }
     const loaded = wanted.map((r) => cache.get(name, r.index, () => this.loadPiece(s, r, fetched, cache)));
-    const assemble = (pieces: Piece[]): Column =>
-      assembleColumn(
-        pieces.map((p, i) => {
-          const r = wanted[i]!;
-          return slicePiece(p, Math.max(start, r.entryStart) - r.entryStart, Math.min(stop, r.entryStop) - r.entryStart, itemSize, width);
-        }),
-        s.interp,
-        s.interp.elementType,
+    const interp = s.interp;
+    const bounds = (i: number): [number, number] => {
+      const r = wanted[i]!;
+      return [Math.max(start, r.entryStart) - r.entryStart, Math.min(stop, r.entryStop) - r.entryStart];
+    };
+    const assemble = (pieces: Decoded[]): Column => {
+      if (interp.kind === "string") return assembleStrings(pieces.map((p, i) => sliceStrings(p as StringPiece, ...bounds(i))), interp.depth);
+      return assembleColumn(
+        pieces.map((p, i) => slicePiece(p as Piece, ...bounds(i), itemSize, width)),
+        interp,
+        interp.elementType,
         `${this.where(name)}, entries ${start} to ${stop}`,
       );
-    return loaded.some((p) => p instanceof Promise) ? Promise.all(loaded).then(assemble) : assemble(loaded as Piece[]);
+    };
+    return loaded.some((p) => p instanceof Promise) ? Promise.all(loaded).then(assemble) : assemble(loaded as Decoded[]);
   }
 
   private async readWith(names: string[], start: number, stop: number, cache: BasketCache): Promise<Batch> {
-    const fetched = this.prefetch(names, start, stop, cache);
+    const pending = this.prefetch(names, start, stop, cache);
+    const fetched = pending instanceof Promise ? await pending : pending;
     const made = names.map((n) => this.column(n, start, stop, cache, fetched));
     const cols = made.some((c) => c instanceof Promise) ? await Promise.all(made) : (made as Column[]);
     const columns: Record<string, Column> = {};
@@ -364,10 +447,14 @@ export class Tree {
     for (const n of names) this.decodable(n);
   }
 
-  /** Entries [entryStart, entryStop) of the given branches as one Batch. */
-  async read(branches: string[], entryStart = 0, entryStop = this.entries): Promise<Batch> {
+  /**
+   * Entries [entryStart, entryStop) of the given branches as one Batch; entryStop defaults to the
+   * entries the branches hold, which is the tree's entries unless the file disagrees with itself.
+   */
+  async read(branches: string[], entryStart = 0, entryStop?: number): Promise<Batch> {
     this.validate(branches);
-    this.checkRange(entryStart, entryStop);
+    entryStop ??= this.heldBy(branches);
+    this.checkRange(branches, entryStart, entryStop);
     return this.readWith(branches, entryStart, entryStop, new BasketCache());
   }
 
@@ -375,10 +462,10 @@ export class Tree {
   async *iterate(options: IterateOptions): AsyncIterable<Batch> {
     const { branches } = options;
     const start = options.entryStart ?? 0;
-    const stop = options.entryStop ?? this.entries;
     const step = options.stepEntries ?? DEFAULT_STEP;
     this.validate(branches);
-    this.checkRange(start, stop);
+    const stop = options.entryStop ?? this.heldBy(branches);
+    this.checkRange(branches, start, stop);
     if (!Number.isInteger(step) || step <= 0) throw new RootError(`${this.where()}: stepEntries must be a positive integer, got ${step}`);
     const bounds = this.commonBoundaries(branches.map((b) => this.state(b)), start, stop);
     const cache = new BasketCache();
@@ -388,7 +475,10 @@ export class Tree {
       const target = Math.min(cur + step, stop);
       while (k + 1 < bounds.length && bounds[k + 1]! <= target) k++;
       const next = bounds[k]! > cur ? bounds[k]! : target;
-      yield await this.readWith(branches, cur, next, cache);
+      const batch = this.readWith(branches, cur, next, cache);
+      // A remote file fetches the next step's baskets while this step decodes and is consumed.
+      if (next < stop && this.source.fetchesAhead) this.source.willNeed(this.wanted(branches, next, Math.min(next + step, stop), cache).map((w) => ({ offset: w.ref.seek, length: w.ref.bytes })));
+      yield await batch;
       cur = next;
       cache.evictBefore(cur, (b) => this.state(b).refs);
     }

@@ -77,6 +77,11 @@ export interface Backend {
   results(requestId: string, cursor: string | undefined, signal?: AbortSignal): Promise<ResultPage>;
   /** Writes one result file to `dest` exactly (the caller handles temporary names and retries). */
   fetch(requestId: string, file: ResultFile, dest: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * A URL that reads one result file without credentials (an S3 presigned GET, range requests
+   * allowed), valid for `expiresS` seconds; absent when the backend has no object store.
+   */
+  signedUrl?(requestId: string, file: ResultFile, expiresS: number, signal?: AbortSignal): Promise<string>;
   cancel(requestId: string): Promise<void>;
   /** A link to the failed-file listing, for error messages. */
   failureLink?(requestId: string): string;

@@ -8,10 +8,11 @@ import { LOCAL_ENDPOINT, type EndpointConfig, type ServiceXConfig, loadConfig, s
 import { Semaphore } from "./download.js";
 import { DeliverAbortedError, DeliverError, ServiceXError, errorMessage } from "./errors.js";
 import { HttpBackend } from "./http-backend.js";
-import { LocalBackend } from "./local-backend.js";
+import { LocalBackend } from "./local/backend.js";
 import { TransformFailedError, runTransform } from "./poll.js";
 import { ProgressDisplay } from "./progress.js";
-import { type DeliverSpec, type SampleRequest, loadSpecFile, sampleRequests, validateSpec } from "./spec.js";
+import { MAX_PRESIGN_SECONDS } from "./s3.js";
+import { type DeliverSpec, type Delivery, type SampleRequest, loadSpecFile, sampleRequests, validateSpec } from "./spec.js";
 
 export interface DeliverOptions {
   /** servicex.yaml to use instead of searching for one. */
@@ -45,6 +46,15 @@ export interface DeliverOptions {
   leaveRunningOnAbort?: boolean;
   /** Progress bars on stderr (default: when stderr is a terminal). */
   progress?: boolean;
+  /** Overrides the spec's General.Delivery. */
+  delivery?: Delivery;
+  /** Lifetime of signed URLs in seconds (default and maximum 7 days, the object store's limit). */
+  signedUrlLifetimeS?: number;
+  /**
+   * Each result file as soon as it is available (path or signed URL), while the transform still
+   * runs; cached samples report all their files at once.
+   */
+  onFile?: (sample: string, file: string) => void;
 }
 
 /** Sample name -> local result files. */
@@ -84,6 +94,8 @@ interface Context {
   semaphore: Semaphore;
   progress: ProgressDisplay;
   shortenedFilenames: boolean;
+  /** Seconds signed URLs stay valid; undefined for LocalCache delivery. */
+  urlLifetimeS: number | undefined;
   info?: Promise<ServerInfo>;
 }
 
@@ -104,6 +116,7 @@ export async function deliver(spec: DeliverSpec | string, options: DeliverOption
     semaphore: new Semaphore(options.concurrency ?? 10),
     progress: new ProgressDisplay(process.stderr, options.progress ?? process.stderr.isTTY === true),
     shortenedFilenames: config.shortenedFilenames,
+    urlLifetimeS: signedUrls(options.delivery ?? validated.General?.Delivery) ? (options.signedUrlLifetimeS ?? MAX_PRESIGN_SECONDS) : undefined,
   };
   const settled = await Promise.allSettled(samples.map((s) => deliverSample(ctx, s)));
   ctx.progress.stop();
@@ -123,6 +136,10 @@ export async function deliver(spec: DeliverSpec | string, options: DeliverOption
     throw new DeliverError(results, errors);
   }
   return results;
+}
+
+function signedUrls(delivery: Delivery | undefined): boolean {
+  return delivery === "SignedURLs" || delivery === "URLs";
 }
 
 async function writeFileset(dir: string, name: string, results: DeliverResult): Promise<void> {
@@ -153,10 +170,12 @@ async function deliverSample(ctx: Context, sample: SampleRequest): Promise<strin
     await cache.remove(hash);
     record = undefined;
   }
-  if (record) {
+  // Signed URLs are never cached (they expire): a completed request is re-attached and signed afresh.
+  if (record && ctx.urlLifetimeS === undefined) {
     const present = await cache.presentFiles(record);
     if (present) {
       ctx.progress.update(sample.name, { status: "cached" });
+      for (const f of present) options.onFile?.(sample.name, f);
       return present;
     }
   }
@@ -197,8 +216,10 @@ async function deliverSample(ctx: Context, sample: SampleRequest): Promise<strin
       retryDelayMs: options.retryDelayMs ?? 1000,
       shortenedFilenames: ctx.shortenedFilenames,
       semaphore: ctx.semaphore,
+      ...(ctx.urlLifetimeS !== undefined ? { signedUrlLifetimeS: ctx.urlLifetimeS } : {}),
       signal: options.signal,
-      onProgress: (change) => ctx.progress.update(sample.name, change),
+      onProgress: (change) => ctx.progress.update(sample.name, { ...change, delivery: ctx.urlLifetimeS === undefined ? "download" : "signed" }),
+      onFile: (f) => options.onFile?.(sample.name, f.path),
     });
     if (outcome.complete) {
       await cache.put({
@@ -206,7 +227,8 @@ async function deliverSample(ctx: Context, sample: SampleRequest): Promise<strin
         title: sample.name,
         status: "COMPLETE",
         completeTime: new Date().toISOString(),
-        files: outcome.files,
+        // Downloads are the cached result; signed URLs leave earlier downloads recorded as they were.
+        ...(ctx.urlLifetimeS === undefined ? { files: outcome.files } : {}),
       });
     } else {
       await cache.remove(hash); // partial results are returned but never cached

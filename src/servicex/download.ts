@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
+import { backoffDelay, DEFAULT_ATTEMPTS, DEFAULT_RETRY_DELAY_MS } from "../sources/retry.js";
 import { ServiceXError, errorMessage, sleep } from "./errors.js";
 
 /** Bounds how many downloads run at once across all samples of a deliver() call. */
@@ -24,7 +25,7 @@ export class Semaphore {
 export interface DownloadOptions {
   /** Attempts in total (default 3). */
   attempts?: number;
-  /** First back-off delay (ms), doubled each attempt with jitter (default 1000). */
+  /** First back-off delay (ms), doubled each attempt with jitter, at most 60 s (default 1000). */
   retryDelayMs?: number;
   signal?: AbortSignal;
 }
@@ -51,10 +52,10 @@ export async function downloadFile(
 ): Promise<void> {
   if (expected !== undefined && (await fileSize(dest)) === expected) return;
   await mkdir(path.dirname(dest), { recursive: true });
-  const attempts = options.attempts ?? 3;
+  const attempts = options.attempts ?? DEFAULT_ATTEMPTS;
   let lastError: unknown;
   for (let attempt = 0; attempt < attempts; attempt++) {
-    if (attempt > 0) await sleep((options.retryDelayMs ?? 1000) * 2 ** (attempt - 1) * (0.5 + Math.random() / 2), options.signal);
+    if (attempt > 0) await sleep(backoffDelay(attempt, options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS), options.signal);
     const tmp = `${dest}.part-${process.pid}-${randomBytes(4).toString("hex")}`;
     try {
       await write(tmp);

@@ -4,7 +4,7 @@ import { VERSION } from "../version.js";
 import type { Backend, ResultFile, ResultPage, ServerInfo, TransformRequest, TransformStatus } from "./backend.js";
 import { ServiceXError } from "./errors.js";
 import { type HttpOptions, ServiceXApi } from "./http.js";
-import { type S3Credentials, listBucket, s3ErrorText, s3Request } from "./s3.js";
+import { type S3Credentials, listBucket, presignGet, s3ErrorText, s3Request } from "./s3.js";
 
 /** The transformation record fields sxflow reads (`GET /servicex/transformation/<id>`). */
 interface TransformRecord {
@@ -196,6 +196,10 @@ export class HttpBackend implements Backend {
       throw new ServiceXError(`GET ${file.name} from ${creds.endpoint}: ${text}`, { requestId });
     }
     await pipeline(res, createWriteStream(dest));
+  }
+
+  async signedUrl(requestId: string, file: ResultFile, expiresS: number, signal?: AbortSignal): Promise<string> {
+    return presignGet(await this.credentials(requestId, signal), requestId, file.name, expiresS);
   }
 
   async cancel(requestId: string): Promise<void> {

@@ -23,7 +23,7 @@ export { type DeliverOptions, type DeliverResult, createBackend, deliver } from 
 export { DeliverAbortedError, DeliverError, ServiceXError } from "./errors.js";
 export { TransformFailedError } from "./poll.js";
 export { HttpBackend } from "./http-backend.js";
-export { LocalBackend } from "./local-backend.js";
+export { LocalBackend } from "./local/backend.js";
 export {
   UPROOT_RAW_CODEGEN,
   type UprootRawCopyQuery,
@@ -32,5 +32,5 @@ export {
   buildUprootRaw,
   validateUprootRaw,
 } from "./query.js";
-export { type DeliverSpec, type QuerySpec, type SampleSpec, loadSpecFile, sampleRequests, validateSpec } from "./spec.js";
+export { type DeliverSpec, type Delivery, type QuerySpec, type SampleSpec, loadSpecFile, sampleRequests, validateSpec } from "./spec.js";
 export { type RemoteStructure, STRUCTURE_QUERY, type TreeStructure, remoteStructure } from "./structure.js";

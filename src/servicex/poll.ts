@@ -17,8 +17,12 @@ export interface TransformRunOptions {
   retryDelayMs: number;
   shortenedFilenames: boolean;
   semaphore: Semaphore;
+  /** Hand out presigned URLs valid this many seconds instead of downloading. */
+  signedUrlLifetimeS?: number;
   signal?: AbortSignal;
   onProgress?: (change: Partial<SampleState>) => void;
+  /** Each result as soon as it is available (downloaded, or its URL signed), while the transform runs. */
+  onFile?: (file: CachedFile) => void;
 }
 
 export interface TransformOutcome {
@@ -59,7 +63,10 @@ function sha1(s: string): string {
   return createHash("sha1").update(s).digest("hex");
 }
 
-/** Polls one request to its end, downloading each result file as soon as it is listed. */
+/**
+ * Polls one request to its end, downloading each result file (or signing its URL) as soon as it
+ * is listed.
+ */
 export async function runTransform(
   backend: Backend,
   requestId: string,
@@ -75,9 +82,9 @@ export async function runTransform(
   let downloaded = 0;
   let downloadError: unknown;
 
-  const start = (file: ResultFile): void => {
+  const fetchFile = async (file: ResultFile): Promise<CachedFile> => {
     const dest = path.join(dataDir, localFileName(file.name, o.shortenedFilenames, sha1));
-    const job = o.semaphore.run(async () => {
+    return o.semaphore.run(async () => {
       await downloadFile(dest, file.size, (tmp) => backend.fetch(requestId, file, tmp, inner.signal), {
         attempts: o.downloadAttempts,
         retryDelayMs: o.retryDelayMs,
@@ -86,6 +93,23 @@ export async function runTransform(
       downloaded++;
       o.onProgress?.({ downloaded });
       return { path: dest, size: file.size ?? (await fileSize(dest)) ?? 0 };
+    });
+  };
+  const lifetime = o.signedUrlLifetimeS;
+  if (lifetime !== undefined && !backend.signedUrl) {
+    throw new ServiceXError(`${backend.location} has no object store to sign URLs for: use Delivery: LocalCache`, { requestId });
+  }
+  const signFile = async (file: ResultFile): Promise<CachedFile> => {
+    const url = await backend.signedUrl!(requestId, file, lifetime!, inner.signal);
+    downloaded++;
+    o.onProgress?.({ downloaded });
+    return { path: url, size: file.size ?? 0 };
+  };
+
+  const start = (file: ResultFile): void => {
+    const job = (lifetime === undefined ? fetchFile(file) : signFile(file)).then((f) => {
+      o.onFile?.(f);
+      return f;
     });
     job.catch((err: unknown) => {
       downloadError ??= err;

@@ -5,6 +5,8 @@ export interface SampleState {
   completed: number;
   failed: number;
   downloaded: number;
+  /** What the second bar counts: downloads, signed URLs, or (streaming runs) converted files. */
+  delivery?: "download" | "signed" | "converted";
 }
 
 const WIDTH = 20;
@@ -17,7 +19,7 @@ function bar(done: number, total: number): string {
 export function progressLine(name: string, s: SampleState): string {
   const total = s.files > 0 ? String(s.files) : "?";
   const failed = s.failed > 0 ? ` \x1b[31m${s.failed} failed\x1b[0m` : "";
-  return `${name.slice(0, 30).padEnd(30)} transform ${bar(s.completed, s.files)} ${s.completed}/${total}${failed}  download ${bar(s.downloaded, s.completed)} ${s.downloaded}/${s.completed}  ${s.status}`;
+  return `${name.slice(0, 30).padEnd(30)} transform ${bar(s.completed, s.files)} ${s.completed}/${total}${failed}  ${s.delivery ?? "download"} ${bar(s.downloaded, s.completed)} ${s.downloaded}/${s.completed}  ${s.status}`;
 }
 
 /**

@@ -54,6 +54,26 @@ export function s3Request(
   });
 }
 
+/** MinIO refuses presigned URLs valid for longer than 7 days. */
+export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
+
+/**
+ * A presigned GET URL of one object (SigV4 in the query string, host the only signed header), valid
+ * for `expiresS` seconds from `now`: anyone holding it can read the object, with range requests.
+ */
+export function presignGet(creds: S3Credentials, bucket: string, key: string, expiresS: number, now = new Date()): string {
+  if (!Number.isInteger(expiresS) || expiresS < 1 || expiresS > MAX_PRESIGN_SECONDS) {
+    throw new ServiceXError(`a signed URL's lifetime must be 1 to ${MAX_PRESIGN_SECONDS} seconds (the object store's limit), got ${expiresS}`);
+  }
+  const amzDate = now.toISOString().replace(/[:-]|\.\d{3}/g, "");
+  const unsigned = `${objectPath(bucket, key)}?X-Amz-Expires=${expiresS}&X-Amz-Date=${amzDate}`;
+  const signed = aws4.sign(
+    { host: creds.endpoint, path: unsigned, method: "GET", service: "s3", region: "us-east-1", signQuery: true, headers: {} },
+    { accessKeyId: creds.accessKey, secretAccessKey: creds.secretKey },
+  );
+  return `${creds.secure ? "https" : "http"}://${creds.endpoint}${signed.path ?? unsigned}`;
+}
+
 async function readBody(res: http.IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of res) chunks.push(chunk as Buffer);

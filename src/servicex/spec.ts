@@ -15,6 +15,8 @@ export type QuerySpec =
   | { UprootRaw: string | UprootRawQuery | UprootRawQuery[] }
   | { PythonFunction: string };
 
+export type Delivery = "LocalCache" | "SignedURLs" | "URLs";
+
 export interface SampleSpec {
   Name: string;
   Dataset?: DatasetSpec;
@@ -32,7 +34,11 @@ export interface DeliverSpec {
     Codegen?: string;
     /** root-ttree (default, as in the Python client) or parquet. */
     OutputFormat?: "root-ttree" | "root-file" | "parquet";
-    Delivery?: "LocalCache";
+    /**
+     * LocalCache (default): download into the cache. SignedURLs (the Python client's "URLs"):
+     * presigned URLs of the files in the object store, read over HTTP with range requests.
+     */
+    Delivery?: Delivery;
     IgnoreLocalCache?: boolean;
     OutputDirectory?: string;
     OutFilesetName?: string;
@@ -90,7 +96,7 @@ const specSchema = z
       .object({
         Codegen: z.string().min(1).optional(),
         OutputFormat: z.enum(["root-ttree", "root-file", "parquet"]).optional(),
-        Delivery: z.literal("LocalCache").optional(),
+        Delivery: z.enum(["LocalCache", "SignedURLs", "URLs"]).optional(),
         IgnoreLocalCache: z.boolean().optional(),
         OutputDirectory: z.string().optional(),
         OutFilesetName: z.string().optional(),

@@ -3,9 +3,9 @@ import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import type { RunConfig } from "../config/index.js";
 import { OutputDir } from "../output-dir/index.js";
-import { configAttr, createSaltWriter, finishRun, noticeOf, PipelineError, ReportBuilder, SPLIT_NAMES, withSession } from "../pipeline/index.js";
+import { configAttr, finishRun, noticeOf, PipelineError, ReportBuilder, RunSink, withSession } from "../pipeline/index.js";
 import type { PipelineReport, RunPipelineOptions, RunSession } from "../pipeline/index.js";
-import { mergePartials, permutedBuckets } from "../stages/index.js";
+import { mergePartials, permutedBuckets, SPLIT_NAMES } from "../stages/index.js";
 import type { StatsPartials } from "../stages/index.js";
 import { VERSION } from "../version.js";
 import { shardName } from "./assign.js";
@@ -164,7 +164,7 @@ export function mergeShards(config: RunConfig | string, options: MergeOptions = 
     const { cfg } = session;
     const count = shardCount(await listShards(cfg.output.dir), shardsDir(cfg.output.dir), options.shards);
     const { dirs, manifests } = await checkShards(session, count);
-    const report = new ReportBuilder(cfg);
+    const report = new ReportBuilder(cfg, manifests[0]!.groups);
     let stats: StatsPartials = {};
     for (const dir of dirs) {
       for (const h of decodeHeaders(await readFile(path.join(dir, HEADERS), "utf8"))) {
@@ -173,11 +173,11 @@ export function mergeShards(config: RunConfig | string, options: MergeOptions = 
       }
     }
     const output = await OutputDir.open(cfg.output.dir, noticeOf(session.options));
-    const writer = createSaltWriter(session, manifests[0]!, output);
+    const sink = new RunSink(session, manifests[0]!, output);
     try {
       return await finishRun({
         session,
-        writer,
+        sink,
         output,
         report,
         stats,
@@ -185,7 +185,7 @@ export function mergeShards(config: RunConfig | string, options: MergeOptions = 
         otherSeconds: manifests.reduce((t, m) => t + m.seconds, 0),
       });
     } catch (err) {
-      await writer.abort().catch(() => undefined);
+      await sink.abort().catch(() => undefined);
       throw err;
     } finally {
       await output.close();

@@ -1,9 +1,9 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import type { RunConfig } from "../config/index.js";
-import { configAttr, convertTasks, planSession, ReportBuilder, shuffleBuckets, SPLIT_NAMES, withSession } from "../pipeline/index.js";
+import { configAttr, convertTasks, planSession, ReportBuilder, shuffleBuckets, withSession } from "../pipeline/index.js";
 import type { RunPipelineOptions, RunSession, TaskHeader } from "../pipeline/index.js";
-import { BucketShuffler } from "../stages/index.js";
+import { BucketShuffler, SPLIT_NAMES } from "../stages/index.js";
 import { VERSION } from "../version.js";
 import { shardTasks } from "./assign.js";
 import type { ShardId } from "./assign.js";

@@ -15,7 +15,7 @@ import {
 import type { Data, DataType } from "apache-arrow";
 import { packBits } from "../batch/bits.js";
 import type { H5ElementType } from "../hdf5/datatype.js";
-import type { GroupPlan, RecordField } from "../pipeline/types.js";
+import type { GroupPlan, RecordField } from "../stages/record.js";
 
 const ARROW_TYPES: Record<H5ElementType, () => DataType> = {
   bool: () => new Bool(), int8: () => new Int8(), uint8: () => new Uint8(), int16: () => new Int16(), uint16: () => new Uint16(),

@@ -1,7 +1,19 @@
-export { padGlobal, padGroup, padValueFor } from "./pad.js";
+export { objectColumn, padGlobal, padGroup, padValueFor, selectedObjects } from "./pad.js";
 export type { GlobalGroup, GlobalGroupSpec, PadGroupSpec, PaddedGroup, Padding } from "./pad.js";
-export { assignSplits, checkSplitRules, hashSplit, hashUniform, NO_SPLIT, parseSplitCondition, ruleSplit } from "./split.js";
-export type { SplitCondition, SplitRuleTriplet, SplitSpec } from "./split.js";
+export {
+  assignSplits,
+  checkSplitRules,
+  ENTRY_KEY,
+  hashSplit,
+  hashUniform,
+  NO_SPLIT,
+  parseSplitCondition,
+  ruleSplit,
+  SPLIT_NAMES,
+} from "./split.js";
+export type { SplitCondition, SplitName, SplitRuleTriplet, SplitSpec } from "./split.js";
+export type { GroupPlan, RecordField, RecordLayout } from "./record.js";
+export { packRowsBySplit } from "./rows.js";
 export {
   accumulateStats,
   batchStats,
@@ -15,12 +27,21 @@ export {
 export type { FieldStats, MeanStd, NormDict, StatsPartials } from "./stats.js";
 export { classWeights, countClasses } from "./class-weights.js";
 export type { ClassWeightOptions } from "./class-weights.js";
-export { classDictYaml, normDictYaml, pyyamlFloat, writeClassDict, writeNormDict } from "./salt-dicts.js";
-export { writeFileAtomic } from "./atomic-write.js";
-export { assignBuckets, permutation, splitmix32, Xoshiro128 } from "./prng.js";
 export { BucketShuffler, bucketsFor, permutedBuckets } from "./shuffle.js";
 export type { BucketShufflerOptions, PermutedBucketsOptions } from "./shuffle.js";
 export { packRows, rowLayout, unpackRows } from "./row-layout.js";
 export type { RowField, RowLayout, UnpackedRows } from "./row-layout.js";
 export { batchTransform } from "./transform.js";
 export { takeEvents } from "./take.js";
+export {
+  emptyHistogram,
+  emptyHistogramPartials,
+  fieldHistogram,
+  fineBinRange,
+  finiteCount,
+  mergeCounts,
+  mergeHistogramPartials,
+  mergeHistograms,
+  multiplicityCounts,
+} from "./histogram.js";
+export type { FieldHistogram, HistogramPartials } from "./histogram.js";

@@ -1,4 +1,4 @@
-import { allocate, columnLength, flatWidth, isBigIntArray, leafType } from "../batch/core.js";
+import { allocate, columnLength, flatWidth, holdsStrings, isBigIntArray, leafType } from "../batch/core.js";
 import type { Column, ElementType, JaggedColumn, NumericArray } from "../batch/core.js";
 
 /**
@@ -63,6 +63,28 @@ export function padValueFor(type: ElementType, padding: Padding): number {
   if (padding === "zero") return 0;
   if (type === "float32" || type === "float64") return Number.NaN;
   return SIGNED_INTS.has(type) ? -1 : 0;
+}
+
+/**
+ * A column of an object group as one list per event: jagged as it is, or a fixed-size array
+ * (`x[N]`) seen as N objects per event; an error for one value per event.
+ */
+export function objectColumn(group: string, what: string, column: Column, n: number): JaggedColumn {
+  if (column.kind === "jagged") return column;
+  if (column.kind === "string") throw stringField(group, what);
+  const width = column.shape?.reduce((a, b) => a * b, 1);
+  if (width === undefined) throw new Error(`group "${group}": ${what} is not a list per event`);
+  const offsets = new Int32Array(n + 1);
+  for (let i = 0; i <= n; i++) offsets[i] = i * width;
+  return { kind: "jagged", offsets, values: column.values, elementType: column.elementType };
+}
+
+/** Objects a padded group holds plus those it lost to truncation: the objects `select` kept. */
+export function selectedObjects(group: PaddedGroup): number {
+  let n = group.truncated;
+  const valid = group.valid;
+  for (let i = 0; i < valid.length; i++) n += valid[i]!;
+  return n;
 }
 
 function label(spec: { name: string; sources?: Record<string, string> }, field: string): string {
@@ -290,6 +312,7 @@ export function padGroup(spec: PadGroupSpec): PaddedGroup {
   const types: Record<string, ElementType> = {};
   for (const f of names) {
     const column = spec.fields[f]!;
+    if (holdsStrings(column)) throw stringField(name, label(spec, f));
     const from = leafType(column);
     const type = spec.casts?.[f] ?? from;
     const values = toOutputKind(column.values as NumericArray, from, type, `group "${name}", field ${label(spec, f)}`);
@@ -306,6 +329,13 @@ export function padGroup(spec: PadGroupSpec): PaddedGroup {
   return { name, length: n, maxObjects: max, fields, types, valid, truncated };
 }
 
+/** HDF5 datasets hold numbers: a text field must become one (a comparison) before it gets here. */
+function stringField(group: string, field: string): Error {
+  return new Error(
+    `group "${group}", field ${field} holds strings, which HDF5 outputs do not store; turn it into a number first, e.g. the expression \`name == "value"\``,
+  );
+}
+
 /** The per-event (global) group: flat scalar columns copied, or cast, to `(N,)` arrays. */
 export function padGlobal(spec: GlobalGroupSpec): GlobalGroup {
   const names = Object.keys(spec.fields);
@@ -316,6 +346,7 @@ export function padGlobal(spec: GlobalGroupSpec): GlobalGroup {
   const types: Record<string, ElementType> = {};
   for (const f of names) {
     const column = spec.fields[f]!;
+    if (column.kind === "string") throw stringField(spec.name, label(spec, f));
     if (column.kind !== "flat" || flatWidth(column.shape) !== 1) {
       throw new Error(
         `group "${spec.name}" is global (one value per event) but field ${label(spec, f)} is ` +

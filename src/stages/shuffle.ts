@@ -1,7 +1,7 @@
 import { appendFile, mkdtemp, open, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Xoshiro128, assignBuckets, permutation } from "./prng.js";
+import { Xoshiro128, assignBuckets, permutation } from "../random/prng.js";
 
 export interface BucketShufflerOptions {
   /** Bytes per row record; every written chunk is a whole number of rows. */

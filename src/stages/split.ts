@@ -2,6 +2,16 @@ import { columnLength } from "../batch/core.js";
 import type { Batch, Column, NumericArray } from "../batch/core.js";
 
 /** Split index for events that match no split rule (they are dropped). */
+/** The output splits, in the order of split indices (0 = train, the split the statistics come from). */
+export const SPLIT_NAMES = ["train", "val", "test"] as const;
+export type SplitName = (typeof SPLIT_NAMES)[number];
+
+/**
+ * Split key standing for the entry number in the file, for inputs without an event identity
+ * (e.g. ntuples without eventNumber); a real branch of that name takes precedence.
+ */
+export const ENTRY_KEY = "entry";
+
 export const NO_SPLIT = 255;
 
 /**

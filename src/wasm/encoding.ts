@@ -22,6 +22,7 @@ export const op = {
   br: 0x0c,
   brIf: 0x0d,
   return: 0x0f,
+  call: 0x10,
   select: 0x1b,
   localGet: 0x20,
   localSet: 0x21,

@@ -16,6 +16,7 @@ import {
   Table,
   Utf8,
   vectorFromArray,
+  Binary,
   Bool,
   Type,
 } from "apache-arrow";
@@ -172,7 +173,9 @@ describe("batchToArrow / arrowToBatch", () => {
     const withNull = vectorFromArray([1, null, 3], new Int32());
     expect(() => arrowToColumn(withNull.data[0]!, "n")).toThrow(/column "n": 1 null values/);
     const strings = vectorFromArray(["a", "b"], new Utf8());
-    expect(() => arrowToColumn(strings.data[0]!, "s")).toThrow(/column "s": Arrow type Utf8 is not supported/);
+    expect(arrowToColumn(strings.data[0]!, "s")).toEqual({ kind: "string", offsets: new Int32Array([0, 1, 2]), values: new TextEncoder().encode("ab") });
+    const bytes = vectorFromArray([new Uint8Array([1])], new Binary());
+    expect(() => arrowToColumn(bytes.data[0]!, "b")).toThrow(/column "b": Arrow type Binary is not supported/);
     const schema = new Schema([new Field("s", new Utf8())]);
     const rb = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: 2, children: [strings.data[0]!] }));
     expect(() => arrowToBatch(rb, ["missing"])).toThrow(/no column "missing"/);

@@ -22,7 +22,7 @@ describe("sxflow inspect", () => {
     expect(out).toContain('tree "sample": 30 entries in 1 cluster');
     expect(out).toMatch(/^Ai8\s+int64_t\[\]\s+jagged\s+none\+zlib\s+24\s+2465\s+2520\s+1\.02$/m);
     expect(out).toMatch(/^b\s+bool\s+flat\s+none\+zlib\s+2\s+162\s+170\s+1\.05$/m);
-    expect(out).toMatch(/^str\s+char\* \(unsupported\)\s+jagged/m);
+    expect(out).toMatch(/^str\s+char\*\s+flat\s/m);
   });
 
   it("prints JSON with sizes, ratios, codecs and clusters", async () => {

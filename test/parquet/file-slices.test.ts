@@ -12,21 +12,21 @@ describe("openFileSlices", () => {
     const file = path.join(dir, "bytes.bin");
     const bytes = new Uint8Array(70_000).map((_, i) => (i * 7 + 3) & 0xff);
     writeFileSync(file, bytes);
-    const slices = openFileSlices(file);
+    const slices = await openFileSlices(file);
     expect(slices.size).toBe(bytes.length);
     for (const [a, b] of [[0, 4], [65_530, 70_000], [100, 100], [12_345, 54_321]] as const) {
       expect(new Uint8Array(await slices.slice(a, b).arrayBuffer())).toEqual(bytes.subarray(a, b));
     }
     slices.close();
-    await expect(slices.slice(0, 4).arrayBuffer()).rejects.toThrow(/read after the file was closed/);
+    await expect(slices.slice(0, 4).arrayBuffer()).rejects.toThrow(`${file}: reading bytes 0-4 failed: the file is closed`);
   });
 
   it("names the file and the byte when the file shrank under it", async () => {
     const file = path.join(dir, "shrinks.bin");
     writeFileSync(file, new Uint8Array(1000));
-    const slices = openFileSlices(file);
+    const slices = await openFileSlices(file);
     truncateSync(file, 600);
-    await expect(slices.slice(500, 800).arrayBuffer()).rejects.toThrow(`${file}: unexpected end of file at byte 600`);
+    await expect(slices.slice(500, 800).arrayBuffer()).rejects.toThrow(`${file}: reading bytes 500-800 failed: unexpected end of file at byte 600`);
     slices.close();
   });
 });

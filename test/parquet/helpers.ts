@@ -52,7 +52,7 @@ function bytesOf(values: ArrayBufferView): Buffer {
 export function fingerprint(batch: Batch): Record<string, string> {
   const out: Record<string, string> = { length: String(batch.length) };
   const describe = (c: Column): string => {
-    const head = `${c.kind}/${c.elementType ?? ""}/${c.values.constructor.name}`;
+    const head = `${c.kind}/${c.kind === "string" ? "" : (c.elementType ?? "")}/${c.values.constructor.name}`;
     if (c.kind === "flat") return `${head}/${c.shape?.join("x") ?? ""}/${createHash("sha1").update(bytesOf(c.values)).digest("hex")}`;
     const inner = ArrayBuffer.isView(c.values)
       ? createHash("sha1").update(bytesOf(c.values as ArrayBufferView)).digest("hex")

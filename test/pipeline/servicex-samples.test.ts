@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { outputPaths, runPipeline } from "../../src/pipeline/index.js";
+import { runPipeline } from "../../src/pipeline/index.js";
+import { outputPaths } from "../../src/sinks/index.js";
 import { loadRunConfig } from "../../src/config/index.js";
 import { openParquet } from "../../src/parquet/index.js";
 import { type DeliverOptions, type DeliverSpec, deliver } from "../../src/servicex/index.js";

@@ -1,7 +1,8 @@
 import { threadId } from "node:worker_threads";
+import { dispatcher } from "../../src/pool/index.js";
 
 /** Test worker: squares a Float64Array in place and reports which thread did it. */
-export function square(payload: { values: Float64Array; delayMs: number }): { values: Float64Array; thread: number } {
+function square(payload: { values: Float64Array; delayMs: number }): { values: Float64Array; thread: number } {
   const end = Date.now() + payload.delayMs;
   while (Date.now() < end) {
     // Busy wait so tasks finish out of order across threads.
@@ -10,6 +11,10 @@ export function square(payload: { values: Float64Array; delayMs: number }): { va
   return { values: payload.values, thread: threadId };
 }
 
-export function fail(payload: { message: string }): never {
+function fail(payload: { message: string }): never {
   throw new Error(payload.message);
 }
+
+export const handlers = { square, fail };
+export type SquareHandlers = typeof handlers;
+export default dispatcher(handlers);

@@ -237,8 +237,12 @@ describe("deliver against a ServiceX-compatible server", () => {
     env = await setup();
     env.server.datasets.set("rucio://user.test:stuck", { inputs: ["root://x//a.root"], stuck: true });
     const ac = new AbortController();
-    const abortOnFirstPoll = (controller: AbortController) => (call: string) => {
-      if (call.startsWith("GET /servicex/transformation/")) setTimeout(() => controller.abort(), 10);
+    // Aborts once the request is Running (its second status poll), however loaded the machine is.
+    const abortOnFirstPoll = (controller: AbortController) => {
+      let polls = 0;
+      return (call: string) => {
+        if (/^GET \/servicex\/transformation\/[^/?]+$/.test(call) && ++polls === 2) setTimeout(() => controller.abort(), 10);
+      };
     };
     env.server.onRequest = abortOnFirstPoll(ac);
     const err = await deliver(spec("user.test:stuck"), { ...env.opts, stallTimeoutMs: 60_000, signal: ac.signal }).catch((e: unknown) => e);

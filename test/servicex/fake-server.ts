@@ -12,7 +12,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { runUprootRawFile } from "../../src/servicex/local-query.js";
+import { runUprootRawFile } from "../../src/servicex/local/query.js";
 
 export interface FakeDataset {
   /** Input paths; their content comes from FakeServiceX.inputs. */
@@ -27,6 +27,8 @@ export interface FakeDataset {
   overReport?: boolean;
   /** DID lookup result (Bad Dataset). */
   badDataset?: "does_not_exist" | "bad_name" | "internal_failure";
+  /** Input -> extra status polls its transform takes (a file that appears late). */
+  slowInputs?: Record<string, number>;
 }
 
 interface FakeRequest {
@@ -42,6 +44,8 @@ interface FakeRequest {
   dataset: FakeDataset;
   status: string;
   polls: number;
+  /** Polls spent so far on the input being transformed (see FakeDataset.slowInputs). */
+  waited: number;
   done: number;
   failed: number;
   /** `data`: the output of a really transformed input (else the prepared bytes of `inputs`). */
@@ -106,6 +110,16 @@ export class FakeServiceX {
   readonly dropDownloads = new Map<string, number>();
   /** Object names always served one byte short (the listing keeps the true size). */
   readonly truncate = new Set<string>();
+  /** Object names whose next N range GETs are cut off half way (connection destroyed). */
+  readonly dropRanges = new Map<string, number>();
+  /** Object names whose next N GETs answer 503 SlowDown. */
+  readonly unavailable = new Map<string, number>();
+  /** Every presigned URL is answered as expired (403 AccessDenied "Request has expired"). */
+  expireSignedUrls = false;
+  /** Body bytes the object store has sent (range reads and whole downloads). */
+  s3BytesSent = 0;
+  /** Range GETs answered. */
+  s3RangeRequests = 0;
   readonly apiFaults: ApiFault[] = [];
   /** Called with "METHOD /path?query" before each API request is handled (for timed faults). */
   onRequest: ((call: string) => void) | undefined;
@@ -117,6 +131,7 @@ export class FakeServiceX {
   accessTokenLifetimeS = 6 * 3600;
   refreshToken = REFRESH_TOKEN;
   private readonly validAccess = new Set<string>();
+  private readonly etags = new WeakMap<Buffer, string>();
   private resultCounter = 0;
   private datasetIds = new Map<string, number>();
   private readonly api = http.createServer((req, res) => this.handleApi(req, res));
@@ -137,6 +152,26 @@ export class FakeServiceX {
       s.closeAllConnections();
       await new Promise<void>((resolve) => s.close(() => resolve()));
     }
+  }
+
+  /** The object-store credentials the transformation records hand out. */
+  s3Credentials(): { endpoint: string; secure: boolean; accessKey: string; secretKey: string } {
+    return { endpoint: this.s3Host, secure: false, accessKey: ACCESS_KEY, secretKey: SECRET_KEY };
+  }
+
+  /**
+   * Stores `data` as object `key` in `bucket` (a finished request of that id, created when new),
+   * replacing an object of that name: for reading the object store without a transform.
+   */
+  putObject(key: string, data: Buffer, bucket = "objects"): void {
+    let r = this.requests.get(bucket);
+    if (!r) {
+      r = { id: bucket, title: bucket, selection: "", codegen: "uproot-raw", resultFormat: "root-file", didId: 0, inputs: [], dataset: { inputs: [] }, status: "Complete", polls: 0, waited: 0, done: 0, failed: 0, results: [], failureInfo: null };
+      this.requests.set(bucket, r);
+    }
+    const existing = r.results.find((x) => x.object === key);
+    if (existing) existing.data = data;
+    else r.results.push({ input: key, object: key, ok: true, createdAt: micros(++this.resultCounter), data });
   }
 
   /** Accepts `token` as a valid access token (as a JupyterHub-issued one would be). */
@@ -344,6 +379,7 @@ export class FakeServiceX {
       dataset,
       status: "Submitted",
       polls: 0,
+      waited: 0,
       done: 0,
       failed: 0,
       results: [],
@@ -396,6 +432,11 @@ export class FakeServiceX {
       return;
     }
     const input = r.inputs[r.done + r.failed];
+    if (input !== undefined && r.waited < (r.dataset.slowInputs?.[input] ?? 0)) {
+      r.waited++;
+      return;
+    }
+    r.waited = 0;
     if (input !== undefined) {
       let ok = !(r.dataset.failInputs ?? []).includes(input);
       let data: Buffer | undefined;
@@ -441,49 +482,73 @@ export class FakeServiceX {
 
   // ---------------------------------------------------------------- S3
 
-  /** Recomputes the SigV4 header signature of a request; returns why it is invalid, if it is. */
-  private signatureProblem(req: http.IncomingMessage): string | undefined {
-    const auth = req.headers.authorization ?? "";
-    const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
-    if (!m) return "missing or malformed Authorization header";
-    const [, key, date, region, signedHeaders, signature] = m;
-    if (key !== ACCESS_KEY) return "unknown access key";
-    const amzDate = String(req.headers["x-amz-date"] ?? "");
-    if (!amzDate.startsWith(date)) return "x-amz-date does not match the credential date";
-    const stamp = Date.UTC(+amzDate.slice(0, 4), +amzDate.slice(4, 6) - 1, +amzDate.slice(6, 8), +amzDate.slice(9, 11), +amzDate.slice(11, 13), +amzDate.slice(13, 15));
-    if (Math.abs(Date.now() - stamp) > 15 * 60_000) return "request time too skewed";
-    const payloadHash = String(req.headers["x-amz-content-sha256"] ?? "");
-    if (payloadHash !== sha256hex("")) return "x-amz-content-sha256 is not the hash of the empty body";
-    const names = signedHeaders.split(";");
-    if (!names.includes("host")) return "host is not signed";
+  /**
+   * Recomputes the SigV4 signature of a request, given in the Authorization header or in the
+   * query string (a presigned URL); returns why it is invalid, if it is.
+   */
+  private signatureProblem(req: http.IncomingMessage): { status: number; code: string; message: string } | undefined {
+    const denied = (message: string): { status: number; code: string; message: string } => ({ status: 403, code: "SignatureDoesNotMatch", message });
     const raw = req.url ?? "/";
     const q = raw.indexOf("?");
     const rawPath = q < 0 ? raw : raw.slice(0, q);
+    const params = (q < 0 ? "" : raw.slice(q + 1))
+      .split("&")
+      .filter(Boolean)
+      .map((kv) => {
+        const [k, v = ""] = kv.split("=");
+        return [decodeURIComponent(k!), decodeURIComponent(v)] as [string, string];
+      });
+    const query = new Map(params);
+    const presigned = query.has("X-Amz-Signature");
+    let key: string, date: string, region: string, signedHeaders: string, signature: string, amzDate: string, payloadHash: string;
+    if (presigned) {
+      const cred = /^([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request$/.exec(query.get("X-Amz-Credential") ?? "");
+      if (query.get("X-Amz-Algorithm") !== "AWS4-HMAC-SHA256" || !cred) return denied("malformed presigned URL");
+      [, key, date, region] = cred as unknown as [string, string, string, string];
+      signedHeaders = query.get("X-Amz-SignedHeaders") ?? "";
+      signature = query.get("X-Amz-Signature") ?? "";
+      amzDate = query.get("X-Amz-Date") ?? "";
+      payloadHash = "UNSIGNED-PAYLOAD";
+    } else {
+      const auth = req.headers.authorization ?? "";
+      const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
+      if (!m) return denied("missing or malformed Authorization header");
+      [, key, date, region, signedHeaders, signature] = m as unknown as [string, string, string, string, string, string];
+      amzDate = String(req.headers["x-amz-date"] ?? "");
+      payloadHash = String(req.headers["x-amz-content-sha256"] ?? "");
+      if (payloadHash !== sha256hex("")) return denied("x-amz-content-sha256 is not the hash of the empty body");
+    }
+    if (key !== ACCESS_KEY) return denied("unknown access key");
+    if (!amzDate.startsWith(date)) return denied("x-amz-date does not match the credential date");
+    const stamp = Date.UTC(+amzDate.slice(0, 4), +amzDate.slice(4, 6) - 1, +amzDate.slice(6, 8), +amzDate.slice(9, 11), +amzDate.slice(11, 13), +amzDate.slice(13, 15));
+    const names = signedHeaders.split(";");
+    if (!names.includes("host")) return denied("host is not signed");
     const canonicalUri = rawPath
       .split("/")
       .map((seg) => rfc3986(decodeURIComponent(seg)))
       .join("/");
-    const canonicalQuery =
-      q < 0
-        ? ""
-        : raw
-            .slice(q + 1)
-            .split("&")
-            .filter(Boolean)
-            .map((kv) => {
-              const [k, v = ""] = kv.split("=");
-              return [rfc3986(decodeURIComponent(k)), rfc3986(decodeURIComponent(v))];
-            })
-            .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-            .map(([k, v]) => `${k}=${v}`)
-            .join("&");
+    const canonicalQuery = params
+      .filter(([k]) => k !== "X-Amz-Signature")
+      .map(([k, v]) => [rfc3986(k), rfc3986(v)])
+      .sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0))
+      .map(([k, v]) => `${k}=${v}`)
+      .join("&");
     const canonicalHeaders = names.map((n) => `${n}:${String(req.headers[n] ?? "").trim().replace(/\s+/g, " ")}\n`).join("");
     const canonicalRequest = [req.method, canonicalUri, canonicalQuery, canonicalHeaders, signedHeaders, payloadHash].join("\n");
     const scope = `${date}/${region}/s3/aws4_request`;
     const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256hex(canonicalRequest)].join("\n");
     const kSigning = hmac(hmac(hmac(hmac(`AWS4${SECRET_KEY}`, date), region), "s3"), "aws4_request");
     const expected = createHmac("sha256", kSigning).update(toSign).digest("hex");
-    return expected === signature ? undefined : "SignatureDoesNotMatch";
+    if (expected !== signature) return denied("SignatureDoesNotMatch");
+    if (presigned) {
+      // MinIO: at most 7 days; checked after the signature, as S3 does.
+      const expires = Number(query.get("X-Amz-Expires"));
+      if (!Number.isInteger(expires) || expires < 1 || expires > 604800) return { status: 403, code: "AuthorizationQueryParametersError", message: "X-Amz-Expires must be between 1 and 604800 seconds" };
+      if (this.expireSignedUrls || Date.now() > stamp + expires * 1000) return { status: 403, code: "AccessDenied", message: "Request has expired" };
+    } else if (Math.abs(Date.now() - stamp) > 15 * 60_000) {
+      return denied("request time too skewed");
+    }
+    return undefined;
   }
 
   private handleS3(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -494,8 +559,8 @@ export class FakeServiceX {
     };
     const problem = this.signatureProblem(req);
     if (problem) {
-      this.signatureFailures++;
-      xmlError(403, "SignatureDoesNotMatch", problem);
+      if (problem.code === "SignatureDoesNotMatch") this.signatureFailures++;
+      xmlError(problem.status, problem.code, problem.message);
       return;
     }
     const url = new URL(req.url ?? "/", `http://${this.s3Host}`);
@@ -525,15 +590,79 @@ export class FakeServiceX {
       xmlError(404, "NoSuchKey", `no object ${key}`);
       return;
     }
+    const unavailable = this.unavailable.get(key) ?? 0;
+    if (unavailable > 0) {
+      this.unavailable.set(key, unavailable - 1);
+      res.setHeader("Retry-After", "0");
+      xmlError(503, "SlowDown", "Please reduce your request rate.");
+      return;
+    }
+    const etag = this.etag(obj.data);
+    const range = req.headers.range;
+    if (range !== undefined) {
+      this.serveRange(req, res, key, obj.data, etag, range, xmlError);
+      return;
+    }
     const drops = this.dropDownloads.get(key) ?? 0;
     if (drops > 0) {
       this.dropDownloads.set(key, drops - 1);
       res.writeHead(200, { "Content-Length": obj.data.length });
+      this.s3BytesSent += obj.data.length >> 1;
       res.write(obj.data.subarray(0, obj.data.length >> 1), () => res.socket?.destroy());
       return;
     }
     const data = this.truncate.has(key) ? obj.data.subarray(0, obj.data.length - 1) : obj.data;
-    res.writeHead(200, { "Content-Length": data.length, "Content-Type": "application/octet-stream" });
+    this.s3BytesSent += data.length;
+    res.writeHead(200, { "Content-Length": data.length, "Content-Type": "application/octet-stream", ETag: etag });
     res.end(data);
+  }
+
+  /** S3's ETag of a single-part object: its MD5, quoted (computed once per content). */
+  private etag(data: Buffer): string {
+    let e = this.etags.get(data);
+    if (e === undefined) {
+      e = `"${createHash("md5").update(data).digest("hex")}"`;
+      this.etags.set(data, e);
+    }
+    return e;
+  }
+
+  /** A `Range: bytes=a-b` GET as S3 answers it: 206 with Content-Range, 416 outside, 412 on a stale If-Match. */
+  private serveRange(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    key: string,
+    data: Buffer,
+    etag: string,
+    range: string,
+    xmlError: (status: number, code: string, message: string) => void,
+  ): void {
+    const ifMatch = req.headers["if-match"];
+    if (ifMatch !== undefined && ifMatch !== etag) {
+      xmlError(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold");
+      return;
+    }
+    const m = /^bytes=(\d+)-(\d*)$/.exec(range);
+    const first = m ? Number(m[1]) : NaN;
+    if (!m || first >= data.length) {
+      res.setHeader("Content-Range", `bytes */${data.length}`);
+      xmlError(416, "InvalidRange", "The requested range is not satisfiable");
+      return;
+    }
+    const last = Math.min(data.length - 1, m[2] ? Number(m[2]) : data.length - 1);
+    const body = data.subarray(first, last + 1);
+    this.s3RangeRequests++;
+    const headers = { "Content-Length": body.length, "Content-Range": `bytes ${first}-${last}/${data.length}`, ETag: etag, "Accept-Ranges": "bytes" };
+    const drops = this.dropRanges.get(key) ?? 0;
+    if (drops > 0) {
+      this.dropRanges.set(key, drops - 1);
+      res.writeHead(206, headers);
+      this.s3BytesSent += body.length >> 1;
+      res.write(body.subarray(0, body.length >> 1), () => res.socket?.destroy());
+      return;
+    }
+    this.s3BytesSent += body.length;
+    res.writeHead(206, headers);
+    res.end(body);
   }
 }

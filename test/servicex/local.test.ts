@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { openParquet } from "../../src/parquet/index.js";
 import { DeliverError, type DeliverOptions, type DeliverSpec, deliver } from "../../src/servicex/index.js";
-import { nameMatcher } from "../../src/servicex/local-query.js";
+import { nameMatcher } from "../../src/servicex/local/query.js";
 import { ROOT_FIXTURES } from "../shared-data.js";
 
 const HZZ = path.join(ROOT_FIXTURES, "uproot-HZZ.root");

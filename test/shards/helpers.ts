@@ -31,9 +31,9 @@ export async function singleRun(config: RunConfig, dir: string, workers = 2): Pr
   return single;
 }
 
-const TIMES = new Set(["seconds", "eventsPerSecond", "workers"]);
+const TIMES = new Set(["seconds", "eventsPerSecond", "workers", "phases"]);
 
-/** Every output of `single` has the same bytes in `merged` (the report: all but its times and thread count). */
+/** Every output of `single` has the same bytes in `merged` (the report and its page: all but their times and thread count). */
 export function expectSameOutputs(single: string, merged: string): void {
   const names = readdirSync(single).sort();
   expect(names.filter((n) => n.endsWith(".h5")).length).toBe(3);
@@ -42,6 +42,10 @@ export function expectSameOutputs(single: string, merged: string): void {
     const b = readFileSync(path.join(merged, name));
     if (name.endsWith("_report.json")) {
       const strip = (t: Buffer) => JSON.stringify(JSON.parse(t.toString()), (k, v: unknown) => (TIMES.has(k) ? undefined : v));
+      expect(strip(b)).toBe(strip(a));
+    } else if (name.endsWith("_report.html")) {
+      // The page's time rows and timing section aside.
+      const strip = (t: Buffer) => t.toString().replace(/<tr class="time">.*?<\/tr>|<section class="time">.*?<\/section>/gs, "");
       expect(strip(b)).toBe(strip(a));
     } else {
       expect(b.equals(a), `${name} differs`).toBe(true);

@@ -6,7 +6,7 @@ import { tableFromIPC } from "apache-arrow";
 import { tableFromIPC as flechetteFromIPC } from "@uwdata/flechette";
 import { afterAll, describe, expect, it } from "vitest";
 import { float32ArrayToFloat16 } from "../../src/hdf5/index.js";
-import type { GroupPlan, RecordField } from "../../src/pipeline/index.js";
+import type { GroupPlan, RecordField } from "../../src/stages/index.js";
 import { ArrowFileWriter, arrowSink } from "../../src/sinks/arrow.js";
 import { tempDir } from "../pipeline/helpers.js";
 

@@ -156,3 +156,46 @@ describe("openTensors over a SALT file", () => {
     await expect(all(it)).rejects.toThrow("stop here");
   });
 });
+
+describe("openTensors reading paths", () => {
+  it("reads unfiltered files directly and filtered ones through h5wasm, with the same tensors", async () => {
+    const { createH5 } = await import("../../src/hdf5/write.js");
+    const { openSaltRows } = await import("../../src/sinks/tensors/h5-rows.js");
+    const n = 2500;
+    const files: string[] = [];
+    for (const compression of ["none", { deflate: 1 }] as const) {
+      const file = path.join(dir, `paths-${typeof compression === "string" ? compression : "gzip"}.h5`);
+      const w = createH5(file, {});
+      const ev = w.createDataset("event", { fields: [{ name: "x", type: "float64" }, { name: "n", type: "int64" }, { name: "flavour_label", type: "int32" }], chunkRows: 300, compression });
+      const obj = w.createDataset("obj", { fields: [{ name: "h", type: "float16" }, { name: "valid", type: "bool" }], objects: 3, chunkRows: 700, compression });
+      await ev.append({ x: Float64Array.from({ length: n }, (_, i) => i / 7), n: BigInt64Array.from({ length: n }, (_, i) => BigInt(i) * -(2n ** 40n)), flavour_label: Int32Array.from({ length: n }, (_, i) => i % 3) }, n);
+      const valid = Uint8Array.from({ length: 3 * n }, (_, s) => (s % 3 < (Math.floor(s / 3) % 4) ? 1 : 0));
+      await obj.append({ h: Float32Array.from(valid, (v, s) => (v ? s / 16 : 0)), valid }, n);
+      await w.close();
+      files.push(file);
+    }
+    const direct = await Promise.all(files.map(async (f) => {
+      const src = await openSaltRows(f);
+      src.close();
+      return src.direct;
+    }));
+    expect(direct).toEqual([true, false]);
+    const norm = { event: { x: { mean: 3, std: 7 } }, obj: { h: { mean: 1, std: 0.5 } } };
+    const [plain, gzip] = await Promise.all(files.map((f) => all(openTensors(f, { batchSize: 1000, normDict: norm, shuffle: { seed: 3 } }))));
+    expect(gzip).toEqual(plain);
+    // Every row once, its fields together: event i has x = i / 7, n = -i * 2^40, label i % 3 and
+    // min(i % 4, 3) valid objects.
+    const event = plain!.flatMap((b) => [...b.inputs.event!.data]);
+    const labels = plain!.flatMap((b) => [...b.labels]);
+    const valid = plain!.flatMap((b) => [...b.inputs.obj!.valid!]);
+    const seen = new Set<number>();
+    for (let r = 0; r < n; r++) {
+      const i = Math.abs(Math.round((event[2 * r]! * 7 + 3) * 7));
+      seen.add(i);
+      expect(event[2 * r + 1]).toBe(Math.fround(0 - i * 2 ** 40));
+      expect(labels[r]).toBe(i % 3);
+      expect(valid.slice(3 * r, 3 * r + 3).reduce((a, v) => a + v, 0)).toBe(Math.min(i % 4, 3));
+    }
+    expect(seen.size).toBe(n);
+  });
+});

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { padGlobal, padGroup } from "../../src/stages/pad.js";
-import { assignBuckets, permutation, splitmix32, Xoshiro128 } from "../../src/stages/prng.js";
+import { assignBuckets, permutation, splitmix32, Xoshiro128 } from "../../src/random/prng.js";
 import { packRows, rowLayout, unpackRows } from "../../src/stages/row-layout.js";
 import { BucketShuffler, bucketsFor } from "../../src/stages/shuffle.js";
 

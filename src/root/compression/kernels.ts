@@ -173,14 +173,37 @@ const LZ4: WasmFunction = (() => {
   return { name: "lz4", params: [I32, I32, I32, I32], results: [I32], locals: Array<typeof I32>(8).fill(I32), body };
 })();
 
+/** What l4 returns when the block's checksum does not match its data. */
+const BAD_CHECKSUM = -2;
+
+/**
+ * One L4 block body at 0 (8-byte big-endian XXH64, then the LZ4 block), n bytes: checks the
+ * checksum against `hi`, `lo` (its two 32-bit halves, read by the caller) and decodes to
+ * [dst, dst + size). Returns the bytes written, -1 for a corrupt block, or BAD_CHECKSUM. One call
+ * per block, and no BigInt: the hash is compared here.
+ */
+const L4: WasmFunction = (() => {
+  const [n, dst, size, hi, lo] = [0, 1, 2, 3, 4];
+  const body = [
+    ...i32(8), ...get(n), ...i32(8), op.i32Sub, op.call, 0, // xxh64(8, n - 8)
+    ...get(hi), op.i64ExtendI32U, ...i64(1n << 32n), op.i64Mul, ...get(lo), op.i64ExtendI32U, op.i64Add,
+    op.i64Xor, op.i64Eqz, op.i32Eqz,
+    op.if, VOID, ...i32(BAD_CHECKSUM), op.return, op.end,
+    ...i32(8), ...get(n), ...get(dst), ...get(dst), ...get(size), op.i32Add, op.call, 1, // lz4(8, n, dst, dst + size)
+  ];
+  return { name: "l4", params: [I32, I32, I32, I32, I32], results: [I32], locals: [], body };
+})();
+
 /** Bytes after the input and after the output that word-sized copies may touch. */
 const SLACK = 32;
 
+// Function indices are their order here: l4 calls xxh64 (0) and lz4 (1).
 const kernels = new KernelInstance<{
   xxh64(p: number, len: number): bigint;
   /** Decodes [ip, srcEnd) to [dst, dstEnd); the bytes written, or -1 for a corrupt block. */
   lz4(ip: number, srcEnd: number, dst: number, dstEnd: number): number;
-}>([XXH64, LZ4]);
+  l4(n: number, dst: number, size: number, hi: number, lo: number): number;
+}>([XXH64, LZ4, L4]);
 
 function split(h: bigint): [number, number] {
   return [Number(h >> 32n), Number(h & 0xffffffffn)];
@@ -196,6 +219,12 @@ export function xxh64(src: Uint8Array, start = 0, end = src.length): [number, nu
 /** Outcome of lz4WithChecksum: success, the checksum the data really has, or corrupt data (null). */
 export type L4Result = { ok: true } | { ok: false; checksum: [number, number] } | { ok: false; checksum: null };
 
+const OK: L4Result = { ok: true };
+
+function u32be(b: Uint8Array, i: number): number {
+  return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
+}
+
 /**
  * One ROOT L4 block body: src[start, end) is the 8-byte big-endian XXH64 of the compressed data,
  * then the LZ4 block, which must decode to exactly `size` bytes, written to out[at, at + size).
@@ -208,10 +237,11 @@ export function lz4WithChecksum(src: Uint8Array, start: number, end: number, out
   const k = kernels.reserve(dst + size + SLACK);
   const heap = kernels.heap;
   heap.set(src.subarray(start, end), 0);
-  const found = BigInt.asUintN(64, k.xxh64(8, n - 8));
-  const dv = new DataView(src.buffer, src.byteOffset + start, 8);
-  if (found !== dv.getBigUint64(0, false)) return { ok: false, checksum: split(found) };
-  if (k.lz4(8, n, dst, dst + size) !== size) return { ok: false, checksum: null };
-  out.set(heap.subarray(dst, dst + size), at);
-  return { ok: true };
+  const r = k.l4(n, dst, size, u32be(src, start), u32be(src, start + 4));
+  if (r === size) {
+    out.set(heap.subarray(dst, dst + size), at);
+    return OK;
+  }
+  if (r === BAD_CHECKSUM) return { ok: false, checksum: split(BigInt.asUintN(64, k.xxh64(8, n - 8))) };
+  return { ok: false, checksum: null };
 }

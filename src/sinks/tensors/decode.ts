@@ -54,18 +54,30 @@ const GETTERS: Record<H5ElementType, Getter> = {
   uint16: (v, _b, p) => v.getUint16(p, true),
   int32: (v, _b, p) => v.getInt32(p, true),
   uint32: (v, _b, p) => v.getUint32(p, true),
-  int64: (v, _b, p) => Number(v.getBigInt64(p, true)),
-  uint64: (v, _b, p) => Number(v.getBigUint64(p, true)),
+  // Two 32-bit halves: the sum is rounded once, as Number(bigint) is, without allocating a BigInt.
+  int64: (v, _b, p) => v.getInt32(p + 4, true) * 4294967296 + v.getUint32(p, true),
+  uint64: (v, _b, p) => v.getUint32(p + 4, true) * 4294967296 + v.getUint32(p, true),
   float16: (v, _b, p) => float16ToNumber(v.getUint16(p, true)),
   float32: (v, _b, p) => v.getFloat32(p, true),
   float64: (v, _b, p) => v.getFloat64(p, true),
 };
 
-function fillValid(valid: Uint8Array, bytes: Uint8Array, starts: Int32Array, g: GroupLayout): void {
+/**
+ * Slot validity, and per row the slots up to its last valid one: the fill loops stop there, as
+ * the output starts as zeros. SALT files are left-packed, so those slots are all valid and the
+ * loops' `valid` test is always true (predictable), and padding costs nothing.
+ */
+function fillValid(valid: Uint8Array, used: Int32Array, bytes: Uint8Array, starts: Int32Array, g: GroupLayout): void {
   const { slots, recordSize } = g;
   for (let r = 0, s = 0; r < starts.length; r++) {
     let p = starts[r]! + g.validOffset;
-    for (let j = 0; j < slots; j++, s++, p += recordSize) valid[s] = bytes[p]! === 0 ? 0 : 1;
+    let last = 0;
+    for (let j = 0; j < slots; j++, s++, p += recordSize) {
+      const v = bytes[p]! === 0 ? 0 : 1;
+      valid[s] = v;
+      if (v) last = j + 1;
+    }
+    used[r] = last;
   }
 }
 
@@ -77,28 +89,43 @@ function fillValid(valid: Uint8Array, bytes: Uint8Array, starts: Int32Array, g: 
  * cost of turning stored records into tensors.
  */
 
-function fillFloat32(out: Float32Array, k: number, nf: number, view: DataView, starts: Int32Array, g: GroupLayout, off: number, valid: Uint8Array, mean: number, std: number): void {
-  const { slots, recordSize } = g;
-  for (let r = 0, o = k, s = 0; r < starts.length; r++) {
-    let p = starts[r]! + off;
-    for (let j = 0; j < slots; j++, s++, o += nf, p += recordSize) out[o] = valid[s] ? (view.getFloat32(p, true) - mean) / std : 0;
+interface Fill {
+  out: Float32Array;
+  /** Output index of the field in the first slot, and of the next slot. */
+  k: number;
+  nf: number;
+  starts: Int32Array;
+  slots: number;
+  recordSize: number;
+  valid: Uint8Array;
+  used: Int32Array;
+}
+
+function fillFloat32(f: Fill, view: DataView, off: number, mean: number, std: number): void {
+  const { out, k, nf, starts, slots, recordSize, valid, used } = f;
+  for (let r = 0; r < starts.length; r++) {
+    const s0 = r * slots;
+    const p0 = starts[r]! + off;
+    for (let j = 0, n = used[r]!; j < n; j++) if (valid[s0 + j]) out[(s0 + j) * nf + k] = (view.getFloat32(p0 + j * recordSize, true) - mean) / std;
   }
 }
 
-function fillByte(out: Float32Array, k: number, nf: number, bytes: Uint8Array, starts: Int32Array, g: GroupLayout, off: number, valid: Uint8Array, mean: number, std: number): void {
-  const { slots, recordSize } = g;
-  for (let r = 0, o = k, s = 0; r < starts.length; r++) {
-    let p = starts[r]! + off;
-    for (let j = 0; j < slots; j++, s++, o += nf, p += recordSize) out[o] = valid[s] ? (bytes[p]! - mean) / std : 0;
+function fillByte(f: Fill, bytes: Uint8Array, off: number, mean: number, std: number): void {
+  const { out, k, nf, starts, slots, recordSize, valid, used } = f;
+  for (let r = 0; r < starts.length; r++) {
+    const s0 = r * slots;
+    const p0 = starts[r]! + off;
+    for (let j = 0, n = used[r]!; j < n; j++) if (valid[s0 + j]) out[(s0 + j) * nf + k] = (bytes[p0 + j * recordSize]! - mean) / std;
   }
 }
 
-function fillAny(out: Float32Array, k: number, nf: number, block: RowBlock, starts: Int32Array, g: GroupLayout, off: number, valid: Uint8Array, mean: number, std: number, get: Getter): void {
-  const { slots, recordSize } = g;
+function fillAny(f: Fill, block: RowBlock, off: number, mean: number, std: number, get: Getter): void {
+  const { out, k, nf, starts, slots, recordSize, valid, used } = f;
   const { view, bytes } = block;
-  for (let r = 0, o = k, s = 0; r < starts.length; r++) {
-    let p = starts[r]! + off;
-    for (let j = 0; j < slots; j++, s++, o += nf, p += recordSize) out[o] = valid[s] ? (get(view, bytes, p) - mean) / std : 0;
+  for (let r = 0; r < starts.length; r++) {
+    const s0 = r * slots;
+    const p0 = starts[r]! + off;
+    for (let j = 0, n = used[r]!; j < n; j++) if (valid[s0 + j]) out[(s0 + j) * nf + k] = (get(view, bytes, p0 + j * recordSize) - mean) / std;
   }
 }
 
@@ -110,17 +137,21 @@ function fillAny(out: Float32Array, k: number, nf: number, block: RowBlock, star
 export function decodeGroup(g: GroupLayout, block: RowBlock, size: number, order?: Uint32Array, from = 0): TensorInput {
   const starts = rowStarts(block, size, order, from);
   const valid = new Uint8Array(size * g.slots);
-  if (g.validOffset < 0) valid.fill(1);
-  else fillValid(valid, block.bytes, starts, g);
+  const used = new Int32Array(size);
+  if (g.validOffset < 0) {
+    valid.fill(1);
+    used.fill(g.slots);
+  } else fillValid(valid, used, block.bytes, starts, g);
   const nf = g.fields.length;
   const data = new Float32Array(valid.length * nf);
   for (let k = 0; k < nf; k++) {
     const { field, norm } = g.fields[k]!;
     const mean = norm ? norm.mean : 0;
     const std = norm ? norm.std : 1;
-    if (field.type === "float32") fillFloat32(data, k, nf, block.view, starts, g, field.offset, valid, mean, std);
-    else if (field.type === "bool" || field.type === "uint8") fillByte(data, k, nf, block.bytes, starts, g, field.offset, valid, mean, std);
-    else fillAny(data, k, nf, block, starts, g, field.offset, valid, mean, std, GETTERS[field.type]);
+    const f: Fill = { out: data, k, nf, starts, slots: g.slots, recordSize: g.recordSize, valid, used };
+    if (field.type === "float32") fillFloat32(f, block.view, field.offset, mean, std);
+    else if (field.type === "bool" || field.type === "uint8") fillByte(f, block.bytes, field.offset, mean, std);
+    else fillAny(f, block, field.offset, mean, std, GETTERS[field.type]);
   }
   const fields = g.fields.map((f) => f.field.name);
   const shape = g.global ? [size, nf] : [size, g.slots, nf];

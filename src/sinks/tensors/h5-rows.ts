@@ -1,15 +1,17 @@
+import { openDirect } from "../../hdf5/direct-reader.js";
 import { openH5 } from "../../hdf5/index.js";
 import { rowBlock } from "./decode.js";
 import type { RowBlock } from "./decode.js";
 import type { RowSource, StoredGroup } from "./rows.js";
 
-/** Rows of several ranges read by `read` and laid end to end (one read when there is one range). */
-export function concatRanges(ranges: readonly (readonly [number, number])[], rowBytes: number, read: (start: number, stop: number) => Uint8Array): Uint8Array {
-  if (ranges.length === 1) return read(ranges[0]![0], ranges[0]![1]);
+type ReadInto = (start: number, stop: number, dest: Uint8Array, at: number) => void;
+
+/** Rows of several ranges laid end to end in one buffer. */
+function readRanges(ranges: readonly (readonly [number, number])[], rowBytes: number, readInto: ReadInto): Uint8Array {
   const out = new Uint8Array(ranges.reduce((n, [a, b]) => n + (b - a), 0) * rowBytes);
   let at = 0;
   for (const [a, b] of ranges) {
-    out.set(read(a, b), at);
+    readInto(a, b, out, at);
     at += (b - a) * rowBytes;
   }
   return out;
@@ -39,8 +41,24 @@ export async function openSaltRows(file: string): Promise<RowSource> {
       chunkRows = Math.max(chunkRows, ds.chunks?.[0] ?? 0);
       groups.push({ name, global: ds.shape.length === 1, slots: ds.shape[1] ?? 1, recordSize: ds.recordSize, fields: ds.fields });
     }
+    const direct = readers.size > 0 && [...readers.values()].every((d) => d.filters.length === 0) ? openDirect(file, names) : null;
+    // The direct reader must see the datasets as libhdf5 does, else it is not used.
+    const agrees = direct && groups.every((g) => {
+      const d = direct.datasets.get(g.name)!;
+      return d.rows === rows && d.rowBytes === g.recordSize * g.slots;
+    });
+    if (direct && !agrees) direct.close();
+    const readInto = (name: string): ReadInto => {
+      if (agrees) {
+        const d = direct.datasets.get(name)!;
+        return (start, stop, dest, at) => void d.read(start, stop, dest, at);
+      }
+      const ds = readers.get(name)!;
+      return (start, stop, dest, at) => dest.set(ds.readRaw(start, stop), at);
+    };
     return {
       where: file,
+      direct: !!agrees,
       rows,
       groups,
       blockRows: chunkRows || 1000,
@@ -49,11 +67,14 @@ export async function openSaltRows(file: string): Promise<RowSource> {
         for (const name of wanted) {
           const ds = readers.get(name)!;
           const stride = ds.recordSize * (ds.shape[1] ?? 1);
-          out[name] = rowBlock(concatRanges(ranges, stride, (a, b) => ds.readRaw(a, b)), stride);
+          out[name] = rowBlock(readRanges(ranges, stride, readInto(name)), stride);
         }
         return out;
       },
-      close: () => h5.close(),
+      close: () => {
+        if (agrees) direct.close();
+        h5.close();
+      },
     };
   } catch (err) {
     h5.close();

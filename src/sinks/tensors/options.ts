@@ -1,5 +1,5 @@
 import { didYouMean } from "../../config/index.js";
-import { SPLIT_NAMES } from "../../pipeline/types.js";
+import { SPLIT_NAMES } from "../../stages/split.js";
 import type { OpenTensorsOptions } from "./types.js";
 
 /** Options with defaults applied. */

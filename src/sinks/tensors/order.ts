@@ -1,4 +1,4 @@
-import { permutation, Xoshiro128 } from "../../stages/index.js";
+import { permutation, Xoshiro128 } from "../../random/prng.js";
 
 /** A stretch of rows read together: contiguous ranges, and the order to emit them in. */
 export interface Window {

@@ -19,6 +19,8 @@ export interface RowSource {
   /** File (or configuration) named in errors. */
   readonly where: string;
   readonly rows: number;
+  /** Read straight from the file (sxflow's own unfiltered layouts) rather than through h5wasm. */
+  readonly direct: boolean;
   readonly groups: StoredGroup[];
   /** Rows per contiguous block that reads well (the chunk size); shuffles permute such blocks. */
   readonly blockRows: number;

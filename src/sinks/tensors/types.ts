@@ -44,5 +44,5 @@ export interface OpenTensorsOptions {
   signal?: AbortSignal;
 }
 
-/** What openTensors accepts as its source. */
-export type TensorSource = string | RunConfig;
+/** What openTensors accepts as its source: a SALT HDF5 file or a run configuration (path or object). */
+export type TensorSource = string | RunConfig | Record<string, unknown>;

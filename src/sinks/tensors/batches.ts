@@ -1,12 +1,12 @@
 import { open } from "node:fs/promises";
 import { openSaltRows } from "./h5-rows.js";
 import { loadNormDict } from "./norm.js";
-import { checkOptions } from "./options.js";
 import type { TensorOptions } from "./options.js";
-import { epochWindows, prefetch } from "./order.js";
+import { epochWindows } from "./order.js";
 import { decodeBatch, neededGroups, tensorPlan } from "./plan.js";
+import type { TensorPlan } from "./plan.js";
 import type { RowSource } from "./rows.js";
-import type { OpenTensorsOptions, TensorBatch, TensorSource } from "./types.js";
+import type { TensorBatch } from "./types.js";
 
 /** Rows read and permuted together when shuffling (rounded up to whole batches). */
 const WINDOW_ROWS = 65536;
@@ -14,7 +14,7 @@ const WINDOW_ROWS = 65536;
 const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** Whether a file is HDF5 (the signature sits at 0 or, after a user block, at 512, 1024, ...). */
-async function isHdf5(file: string): Promise<boolean> {
+export async function isHdf5(file: string): Promise<boolean> {
   let fh;
   try {
     fh = await open(file, "r");
@@ -35,7 +35,7 @@ async function isHdf5(file: string): Promise<boolean> {
 }
 
 /** Batches of one row source, epoch after epoch. */
-async function* batches(src: RowSource, o: TensorOptions, plan: ReturnType<typeof tensorPlan>): AsyncGenerator<TensorBatch> {
+export async function* batches(src: RowSource, o: TensorOptions, plan: TensorPlan): AsyncGenerator<TensorBatch> {
   const windowRows = o.seed === undefined ? o.batchSize * Math.max(1, Math.floor(WINDOW_ROWS / o.batchSize)) : o.batchSize * Math.ceil(WINDOW_ROWS / o.batchSize);
   const wanted = neededGroups(plan);
   for (let epoch = 0; epoch < o.epochs; epoch++) {
@@ -52,8 +52,8 @@ async function* batches(src: RowSource, o: TensorOptions, plan: ReturnType<typeo
   }
 }
 
-async function* fromSaltFile(file: string, o: TensorOptions): AsyncGenerator<TensorBatch> {
-  if (o.split !== undefined) throw new TypeError(`openTensors: "${file}" is an HDF5 file, which holds one split: split applies to a configuration`);
+/** Batches of a SALT HDF5 file. */
+export async function* fromSaltFile(file: string, o: TensorOptions): AsyncGenerator<TensorBatch> {
   if (o.normalize !== undefined) {
     throw new TypeError(`openTensors: "${file}" is an HDF5 file: normalize applies to a configuration; pass normDict (e.g. the run's norm_dict.yaml) to normalise`);
   }
@@ -67,24 +67,3 @@ async function* fromSaltFile(file: string, o: TensorOptions): AsyncGenerator<Ten
   }
 }
 
-async function* fromSource(source: TensorSource, o: TensorOptions): AsyncGenerator<TensorBatch> {
-  if (typeof source === "string" && (await isHdf5(source))) {
-    yield* fromSaltFile(source, o);
-    return;
-  }
-  throw new TypeError(`openTensors: "${String(source)}" is not an HDF5 file`);
-}
-
-/**
- * Batches of tensors for Node ML code, from a SALT HDF5 file (ours or another writer's):
- * `for await (const { size, labels, inputs } of openTensors("train.h5", { normDict, batchSize }))`.
- * Options are checked at once; the source is opened on the first `next()`. At most
- * `options.prefetch` batches are prepared ahead of the consumer.
- */
-export function openTensors(source: TensorSource, options: OpenTensorsOptions = {}): AsyncGenerator<TensorBatch> {
-  if (typeof source !== "string" && (typeof source !== "object" || source === null)) {
-    throw new TypeError("openTensors: source must be the path of a SALT HDF5 file or a run configuration (path or object)");
-  }
-  const o = checkOptions(options);
-  return prefetch(fromSource(source, o), o.prefetch);
-}

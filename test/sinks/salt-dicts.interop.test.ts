@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { pyyamlFloat, writeClassDict, writeNormDict } from "../../src/stages/salt-dicts.js";
+import { pyyamlFloat, writeClassDict, writeNormDict } from "../../src/sinks/salt-dicts.js";
 import { SYSTEM_PYTHON } from "../shared-data.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "sxflow-dicts-pyyaml-"));

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { classDictYaml, normDictYaml, writeClassDict, writeNormDict } from "../../src/stages/salt-dicts.js";
+import { classDictYaml, normDictYaml, writeClassDict, writeNormDict } from "../../src/sinks/salt-dicts.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "sxflow-dicts-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

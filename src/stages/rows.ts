@@ -1,5 +1,5 @@
 import type { NumericArray } from "../batch/core.js";
-import type { GroupPlan } from "./types.js";
+import type { GroupPlan } from "./record.js";
 
 /**
  * A row is one event across all groups: each group's `max` records laid out exactly as its HDF5

@@ -1,7 +1,7 @@
 import { freeNames } from "../expr/index.js";
-import { detectFormat } from "../parquet/detect.js";
+import { detectFormat } from "./detect.js";
 import type { DeliverOptions, DeliverSpec, SampleSpec, UprootRawTreeQuery } from "../servicex/index.js";
-import { configPath, RunConfigError, type ResolvedSample, type RunConfig, type SampleFile } from "./load.js";
+import { configPath, RunConfigError, type ResolvedSample, type RunConfig, type SampleFile } from "../config/index.js";
 
 /** Some ServiceX samples could not be fetched; `failures` are `config.samples[i] ...: message` lines. */
 export class SampleDeliveryError extends Error {

@@ -1,8 +1,8 @@
 import type { Batch } from "../batch/core.js";
-import type { ExprBranchInfo } from "./types.js";
-// The reader itself, not the parquet index: workers do not need the writer (and its apache-arrow).
-import { detectFormat, type FileFormat } from "../parquet/detect.js";
-import { openParquet, type TreeRun } from "../parquet/reader.js";
+import type { ExprBranchInfo } from "../expr/index.js";
+// The reading entry point, not the parquet index: workers do not need the writer (and its apache-arrow).
+import { openParquet, type TreeRun } from "../parquet/read.js";
+import { detectFormat, type FileFormat } from "./detect.js";
 import { openRoot } from "../root/index.js";
 
 /** An entry range [start, stop) of one tree. */

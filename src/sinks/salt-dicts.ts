@@ -1,7 +1,7 @@
 import { Document } from "yaml";
 import type { Scalar, Tags } from "yaml";
 import { writeFileAtomic } from "./atomic-write.js";
-import type { NormDict } from "./stats.js";
+import type { NormDict } from "../stages/stats.js";
 
 /**
  * Float text that PyYAML (SALT's reader, YAML 1.1) resolves as a float: its resolver needs a dot,

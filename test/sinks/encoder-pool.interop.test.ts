@@ -2,8 +2,9 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { createEncoderPool, createH5, encodeChunk, type ChunkEncoder, type ColumnArray, type Compression, type FieldSpec } from "../../src/hdf5/index.js";
-import { checkWithH5py, randomColumn, rng, tempDir } from "./helpers.js";
+import { createH5, encodeChunk, type ChunkEncoder, type ColumnArray, type Compression, type FieldSpec } from "../../src/hdf5/index.js";
+import { createEncoderPool } from "../../src/sinks/index.js";
+import { checkWithH5py, randomColumn, rng, tempDir } from "../hdf5/helpers.js";
 
 const tmp = tempDir("pool");
 afterAll(() => tmp.cleanup());

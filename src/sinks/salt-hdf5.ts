@@ -1,15 +1,12 @@
 import { rm } from "node:fs/promises";
-import path from "node:path";
-// The writer's own modules, not the hdf5 index, which also loads h5wasm for its reader.
-import type { AttrValue } from "../hdf5/attributes.js";
-import type { Compression } from "../hdf5/chunk-encoder.js";
-import type { H5DatasetWriter } from "../hdf5/dataset-writer.js";
-import { createEncoderPool } from "../hdf5/encoder-pool.js";
-import type { EncoderPool } from "../hdf5/encoder-pool.js";
-import { createH5 } from "../hdf5/file-writer.js";
-import type { ChunkEncoder, H5Writer } from "../hdf5/file-writer.js";
-import type { PipelinePlan, SplitName } from "./types.js";
-import { SPLIT_NAMES } from "./types.js";
+// The writing entry point, not the hdf5 index, which also loads h5wasm for its reader.
+import { createH5 } from "../hdf5/write.js";
+import type { AttrValue, ChunkEncoder, Compression, H5DatasetWriter, H5Writer } from "../hdf5/write.js";
+import type { RecordLayout, SplitName } from "../stages/index.js";
+import { SPLIT_NAMES } from "../stages/index.js";
+import { createEncoderPool } from "./encoder-pool.js";
+import type { EncoderPool } from "./encoder-pool.js";
+import { splitPath } from "./paths.js";
 
 export interface SaltWriterOptions {
   dir: string;
@@ -42,10 +39,10 @@ export class SaltWriter {
   private readonly encoder: EncoderPool | undefined;
 
   constructor(
-    private readonly plan: Pick<PipelinePlan, "groups" | "rowBytes">,
+    private readonly plan: RecordLayout,
     options: SaltWriterOptions,
   ) {
-    this.paths = SPLIT_NAMES.map((s) => path.join(options.dir, `${options.name}_${s}.h5`));
+    this.paths = SPLIT_NAMES.map((s) => splitPath(options.dir, options.name, s));
     const compression = compressionOf(options);
     this.encoder = compression !== "none" && options.encoderThreads > 0 ? createEncoderPool(options.encoderThreads) : undefined;
     const encoder: ChunkEncoder | undefined = this.encoder;
@@ -82,10 +79,6 @@ export class SaltWriter {
     const datasets = this.datasets[split]!;
     // Each group's section of a row already holds its HDF5 records (checked at construction).
     for (const [gi, g] of this.plan.groups.entries()) await datasets[gi]!.appendPacked(bytes, rows, this.plan.rowBytes, g.rowOffset);
-  }
-
-  rows(split: number): number {
-    return this.datasets[split]![0]!.rows;
   }
 
   /** Sets an attribute of a dataset in every split's file. */

@@ -1,9 +1,12 @@
 import { open } from "node:fs/promises";
+import { displayUrl, isUrl } from "./byte-source.js";
+import { openByteSource } from "./open-bytes.js";
 
 export type FileFormat = "root" | "parquet";
 
 /** Reads the first bytes of a file, with a clear error when it cannot be opened. */
 export async function readHead(path: string, length: number): Promise<Uint8Array> {
+  if (isUrl(path)) return readRemoteHead(path, length);
   let handle;
   try {
     handle = await open(path, "r");
@@ -21,6 +24,19 @@ export async function readHead(path: string, length: number): Promise<Uint8Array
   }
 }
 
+async function readRemoteHead(url: string, length: number): Promise<Uint8Array> {
+  try {
+    const source = await openByteSource(url);
+    try {
+      return await source.read(0, Math.min(length, source.size));
+    } finally {
+      await source.close();
+    }
+  } catch (error) {
+    throw new Error(`cannot read ${displayUrl(url)}: ${(error as Error).message}`);
+  }
+}
+
 function startsWith(bytes: Uint8Array, magic: string): boolean {
   if (bytes.length < magic.length) return false;
   for (let i = 0; i < magic.length; i++) if (bytes[i] !== magic.charCodeAt(i)) return false;
@@ -34,6 +50,6 @@ export async function detectFormat(path: string): Promise<FileFormat> {
   if (startsWith(head, "PAR1")) return "parquet";
   const shown = Array.from(head, (b) => b.toString(16).padStart(2, "0")).join(" ");
   throw new Error(
-    `${path}: neither a ROOT nor a Parquet file (starts with bytes [${shown}], expected "root" or "PAR1")`,
+    `${isUrl(path) ? displayUrl(path) : path}: neither a ROOT nor a Parquet file (starts with bytes [${shown}], expected "root" or "PAR1")`,
   );
 }

@@ -1,9 +1,9 @@
-import type { Batch, Column } from "../batch/types.js";
-import { type CompiledExpression, applyCut, compileCut, compileExpression } from "../expr/index.js";
-import type { ExprSchema } from "../expr/index.js";
-import { type TreeBatch, writeParquet, writeParquetTrees } from "../parquet/index.js";
-import { type BranchInfo, type RootFile, type Tree, openRoot } from "../root/index.js";
-import { ServiceXError } from "./errors.js";
+import type { Batch, Column } from "../../batch/types.js";
+import { type CompiledExpression, applyCut, compileCut, compileExpression } from "../../expr/index.js";
+import type { ExprSchema } from "../../expr/index.js";
+import { type TreeBatch, writeParquet, writeParquetTrees } from "../../parquet/write.js";
+import { type BranchInfo, type RootFile, type Tree, openRoot } from "../../root/index.js";
+import { ServiceXError } from "../errors.js";
 
 /** One UprootRaw sub-query as the server's generator reads it (unset keys may be null). */
 interface RawQuery {

@@ -1,13 +1,15 @@
 import { createHash, randomUUID } from "node:crypto";
 import { copyFile, mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { VERSION } from "../version.js";
-import type { Backend, ResultFile, ResultPage, ServerInfo, TransformRequest, TransformStatus } from "./backend.js";
-import { UnknownRequestError } from "./backend.js";
-import { ServiceXError, errorMessage } from "./errors.js";
-import { RESULTS_CAPABILITY } from "./http-backend.js";
-import { checkLocalQuery, runUprootRawFile } from "./local-query.js";
-import { UPROOT_RAW_CODEGEN, validateUprootRaw } from "./query.js";
+import { VERSION } from "../../version.js";
+import type { Backend, ResultFile, ResultPage, ServerInfo, TransformRequest, TransformStatus } from "../backend.js";
+import { UnknownRequestError } from "../backend.js";
+import { ServiceXError, errorMessage } from "../errors.js";
+import { RESULTS_CAPABILITY } from "../http-backend.js";
+import { UPROOT_RAW_CODEGEN, validateUprootRaw } from "../query.js";
+
+/** The readers and the Parquet writer load with the first local request, not with the ServiceX client. */
+const localQuery = () => import("./query.js");
 
 interface Job {
   inputs: string[];
@@ -80,7 +82,7 @@ export class LocalBackend implements Backend {
       if (!s?.isFile()) throw new ServiceXError(`local input file ${f} does not exist`);
     }
     const selection = validateUprootRaw(request.selection, `sample "${request.title}"`);
-    checkLocalQuery(selection, this.why);
+    (await localQuery()).checkLocalQuery(selection, this.why);
     const id = randomUUID();
     const job: Job = {
       inputs,
@@ -110,7 +112,7 @@ export class LocalBackend implements Backend {
       if (name.length > 255) name = `_${createHash("sha1").update(name).digest("hex")}${name.slice(-214)}`;
       try {
         // Asked once per batch: it doubles as the heartbeat of a long file.
-        await runUprootRawFile(input, job.selection, path.join(job.dir, name), () => {
+        await (await localQuery()).runUprootRawFile(input, job.selection, path.join(job.dir, name), () => {
           job.activity++;
           return job.canceled;
         });

@@ -1,0 +1,65 @@
+import type { RunConfig } from "../config/index.js";
+import type { AttrValue } from "../hdf5/write.js";
+import type { RecordLayout } from "../stages/record.js";
+import { SPLIT_NAMES } from "../stages/split.js";
+import { SaltWriter } from "./salt-hdf5.js";
+
+/**
+ * The seam where a run's rows leave the pipeline: one destination per split (train, val, test).
+ * `runPipeline` hands every row of split s to `append(s, rows)` in output order (after the shuffle
+ * when the run shuffles), awaiting each call (back-pressure), then `close` once with what the
+ * run learnt; `abort` drops everything instead. The SALT HDF5 files are the default destination;
+ * `RunPipelineOptions.sink` puts another one in their place (Arrow IPC files, tensors in memory).
+ */
+export interface SplitSink {
+  /** Whole rows of `layout.rowBytes` bytes each, laid out as `layout` says (stages/record.ts). */
+  append(split: number, rows: Uint8Array): Promise<void>;
+  /** All rows are in: outputs appear now (complete, under their final names), or the call fails. */
+  close(summary: RunSummary): Promise<void>;
+  /** Nothing appears; temporary files are removed. */
+  abort(): Promise<void>;
+}
+
+/** What a sink may record about the run when it closes. */
+export interface RunSummary {
+  /** Rows appended per split. */
+  rows: readonly number[];
+  /** Events per split and class (index of `config.classes`). */
+  classCounts: readonly (readonly number[])[];
+}
+
+/** What a sink is created with. */
+export interface SinkContext {
+  config: RunConfig;
+  layout: RecordLayout;
+  /** Threads the sink may use (for compression); 0 means the calling thread only. */
+  threads: number;
+  /** Metadata every output records: the tool version and the resolved configuration. */
+  attrs: Record<string, AttrValue>;
+}
+
+export type SinkFactory = (context: SinkContext) => SplitSink;
+
+/** The default sink: `<name>_<split>.h5` in SALT's layout, one compound dataset per group. */
+export const saltSink: SinkFactory = ({ config, layout, threads, attrs }) => {
+  const writer = new SaltWriter(layout, {
+    dir: config.output.dir,
+    name: config.output.name,
+    compression: config.output.compression,
+    level: config.output.level,
+    encoderThreads: threads,
+    attrs,
+  });
+  return {
+    append: (split, rows) => writer.append(split, rows),
+    async close(summary) {
+      writer.setDatasetAttr(config.globalGroup, config.labelField, config.classes);
+      SPLIT_NAMES.forEach((split, s) => {
+        writer.setFileAttr(split, "num_events", summary.rows[s]!);
+        writer.setFileAttr(split, "class_counts", JSON.stringify(Object.fromEntries(config.classes.map((c, k) => [c, summary.classCounts[s]![k]!]))));
+      });
+      await writer.close();
+    },
+    abort: () => writer.abort(),
+  };
+};

@@ -1,0 +1,38 @@
+/**
+ * The package's one worker module: the table of everything that runs on a worker thread, used by
+ * the pipeline's pool (scan, convert, release) and by the HDF5 encoder pool (chunk encoding).
+ * Never loads h5wasm or apache-arrow; the readers (and parquet-wasm) load with the first pipeline
+ * task, so that an encoder thread does not pay for them.
+ */
+import { move } from "piscina";
+import { encodeChunk } from "./hdf5/chunk-encoder.js";
+import type { ChunkFilters } from "./hdf5/chunk-encoder.js";
+import type { ConvertPayload, ScanPayload } from "./pipeline/worker.js";
+import { dispatcher } from "./pool/worker-pool.js";
+
+const pipeline = () => import("./pipeline/worker.js");
+
+export interface ChunkTask {
+  raw: Uint8Array;
+  filters: ChunkFilters;
+}
+
+/** Encodes one HDF5 chunk; the result (encoded bytes, then the u32 filter mask) is moved back. */
+function encodeChunkMoved(task: ChunkTask): ArrayBuffer {
+  const { data, mask } = encodeChunk(task.raw, task.filters);
+  const out = new Uint8Array(data.length + 4);
+  out.set(data);
+  new DataView(out.buffer).setUint32(data.length, mask, true);
+  return move(out.buffer) as ArrayBuffer;
+}
+
+export const handlers = {
+  scanFile: async (payload: ScanPayload) => (await pipeline()).scanFile(payload),
+  releaseRun: async (run: string) => (await pipeline()).releaseRun(run),
+  convertRange: async (payload: ConvertPayload) => (await pipeline()).convertRange(payload),
+  convertRangeMoved: async (payload: ConvertPayload) => (await pipeline()).convertRangeMoved(payload),
+  encodeChunk: encodeChunkMoved,
+};
+export type WorkerHandlers = typeof handlers;
+
+export default dispatcher(handlers);
