@@ -12,6 +12,7 @@ export * from "./servicex/index.js";
 export * from "./sources/index.js";
 export * from "./sinks/index.js";
 export * from "./pipeline/index.js";
+export * from "./shards/index.js";
 export { VERSION } from "./version.js";
 
 // Names two modules share: the explicit exports below settle which one the package root means.

@@ -47,6 +47,11 @@ export const ORACLES: Record<string, Oracle> = {
     enable: "apt-get install hdf5-tools",
     available: () => runs("h5dump", ["--version"]),
   },
+  slurm: {
+    what: "a running Slurm cluster named by SLURM_CONF (sinfo answers)",
+    enable: "start one with .ci/slurm-local.sh start DIR (apt-get install slurm-wlm munge) and export SLURM_CONF=DIR/slurm.conf",
+    available: () => process.env.SLURM_CONF !== undefined && runs("sinfo", ["-h"]),
+  },
   shared: {
     what: `the full reference data set ${SHARED_ROOT_DIR}`,
     enable: "put the shared data beside the repository as ../shared or set SXFLOW_SHARED",

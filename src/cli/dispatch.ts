@@ -21,6 +21,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "write a run's outputs from its shards (sxflow run --shard I/N)",
     load: async () => (await import("./merge.js")).run,
   },
+  submit: {
+    summary: "run a configuration as shards on Slurm, HTCondor or Kubernetes, then merge them",
+    load: async () => (await import("./submit.js")).run,
+  },
+  report: {
+    summary: "rebuild a run's report page, or overlay two runs on one page",
+    load: async () => (await import("./report.js")).run,
+  },
   cache: { summary: "list, delete or clear the local ServiceX cache", load: async () => (await import("./cache.js")).run },
   config: {
     summary: "validate a run configuration and show what it resolves to",

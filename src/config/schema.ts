@@ -165,6 +165,8 @@ export const runConfigSchema = strict({
   output: strict({
     dir: z.string().min(1),
     name: z.string().regex(/^[^/\\]+$/, "a file name stem, without directories"),
+    /** `<name>_<split>.h5` (SALT's HDF5) or `<name>_<split>.arrow` (Arrow IPC file, uncompressed). */
+    format: z.enum(["hdf5", "arrow"]).default("hdf5"),
     compression: z.enum(["none", "gzip", "lzf"]).default("gzip"),
     level: z.int().min(1).max(9).optional(),
     precision: z.enum(["full", "half"]).default("full"),

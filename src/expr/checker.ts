@@ -110,7 +110,7 @@ class Scope {
       case "boolean":
         return { op: "const", value: node.value ? 1 : 0, weak: true, level: "constant", dtype: "bool", text: this.text(node) };
       case "string":
-        return this.fail('a string is only allowed as the argument of get("branch name")', node);
+        return this.fail('a string is only allowed as the argument of get("branch name") or compared (==, !=) with a string branch', node);
       case "name":
         return this.name(node.name, node.span);
       case "unary":
@@ -136,6 +136,9 @@ class Scope {
       const hint = didYouMeanPhrase(closeNames(name, this.checker.knownNames()));
       const how = /^[A-Za-z_][\w.]*$/.test(name) ? "" : ' (names that are not identifiers must be written get("...")';
       this.fail(`unknown branch or alias "${name}"${how}${hint}`, span);
+    }
+    if (info.strings) {
+      this.fail(`branch "${name}" holds strings: the only use of a string branch is a comparison with a string, e.g. ${/^[A-Za-z_]\w*$/.test(name) ? name : `get("${name}")`} == "value"`, span);
     }
     if (info.elementType === undefined) {
       this.fail(`branch "${name}" cannot be read${info.unsupportedReason ? `: ${info.unsupportedReason}` : " (unsupported type)"}`, span);
@@ -241,7 +244,24 @@ class Scope {
     return { op: "binary", fn, left, right, dtype, text, ...this.combinedLevel([left, right], node) };
   }
 
+  /** `branch == "text"` (either way round) on a string branch, or undefined when that is not the form. */
+  private stringCompare(node: Extract<Node, { type: "compare" }>): Plan | undefined {
+    const [a, b] = node.operands;
+    const op = node.ops[0]!;
+    if (node.ops.length !== 1 || !a || !b) return undefined;
+    const literal = a.type === "string" ? a : b.type === "string" ? b : undefined;
+    const other = literal === a ? b : a;
+    const info = other.type === "name" ? this.checker.branch(other.name) : undefined;
+    if (!literal || other.type !== "name" || !info?.strings) return undefined;
+    if (op !== "==" && op !== "!=") this.fail(`strings compare only with == and !=, not ${op}`, node);
+    const level = info.kind === "jagged" ? "object" : "event";
+    if ((info.depth ?? 1) > 1 && level === "object") this.fail(`branch "${other.name}" is a list of lists of strings; expressions support one level of lists`, other);
+    return { op: "strEq", name: other.name, value: literal.value, negate: op === "!=", level, dtype: "bool", text: this.text(node) };
+  }
+
   private compare(node: Extract<Node, { type: "compare" }>): Plan {
+    const text = this.stringCompare(node);
+    if (text) return text;
     const operands = node.operands.map((o) => this.check(o));
     if (node.ops.length === 1) return this.binary(OPERATOR_FN[node.ops[0]!]!, operands[0]!, operands[1]!, node, node.ops[0]!);
     if (operands.some((p) => p.level !== "constant")) {

@@ -110,6 +110,7 @@ function collectBranches(plan: Plan, out: Set<string>): Set<string> {
     case "reduce": collectBranches(plan.arg, out); break;
     case "mask": collectBranches(plan.target, out); collectBranches(plan.mask, out); break;
     case "slice": case "pick": collectBranches(plan.target, out); break;
+    case "strEq": out.add(plan.name); break;
   }
   return out;
 }

@@ -67,7 +67,35 @@ export class Evaluator {
         return this.slice(plan);
       case "pick":
         return this.pick(plan);
+      case "strEq":
+        return this.strEq(plan);
     }
+  }
+
+  /** 1 where the string (of each event, or each object) equals the literal's UTF-8 bytes (0 with `negate`). */
+  private strEq(plan: Extract<Plan, { op: "strEq" }>): ArrayValue {
+    const column = this.batch.columns[plan.name];
+    if (!column) this.fail(`the batch has no column "${plan.name}"`);
+    const strings = column.kind === "jagged" && !ArrayBuffer.isView(column.values) ? column.values : column;
+    if (strings.kind !== "string" || (plan.level === "object") !== (strings !== column)) {
+      this.fail(`column "${plan.name}" does not hold ${plan.level === "object" ? "a list of strings" : "a string"} per event as the schema says`);
+    }
+    const want = new TextEncoder().encode(plan.value);
+    const { offsets, values } = strings;
+    const n = offsets.length - 1;
+    const out = new Uint8Array(n);
+    const hit = plan.negate ? 0 : 1;
+    for (let i = 0; i < n; i++) {
+      const a = offsets[i]!;
+      let same = offsets[i + 1]! - a === want.length;
+      for (let k = 0; same && k < want.length; k++) same = values[a + k] === want[k];
+      out[i] = same ? hit : 1 - hit;
+    }
+    if (strings === column) return { values: out };
+    const outer = (column as { offsets: Int32Array }).offsets;
+    const base = outer[0]!;
+    const rebased = base === 0 ? outer : outer.map((o) => o - base);
+    return { values: out.subarray(base, outer[outer.length - 1]!), offsets: rebased };
   }
 
   /** Element-wise operations one node at a time: the path for operands with missing values. */

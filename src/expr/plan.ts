@@ -25,4 +25,6 @@ export type Plan =
   | (Typed & { op: "reduce"; fn: ReduceFn; arg: Plan })
   | (Typed & { op: "mask"; target: Plan; mask: Plan })
   | (Typed & { op: "slice"; target: Plan; start: number | null; stop: number | null; step: number })
-  | (Typed & { op: "pick"; target: Plan; index: number });
+  | (Typed & { op: "pick"; target: Plan; index: number })
+  /** A string branch compared with a literal: bool per event (or per object for lists of strings). */
+  | (Typed & { op: "strEq"; name: string; value: string; negate: boolean });

@@ -23,6 +23,8 @@ export interface BranchInfo {
   jaggedDepth?: number;
   /** Why the reader cannot decode the branch. */
   unsupportedReason?: string;
+  /** Text (a string per event, or per object when jagged): usable only in `== "literal"` / `!= "literal"`. */
+  strings?: true;
 }
 
 /**
@@ -51,6 +53,7 @@ export function serialisableSchema(schema: ExprSchema): Record<string, BranchInf
     const depth = info.depth ?? info.jaggedDepth;
     if (depth !== undefined) copy.depth = depth;
     if (info.unsupportedReason !== undefined) copy.unsupportedReason = info.unsupportedReason;
+    if (info.strings) copy.strings = true;
     out[name] = copy;
   }
   return out;
@@ -61,7 +64,7 @@ export function schemaOfBatch(batch: Batch): Record<string, BranchInfo> {
   const out: Record<string, BranchInfo> = {};
   for (const [name, column] of Object.entries(batch.columns)) {
     if (column.kind === "string" || holdsStrings(column)) {
-      out[name] = { kind: column.kind === "string" ? "flat" : "jagged", unsupportedReason: "it holds strings" };
+      out[name] = column.kind === "string" ? { kind: "flat", strings: true } : { kind: "jagged", depth: 1, strings: true };
       continue;
     }
     const elementType = leafType(column);

@@ -1,6 +1,6 @@
 import type { RunConfig } from "../config/index.js";
 import type { OutputDir } from "../output-dir/index.js";
-import { outputPaths, saltSink, writeClassDict, writeFileAtomic, writeNormDict } from "../sinks/index.js";
+import { arrowSplitSink, outputPaths, saltSink, writeClassDict, writeFileAtomic, writeNormDict } from "../sinks/index.js";
 import type { RunSummary, SplitSink } from "../sinks/index.js";
 import { classWeights, finalizePartials, SPLIT_NAMES } from "../stages/index.js";
 import type { NormDict, RecordLayout, StatsPartials } from "../stages/index.js";
@@ -31,7 +31,7 @@ export class RunSink implements SplitSink {
     output: OutputDir,
   ) {
     const { cfg } = session;
-    const factory = session.options.sink ?? saltSink;
+    const factory = session.options.sink ?? (cfg.output.format === "arrow" ? arrowSplitSink : saltSink);
     // The files record the configuration as given (output.dir included), not the staging directory.
     this.sink = factory({ config: staged(cfg, output), layout, threads: session.workers, attrs: { sxflow_version: VERSION, config: configAttr(cfg) } });
   }

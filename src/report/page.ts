@@ -174,7 +174,7 @@ function fieldsSection(runs: readonly RunData[]): string {
       const norm = runs[0]!.report.normDict[g]?.[f];
       if (norm && after.length) {
         out.push(
-          figure(`normalised:${key}`, `${key} normalised`, stepPlot(after, { x: `(${key} − ${norm.mean.toPrecision(5)}) / ${norm.std.toPrecision(5)}`, y }), "same entries, axis mapped by the norm_dict.yaml mean and std"),
+          figure(`normalised:${key}`, `${key} normalised`, stepPlot(after, { x: `(${key} − ${norm.mean.toPrecision(5)}) / ${norm.std.toPrecision(5)}`, y }), runs.length > 1 ? "same entries, axis mapped by each run's norm_dict.yaml mean and std (the label gives the first run's)" : "same entries, axis mapped by the norm_dict.yaml mean and std"),
         );
       }
     }

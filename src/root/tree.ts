@@ -25,7 +25,7 @@ export interface BranchInfo {
   strings?: true;
   /** Per-entry shape of fixed-size arrays. */
   shape?: number[];
-  /** 2 for vector<vector<T>> (jagged of jagged), 1 for other jagged branches, 0 otherwise. */
+  /** 2 for vector<vector<T>> (jagged of jagged), 1 for other jagged branches, 0 otherwise (strings count as values). */
   jaggedDepth: number;
   /** jaggedDepth under the expression compiler's schema name, set on jagged branches only. */
   depth?: number;
@@ -156,7 +156,7 @@ export class Tree {
         name,
         typeName: c.typeName,
         kind: c.kind,
-        jaggedDepth: interp.kind === "vector2" ? 2 : c.kind === "jagged" ? 1 : 0,
+        jaggedDepth: interp.kind === "vector2" ? 2 : interp.kind === "string" ? interp.depth : c.kind === "jagged" ? 1 : 0,
         supported,
         entries: held,
         baskets: refs.length,

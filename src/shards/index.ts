@@ -5,3 +5,6 @@ export { listShards, mergeShards } from "./merge.js";
 export type { MergeOptions } from "./merge.js";
 export { shardDir, shardsDir } from "./store.js";
 export type { ShardManifest } from "./store.js";
+export { submit, submitStatus, shardProgress } from "./submit/submit.js";
+export type { Engine, SubmitResult } from "./submit/submit.js";
+export type { JobSpec } from "./submit/job.js";

@@ -16,6 +16,9 @@ import type { Data, DataType } from "apache-arrow";
 import { packBits } from "../batch/bits.js";
 import type { H5ElementType } from "../hdf5/datatype.js";
 import type { GroupPlan, RecordField } from "../stages/record.js";
+import { SPLIT_NAMES } from "../stages/split.js";
+import { splitPath } from "./paths.js";
+import type { SinkFactory } from "./split-sink.js";
 
 const ARROW_TYPES: Record<H5ElementType, () => DataType> = {
   bool: () => new Bool(), int8: () => new Int8(), uint8: () => new Uint8(), int16: () => new Int16(), uint16: () => new Uint16(),
@@ -165,3 +168,45 @@ export function arrowSink(file: string, groups: readonly GroupPlan[], rowBytes: 
     },
   });
 }
+
+/**
+ * `output.format: arrow`: `<name>_<split>.arrow` for each split, in place of the SALT files. Schema
+ * metadata: the run's attributes (tool version, resolved configuration), the split, and the class
+ * names of the label field (`<global group>.<label field>:classes`, a JSON list).
+ */
+export const arrowSplitSink: SinkFactory = ({ config, layout, attrs }) => {
+  const files: ArrowFileWriter[] = [];
+  const metadata = (split: string): Record<string, string> => ({
+    ...Object.fromEntries(Object.entries(attrs).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
+    split,
+    [`${config.globalGroup}.${config.labelField}:classes`]: JSON.stringify(config.classes),
+  });
+  try {
+    for (const split of SPLIT_NAMES) {
+      files.push(new ArrowFileWriter(splitPath(config.output.dir, config.output.name, split, "arrow"), layout.groups, layout.rowBytes, { metadata: metadata(split) }));
+    }
+  } catch (err) {
+    for (const f of files) void f.abort();
+    throw err;
+  }
+  return {
+    append: (split, rows) => files[split]!.append(rows),
+    async close() {
+      let closed = 0;
+      try {
+        for (const f of files) {
+          await f.close();
+          closed++;
+        }
+      } catch (err) {
+        // A later file failed: the earlier ones must not stay behind as if the run had completed.
+        for (const f of files.slice(0, closed)) rmSync(f.path, { force: true });
+        for (const f of files.slice(closed + 1)) await f.abort();
+        throw err;
+      }
+    },
+    async abort() {
+      for (const f of files) await f.abort();
+    },
+  };
+};

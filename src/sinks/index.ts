@@ -4,4 +4,6 @@ export { outputPaths, splitPath } from "./paths.js";
 export { classDictYaml, normDictYaml, pyyamlFloat, writeClassDict, writeNormDict } from "./salt-dicts.js";
 export { SaltWriter, type SaltWriterOptions } from "./salt-hdf5.js";
 export { saltSink, type RunSummary, type SinkContext, type SinkFactory, type SplitSink } from "./split-sink.js";
+export { ArrowFileWriter, arrowSchema, arrowSink, arrowSplitSink, rowsToArrow } from "./arrow.js";
+export type { ArrowFileOptions } from "./arrow.js";
 export * from "./tensors/index.js";

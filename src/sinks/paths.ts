@@ -10,9 +10,9 @@ export function splitPath(dir: string, name: string, split: SplitName, extension
 
 /** Output file paths of a run. */
 export function outputPaths(config: RunConfig): Record<string, string> {
-  const { dir, name } = config.output;
+  const { dir, name, format } = config.output;
   return {
-    ...Object.fromEntries(SPLIT_NAMES.map((s) => [s, splitPath(dir, name, s)])),
+    ...Object.fromEntries(SPLIT_NAMES.map((s) => [s, splitPath(dir, name, s, format === "arrow" ? "arrow" : "h5")])),
     normDict: path.join(dir, "norm_dict.yaml"),
     classDict: path.join(dir, "class_dict.yaml"),
     report: path.join(dir, `${name}_report.json`),

@@ -42,7 +42,12 @@ async function openRootTree(path: string, tree: string): Promise<TreeSource> {
   }
   const branches = new Map<string, ExprBranchInfo>();
   for (const b of t.branches) {
-    if (!b.supported || !b.elementType) continue;
+    if (!b.supported) continue;
+    if (b.strings) {
+      branches.set(b.name, b.kind === "jagged" ? { kind: "jagged", depth: b.jaggedDepth, strings: true } : { kind: "flat", strings: true });
+      continue;
+    }
+    if (!b.elementType) continue;
     const info: ExprBranchInfo = { kind: b.kind, elementType: b.elementType };
     if (b.shape) info.shape = b.shape;
     if (b.kind === "jagged") info.depth = b.jaggedDepth;

@@ -1,6 +1,7 @@
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/dispatch.js";
 import { openH5 } from "../../src/hdf5/index.js";
 import { runPipeline } from "../../src/pipeline/index.js";
 import type { PipelineReport } from "../../src/pipeline/index.js";
@@ -116,6 +117,34 @@ describe("run report: histograms and page", () => {
     expect(page).toContain(">max 4<");
     expect(page).toMatch(/300,000/);
     expect(Object.keys(report.phases!)).toEqual(["configuration and samples", "plan (scan files)", "convert (pass 1)", "shuffle (pass 2)", "write files", "report page"]);
+  });
+
+  it("rebuilds the page from the run's outputs (sxflow report <dir>), times aside", async () => {
+    const out = path.join(dir, "w2");
+    unlinkSync(path.join(out, "tt_wj_report.html"));
+    expect(await runCli(["report", out])).toBe(0);
+    const rebuilt = readFileSync(path.join(out, "tt_wj_report.html"), "utf8");
+    // The run drew its page before timing it; the rebuild shows the JSON report's final times.
+    const strip = (t: string) => t.replace(/<tr class="time">.*?<\/tr>|<section class="time">.*?<\/section>/gs, "");
+    expect(strip(rebuilt)).toBe(strip(page));
+    expect(rebuilt).toContain(`${report.seconds.toFixed(2)} s with 2 workers`);
+  });
+
+  it("overlays two runs on the same axes (sxflow report <dir A> <dir B>)", async () => {
+    const out = path.join(dir, "loose");
+    const cuts = ["num(jet_pt_NOSYS[jet_pt_NOSYS > 26000]) > 0"];
+    const loose = await runPipeline(writeConfig(dir, config(out, { cuts }), "loose.yaml"), { workers: 0 });
+    expect(loose.eventsPassed).toBeGreaterThan(report.eventsPassed);
+    expect(await runCli(["report", path.join(dir, "w2"), out])).toBe(0);
+    const both = readFileSync(path.join(dir, "w2", "tt_wj_vs_tt_wj_report.html"), "utf8");
+    // Same output names: the runs are told apart by their directories.
+    expect(both).toContain("<title>sxflow report: w2 vs loose</title>");
+    expect(both).toContain(`<td>${loose.eventsPassed.toLocaleString("en-US")} (`);
+    // Both runs' cut texts, and the second run drawn dashed on the histograms.
+    expect(both).toContain("num(jet_pt_NOSYS[jet_pt_NOSYS &gt; 26000]) &gt; 0");
+    expect(both).toContain("num(el_pt_NOSYS) &gt; 0");
+    expect(both).toMatch(/stroke-dasharray="5,3"/);
+    expect(await runCli(["report", path.join(dir, "nowhere")])).toBe(1);
   });
 
   it("writes no page and no histograms with report.html false", async () => {

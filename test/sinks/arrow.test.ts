@@ -117,3 +117,58 @@ describe("Arrow IPC sink", () => {
     expect(readdirSync(dir).filter((f) => f.includes("e_train"))).toEqual([]);
   });
 });
+
+describe("output.format: arrow", () => {
+  it("writes <name>_<split>.arrow holding exactly the rows of the HDF5 files of the same run", async () => {
+    const { loadRunConfig } = await import("../../src/config/index.js");
+    const { runPipeline } = await import("../../src/pipeline/index.js");
+    const { openH5 } = await import("../../src/hdf5/index.js");
+    const { REPO_ROOT } = await import("../shared-data.js");
+    const config = await loadRunConfig(path.join(REPO_ROOT, "examples", "ic-ttbar-wjets.yaml"));
+    const h5dir = path.join(dir, "ic-h5");
+    const arrowDir = path.join(dir, "ic-arrow");
+    await runPipeline({ ...config, output: { ...config.output, dir: h5dir } }, { workers: 0 });
+    const report = await runPipeline({ ...config, output: { ...config.output, dir: arrowDir, format: "arrow" } }, { workers: 0 });
+    expect(readdirSync(arrowDir).filter((f) => f.endsWith(".arrow")).sort()).toEqual(["ic_ttbar_wjets_test.arrow", "ic_ttbar_wjets_train.arrow", "ic_ttbar_wjets_val.arrow"]);
+    expect(readdirSync(arrowDir).filter((f) => f.endsWith(".h5"))).toEqual([]);
+    expect(report.outputs.train).toBe(path.join(arrowDir, "ic_ttbar_wjets_train.arrow"));
+    for (const split of ["train", "val", "test"]) {
+      const bytes = readFileSync(path.join(arrowDir, `ic_ttbar_wjets_${split}.arrow`));
+      const table = tableFromIPC(bytes);
+      const fl = flechetteFromIPC(bytes, { useBigInt: true });
+      expect(table.schema.metadata.get("split")).toBe(split);
+      expect(JSON.parse(table.schema.metadata.get("event.flavour_label:classes")!)).toEqual(["ttbar", "wjets"]);
+      const h5 = await openH5(path.join(h5dir, `ic_ttbar_wjets_${split}.h5`));
+      try {
+        for (const group of h5.datasets()) {
+          const ds = h5.dataset(group);
+          const slots = ds.shape[1] ?? 1;
+          const cols = ds.read();
+          expect(table.numRows).toBe(ds.shape[0]);
+          for (const [field, values] of Object.entries(cols)) {
+            const name = `${group}.${field}`;
+            const flat = (c: { get?: (i: number) => unknown; at?: (i: number) => unknown }, i: number): unknown[] => {
+              const v = c.get ? c.get(i) : c.at!(i);
+              return slots === 1 ? [v] : [...(v as Iterable<unknown>)];
+            };
+            const js = table.getChild(name)!;
+            const other = fl.getChild(name);
+            for (let r = 0; r < ds.shape[0]!; r++) {
+              const want = Array.from({ length: slots }, (_, j) => values[r * slots + j]);
+              const norm = (xs: unknown[]) => xs.map((x) => (typeof x === "boolean" ? Number(x) : x));
+              expect(norm(flat(js, r))).toEqual(want);
+              expect(norm(flat(other, r))).toEqual(want);
+            }
+          }
+        }
+      } finally {
+        h5.close();
+      }
+    }
+  });
+
+  it("rejects an unknown output format by its config path", async () => {
+    const { parseRunConfig } = await import("../../src/config/index.js");
+    expect(() => parseRunConfig({ tree: "t", samples: [{ name: "a", label: 0, files: ["x.root"] }], objects: { e: { global: true, fields: { x: "x" } } }, split: { by: ["entry"], fractions: { train: 1 } }, output: { dir: "o", name: "n", format: "parquet" } })).toThrow(/output\.format/);
+  });
+});

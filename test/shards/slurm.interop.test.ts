@@ -1,0 +1,90 @@
+// interop: slurm
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { loadRunConfig } from "../../src/config/index.js";
+import { tempDir, writeConfig } from "../pipeline/helpers.js";
+import { REPO_ROOT } from "../shared-data.js";
+import { expectSameOutputs, icConfig, singleRun } from "./helpers.js";
+
+/**
+ * Live Slurm: the cluster .ci/run starts with .ci/slurm-local.sh (SLURM_CONF names it). sxflow
+ * submits 3 shards of the IC example and the merge; the result must equal a single run's bytes,
+ * also after a shard task is killed with scancel and the run is resumed.
+ */
+const HAVE_SLURM = process.env.SLURM_CONF !== undefined && spawnSync("sinfo", ["-h"]).status === 0;
+
+const dir = tempDir("slurm");
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function sxflow(...args: string[]): string {
+  const cli = [path.join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(REPO_ROOT, "src/cli/main.ts")];
+  return execFileSync(process.execPath, [...cli, ...args], { encoding: "utf8" });
+}
+
+/** Job id -> state of the jobs (array tasks one by one) still in the queue. */
+function queue(ids: string[]): Map<string, string> {
+  const r = spawnSync("squeue", ["-h", "-r", "-j", ids.join(","), "-o", "%i %T"], { encoding: "utf8" });
+  return new Map(r.stdout.split("\n").filter(Boolean).map((l) => l.trim().split(/\s+/) as [string, string]));
+}
+
+async function until(what: string, test: () => boolean, seconds = 240): Promise<void> {
+  const end = Date.now() + seconds * 1000;
+  while (!test()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+function jobState(id: string): string {
+  return /JobState=(\S+)/.exec(execFileSync("scontrol", ["show", "job", id], { encoding: "utf8" }))![1]!;
+}
+
+function jobIds(output: string): { array: string; merge: string } {
+  return { array: /: job (\d+)\n/.exec(output)![1]!, merge: /merge: job (\d+)/.exec(output)![1]! };
+}
+
+describe.skipIf(!HAVE_SLURM)("sxflow submit --slurm on a live cluster", { timeout: 600_000 }, () => {
+  it("runs 3 shards and the merge, and resumes a cancelled shard, both ending byte-identical to a single run", async () => {
+    const work = path.join(dir, "ic");
+    mkdirSync(work, { recursive: true });
+    const example = await icConfig(work);
+    const file = writeConfig(work, {
+      ...parse(readFileSync(path.join(REPO_ROOT, "examples", "ic-ttbar-wjets.yaml"), "utf8")),
+      samples: example.samples.map((s) => ({ name: s.name, label: s.label, files: s.files.map((f) => f.path) })),
+      batchSize: 700,
+      shuffle: { enabled: true, seed: 42, buckets: 5 },
+      output: { dir: example.output.dir, name: example.output.name, compression: "gzip" },
+    });
+    const config = await loadRunConfig(file);
+    const single = await singleRun(config, work);
+
+    const first = jobIds(sxflow("submit", file, "--shards", "3", "--slurm", "--time", "0:20:00"));
+    await until("the merge job", () => queue([first.merge]).size === 0);
+    expect(jobState(first.merge)).toBe("COMPLETED");
+    expectSameOutputs(single, config.output.dir);
+
+    // Again from nothing; shard 0 is cancelled while it runs.
+    rmSync(config.output.dir, { recursive: true, force: true });
+    const second = jobIds(sxflow("submit", file, "--shards", "3", "--slurm"));
+    await until("shard 0 to run", () => queue([second.array]).get(`${second.array}_0`) === "RUNNING");
+    execFileSync("scancel", [`${second.array}_0`]);
+    await until("the other shards", () => [...queue([second.array]).keys()].length === 0);
+    expect(existsSync(path.join(config.output.dir, "shards", "0-of-3"))).toBe(false);
+    expect(queue([second.merge]).get(second.merge)).toBe("PENDING");
+    expect(sxflow("submit", file, "--shards", "3", "--slurm", "--status")).toMatch(/2 of 3 shards done \(1-2\)\n {2}shard 0: missing/);
+
+    const resumed = sxflow("submit", file, "--shards", "3", "--slurm", "--resume");
+    expect(resumed).toMatch(/shards 0: job \d+/);
+    const third = jobIds(resumed);
+    await until("the resumed merge job", () => queue([third.merge]).size === 0);
+    expect(jobState(third.merge)).toBe("COMPLETED");
+    expect(jobState(second.merge)).toBe("CANCELLED");
+    expectSameOutputs(single, config.output.dir);
+    expect(sxflow("submit", file, "--shards", "3", "--slurm", "--status")).toMatch(/3 of 3 shards done \(0-2\)\nmerged: the outputs exist/);
+    expect(sxflow("submit", file, "--shards", "3", "--slurm", "--resume")).toMatch(/nothing to resume: every shard is done and the outputs exist/);
+  });
+});
