@@ -53,12 +53,13 @@ async function samples(events: number): Promise<string> {
 }
 
 /** The IC example configuration with the generated samples and an uncompressed output. */
-function icConfig(inputs: string, out: string): string {
+function icConfig(inputs: string, out: string, html = true): string {
   const doc = parseDocument(readFileSync(path.join(ROOT, "examples", "ic-ttbar-wjets.yaml"), "utf8"));
   doc.setIn(["samples", 0, "files"], [path.join(inputs, "ttbar.parquet")]);
   doc.setIn(["samples", 1, "files"], [path.join(inputs, "wjets.parquet")]);
   doc.setIn(["output", "dir"], out);
   doc.setIn(["output", "compression"], "none");
+  doc.setIn(["report", "html"], html);
   const file = path.join(out, "ic-bench.yaml");
   mkdirSync(out, { recursive: true });
   writeFileSync(file, doc.toString());
@@ -72,6 +73,7 @@ interface ChildResult {
   eventsPerSecond: number;
   maxRssMB: number;
   cpuSeconds: number;
+  phases: Record<string, number>;
 }
 
 /** One `runPipeline` in a fresh process on the compiled package. */
@@ -81,7 +83,7 @@ function runChild(config: string, workers: number): ChildResult {
     const r = await runPipeline(${JSON.stringify(config)}, { workers: ${workers} });
     const u = process.resourceUsage();
     process.stdout.write(JSON.stringify({ eventsRead: r.eventsRead, eventsPassed: r.eventsPassed, seconds: r.seconds,
-      eventsPerSecond: r.eventsPerSecond, maxRssMB: u.maxRSS / 1024, cpuSeconds: (u.userCPUTime + u.systemCPUTime) / 1e6 }));
+      eventsPerSecond: r.eventsPerSecond, phases: r.phases, maxRssMB: u.maxRSS / 1024, cpuSeconds: (u.userCPUTime + u.systemCPUTime) / 1e6 }));
   `;
   const child = spawnSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8", maxBuffer: 1 << 24 });
   if (child.status !== 0) throw new Error(`benchmark run failed:\n${child.stderr}`);
@@ -171,6 +173,26 @@ async function main(): Promise<void> {
     `  peak RSS with ${WORKERS[WORKERS.length - 1]} workers on ${fmt(smallRun.eventsRead)} events: ${fmt(smallRun.maxRssMB)} MB ` +
       `(vs ${fmt(perWorker[WORKERS[WORKERS.length - 1]!]!.maxRssMB)} MB on ${fmt(EVENTS)})`,
   );
+
+  // The report page's cost: the same run with and without report.html (histograms in the workers,
+  // the merge, the page), alternated so that both see the same load; fastest of each kept.
+  const w = WORKERS[WORKERS.length - 1]!;
+  let withPage: ChildResult | undefined;
+  let without: ChildResult | undefined;
+  for (let k = 0; k < Math.max(REPEAT, 2); k++) {
+    const a = runChild(icConfig(big, path.join(DIR, `out-${EVENTS}-page`), true), w);
+    const b = runChild(icConfig(big, path.join(DIR, `out-${EVENTS}-nopage`), false), w);
+    if (!withPage || a.seconds < withPage.seconds) withPage = a;
+    if (!without || b.seconds < without.seconds) without = b;
+  }
+  const cost = (withPage!.seconds - without!.seconds) / without!.seconds;
+  console.log(`\nreport page (${w} workers, best of ${Math.max(REPEAT, 2)} alternated runs each):`);
+  console.log(`  report.html true:  ${withPage!.seconds.toFixed(2)} s, CPU ${withPage!.cpuSeconds.toFixed(2)} s (page written in ${(withPage!.phases["report page"] ?? 0).toFixed(2)} s)`);
+  console.log(`  report.html false: ${without!.seconds.toFixed(2)} s, CPU ${without!.cpuSeconds.toFixed(2)} s`);
+  // On a loaded machine the wall-clock difference is mostly noise; the CPU time is the steadier figure.
+  const cpuCost = (withPage!.cpuSeconds - without!.cpuSeconds) / without!.cpuSeconds;
+  console.log(`  cost: ${(100 * cost).toFixed(1)} % of the run time, ${(100 * cpuCost).toFixed(1)} % of its CPU time (load ${loadavg()[0]!.toFixed(1)})`);
+  Object.assign(results, { reportPage: { withPage, without, cost } });
 
   const pad = await padBenchmark(path.join(big, "ttbar.parquet"), 1_000_000);
   console.log(`\njagged -> fixed (4 jet fields, max 10, ${fmt(pad.events)} ttbar events, best of 3):`);

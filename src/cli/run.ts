@@ -9,7 +9,8 @@ import type { PipelineReport } from "../pipeline/index.js";
 const HELP = `Usage: sxflow run <config.yaml> [--workers N] [--shard I/N] [--quiet]
 
 Converts the samples of a run configuration into SALT inputs: <name>_train.h5, <name>_val.h5,
-<name>_test.h5, norm_dict.yaml, class_dict.yaml and <name>_report.json in output.dir.
+<name>_test.h5, norm_dict.yaml, class_dict.yaml, <name>_report.json and the report page
+<name>_report.html in output.dir.
 
 Options:
   --workers N   worker threads (default: the config's workers, else every core; 0 = no threads)
@@ -25,9 +26,11 @@ function summary(r: PipelineReport): string {
     `read ${r.eventsRead.toLocaleString("en-US")} events, ${r.eventsPassed.toLocaleString("en-US")} passed the cuts ` +
       `(${r.seconds.toFixed(1)} s, ${r.eventsPerSecond.toLocaleString("en-US")} events/s, ${r.workers} workers)`,
   ];
+  // The cut flow: events passing each cut and every earlier one, next to the cut's text.
   for (const s of r.samples) {
-    const flow = s.cutflow.map((c) => c.cumulative.toLocaleString("en-US")).join(" -> ");
-    lines.push(`  ${s.name} (class ${s.label} "${s.className}"): ${s.eventsRead.toLocaleString("en-US")}${flow ? ` -> ${flow}` : ""}`);
+    lines.push(`  ${s.name} (class ${s.label} "${s.className}"): ${s.eventsRead.toLocaleString("en-US")} events read`);
+    const width = Math.max(0, ...s.cutflow.map((c) => c.cumulative.toLocaleString("en-US").length));
+    for (const c of s.cutflow) lines.push(`    ${c.cumulative.toLocaleString("en-US").padStart(width)}  ${c.cut}`);
   }
   for (const [split, v] of Object.entries(r.splits)) lines.push(`  ${split}: ${v.events.toLocaleString("en-US")} events [${v.perClass.join(", ")}]`);
   for (const [g, o] of Object.entries(r.objects)) {

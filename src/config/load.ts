@@ -73,6 +73,7 @@ export interface ServiceXSampleSource {
   codegen?: string;
   endpoint?: string;
   ignoreLocalCache?: boolean;
+  delivery?: "download" | "stream";
 }
 
 export interface ResolvedSample {
@@ -300,7 +301,8 @@ export async function resolveRunConfig(parsed: ParsedRunConfig, baseDir: string,
  */
 export async function loadRunConfig(file: string): Promise<RunConfig> {
   const text = await readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
-    throw new RunConfigError(file, [`cannot read the configuration: ${err.code ?? err.message}`]);
+    const why = err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "it is a directory" : (err.code ?? err.message);
+    throw new RunConfigError(file, [`cannot read the configuration file ${path.resolve(file)}: ${why}`]);
   });
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {

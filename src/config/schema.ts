@@ -62,6 +62,11 @@ const delivery = {
   /** api_endpoints entry of servicex.yaml; `local` runs the query in-process on local files. */
   endpoint: z.string().min(1).optional(),
   ignoreLocalCache: z.boolean().optional(),
+  /**
+   * download (default): result files into the cache, then converted; stream: presigned URLs of the
+   * results, read with range requests (only the bytes of the needed columns), nothing downloaded.
+   */
+  delivery: z.enum(["download", "stream"]).optional(),
 };
 
 /** The Python client's dataset kinds; a bare string is a DID (rucio by default). */

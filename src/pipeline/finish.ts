@@ -7,6 +7,7 @@ import type { NormDict, RecordLayout, StatsPartials } from "../stages/index.js";
 import { VERSION } from "../version.js";
 import { PipelineError } from "./plan.js";
 import type { Progress } from "./progress.js";
+import { writeSaltConfig } from "../sinks/salt-config.js";
 import { PhaseTimer } from "./report.js";
 import type { PipelineReport, ReportBuilder } from "./report.js";
 import { configAttr } from "./session.js";
@@ -104,6 +105,15 @@ export async function finishRun(input: FinishInput): Promise<PipelineReport> {
   await sink.close({ rows: sink.rows, classCounts: report.perClass });
   await writeNormDict(files.normDict!, normDict);
   await writeClassDict(files.classDict!, { [cfg.globalGroup]: { [cfg.labelField]: weights } });
+  // Staged like the rest, but naming the files where they will be once committed.
+  await writeSaltConfig(files.saltConfig!, {
+    globalGroup: cfg.globalGroup,
+    labelField: cfg.labelField,
+    classes: cfg.classes,
+    normDict,
+    files: { train: outputs.train!, val: outputs.val!, test: outputs.test!, normDict: outputs.normDict!, classDict: outputs.classDict! },
+    version: VERSION,
+  });
   phases.end("write files");
   const final = report.finish({ sxflowVersion: VERSION, workers: session.workers, classWeights: weights, normDict, outputs, seconds: elapsed(), phases: phases.seconds });
   const histograms = report.histogramResult();

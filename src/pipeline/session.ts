@@ -5,9 +5,11 @@ import { createWorkerPool, defaultWorkerCount, moduleBeside, orderedMap } from "
 import type { WorkerPool } from "../pool/index.js";
 import type { SinkFactory } from "../sinks/index.js";
 import { materialiseSamples } from "../sources/index.js";
+import { displayUrl, isUrl } from "../sources/byte-source.js";
 import type { MaterialiseOptions } from "../sources/index.js";
 import { bucketsFor } from "../stages/index.js";
 import type { WorkerHandlers } from "../worker.js";
+import { EarlyConversion } from "./early.js";
 import { buildPlan } from "./plan.js";
 import type { BuiltPlan, FileScanner } from "./plan.js";
 import type { PipelinePlan, TaskResult, TaskSpec } from "./types.js";
@@ -51,6 +53,8 @@ export interface RunSession {
   /** performance.now() when the configuration was loaded and its samples materialised. */
   samplesReady: number;
   options: RunPipelineOptions;
+  /** Results of `delivery: stream` files converted while their transform ran. */
+  early?: EarlyConversion;
 }
 
 /**
@@ -59,7 +63,8 @@ export interface RunSession {
  * compare it to tell whether they belong to the same run.
  */
 export function configAttr(config: RunConfig): string {
-  return JSON.stringify(config);
+  // Signed URLs of streamed samples are recorded without their query: the signature is a credential.
+  return JSON.stringify(config, (_key, value: unknown) => (typeof value === "string" && isUrl(value) ? displayUrl(value) : value));
 }
 
 /**
@@ -74,19 +79,26 @@ export async function withSession<T>(
 ): Promise<T> {
   const started = performance.now();
   const loaded = typeof config === "string" ? await loadRunConfig(config) : config;
-  // Samples named by ServiceX dataset or metadata category become local files first (cached).
-  const cfg = await materialiseSamples(loaded, { ...options.servicex, signal: options.signal });
-  options.signal?.throwIfAborted();
-  const samplesReady = performance.now();
-  const workers = options.workers ?? cfg.workers ?? defaultWorkerCount();
+  const workers = options.workers ?? loaded.workers ?? defaultWorkerCount();
   const pool = await createWorkerPool<WorkerHandlers>({ module: moduleBeside(import.meta.url, "../worker"), workers: converts ? workers : 0 });
   const runId = randomUUID();
+  // Files of `delivery: stream` samples are converted as the transform reports them.
+  const early = converts && loaded.samples.some((s) => s.servicex?.delivery === "stream") ? new EarlyConversion(pool, loaded, options.signal) : undefined;
   try {
-    return await body({ cfg, workers, pool, runId, started, samplesReady, options });
+    // Samples named by ServiceX dataset or metadata category become local files (cached) or URLs first.
+    const cfg = await materialiseSamples(loaded, {
+      ...options.servicex,
+      signal: options.signal,
+      ...(early ? { onSampleFile: (sample: number, file: string) => early.add(sample, file) } : {}),
+    });
+    options.signal?.throwIfAborted();
+    const samplesReady = performance.now();
+    return await body({ cfg, workers, pool, runId, started, samplesReady, options, ...(early ? { early } : {}) });
   } catch (err) {
     // The pool reports an abort as its own error; the caller asked with a reason.
     throw options.signal?.aborted ? options.signal.reason : err;
   } finally {
+    await early?.settle();
     // In-thread runs keep their files open in this thread until here; worker threads go with the pool.
     if (pool.workers === 0) await pool.run("releaseRun", runId).catch(() => undefined);
     await pool.close();
@@ -117,6 +129,6 @@ export function convertTasks(session: RunSession, plan: PipelinePlan, tasks: rea
   const { pool } = session;
   const signal = session.options.signal;
   const task = pool.workers > 0 ? "convertRangeMoved" : "convertRange";
-  const run = (t: TaskSpec): Promise<TaskResult> => pool.run(task, { plan, task: t }, undefined, signal);
+  const run = (t: TaskSpec): Promise<TaskResult> => session.early?.take(plan, t) ?? pool.run(task, { plan, task: t }, undefined, signal);
   return orderedMap(tasks, run, { concurrency: Math.max(2, pool.workers * 2), signal });
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { backoffDelay, DEFAULT_ATTEMPTS, DEFAULT_RETRY_DELAY_MS } from "../sources/retry.js";
@@ -92,6 +92,10 @@ export async function removeStaleParts(dir: string): Promise<void> {
     const m = /\.part-(\d+)-[0-9a-f]+$/.exec(name);
     if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) await rm(path.join(dir, name), { force: true });
   }
+}
+
+export function sha1Hex(s: string): string {
+  return createHash("sha1").update(s).digest("hex");
 }
 
 /** Local file name for a result object: no path separators or characters shells and Windows dislike. */

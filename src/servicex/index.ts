@@ -34,3 +34,4 @@ export {
 } from "./query.js";
 export { type DeliverSpec, type Delivery, type QuerySpec, type SampleSpec, loadSpecFile, sampleRequests, validateSpec } from "./spec.js";
 export { type RemoteStructure, STRUCTURE_QUERY, type TreeStructure, remoteStructure } from "./structure.js";
+export { localFileName, sha1Hex } from "./download.js";

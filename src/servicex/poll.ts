@@ -1,8 +1,7 @@
-import { createHash } from "node:crypto";
 import path from "node:path";
 import { type Backend, type ResultFile, type TransformStatus, isTerminal } from "./backend.js";
 import type { CachedFile } from "./cache.js";
-import { Semaphore, downloadFile, fileSize, localFileName, removeStaleParts } from "./download.js";
+import { Semaphore, downloadFile, fileSize, localFileName, removeStaleParts, sha1Hex } from "./download.js";
 import { DeliverAbortedError, ServiceXError, abortReason, sleep } from "./errors.js";
 import type { SampleState } from "./progress.js";
 
@@ -59,9 +58,6 @@ function waitingFor(st: TransformStatus, listed: number): string {
   }
 }
 
-function sha1(s: string): string {
-  return createHash("sha1").update(s).digest("hex");
-}
 
 /**
  * Polls one request to its end, downloading each result file (or signing its URL) as soon as it
@@ -83,7 +79,7 @@ export async function runTransform(
   let downloadError: unknown;
 
   const fetchFile = async (file: ResultFile): Promise<CachedFile> => {
-    const dest = path.join(dataDir, localFileName(file.name, o.shortenedFilenames, sha1));
+    const dest = path.join(dataDir, localFileName(file.name, o.shortenedFilenames, sha1Hex));
     return o.semaphore.run(async () => {
       await downloadFile(dest, file.size, (tmp) => backend.fetch(requestId, file, tmp, inner.signal), {
         attempts: o.downloadAttempts,

@@ -15,6 +15,7 @@ export function outputPaths(config: RunConfig): Record<string, string> {
     ...Object.fromEntries(SPLIT_NAMES.map((s) => [s, splitPath(dir, name, s, format === "arrow" ? "arrow" : "h5")])),
     normDict: path.join(dir, "norm_dict.yaml"),
     classDict: path.join(dir, "class_dict.yaml"),
+    saltConfig: path.join(dir, "salt_config.yaml"),
     report: path.join(dir, `${name}_report.json`),
     ...(config.report.html ? { histograms: path.join(dir, `${name}_histograms.json`), page: path.join(dir, `${name}_report.html`) } : {}),
   };

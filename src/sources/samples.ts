@@ -11,8 +11,12 @@ export class SampleDeliveryError extends Error {
   }
 }
 
-/** Options of materialiseSamples: those of deliver(), where `endpoint` is the default for samples that name none. */
-export type MaterialiseOptions = DeliverOptions;
+/**
+ * Options of materialiseSamples: those of deliver(), where `endpoint` is the default for samples
+ * that name none, and `onSampleFile`, told each file of a `delivery: stream` sample (by config
+ * sample index) as soon as the transform reports it.
+ */
+export type MaterialiseOptions = DeliverOptions & { onSampleFile?: (sample: number, file: string) => void };
 
 /**
  * The branches a run needs from its input, found from the config's expressions without any file
@@ -76,13 +80,16 @@ export async function materialiseSamples(config: RunConfig, options: Materialise
   // time of a run on local files.
   const sx = await import("../servicex/index.js");
   const query = sampleQuery(config);
-  const groups = new Map<string | undefined, Request[]>();
+  // One deliver() call per endpoint and delivery mode.
+  const groups = new Map<string, { endpoint: string | undefined; stream: boolean; requests: Request[] }>();
   config.samples.forEach((s, i) => {
     const source = s.servicex;
     if (!source) return;
     const endpoint = source.endpoint ?? options.endpoint;
-    const group = groups.get(endpoint) ?? [];
-    groups.set(endpoint, group);
+    const stream = source.delivery === "stream";
+    const key = JSON.stringify([endpoint ?? null, stream]);
+    const group = groups.get(key)?.requests ?? [];
+    if (!groups.has(key)) groups.set(key, { endpoint, stream, requests: group });
     source.datasets.forEach((d, j) => {
       group.push({
         sample: i,
@@ -108,11 +115,17 @@ export async function materialiseSamples(config: RunConfig, options: Materialise
     return `${configPath(["samples", r.sample])}${key} (sample "${s.name}")`;
   };
   await Promise.all(
-    [...groups].map(async ([endpoint, requests]) => {
-      const spec: DeliverSpec = { General: { OutputFormat: "parquet" }, Sample: requests.map((r) => r.spec) };
+    [...groups.values()].map(async ({ endpoint, stream, requests }) => {
+      const spec: DeliverSpec = {
+        General: { OutputFormat: "parquet", ...(stream ? { Delivery: "SignedURLs" as const } : {}) },
+        Sample: requests.map((r) => r.spec),
+      };
       try {
-        const result = await sx.deliver(spec, { ...options, ...endpointOptions(sx, endpoint, options) });
-        for (const [name, list] of Object.entries(result)) files.set(name, list);
+        const sampleOf = new Map(requests.map((r) => [r.spec.Name, r.sample]));
+        const onFile = stream && options.onSampleFile ? (name: string, file: string) => options.onSampleFile!(sampleOf.get(name)!, file) : undefined;
+        const result = await sx.deliver(spec, { ...options, ...endpointOptions(sx, endpoint, options), ...(onFile ? { onFile } : {}) });
+        // Signed URLs in the order the downloaded files would have: by the local name of each object.
+        for (const [name, list] of Object.entries(result)) files.set(name, stream ? sortedLikeDownloads(sx, list) : [...list].sort());
       } catch (err) {
         if (!(err instanceof sx.DeliverError)) {
           failures.push(`${requests.map(where).join(", ")}: ${(err as Error).message}`);
@@ -130,12 +143,21 @@ export async function materialiseSamples(config: RunConfig, options: Materialise
   const samples = await Promise.all(
     config.samples.map(async (s): Promise<ResolvedSample> => {
       if (!s.servicex) return s;
-      const paths = s.servicex.datasets.flatMap((d) => [...(files.get(requestName(s, d.key)) ?? [])].sort());
+      const paths = s.servicex.datasets.flatMap((d) => files.get(requestName(s, d.key)) ?? []);
       const typed: SampleFile[] = await Promise.all(paths.map(async (p) => ({ path: p, format: await detectFormat(p) })));
       return { ...s, files: typed };
     }),
   );
   return { ...config, samples };
+}
+
+/**
+ * Signed URLs sorted as the same results downloaded would be (by their local file names), so that a
+ * streamed run converts the files in the order of a downloading one and writes the same rows.
+ */
+function sortedLikeDownloads(sx: typeof import("../servicex/index.js"), urls: string[]): string[] {
+  const key = (url: string): string => sx.localFileName(decodeURIComponent(new URL(url).pathname.split("/").pop() ?? ""), false, sx.sha1Hex);
+  return [...urls].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
 /**

@@ -1,7 +1,13 @@
+import { openAsBlob } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
+import { tableFromIPC } from "apache-arrow";
+import { ParquetFile } from "parquet-wasm";
 import { describe, expect, it } from "vitest";
 import { compileCut, compileExpression, cutMask, openRoot } from "../../src/index.js";
 import { schemaOfBatch } from "../../src/expr/schema.js";
+import { runUprootRawFile } from "../../src/servicex/local/query.js";
 import { FIXTURES_DIR } from "../shared-data.js";
 
 /** uproot-stl_containers.root (5 events): string = one..five, vector_string = [one], [one, two], ... (uproot's tests document both). */
@@ -48,5 +54,27 @@ describe("string branches in expressions", () => {
     expect(() => compileCut("num(vector_string) > 1", schema)).toThrow(/branch "vector_string" holds strings/);
     expect(() => compileCut('vector_vector_string == "one"', schema)).toThrow(/list of lists of strings/);
     expect(() => compileCut('vector_int32 == "one"', schema)).toThrow(/a string is only allowed as the argument of get\("branch name"\) or compared/);
+  });
+});
+
+describe("string branches in local UprootRaw queries", () => {
+  it("cuts on a string and writes string columns to the Parquet output as ServiceX does", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "sxflow-strq-"));
+    try {
+      const out = path.join(dir, "out.parquet");
+      const query = [{ treename: "tree", filter_name: ["string", "vector_string"], cut: 'string != "three"' }];
+      await runUprootRawFile(path.join(FIXTURES_DIR, "root", "uproot-stl_containers.root"), JSON.stringify(query), out, () => false);
+      const pf = await ParquetFile.fromFile(await openAsBlob(out));
+      const rows: { string: string; vector_string: Iterable<string> }[] = [];
+      for await (const b of (await pf.stream({})) as AsyncIterable<{ intoIPCStream(): Uint8Array }>) {
+        const t = tableFromIPC(b.intoIPCStream());
+        for (let i = 0; i < t.numRows; i++) rows.push(t.get(i)!.toJSON() as (typeof rows)[number]);
+      }
+      pf.free();
+      expect(rows.map((r) => r.string)).toEqual(["one", "two", "four", "five"]);
+      expect(Array.from(rows[1]!.vector_string)).toEqual(["one", "two"]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -12,7 +12,7 @@ const dir = tempDir("output-dir");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const SPLITS = ["train", "val", "test"];
-const OUTPUTS = [...SPLITS.map((s) => `x_${s}.h5`), "norm_dict.yaml", "class_dict.yaml", "x_report.json", "x_histograms.json", "x_report.html"];
+const OUTPUTS = [...SPLITS.map((s) => `x_${s}.h5`), "norm_dict.yaml", "class_dict.yaml", "x_report.json", "x_histograms.json", "x_report.html", "salt_config.yaml"];
 
 let ttbar: string;
 let wjets: string;

@@ -1,6 +1,7 @@
-import { readFileSync, rmSync, unlinkSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { runCli } from "../../src/cli/dispatch.js";
 import { openH5 } from "../../src/hdf5/index.js";
 import { runPipeline } from "../../src/pipeline/index.js";
@@ -145,6 +146,28 @@ describe("run report: histograms and page", () => {
     expect(both).toContain("num(el_pt_NOSYS) &gt; 0");
     expect(both).toMatch(/stroke-dasharray="5,3"/);
     expect(await runCli(["report", path.join(dir, "nowhere")])).toBe(1);
+  });
+
+  it("writes the SALT data config fragment: variables per input, files and dicts that exist", async () => {
+    const out = path.join(dir, "w2");
+    const text = readFileSync(path.join(out, "salt_config.yaml"), "utf8");
+    expect(text).toContain("# Classification task: label: flavour_label, class_names: [ttbar, wjets]");
+    const { data } = parse(text) as { data: Record<string, unknown> & { variables: Record<string, string[]> } };
+    expect(data.global_object).toBe("event");
+    // The global group's inputs go under `global` (SALT maps it to the global object for norm_dict).
+    expect(data.variables).toEqual({ global: ["met"], jet: ["pt", "eta", "btag"], el: ["pt", "eta"] });
+    const norm = parse(readFileSync(path.join(out, "norm_dict.yaml"), "utf8")) as Record<string, Record<string, unknown>>;
+    for (const [input, vars] of Object.entries(data.variables)) expect(Object.keys(norm[input === "global" ? "event" : input]!)).toEqual(vars);
+    for (const key of ["train_file", "val_file", "test_file", "norm_dict", "class_dict"]) expect(existsSync(data[key] as string), key).toBe(true);
+    const h5 = await openH5(data.train_file as string);
+    try {
+      for (const [input, vars] of Object.entries(data.variables)) {
+        const names = h5.dataset(input === "global" ? "event" : input).fields.map((f) => f.name);
+        for (const v of vars) expect(names).toContain(v);
+      }
+    } finally {
+      h5.close();
+    }
   });
 
   it("writes no page and no histograms with report.html false", async () => {

@@ -57,11 +57,11 @@ function outputBranches(tree: Tree, infos: BranchInfo[], patterns: string[], whe
 
 function exprSchema(infos: BranchInfo[]): ExprSchema {
   return infos
-    .filter((b) => b.supported && b.elementType !== undefined)
+    .filter((b) => b.supported && (b.elementType !== undefined || b.strings))
     .map((b) => ({
       name: b.name,
       kind: b.kind,
-      elementType: b.elementType!,
+      ...(b.elementType ? { elementType: b.elementType } : { strings: true as const }),
       ...(b.shape ? { shape: b.shape } : {}),
       ...(b.collection ? { collection: b.collection } : {}),
       ...(b.depth ? { depth: b.depth } : {}),
@@ -80,7 +80,7 @@ interface TreeJob {
 }
 
 function branchType(b: BranchInfo): string {
-  return `${b.elementType}${b.shape ? `[${b.shape.join(",")}]` : ""}${"[]".repeat(b.jaggedDepth)}`;
+  return `${b.strings ? "string" : b.elementType}${b.shape ? `[${b.shape.join(",")}]` : ""}${"[]".repeat(b.jaggedDepth)}`;
 }
 
 /** The sub-queries' trees as (input, output) pairs, in query order. */

@@ -1,0 +1,91 @@
+/**
+ * Conversion of `delivery: stream` files while the ServiceX transform still runs. The run's plan
+ * needs every file (task order, entry counts, the shuffle's bucket count), so each file reported
+ * early is planned alone and its tasks converted on the pool; when the whole plan exists, a task
+ * whose file was planned with the same record layout, cuts and splits takes its early result
+ * (with the final task index and sample) instead of being converted again. Rows do not depend on
+ * anything else, so the output is what converting after the transform gives. Early results are
+ * held in memory up to a budget; tasks beyond it are converted afterwards as usual.
+ */
+import { randomUUID } from "node:crypto";
+import type { RunConfig } from "../config/index.js";
+import type { WorkerPool } from "../pool/index.js";
+import type { WorkerHandlers } from "../worker.js";
+import { buildPlan } from "./plan.js";
+import type { FileScanner } from "./plan.js";
+import type { PipelinePlan, TaskResult, TaskSpec } from "./types.js";
+
+const DEFAULT_BUDGET = 256 * 2 ** 20;
+
+/** Everything of a plan that decides the rows of a task, besides its file and range. */
+function layoutKey(plan: PipelinePlan, label: number): string {
+  const { tree, branches, cuts, groups, split, rowBytes, entryKey } = plan;
+  return JSON.stringify({ tree, branches, cuts, groups, split, rowBytes, entryKey, label });
+}
+
+export class EarlyConversion {
+  /** Results by file and entry range, with the layout the file was planned with. */
+  private readonly results = new Map<string, { layout: string; result: Promise<TaskResult> }>();
+  private readonly work: Promise<void>[] = [];
+  private held = 0;
+  /** Tasks converted early (for progress and tests). */
+  converted = 0;
+
+  constructor(
+    private readonly pool: WorkerPool<WorkerHandlers>,
+    private readonly config: RunConfig,
+    private readonly signal: AbortSignal | undefined,
+    private readonly budgetBytes = DEFAULT_BUDGET,
+  ) {}
+
+  /** A file of config sample `sample` is available: plan it alone and convert its tasks. */
+  add(sample: number, path: string): void {
+    // A file that fails here (no entries, unreadable) is converted, and reported, with the run.
+    this.work.push(this.convertFile(sample, path).catch(() => undefined));
+  }
+
+  private async convertFile(sample: number, path: string): Promise<void> {
+    const s = this.config.samples[sample]!;
+    const alone: RunConfig = { ...this.config, samples: [{ ...s, files: [{ path, format: "parquet" }] }] };
+    const scan: FileScanner = async (p, format, tree) => {
+      const r = await this.pool.run("scanFile", { run: id, path: p, format, tree }, undefined, this.signal);
+      return { ...r, branches: new Map(r.branches) };
+    };
+    const id = randomUUID();
+    try {
+      const { plan, tasks } = await buildPlan(alone, { id, scan });
+      const layout = layoutKey(plan, s.label);
+      const name = this.pool.workers > 0 ? "convertRangeMoved" : "convertRange";
+      for (const t of tasks) {
+        if (this.held >= this.budgetBytes || this.signal?.aborted) return;
+        const result = this.pool.run(name, { plan, task: t }, undefined, this.signal);
+        this.results.set(`${path}\0${t.start}\0${t.stop}`, { layout, result });
+        const r = await result;
+        this.held += r.rows.byteLength;
+        this.converted++;
+      }
+    } finally {
+      // The file opened for this plan (in this thread when the pool has no workers).
+      await this.pool.run("releaseRun", id).catch(() => undefined);
+    }
+  }
+
+  /** The early result of a task of the run's plan, if there is one made with the same layout. */
+  take(plan: PipelinePlan, task: TaskSpec): Promise<TaskResult> | undefined {
+    const file = plan.files[task.file]!;
+    const key = `${file.path}\0${task.start}\0${task.stop}`;
+    const early = this.results.get(key);
+    if (!early || early.layout !== layoutKey(plan, plan.samples[file.sample]!.label)) return undefined;
+    this.results.delete(key);
+    return early.result.then((r) => {
+      this.held -= r.rows.byteLength;
+      return { header: { ...r.header, index: task.index, sample: file.sample }, rows: r.rows };
+    });
+  }
+
+  /** Waits for conversions still running (before the pool stops). */
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.work);
+    await Promise.allSettled([...this.results.values()].map((e) => e.result));
+  }
+}
