@@ -1,13 +1,13 @@
 /**
  * The package's one worker module: the table of everything that runs on a worker thread, used by
- * the pipeline's pool (scan, convert, release) and by the HDF5 encoder pool (chunk encoding).
+ * the pipeline's pool (scan, chains of stages, release) and by the HDF5 encoder pool (chunk encoding).
  * Never loads h5wasm or apache-arrow; the readers (and parquet-wasm) load with the first pipeline
  * task, so that an encoder thread does not pay for them.
  */
 import { move } from "piscina";
 import { encodeChunk } from "./hdf5/chunk-encoder.js";
 import type { ChunkFilters } from "./hdf5/chunk-encoder.js";
-import type { ConvertPayload, ScanPayload } from "./pipeline/worker.js";
+import type { ChainPayload, ScanPayload } from "./pipeline/worker.js";
 import { dispatcher } from "./pool/worker-pool.js";
 
 const pipeline = () => import("./pipeline/worker.js");
@@ -29,8 +29,8 @@ function encodeChunkMoved(task: ChunkTask): ArrayBuffer {
 export const handlers = {
   scanFile: async (payload: ScanPayload) => (await pipeline()).scanFile(payload),
   releaseRun: async (run: string) => (await pipeline()).releaseRun(run),
-  convertRange: async (payload: ConvertPayload) => (await pipeline()).convertRange(payload),
-  convertRangeMoved: async (payload: ConvertPayload) => (await pipeline()).convertRangeMoved(payload),
+  runChain: async (payload: ChainPayload) => (await pipeline()).runChain(payload),
+  runChainMoved: async (payload: ChainPayload) => (await pipeline()).runChainMoved(payload),
   encodeChunk: encodeChunkMoved,
 };
 export type WorkerHandlers = typeof handlers;

@@ -13,7 +13,9 @@ import type { WorkerPool } from "../pool/index.js";
 import type { WorkerHandlers } from "../worker.js";
 import { buildPlan } from "./plan.js";
 import type { FileScanner } from "./plan.js";
-import type { PipelinePlan, TaskResult, TaskSpec } from "./types.js";
+import type { EventBatch } from "../stages/index.js";
+import { runChainSpecs } from "./stages.js";
+import type { PipelinePlan, TaskSpec } from "./types.js";
 
 const DEFAULT_BUDGET = 256 * 2 ** 20;
 
@@ -25,7 +27,7 @@ function layoutKey(plan: PipelinePlan, label: number): string {
 
 export class EarlyConversion {
   /** Results by file and entry range, with the layout the file was planned with. */
-  private readonly results = new Map<string, { layout: string; result: Promise<TaskResult> }>();
+  private readonly results = new Map<string, { layout: string; result: Promise<EventBatch> }>();
   private readonly work: Promise<void>[] = [];
   private held = 0;
   /** Tasks converted early (for progress and tests). */
@@ -55,13 +57,14 @@ export class EarlyConversion {
     try {
       const { plan, tasks } = await buildPlan(alone, { id, scan });
       const layout = layoutKey(plan, s.label);
-      const name = this.pool.workers > 0 ? "convertRangeMoved" : "convertRange";
+      const name = this.pool.workers > 0 ? "runChainMoved" : "runChain";
+      const specs = runChainSpecs(plan);
       for (const t of tasks) {
         if (this.held >= this.budgetBytes || this.signal?.aborted) return;
-        const result = this.pool.run(name, { plan, task: t }, undefined, this.signal);
+        const result = this.pool.run(name, { chain: id, specs, input: t }, undefined, this.signal);
         this.results.set(`${path}\0${t.start}\0${t.stop}`, { layout, result });
         const r = await result;
-        this.held += r.rows.byteLength;
+        this.held += r.rows!.byteLength;
         this.converted++;
       }
     } finally {
@@ -71,15 +74,15 @@ export class EarlyConversion {
   }
 
   /** The early result of a task of the run's plan, if there is one made with the same layout. */
-  take(plan: PipelinePlan, task: TaskSpec): Promise<TaskResult> | undefined {
+  take(plan: PipelinePlan, task: TaskSpec): Promise<EventBatch> | undefined {
     const file = plan.files[task.file]!;
     const key = `${file.path}\0${task.start}\0${task.stop}`;
     const early = this.results.get(key);
     if (!early || early.layout !== layoutKey(plan, plan.samples[file.sample]!.label)) return undefined;
     this.results.delete(key);
     return early.result.then((r) => {
-      this.held -= r.rows.byteLength;
-      return { header: { ...r.header, index: task.index, sample: file.sample }, rows: r.rows };
+      this.held -= r.rows!.byteLength;
+      return { ...r, header: { ...r.header, index: task.index, sample: file.sample } };
     });
   }
 

@@ -3,8 +3,7 @@ import { HistogramAccumulator } from "../report/histograms.js";
 import type { HistogramLayout, RunHistograms } from "../report/histograms.js";
 import type { NormDict } from "../stages/index.js";
 import { SPLIT_NAMES } from "../stages/index.js";
-import type { GroupPlan } from "../stages/index.js";
-import type { TaskHeader } from "./types.js";
+import type { GroupPlan, TaskHeader } from "../stages/index.js";
 
 export interface CutFlowStep {
   cut: string;

@@ -1,13 +1,17 @@
+import { Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type { RunConfig } from "../config/index.js";
 import { OutputDir } from "../output-dir/index.js";
-import { BucketShuffler, mergePartials, SPLIT_NAMES } from "../stages/index.js";
-import type { StatsPartials } from "../stages/index.js";
+import { BucketShuffler, SPLIT_NAMES } from "../stages/index.js";
+import type { EventBatch } from "../stages/index.js";
 import { finishRun, RunSink } from "./finish.js";
 import { Progress } from "./progress.js";
 import { PhaseTimer, ReportBuilder } from "./report.js";
 import type { PipelineReport } from "./report.js";
-import { convertTasks, noticeOf, planSession, shuffleBuckets, withSession } from "./session.js";
+import { earlyResults, noticeOf, planSession, shuffleBuckets, withSession } from "./session.js";
 import type { RunPipelineOptions, RunSession } from "./session.js";
+import { runChainSpecs } from "./stages.js";
+import { parallel, splitBlocks, statisticsStream, taskSource } from "./streams.js";
 
 /**
  * Runs the conversion: every sample's files -> cuts -> padded groups -> labels and splits ->
@@ -19,9 +23,8 @@ export function runPipeline(config: RunConfig | string, options: RunPipelineOpti
 }
 
 async function convert(session: RunSession): Promise<PipelineReport> {
-  const { cfg } = session;
   // The output directory first: a locked or unwritable one fails before any file is read.
-  const output = await OutputDir.open(cfg.output.dir, noticeOf(session.options));
+  const output = await OutputDir.open(session.cfg.output.dir, noticeOf(session.options));
   try {
     return await convertInto(session, output);
   } finally {
@@ -50,28 +53,34 @@ async function convertInto(session: RunSession, output: OutputDir): Promise<Pipe
       }
     }
 
-    // Pass 1: tasks in order; everything downstream of this loop sees the same sequence for any
-    // worker count. Rows are routed by their task's own stream, as a shard of the run routes them.
-    let stats: StatsPartials = {};
-    for await (const result of convertTasks(session, plan, tasks)) {
-      const h = result.header;
-      report.add(h);
-      stats = mergePartials(stats, h.stats);
-      let offset = 0;
-      for (let s = 0; s < SPLIT_NAMES.length; s++) {
-        const bytes = result.rows.subarray(offset, offset + h.splitRows[s]! * plan.rowBytes);
-        offset += bytes.length;
-        if (bytes.length === 0) continue;
+    // Pass 1, built from the stream stages: the run's chain of stages on the pool, tasks in order
+    // (everything downstream sees the same sequence for any worker count), the statistics merged
+    // in that order, rows routed by their task's own shuffle stream, as a shard of the run routes them.
+    const routeRows = async (eb: EventBatch): Promise<void> => {
+      for (const [s, bytes] of splitBlocks(eb, plan.rowBytes)) {
         const shuffler = shufflers[s];
-        if (shuffler) await shuffler.write(bytes, h.index);
+        if (shuffler) await shuffler.write(bytes, eb.header.index);
         else await sink.append(s, bytes);
       }
-      progress?.update(report.eventsRead);
-    }
+    };
+    const route = new Writable({
+      objectMode: true,
+      highWaterMark: 1,
+      write(eb: EventBatch, _encoding, callback) {
+        report.add(eb.header);
+        routeRows(eb).then(() => {
+          progress?.update(report.eventsRead);
+          callback();
+        }, callback);
+      },
+    });
+    const statistics = statisticsStream();
+    const converted = parallel(runChainSpecs(plan), { pool: session.pool, signal, reuse: earlyResults(session, plan) });
+    await pipeline(taskSource(tasks), converted, statistics, route);
     signal?.throwIfAborted();
     phases.end("convert (pass 1)");
     // Pass 2: each shuffled split's buckets, permuted, into its file.
-    return await finishRun({ session, sink, output, report, stats, shuffled: (s) => shufflers[s]?.rows(), progress, phases });
+    return await finishRun({ session, sink, output, report, stats: statistics.partials, shuffled: (s) => shufflers[s]?.rows(), progress, phases });
   } catch (err) {
     progress?.done();
     await sink.abort().catch(() => undefined);

@@ -1,17 +1,22 @@
 import { randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
 import { loadRunConfig } from "../config/index.js";
 import type { RunConfig } from "../config/index.js";
-import { createWorkerPool, defaultWorkerCount, moduleBeside, orderedMap } from "../pool/index.js";
+import { createWorkerPool, defaultWorkerCount, moduleBeside } from "../pool/index.js";
 import type { WorkerPool } from "../pool/index.js";
 import type { SinkFactory } from "../sinks/index.js";
 import { materialiseSamples } from "../sources/index.js";
 import { displayUrl, isUrl } from "../sources/byte-source.js";
 import type { MaterialiseOptions } from "../sources/index.js";
 import { bucketsFor } from "../stages/index.js";
+import type { EventBatch } from "../stages/index.js";
 import type { WorkerHandlers } from "../worker.js";
 import { EarlyConversion } from "./early.js";
 import { buildPlan } from "./plan.js";
 import type { BuiltPlan, FileScanner } from "./plan.js";
+import type { ChainInput } from "./chain.js";
+import { runChainSpecs } from "./stages.js";
+import { parallel } from "./streams.js";
 import type { PipelinePlan, TaskResult, TaskSpec } from "./types.js";
 
 export interface RunPipelineOptions {
@@ -118,17 +123,24 @@ export function planSession(session: RunSession): Promise<BuiltPlan> {
 
 /** The shuffle's bucket count for the whole run (0 when the run does not shuffle). */
 export function shuffleBuckets(session: RunSession, built: BuiltPlan): number {
-  const { cfg } = session;
-  if (!cfg.shuffle.enabled) return 0;
-  const buckets = cfg.shuffle.buckets ?? bucketsFor(built.totalEntries, built.plan.rowBytes, session.options.shuffleMemoryBytes ?? 256 * 2 ** 20);
-  return Math.min(buckets, 65536);
+  return bucketCount(session.cfg, built, session.options.shuffleMemoryBytes);
 }
 
-/** Converts `tasks` on the pool; results come in task order whatever the worker count. */
-export function convertTasks(session: RunSession, plan: PipelinePlan, tasks: readonly TaskSpec[]): AsyncIterable<TaskResult> {
-  const { pool } = session;
-  const signal = session.options.signal;
-  const task = pool.workers > 0 ? "convertRangeMoved" : "convertRange";
-  const run = (t: TaskSpec): Promise<TaskResult> => session.early?.take(plan, t) ?? pool.run(task, { plan, task: t }, undefined, signal);
-  return orderedMap(tasks, run, { concurrency: Math.max(2, pool.workers * 2), signal });
+/** Buckets per split for a plan: the configured count, or one per `memoryBytes` (default 256 MiB) of rows. */
+export function bucketCount(cfg: RunConfig, built: BuiltPlan, memoryBytes = 256 * 2 ** 20): number {
+  if (!cfg.shuffle.enabled) return 0;
+  return Math.min(cfg.shuffle.buckets ?? bucketsFor(built.totalEntries, built.plan.rowBytes, memoryBytes), 65536);
+}
+
+/** Results a `delivery: stream` run converted while ServiceX was still delivering, for `parallel`'s reuse. */
+export function earlyResults(session: RunSession, plan: PipelinePlan): ((input: ChainInput) => Promise<EventBatch> | undefined) | undefined {
+  const { early } = session;
+  return early && ((input) => early.take(plan, input as TaskSpec));
+}
+
+/** Converts `tasks` on the pool (the run's chain of stages); results come in task order whatever the worker count. */
+export async function* convertTasks(session: RunSession, plan: PipelinePlan, tasks: readonly TaskSpec[]): AsyncGenerator<TaskResult> {
+  const converted = parallel(runChainSpecs(plan), { pool: session.pool, signal: session.options.signal, reuse: earlyResults(session, plan) });
+  Readable.from(tasks).pipe(converted);
+  for await (const eb of converted as AsyncIterable<EventBatch>) yield eb as TaskResult;
 }

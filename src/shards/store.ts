@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
-import type { TaskHeader } from "../pipeline/index.js";
-import type { GroupPlan } from "../stages/index.js";
+import type { GroupPlan, TaskHeader } from "../stages/index.js";
 import { shardName } from "./assign.js";
 import type { ShardId, TaskRange } from "./assign.js";
 

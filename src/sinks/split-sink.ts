@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import type { RunConfig } from "../config/index.js";
 import type { AttrValue } from "../hdf5/write.js";
 import type { RecordLayout } from "../stages/record.js";
@@ -42,6 +43,7 @@ export type SinkFactory = (context: SinkContext) => SplitSink;
 
 /** The default sink: `<name>_<split>.h5` in SALT's layout, one compound dataset per group. */
 export const saltSink: SinkFactory = ({ config, layout, threads, attrs }) => {
+  mkdirSync(config.output.dir, { recursive: true });
   const writer = new SaltWriter(layout, {
     dir: config.output.dir,
     name: config.output.name,

@@ -3,3 +3,7 @@ export { describeSource, openTreeSource } from "./tree-source.js";
 export type { FileScan, Range, TreeSource } from "./tree-source.js";
 export { materialiseSamples, neededBranches, SampleDeliveryError, sampleQuery } from "./samples.js";
 export type { MaterialiseOptions } from "./samples.js";
+export { readDelivery, readFiles } from "./read-files.js";
+export type { ReadFilesOptions } from "./read-files.js";
+export { readStep, releaseRun } from "./read-step.js";
+export type { FilePlan, ReadSpec, TaskSpec } from "./read-step.js";

@@ -33,6 +33,23 @@ export { packRows, rowLayout, unpackRows } from "./row-layout.js";
 export type { RowField, RowLayout, UnpackedRows } from "./row-layout.js";
 export { batchTransform } from "./transform.js";
 export { takeEvents } from "./take.js";
+export { emptyHeader, fieldColumn, SPLIT_COLUMN, stageError } from "./event-batch.js";
+export type { EventBatch, TaskHeader } from "./event-batch.js";
+export type { Step } from "./step.js";
+export { cutStep } from "./cut.js";
+export type { CutSpec } from "./cut.js";
+export { splitStep } from "./split-step.js";
+export type { SplitStepSpec } from "./split-step.js";
+export { padStep } from "./pad-step.js";
+export type { PadSpec } from "./pad-step.js";
+export { labelStep } from "./label.js";
+export type { LabelSpec } from "./label.js";
+export { statisticsStep } from "./statistics.js";
+export type { StatisticsSpec } from "./statistics.js";
+export { normaliseStep } from "./normalise.js";
+export type { NormaliseSpec } from "./normalise.js";
+export { rowsStep } from "./pack.js";
+export type { RowsSpec } from "./pack.js";
 export {
   emptyHistogram,
   emptyHistogramPartials,

@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { mergeShards, runShard, shardTasks } from "../../src/shards/index.js";
 import { decodeHeaders, encodeHeaders } from "../../src/shards/store.js";
-import type { TaskHeader } from "../../src/pipeline/index.js";
+import type { TaskHeader } from "../../src/stages/index.js";
 import { tempDir } from "../pipeline/helpers.js";
 import { expectSameOutputs, icConfig, singleRun } from "./helpers.js";
 
