@@ -10,15 +10,23 @@
  * norm dict and zero the padded slots; a checksum of every output value must agree. Figures are
  * best of N (wall) with the CPU seconds of that run; "per core" compares events per CPU second.
  *
- *   npm run bench:tensors [-- --events 1000000] [--repeat 5] [--dir .sxflow-tmp/bench-tensors]
+ * Second part, from a configuration: the IC example on generated TopCP-like samples
+ * (--config-events, half ttbar, half W+jets), `runPipeline` (uncompressed SALT files) against
+ * `openTensors(config, { split: "train" })` consumed to the end (the same conversion, the rows of
+ * the train split kept in a temporary file instead of three HDF5 files, then read back normalised).
+ *
+ *   npm run bench:tensors [-- --events 1000000] [--repeat 5] [--config-events 1000000] [--dir .sxflow-tmp/bench-tensors]
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseDocument } from "yaml";
+import { writeTopcpSample } from "../fixtures/generate-topcp.js";
+import { loadRunConfig } from "../src/config/index.js";
 import { createH5 } from "../src/hdf5/write.js";
-import { openTensors } from "../src/index.js";
+import { openTensors, runPipeline } from "../src/index.js";
 import { Xoshiro128 } from "../src/random/prng.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -140,3 +148,55 @@ for (const [label, t] of rows) {
 console.log(`openTensors / h5py: ${(best(b).seconds / best(a).seconds).toFixed(2)}x wall, ${(best(b).cpu / best(a).cpu).toFixed(2)}x per core (CPU)`);
 console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
 if (option("keep", "yes") === "no") rmSync(file);
+
+const CONFIG_EVENTS = Number(option("config-events", "1000000"));
+
+/** Generated samples (reused) and the IC configuration reading them, writing uncompressed files. */
+async function icConfig(): Promise<string> {
+  const inputs = path.join(DIR, `topcp-${CONFIG_EVENTS}`);
+  if (!existsSync(inputs)) {
+    const partial = `${inputs}.partial`;
+    rmSync(partial, { recursive: true, force: true });
+    for (const [sample, n] of [["ttbar", Math.ceil(CONFIG_EVENTS / 2)], ["wjets", Math.floor(CONFIG_EVENTS / 2)]] as const) {
+      await writeTopcpSample({ sample, events: n, seed: 20251126, out: partial, rowGroupSize: 100_000 });
+    }
+    renameSync(partial, inputs);
+  }
+  const doc = parseDocument(readFileSync(path.join(ROOT, "examples", "ic-ttbar-wjets.yaml"), "utf8"));
+  doc.setIn(["samples", 0, "files"], [path.join(inputs, "ttbar.parquet")]);
+  doc.setIn(["samples", 1, "files"], [path.join(inputs, "wjets.parquet")]);
+  doc.setIn(["output", "dir"], path.join(DIR, "run-out"));
+  doc.setIn(["output", "compression"], "none");
+  const file = path.join(DIR, "ic-bench.yaml");
+  writeFileSync(file, doc.toString());
+  return file;
+}
+
+async function timed(body: () => Promise<number>): Promise<Timing> {
+  const t = performance.now();
+  const c = process.cpuUsage();
+  const check = await body();
+  const cpu = process.cpuUsage(c);
+  return { seconds: (performance.now() - t) / 1000, cpu: (cpu.user + cpu.system) / 1e6, check };
+}
+
+const config = await loadRunConfig(await icConfig());
+console.log(`\nfrom a configuration: the IC example on ${CONFIG_EVENTS.toLocaleString("en-US")} generated events, best of ${REPEAT}`);
+console.log(`load average before: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+const run: Timing[] = [];
+const tensors: Timing[] = [];
+for (let i = 0; i < REPEAT; i++) {
+  run.push(await timed(async () => (await runPipeline(config)).splits.train!.events));
+  tensors.push(await timed(async () => {
+    let n = 0;
+    for await (const b of openTensors(config, { split: "train", batchSize: BATCH })) n += b.size;
+    return n;
+  }));
+}
+if (best(run).check !== best(tensors).check) throw new Error(`train rows differ: run ${best(run).check}, openTensors ${best(tensors).check}`);
+console.log("| | wall s | input events/s | CPU s (main thread + workers) |");
+console.log("|---|---|---|---|");
+console.log(`| sxflow run (uncompressed SALT files) | ${best(run).seconds.toFixed(2)} | ${(CONFIG_EVENTS / best(run).seconds / 1e6).toFixed(2)} M | ${best(run).cpu.toFixed(2)} |`);
+console.log(`| openTensors(config, train split) | ${best(tensors).seconds.toFixed(2)} | ${(CONFIG_EVENTS / best(tensors).seconds / 1e6).toFixed(2)} M | ${best(tensors).cpu.toFixed(2)} |`);
+console.log(`openTensors / run throughput: ${(best(run).seconds / best(tensors).seconds).toFixed(2)}x (${best(tensors).check} train rows)`);
+console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);

@@ -165,7 +165,7 @@ describe("output.format: arrow", () => {
         h5.close();
       }
     }
-  });
+  }, 300_000);
 
   it("rejects an unknown output format by its config path", async () => {
     const { parseRunConfig } = await import("../../src/config/index.js");

@@ -72,7 +72,7 @@ describe("openTensors over a run configuration", () => {
     expect(viaPath).toEqual(viaObject);
     expect(listing()).toEqual(before);
     expect(ours()).toEqual([]);
-  });
+  }, 300_000);
 
   it("on a real ROOT file (fixtures/root, jagged jets and muons, the entry number as split key)", async () => {
     const file = writeConfig(dir, {
@@ -87,11 +87,11 @@ describe("openTensors over a run configuration", () => {
       output: { dir: path.join(dir, "unused"), name: "dy", compression: "gzip" },
     }, "dy.yaml");
     await sameAsRun(await loadRunConfig(file), "dy", 64);
-  });
+  }, 300_000);
 
   it("on the HZZ example (examples/hzz-root.yaml)", async () => {
     await sameAsRun(await loadRunConfig(path.join(REPO_ROOT, "examples", "hzz-root.yaml")), "hzz", 500);
-  });
+  }, 300_000);
 
   it("rejects options that apply to HDF5 sources, and reports configuration errors by path", async () => {
     const config = await loadRunConfig(path.join(REPO_ROOT, "examples", "ic-ttbar-wjets.yaml"));
@@ -100,5 +100,5 @@ describe("openTensors over a run configuration", () => {
     const bad = writeConfig(dir, { tree: "reco" }, "bad.yaml");
     await expect(all(openTensors(bad))).rejects.toThrow(/bad.yaml/);
     await expect(all(openTensors(config, { groups: ["jets"] }))).rejects.toThrow(/no group "jets"; did you mean "jet"/);
-  });
+  }, 300_000);
 });

@@ -24,7 +24,7 @@ beforeAll(async () => {
   await runPipeline(config, { workers: 0 });
   train = path.join(dir, "ic_ttbar_wjets_train.h5");
   norm = parse(await readFile(path.join(dir, "norm_dict.yaml"), "utf8")) as NormDict;
-});
+}, 300_000);
 
 async function all(it: AsyncIterable<TensorBatch>): Promise<TensorBatch[]> {
   const out: TensorBatch[] = [];

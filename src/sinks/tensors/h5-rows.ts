@@ -6,9 +6,15 @@ import type { RowSource, StoredGroup } from "./rows.js";
 
 type ReadInto = (start: number, stop: number, dest: Uint8Array, at: number) => void;
 
-/** Rows of several ranges laid end to end in one buffer. */
-function readRanges(ranges: readonly (readonly [number, number])[], rowBytes: number, readInto: ReadInto): Uint8Array {
-  const out = new Uint8Array(ranges.reduce((n, [a, b]) => n + (b - a), 0) * rowBytes);
+/**
+ * Rows of several ranges laid end to end in `scratch` (grown when too small). One scratch buffer
+ * per group serves every window: a window's batches are decoded (copied out) before the next
+ * window is read, and reusing it spares the garbage collector a large buffer per window.
+ */
+function readRanges(ranges: readonly (readonly [number, number])[], rowBytes: number, readInto: ReadInto, scratch: { buffer: Uint8Array }): Uint8Array {
+  const bytes = ranges.reduce((n, [a, b]) => n + (b - a), 0) * rowBytes;
+  if (scratch.buffer.length < bytes) scratch.buffer = new Uint8Array(bytes);
+  const out = scratch.buffer.subarray(0, bytes);
   let at = 0;
   for (const [a, b] of ranges) {
     readInto(a, b, out, at);
@@ -56,6 +62,7 @@ export async function openSaltRows(file: string): Promise<RowSource> {
       const ds = readers.get(name)!;
       return (start, stop, dest, at) => dest.set(ds.readRaw(start, stop), at);
     };
+    const buffers = new Map<string, { buffer: Uint8Array }>();
     return {
       where: file,
       direct: !!agrees,
@@ -67,7 +74,9 @@ export async function openSaltRows(file: string): Promise<RowSource> {
         for (const name of wanted) {
           const ds = readers.get(name)!;
           const stride = ds.recordSize * (ds.shape[1] ?? 1);
-          out[name] = rowBlock(readRanges(ranges, stride, readInto(name)), stride);
+          const scratch = buffers.get(name) ?? { buffer: new Uint8Array(0) };
+          buffers.set(name, scratch);
+          out[name] = rowBlock(readRanges(ranges, stride, readInto(name), scratch), stride);
         }
         return out;
       },

@@ -13,7 +13,7 @@ export interface StoredGroup {
 /**
  * Rows of a SALT layout read by range: every group has one row (of `slots` records) per event.
  * `read` returns, for each group asked for, the rows of the ranges laid end to end, as records
- * exactly as stored.
+ * exactly as stored; the blocks are valid until the next `read`.
  */
 export interface RowSource {
   /** File (or configuration) named in errors. */
