@@ -1,11 +1,14 @@
 import { loadRunConfig, RunConfigError } from "../config/index.js";
+import { validateRunConfig } from "../pipeline/index.js";
 import type { Command } from "./dispatch.js";
 
 const HELP = `Usage: sxflow config <run.yaml> [--json]
 
-Validates a run configuration: schema, cross-references, sample globs (resolved against the
-file's directory), each input file's format, and the ServiceX datasets of \`servicex\` and
-\`category\` samples (categories are looked up in the metadata file; nothing is fetched).
+Validates a run configuration with every check \`sxflow run\` makes before reading events: schema,
+cross-references, sample globs (resolved against the file's directory), each input file's format,
+the ServiceX datasets of \`servicex\` and \`category\` samples (categories are looked up in the
+metadata file; nothing is fetched), the output directory's path, and every expression, branch,
+split key and row size against the branches of the first file of each sample.
 Prints a summary, or with --json the resolved configuration; on errors prints one line per problem, each naming its config path, and exits 1.
 `;
 
@@ -29,11 +32,20 @@ export const configCommand: Command = async (args) => {
     process.stderr.write(`${err.message}\n`);
     return 1;
   }
+  // Every check a run makes before reading events, so that "valid" means `run` accepts it too.
+  let opened: number;
+  try {
+    opened = await validateRunConfig(config);
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
   if (json) {
     process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
     return 0;
   }
-  const lines = [`${config.source}: valid (tree "${config.tree}")`, "samples:"];
+  const checked = opened > 0 ? `branches checked in the first file of each sample (${opened})` : "branches not checked: every sample comes from ServiceX";
+  const lines = [`${config.source}: valid (tree "${config.tree}"; ${checked})`, "samples:"];
   for (const s of config.samples) {
     const head = `  ${s.name}: label ${s.label} (${config.classes[s.label]}), `;
     if (s.servicex) {

@@ -1,3 +1,4 @@
+import { availableParallelism, constants } from "node:os";
 import { parseCommandArgs } from "./args.js";
 import { Progress, runPipeline } from "../pipeline/index.js";
 import { parseShardId, runShard } from "../shards/index.js";
@@ -54,6 +55,12 @@ export async function run(args: string[]): Promise<number> {
       process.stderr.write(`sxflow run: --workers must be a non-negative integer, got "${parsed.values.workers}"\n`);
       return 2;
     }
+    // More threads than cores only adds contention (and memory); outputs do not depend on it.
+    const cores = availableParallelism();
+    if (workers > cores) {
+      process.stderr.write(`sxflow run: --workers ${workers} capped to ${cores}, the number of cores\n`);
+      workers = cores;
+    }
   }
   let shard: ShardId | undefined;
   try {
@@ -72,13 +79,21 @@ export async function run(args: string[]): Promise<number> {
   }
   if (quiet) servicex.progress = false;
   const controller = new AbortController();
-  const onSigint = () => controller.abort(new Error("interrupted (Ctrl-C): no output written"));
-  // Batch systems stop a job with SIGTERM (scancel, a time limit): a shard then leaves nothing behind.
-  const onSigterm = () => controller.abort(new Error("terminated (SIGTERM): no output written"));
-  process.once("SIGINT", onSigint);
-  if (shard) process.once("SIGTERM", onSigterm);
+  // Ctrl-C, and what batch systems, `timeout` and containers send (SIGTERM: scancel, a time limit;
+  // SIGHUP: a closed terminal): the run stops, removes its temporaries and leaves no output.
+  const signals = { SIGINT: "interrupted (Ctrl-C)", SIGTERM: "terminated (SIGTERM)", SIGHUP: "hung up (SIGHUP)" } as const;
+  let caught: keyof typeof signals | undefined;
+  const handlers = (Object.keys(signals) as (keyof typeof signals)[]).map((sig) => {
+    const handler = (): void => {
+      caught = sig;
+      controller.abort(new Error(`${signals[sig]}: no output written`));
+    };
+    process.once(sig, handler);
+    return [sig, handler] as const;
+  });
   try {
-    const options = { workers, signal: controller.signal, servicex };
+    const notice = (message: string): void => void process.stderr.write(`sxflow run: ${message}\n`);
+    const options = { workers, signal: controller.signal, servicex, notice };
     if (shard) {
       const done = await runShard(parsed.positionals[0]!, shard, options);
       if (!quiet) process.stdout.write(shardSummary(done.manifest, done.dir));
@@ -90,10 +105,10 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   } catch (err) {
     process.stderr.write(`sxflow run: ${err instanceof Error ? err.message : String(err)}\n`);
-    return controller.signal.aborted ? 130 : 1;
+    // The shell convention: 128 + the signal number (130 for Ctrl-C, 143 for SIGTERM).
+    return caught ? 128 + constants.signals[caught] : 1;
   } finally {
-    process.off("SIGINT", onSigint);
-    process.off("SIGTERM", onSigterm);
+    for (const [sig, handler] of handlers) process.off(sig, handler);
   }
 }
 

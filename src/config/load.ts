@@ -208,6 +208,24 @@ async function resolveSample(
 
 const FULL_PRECISION_DEFAULT = /pt|energy|mass/i;
 
+/** A file in two samples (often a glob catching another sample's file) writes its events under both labels. */
+function checkSharedFiles(samples: ResolvedSample[], issues: string[]): void {
+  const owner = new Map<string, number>();
+  samples.forEach((s, i) => {
+    for (const f of s.files) {
+      const first = owner.get(f.path);
+      if (first === undefined) {
+        owner.set(f.path, i);
+      } else if (first !== i) {
+        issues.push(
+          `${configPath(["samples", i, "files"])}: "${f.path}" is also a file of sample "${samples[first]!.name}" (samples[${first}]): ` +
+            `its events would be written under the labels of both "${samples[first]!.name}" and "${s.name}" (set sharedFiles: true if that is intended)`,
+        );
+      }
+    }
+  });
+}
+
 /**
  * Applies the defaults that need the whole configuration, checks cross-references and expands
  * sample globs against `baseDir` (a pattern that matches no file is an error).
@@ -221,6 +239,8 @@ export async function resolveRunConfig(parsed: ParsedRunConfig, baseDir: string,
   for (const [i, s] of parsed.samples.entries()) {
     samples.push(await resolveSample(s, i, baseDir, loadMeta, issues));
   }
+
+  if (!parsed.sharedFiles) checkSharedFiles(samples, issues);
 
   const maxLabel = Math.max(...parsed.samples.map((s) => s.label));
   const classCount = parsed.classes?.length ?? maxLabel + 1;

@@ -151,6 +151,8 @@ export const runConfigSchema = strict({
   /** Class names indexed by label; stored as the flavour_label attribute SALT reads. */
   classes: z.array(z.string().min(1)).min(1).optional(),
   labelField: name.default("flavour_label"),
+  /** Set when a file is meant to feed several samples (its events are then written once per sample). */
+  sharedFiles: z.boolean().default(false),
   cuts: z.array(expression).default([]),
   aliases: z.record(name, expression).default({}),
   objects: z.record(name, objectGroup),
@@ -212,6 +214,10 @@ export const runConfigSchema = strict({
     if (c.classes && s.label >= c.classes.length) {
       ctx.addIssue({ code: "custom", path: ["samples", i, "label"], message: `label ${s.label} has no entry in classes (${c.classes.length} classes)` });
     }
+  });
+  c.classes?.forEach((name, k) => {
+    const first = c.classes!.indexOf(name);
+    if (first !== k) ctx.addIssue({ code: "custom", path: ["classes", k], message: `class name "${name}" already used by classes[${first}]` });
   });
   for (const alias of Object.keys(c.aliases)) {
     if (c.objects[alias]) ctx.addIssue({ code: "custom", path: ["aliases", alias], message: `alias "${alias}" has the name of an object group` });

@@ -16,6 +16,7 @@ import { isUrl } from "../sources/byte-source.js";
 import type { HttpSourceOptions } from "../sources/http-bytes.js";
 import { treesFromFooter } from "./tree-stats.js";
 import { parquetWasm } from "./wasm.js";
+import { isWasmTrap, trapped } from "./wasm-trap.js";
 import { describeColumns, TREENAME_COLUMN, type ParquetBranch, type UnsupportedColumn } from "./schema.js";
 import { suggestNames } from "../text/close-names.js";
 
@@ -422,12 +423,21 @@ export class ParquetReader {
     }
     let row = lo;
     const iterator = (stream as AsyncIterable<WasmRecordBatch>)[Symbol.asyncIterator]();
+    let poisoned = false;
     try {
       while (true) {
         let next: IteratorResult<WasmRecordBatch>;
         try {
-          next = await iterator.next();
+          next = await trapped(iterator.next());
         } catch (error) {
+          if (isWasmTrap(error)) {
+            // The decoder's memory is in an undefined state after a trap: leave the stream alone.
+            poisoned = true;
+            throw new Error(
+              `${this.path}: cannot decode ${groupNames(gs)} (columns ${branches.join(", ")}): the decoder failed ` +
+                `(WebAssembly ${error.message}): the data of a page is corrupt`,
+            );
+          }
           throw new Error(`${this.path}: cannot decode ${groupNames(gs)}: ${message(error)}`);
         }
         if (next.done) break;
@@ -445,7 +455,7 @@ export class ParquetReader {
       }
       if (row !== hi) throw new Error(`${this.path}: ${groupNames(gs)} ended early (the file disagrees with its metadata)`);
     } finally {
-      await iterator.return?.();
+      if (!poisoned) await iterator.return?.();
     }
   }
 

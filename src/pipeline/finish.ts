@@ -1,4 +1,5 @@
-import { rm } from "node:fs/promises";
+import type { RunConfig } from "../config/index.js";
+import type { OutputDir } from "../output-dir/index.js";
 import { arrowSplitSink, outputPaths, saltSink, writeClassDict, writeFileAtomic, writeNormDict } from "../sinks/index.js";
 import type { RunSummary, SplitSink } from "../sinks/index.js";
 import { classWeights, finalizePartials, SPLIT_NAMES } from "../stages/index.js";
@@ -12,7 +13,15 @@ import type { PipelineReport, ReportBuilder } from "./report.js";
 import { configAttr } from "./session.js";
 import type { RunSession } from "./session.js";
 
-/** A run's sink (the SALT files unless the options name another), counting the rows of each split. */
+/** The configuration with the output directory replaced by the run's staging directory. */
+function staged(cfg: RunConfig, output: OutputDir): RunConfig {
+  return { ...cfg, output: { ...cfg.output, dir: output.staging } };
+}
+
+/**
+ * A run's sink (the SALT files unless the options name another), counting the rows of each split.
+ * It writes into the run's staging directory; `finishRun` commits what it wrote.
+ */
 export class RunSink implements SplitSink {
   readonly rows: number[] = SPLIT_NAMES.map(() => 0);
   private readonly sink: SplitSink;
@@ -20,10 +29,12 @@ export class RunSink implements SplitSink {
   constructor(
     session: RunSession,
     private readonly layout: RecordLayout,
+    output: OutputDir,
   ) {
     const { cfg } = session;
     const factory = session.options.sink ?? (cfg.output.format === "arrow" ? arrowSplitSink : saltSink);
-    this.sink = factory({ config: cfg, layout, threads: session.workers, attrs: { sxflow_version: VERSION, config: configAttr(cfg) } });
+    // The files record the configuration as given (output.dir included), not the staging directory.
+    this.sink = factory({ config: staged(cfg, output), layout, threads: session.workers, attrs: { sxflow_version: VERSION, config: configAttr(cfg) } });
   }
 
   append(split: number, rows: Uint8Array): Promise<void> {
@@ -43,6 +54,8 @@ export class RunSink implements SplitSink {
 export interface FinishInput {
   session: RunSession;
   sink: RunSink;
+  /** The locked output directory whose staging directory the sink writes into. */
+  output: OutputDir;
   /** Counters of every task, added in task order. */
   report: ReportBuilder;
   /** Train statistics of every task, merged in task order. */
@@ -59,8 +72,8 @@ export interface FinishInput {
 /**
  * Everything after the first pass, shared by a run and the merge of its shards so that both write
  * the same bytes: the normalisation and class weights, the shuffle's second pass into the SALT
- * files, their attributes, then norm_dict.yaml, class_dict.yaml and the report. Each output is
- * renamed into place when complete; should a later one fail, those already in place are removed.
+ * files, their attributes, then norm_dict.yaml, class_dict.yaml and the report, all staged, then
+ * committed into the output directory as one set (the previous outputs stay whole until then).
  */
 export async function finishRun(input: FinishInput): Promise<PipelineReport> {
   const { session, sink, report, progress } = input;
@@ -68,6 +81,7 @@ export async function finishRun(input: FinishInput): Promise<PipelineReport> {
   const { cfg } = session;
   const signal = session.options.signal;
   const outputs = outputPaths(cfg);
+  const files = outputPaths(staged(cfg, input.output));
   let normDict: NormDict;
   try {
     normDict = finalizePartials(input.stats);
@@ -88,40 +102,32 @@ export async function finishRun(input: FinishInput): Promise<PipelineReport> {
 
   signal?.throwIfAborted();
   const elapsed = () => (performance.now() - session.started) / 1000 + (input.otherSeconds ?? 0);
-  const wrote: string[] = [];
-  let final: PipelineReport;
-  try {
-    await sink.close({ rows: sink.rows, classCounts: report.perClass });
-    wrote.push(...SPLIT_NAMES.map((s) => outputs[s]!));
-    await writeNormDict(outputs.normDict!, normDict);
-    wrote.push(outputs.normDict!);
-    await writeClassDict(outputs.classDict!, { [cfg.globalGroup]: { [cfg.labelField]: weights } });
-    wrote.push(outputs.classDict!);
-    await writeSaltConfig(outputs.saltConfig!, {
-      globalGroup: cfg.globalGroup,
-      labelField: cfg.labelField,
-      classes: cfg.classes,
-      normDict,
-      files: { train: outputs.train!, val: outputs.val!, test: outputs.test!, normDict: outputs.normDict!, classDict: outputs.classDict! },
-      version: VERSION,
-    });
-    wrote.push(outputs.saltConfig!);
-    phases.end("write files");
-    final = report.finish({ sxflowVersion: VERSION, workers: session.workers, classWeights: weights, normDict, outputs, seconds: elapsed(), phases: phases.seconds });
-    const histograms = report.histogramResult();
-    if (outputs.page && histograms) {
-      // Loaded here only: the plotting library is not needed by anything else.
-      const { writeReportPage } = await import("../report/write.js");
-      wrote.push(...(await writeReportPage({ label: cfg.output.name, report: final, histograms }, outputs.histograms!, outputs.page)));
-      phases.end("report page");
-      const seconds = elapsed();
-      Object.assign(final, { seconds, eventsPerSecond: seconds > 0 ? Math.round(final.eventsRead / seconds) : 0, phases: { ...phases.seconds } });
-    }
-    await writeFileAtomic(outputs.report!, `${JSON.stringify(final, null, 2)}\n`);
-  } catch (err) {
-    await Promise.all(wrote.map((p) => rm(p, { force: true })));
-    throw err;
+  await sink.close({ rows: sink.rows, classCounts: report.perClass });
+  await writeNormDict(files.normDict!, normDict);
+  await writeClassDict(files.classDict!, { [cfg.globalGroup]: { [cfg.labelField]: weights } });
+  // Staged like the rest, but naming the files where they will be once committed.
+  await writeSaltConfig(files.saltConfig!, {
+    globalGroup: cfg.globalGroup,
+    labelField: cfg.labelField,
+    classes: cfg.classes,
+    normDict,
+    files: { train: outputs.train!, val: outputs.val!, test: outputs.test!, normDict: outputs.normDict!, classDict: outputs.classDict! },
+    version: VERSION,
+  });
+  phases.end("write files");
+  const final = report.finish({ sxflowVersion: VERSION, workers: session.workers, classWeights: weights, normDict, outputs, seconds: elapsed(), phases: phases.seconds });
+  const histograms = report.histogramResult();
+  if (files.page && histograms) {
+    // Loaded here only: the plotting library is not needed by anything else.
+    const { writeReportPage } = await import("../report/write.js");
+    await writeReportPage({ label: cfg.output.name, report: final, histograms }, files.histograms!, files.page);
+    phases.end("report page");
+    const seconds = elapsed();
+    Object.assign(final, { seconds, eventsPerSecond: seconds > 0 ? Math.round(final.eventsRead / seconds) : 0, phases: { ...phases.seconds } });
   }
+  await writeFileAtomic(files.report!, `${JSON.stringify(final, null, 2)}\n`);
+  signal?.throwIfAborted();
+  await input.output.commit();
   progress?.done(`${final.eventsRead.toLocaleString("en-US")} events in ${final.seconds.toFixed(1)} s`);
   return final;
 }

@@ -1,7 +1,8 @@
 export { runPipeline } from "./run.js";
+export { validateRunConfig } from "./validate.js";
 export { finishRun, RunSink } from "./finish.js";
 export type { FinishInput } from "./finish.js";
-export { configAttr, convertTasks, planSession, shuffleBuckets, withSession } from "./session.js";
+export { configAttr, convertTasks, noticeOf, planSession, shuffleBuckets, withSession } from "./session.js";
 export type { RunPipelineOptions, RunSession } from "./session.js";
 export { buildPlan, PipelineError } from "./plan.js";
 export type { BuiltPlan } from "./plan.js";

@@ -36,9 +36,9 @@ export async function scanInThread(path: string, format: FileFormat, tree: strin
 }
 
 /** Scans every file (concurrently through `scan`), in config order; an unreadable file or an empty sample is an error. */
-async function scanFiles(config: RunConfig, scan: FileScanner): Promise<ScannedFile[]> {
+async function scanFiles(config: RunConfig, scan: FileScanner, probe = false): Promise<ScannedFile[]> {
   const jobs = config.samples.flatMap((sample, s) =>
-    sample.files.map(async ({ path, format }) => {
+    (probe ? sample.files.slice(0, 1) : sample.files).map(async ({ path, format }) => {
       try {
         return { ...(await scan(path, format, config.tree)), path, format, sample: s };
       } catch (err) {
@@ -52,6 +52,8 @@ async function scanFiles(config: RunConfig, scan: FileScanner): Promise<ScannedF
   const out = settled.map((r) => (r as PromiseFulfilledResult<ScannedFile>).value);
   config.samples.forEach((sample, s) => {
     if (out.some((f) => f.sample === s && f.entries > 0)) return;
+    // A probe has seen one file of the sample (its other files may hold the entries), or none.
+    if (probe) return;
     // ServiceX parquet names its trees in a column: say which ones the files do hold.
     const others = [...new Set(out.filter((f) => f.sample === s).flatMap((f) => (f.treeRuns ?? []).map((r) => r.name)))];
     const hint = others.length > 0 ? ` (their treename column holds ${others.map((n) => `"${n}"`).join(", ")})${didYouMeanText(config.tree, others)}` : "";
@@ -232,6 +234,11 @@ export interface BuildPlanOptions {
   /** The plan's id (default: a random UUID). */
   id?: string;
   scan?: FileScanner;
+  /**
+   * Open only the first file of each sample that has local files (`sxflow config`): every check a
+   * run makes before reading events, on the branches of those files.
+   */
+  probe?: boolean;
 }
 
 export interface BuiltPlan {
@@ -241,17 +248,40 @@ export interface BuiltPlan {
   totalEntries: number;
 }
 
+/** The most one event's row (all groups' slots) may take: far above any SALT input, far below a typo. */
+const MAX_ROW_BYTES = 1 << 20;
+
+/** Refuses a `max` that would make every event's row absurdly large (gigabytes of padding). */
+function checkRowSize(groups: GroupPlan[], rowBytes: number): void {
+  if (rowBytes <= MAX_ROW_BYTES) return;
+  const g = groups.reduce((a, b) => (b.recordBytes * b.max > a.recordBytes * a.max ? b : a));
+  const mib = (n: number): string => `${(n / 2 ** 20).toFixed(n < 2 ** 30 ? 1 : 0)} MiB`;
+  throw new PipelineError(
+    `${configPath(["objects", g.name, "max"])}: ${g.max} slots of ${g.recordBytes} bytes make each event's row ${mib(rowBytes)} ` +
+      `(estimated; at most ${mib(MAX_ROW_BYTES)} per event, i.e. max <= ${Math.floor((MAX_ROW_BYTES - (rowBytes - g.recordBytes * g.max)) / g.recordBytes)} for "${g.name}")`,
+  );
+}
+
 /**
  * Turns a run configuration into the plan workers execute: opens every input once, compiles every
  * expression against the first file's schema, checks that all files share the branches read, lays
  * out the output records and cuts the inputs into tasks.
  */
 export async function buildPlan(config: RunConfig, options: BuildPlanOptions = {}): Promise<BuiltPlan> {
-  const files = await scanFiles(config, options.scan ?? scanInThread);
-  // The schema comes from a file with entries (scanFiles ensures one): an empty one may have no columns.
-  const reference = files.find((f) => f.entries > 0)!;
+  const files = await scanFiles(config, options.scan ?? scanInThread, options.probe);
+  // The schema comes from a file with entries (scanFiles ensures one, unless probing): an empty one may have no columns.
+  const reference = files.find((f) => f.entries > 0) ?? files[0];
+  if (!reference) throw new PipelineError(`${configPath(["samples"])}: no sample has a local file to read the branches of tree "${config.tree}" from`);
   const schema = reference.branches;
   const used = new Set<string>();
+  for (const alias of Object.keys(config.aliases)) {
+    if (schema.has(alias)) {
+      throw new PipelineError(
+        `${configPath(["aliases", alias])}: alias "${alias}" has the name of a branch of tree "${config.tree}" in ${reference.path}; ` +
+          "every expression would read the alias instead of the branch: rename the alias",
+      );
+    }
+  }
 
   const splitSpec = splitSpecOf(config.split);
   const splitKeys = splitSpec.kind === "hash" ? [...splitSpec.keys] : [...new Set(splitSpec.rules.flat().map((c) => c.field))];
@@ -291,6 +321,8 @@ export async function buildPlan(config: RunConfig, options: BuildPlanOptions = {
     rowBytes += g.recordBytes * g.max;
     groups.push(g);
   }
+
+  checkRowSize(groups, rowBytes);
 
   const branches = [...used].sort();
   for (const f of files) checkSchema(f, reference, branches, config.tree);

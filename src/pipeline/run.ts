@@ -1,14 +1,14 @@
-import { mkdir } from "node:fs/promises";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { RunConfig } from "../config/index.js";
+import { OutputDir } from "../output-dir/index.js";
 import { BucketShuffler, SPLIT_NAMES } from "../stages/index.js";
 import type { EventBatch } from "../stages/index.js";
 import { finishRun, RunSink } from "./finish.js";
 import { Progress } from "./progress.js";
 import { PhaseTimer, ReportBuilder } from "./report.js";
 import type { PipelineReport } from "./report.js";
-import { earlyResults, planSession, shuffleBuckets, withSession } from "./session.js";
+import { earlyResults, noticeOf, planSession, shuffleBuckets, withSession } from "./session.js";
 import type { RunPipelineOptions, RunSession } from "./session.js";
 import { runChainSpecs } from "./stages.js";
 import { parallel, splitBlocks, statisticsStream, taskSource } from "./streams.js";
@@ -23,6 +23,16 @@ export function runPipeline(config: RunConfig | string, options: RunPipelineOpti
 }
 
 async function convert(session: RunSession): Promise<PipelineReport> {
+  // The output directory first: a locked or unwritable one fails before any file is read.
+  const output = await OutputDir.open(session.cfg.output.dir, noticeOf(session.options));
+  try {
+    return await convertInto(session, output);
+  } finally {
+    await output.close();
+  }
+}
+
+async function convertInto(session: RunSession, output: OutputDir): Promise<PipelineReport> {
   const { cfg } = session;
   const { signal } = session.options;
   const phases = new PhaseTimer(session.started);
@@ -30,17 +40,16 @@ async function convert(session: RunSession): Promise<PipelineReport> {
   const built = await planSession(session);
   const { plan, tasks, totalEntries } = built;
   phases.end("plan (scan files)");
-  await mkdir(cfg.output.dir, { recursive: true });
 
   const report = new ReportBuilder(cfg, plan.groups);
-  const sink = new RunSink(session, plan);
+  const sink = new RunSink(session, plan, output);
   const shufflers: (BucketShuffler | undefined)[] = [];
   const progress = session.options.progress ? new Progress(session.options.progress, totalEntries) : undefined;
   try {
     const buckets = shuffleBuckets(session, built);
     if (buckets > 0) {
       for (let s = 0; s < SPLIT_NAMES.length; s++) {
-        shufflers.push(await BucketShuffler.create({ rowBytes: plan.rowBytes, buckets, seed: cfg.shuffle.seed + s, tmpDir: cfg.output.dir }));
+        shufflers.push(await BucketShuffler.create({ rowBytes: plan.rowBytes, buckets, seed: cfg.shuffle.seed + s, tmpDir: output.staging }));
       }
     }
 
@@ -71,7 +80,7 @@ async function convert(session: RunSession): Promise<PipelineReport> {
     signal?.throwIfAborted();
     phases.end("convert (pass 1)");
     // Pass 2: each shuffled split's buckets, permuted, into its file.
-    return await finishRun({ session, sink, report, stats: statistics.partials, shuffled: (s) => shufflers[s]?.rows(), progress, phases });
+    return await finishRun({ session, sink, output, report, stats: statistics.partials, shuffled: (s) => shufflers[s]?.rows(), progress, phases });
   } catch (err) {
     progress?.done();
     await sink.abort().catch(() => undefined);

@@ -35,6 +35,13 @@ export interface RunPipelineOptions {
    * norm and class dicts and the report are still written.
    */
   sink?: SinkFactory;
+  /** Told what the run did to its output directory besides writing (stale files removed...); default: stderr. */
+  notice?: (message: string) => void;
+}
+
+/** The notice callback of a run: the caller's, else a line on stderr. */
+export function noticeOf(options: RunPipelineOptions): (message: string) => void {
+  return options.notice ?? ((message) => process.stderr.write(`sxflow: ${message}\n`));
 }
 
 /** What a conversion (a whole run, or one shard of it) works with: its config, threads and identity. */

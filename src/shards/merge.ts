@@ -2,7 +2,8 @@ import { open, readdir, readFile, stat } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import type { RunConfig } from "../config/index.js";
-import { configAttr, finishRun, PipelineError, ReportBuilder, RunSink, withSession } from "../pipeline/index.js";
+import { OutputDir } from "../output-dir/index.js";
+import { configAttr, finishRun, noticeOf, PipelineError, ReportBuilder, RunSink, withSession } from "../pipeline/index.js";
 import type { PipelineReport, RunPipelineOptions, RunSession } from "../pipeline/index.js";
 import { mergePartials, permutedBuckets, SPLIT_NAMES } from "../stages/index.js";
 import type { StatsPartials } from "../stages/index.js";
@@ -171,11 +172,13 @@ export function mergeShards(config: RunConfig | string, options: MergeOptions = 
         stats = mergePartials(stats, h.stats);
       }
     }
-    const sink = new RunSink(session, manifests[0]!);
+    const output = await OutputDir.open(cfg.output.dir, noticeOf(session.options));
+    const sink = new RunSink(session, manifests[0]!, output);
     try {
       return await finishRun({
         session,
         sink,
+        output,
         report,
         stats,
         shuffled: (s) => splitRows(dirs, manifests, s, cfg.shuffle.seed + s),
@@ -184,6 +187,8 @@ export function mergeShards(config: RunConfig | string, options: MergeOptions = 
     } catch (err) {
       await sink.abort().catch(() => undefined);
       throw err;
+    } finally {
+      await output.close();
     }
   }, false);
 }

@@ -4,17 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyCut, compileCut, compileExpression, cutMask, openRoot, type Tree } from "../../src/index.js";
 import type { Batch } from "../../src/batch/types.js";
 import { parse } from "../../src/expr/parser.js";
-import { HAVE_SHARED, SHARED_ROOT_DIR } from "../shared-data.js";
+import { ROOT_FIXTURES } from "../shared-data.js";
 import { lists } from "./helpers.js";
 import { evalEvent, rowOf } from "./reference-interpreter.js";
 
 /** Cuts on a real ROOT file (uproot's HZZ sample: jets, muons, electrons, MET) read by sxflow's reader. */
-describe.skipIf(!HAVE_SHARED)("expressions on uproot-HZZ.root", () => {
-  const file = path.join(SHARED_ROOT_DIR, "uproot-HZZ.root");
+describe("expressions on uproot-HZZ.root", () => {
+  const file = path.join(ROOT_FIXTURES, "uproot-HZZ.root");
   let tree: Tree;
   let close: () => Promise<void>;
   const expected = (): Record<string, { sum: number; counts_sum?: number }> =>
-    JSON.parse(readFileSync(path.join(SHARED_ROOT_DIR, "expected.json"), "utf8"))["uproot-HZZ.root"].events.branches;
+    JSON.parse(readFileSync(path.join(ROOT_FIXTURES, "expected.json"), "utf8"))["uproot-HZZ.root"].events.branches;
 
   beforeAll(async () => {
     const root = await openRoot(file);

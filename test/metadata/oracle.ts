@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
-import { FIXTURES_DIR, SHARED_IC_DIR, SYSTEM_PYTHON } from "../shared-data.js";
+import { FIXTURES_DIR, IC_FIXTURES, SYSTEM_PYTHON } from "../shared-data.js";
 
-export const REAL_METADATA = path.join(SHARED_IC_DIR, "file_metadata.json.gz");
+export const REAL_METADATA = path.join(IC_FIXTURES, "file_metadata.json.gz");
 export const FIXTURE_METADATA = path.join(FIXTURES_DIR, "metadata", "file_metadata_subset.json");
 
 /**

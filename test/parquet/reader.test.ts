@@ -6,7 +6,7 @@ import { Table as WasmTable, writeParquet as wasmWriteParquet } from "parquet-wa
 import { concatBatches, sliceBatch, type Batch, type JaggedColumn } from "../../src/batch/index.js";
 import { openParquet, writeParquet } from "../../src/parquet/index.js";
 import { detectFormat } from "../../src/sources/index.js";
-import { FIXTURES_DIR, HAVE_SHARED, SHARED_ROOT_DIR } from "../shared-data.js";
+import { FIXTURES_DIR, ROOT_FIXTURES } from "../shared-data.js";
 import { treesFromFooter } from "../../src/parquet/tree-stats.js";
 import { serviceXStyleFile, tempDir } from "./helpers.js";
 
@@ -219,8 +219,8 @@ describe("bad files", () => {
     await expect(openParquet(text)).rejects.toThrow(`${text} is not a Parquet file: it does not start with "PAR1"`);
   });
 
-  it.skipIf(!HAVE_SHARED)("says so when handed a ROOT file", async () => {
-    const root = path.join(SHARED_ROOT_DIR, "uproot-HZZ.root");
+  it("says so when handed a ROOT file", async () => {
+    const root = path.join(ROOT_FIXTURES, "uproot-HZZ.root");
     await expect(openParquet(root)).rejects.toThrow(/is not a Parquet file.*\(it is a ROOT file\)/);
   });
 
@@ -266,9 +266,9 @@ describe("detectFormat", () => {
     await expect(detectFormat(path.join(dir, "missing"))).rejects.toThrow(/cannot open .*missing: ENOENT/);
   });
 
-  it.skipIf(!HAVE_SHARED)("recognises ROOT files whatever their name", async () => {
+  it("recognises ROOT files whatever their name", async () => {
     const renamed = path.join(dir, "really-root.parquet");
-    copyFileSync(path.join(SHARED_ROOT_DIR, "uproot-HZZ.root"), renamed);
+    copyFileSync(path.join(ROOT_FIXTURES, "uproot-HZZ.root"), renamed);
     expect(await detectFormat(renamed)).toBe("root");
   });
 });

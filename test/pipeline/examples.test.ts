@@ -6,7 +6,8 @@ import { loadRunConfig } from "../../src/config/index.js";
 import { openParquet } from "../../src/parquet/index.js";
 import { runPipeline } from "../../src/pipeline/index.js";
 import { REPO_ROOT } from "../shared-data.js";
-import { readSalt, tempDir } from "./helpers.js";
+import { tempDir } from "./helpers.js";
+import { readSaltH5wasm } from "./salt-reader.js";
 
 const SPLITS = ["train", "val", "test"] as const;
 const dir = tempDir("pipeline-examples");
@@ -58,7 +59,7 @@ describe("the IC example (examples/ic-ttbar-wjets.yaml)", () => {
     expect(report.eventsPassed).toBe(passed);
     for (const s of SPLITS) expect(report.splits[s]!.perClass.every((n) => n > 0)).toBe(true);
     expect(report.classWeights.every((w) => w > 0)).toBe(true);
-    const files = readSalt(SPLITS.map((s) => path.join(config.output.dir, `ic_ttbar_wjets_${s}.h5`)));
+    const files = await readSaltH5wasm(SPLITS.map((s) => path.join(config.output.dir, `ic_ttbar_wjets_${s}.h5`)));
     const rows = SPLITS.reduce((n, s) => n + files.files[path.join(config.output.dir, `ic_ttbar_wjets_${s}.h5`)]!.datasets.event!.shape[0]!, 0);
     expect(rows).toBe(passed);
   });
@@ -70,7 +71,7 @@ describe("the single-lepton example (examples/ttbar-wjets-1lep.yaml)", () => {
     config.output.dir = path.join(dir, "1lep");
     const report = await runPipeline(config, { workers: 0 });
     const file = (s: string) => path.join(config.output.dir, `ttbar_wjets_1lep_${s}.h5`);
-    const dump = readSalt(SPLITS.map(file));
+    const dump = await readSaltH5wasm(SPLITS.map(file));
     const allowed: Record<string, (r: bigint) => boolean> = { train: (r) => r <= 7n, val: (r) => r === 8n, test: (r) => r === 9n };
     for (const s of SPLITS) {
       const d = dump.files[file(s)]!.datasets;
@@ -97,7 +98,7 @@ describe("half precision", () => {
     config.output.fullPrecision.push("event.met");
     const report = await runPipeline(config, { workers: 0 });
     const train = path.join(config.output.dir, "ic_ttbar_wjets_train.h5");
-    const dump = readSalt([train], train);
+    const dump = await readSaltH5wasm([train], train);
     const d = dump.files[train]!.datasets;
     const types = (g: string) => Object.fromEntries(Object.entries(d[g]!.fields).map(([k, v]) => [k, v.dtype]));
     expect(types("event")).toEqual({ met: "<f4", met_phi: "<f2", met_sig: "<f2", met_sumet: "<f4", eventNumber: "<u8", runNumber: "<u4", flavour_label: "<i4" });

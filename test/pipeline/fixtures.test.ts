@@ -7,7 +7,8 @@ import { openParquet } from "../../src/parquet/index.js";
 import { runPipeline } from "../../src/pipeline/index.js";
 import type { PipelineReport } from "../../src/pipeline/index.js";
 import { FIXTURES_DIR } from "../shared-data.js";
-import { readSalt, tempDir, writeConfig } from "./helpers.js";
+import { tempDir, writeConfig } from "./helpers.js";
+import { readSaltH5wasm } from "./salt-reader.js";
 import type { SaltDump, SaltFile } from "./helpers.js";
 
 const SAMPLES = ["ttbar", "wjets"] as const;
@@ -141,7 +142,7 @@ beforeAll(async () => {
     reader.close();
   }
   report = await runPipeline(writeConfig(dir, config(dir)), { workers: 0 });
-  dump = readSalt(SPLITS.map((s) => h5(outDir, s)), h5(outDir, "train"));
+  dump = await readSaltH5wasm(SPLITS.map((s) => h5(outDir, s)), h5(outDir, "train"));
   files = Object.fromEntries(SPLITS.map((s) => [s, dump.files[h5(outDir, s)]!]));
 });
 
@@ -301,7 +302,7 @@ describe("pipeline on the TopCP-like Parquet fixtures", () => {
     const d = path.join(dir, "tiny");
     const cuts = [...(config(dir).cuts as string[]), "eventNumber % 100 == 0"];
     await runPipeline(writeConfig(dir, config(dir, { cuts, output: { dir: d, name: "tt_wj", compression: "none" } }), "tiny.yaml"), { workers: 0 });
-    const tiny = readSalt(SPLITS.map((s) => h5(d, s)));
+    const tiny = await readSaltH5wasm(SPLITS.map((s) => h5(d, s)));
     for (const split of SPLITS) {
       const f = tiny.files[h5(d, split)]!;
       const n = f.datasets.event!.shape[0]!;
@@ -340,7 +341,7 @@ describe("determinism", () => {
       writeConfig(dir, config(dir, { batchSize: 700, shuffle: { enabled: false }, output: { dir: d, name: "tt_wj", compression: "none" } }), "unshuffled.yaml"),
       { workers: 0 },
     );
-    const other = readSalt(SPLITS.map((s) => h5(d, s)));
+    const other = await readSaltH5wasm(SPLITS.map((s) => h5(d, s)));
     for (const split of SPLITS) {
       const a = files[split]!.datasets.event!.fields;
       const b = other.files[h5(d, split)]!.datasets.event!.fields;

@@ -31,8 +31,11 @@ export interface SaltDump {
 
 const READER = fileURLToPath(new URL("./read_salt.py", import.meta.url));
 
-/** Reads output files with h5py (and, with `norm`, numpy's float64 statistics of that train file). */
-export function readSalt(files: string[], norm?: string): SaltDump {
+/**
+ * Reads output files with h5py (and, with `norm`, numpy's float64 statistics of that train file):
+ * the second tier's reader (salt-reader.interop.test.ts); the first tier reads through h5wasm.
+ */
+export function readSaltH5py(files: string[], norm?: string): SaltDump {
   const args = [READER, ...files, ...(norm ? ["--norm", norm] : [])];
   const text = execFileSync(SYSTEM_PYTHON, args, { encoding: "utf8", maxBuffer: 1 << 28 });
   return JSON.parse(text) as SaltDump;

@@ -6,19 +6,20 @@ import { loadRunConfig } from "../../src/config/index.js";
 import { buildPlan, runPipeline } from "../../src/pipeline/index.js";
 import type { PipelineReport } from "../../src/pipeline/index.js";
 import { openRoot } from "../../src/root/index.js";
-import { HAVE_SHARED, REPO_ROOT, SHARED_ROOT_DIR } from "../shared-data.js";
-import { readSalt, tempDir } from "./helpers.js";
+import { REPO_ROOT, ROOT_FIXTURES } from "../shared-data.js";
+import { tempDir } from "./helpers.js";
+import { readSaltH5wasm } from "./salt-reader.js";
 import type { SaltDump } from "./helpers.js";
 
 const SPLITS = ["train", "val", "test"] as const;
-const HZZ = path.join(SHARED_ROOT_DIR, "uproot-HZZ.root");
+const HZZ = path.join(ROOT_FIXTURES, "uproot-HZZ.root");
 
 function jagged(b: Batch, name: string): { offsets: Int32Array; values: NumericArray } {
   const c = b.columns[name] as JaggedColumn;
   return { offsets: c.offsets, values: c.values as NumericArray };
 }
 
-describe.skipIf(!HAVE_SHARED)("pipeline on a real ROOT file (uproot's HZZ sample)", () => {
+describe("pipeline on a real ROOT file (uproot's HZZ sample)", () => {
   const dir = tempDir("pipeline-root");
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   let input: Batch;
@@ -32,7 +33,7 @@ describe.skipIf(!HAVE_SHARED)("pipeline on a real ROOT file (uproot's HZZ sample
     config.samples[0]!.files = [{ path: HZZ, format: "root" }];
     config.output.dir = dir;
     report = await runPipeline(config, { workers: 0 });
-    dump = readSalt(SPLITS.map(file), file("train"));
+    dump = await readSaltH5wasm(SPLITS.map(file), file("train"));
     const root = await openRoot(HZZ);
     const tree = await root.tree("events");
     input = await tree.read(["NMuon", "Muon_Px", "Muon_Py", "Muon_Pz", "Muon_E", "Muon_Charge", "Muon_Iso", "Jet_Px", "Jet_ID", "MET_px", "NPrimaryVertices"]);
@@ -129,8 +130,8 @@ describe.skipIf(!HAVE_SHARED)("pipeline on a real ROOT file (uproot's HZZ sample
     const again = await runPipeline(config, { workers: 0 });
     expect(again.samples[0]!.splits).toEqual(report.samples[0]!.splits);
     expect(again.samples[0]!.cutflow).toEqual(report.samples[0]!.cutflow);
-    const a = readSalt(SPLITS.map(file));
-    const b = readSalt(SPLITS.map((s) => path.join(other, `hzz_${s}.h5`)));
+    const a = await readSaltH5wasm(SPLITS.map(file));
+    const b = await readSaltH5wasm(SPLITS.map((s) => path.join(other, `hzz_${s}.h5`)));
     for (const s of SPLITS) {
       // The file's one cluster is now cut into 9 tasks instead of 1: same rows, same order.
       expect(b.files[path.join(other, `hzz_${s}.h5`)]!.datasets).toEqual(a.files[file(s)]!.datasets);

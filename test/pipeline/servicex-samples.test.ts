@@ -6,9 +6,10 @@ import { outputPaths } from "../../src/sinks/index.js";
 import { loadRunConfig } from "../../src/config/index.js";
 import { openParquet } from "../../src/parquet/index.js";
 import { type DeliverOptions, type DeliverSpec, deliver } from "../../src/servicex/index.js";
-import { FIXTURES_DIR, SHARED_ROOT_DIR } from "../shared-data.js";
+import { FIXTURES_DIR, ROOT_FIXTURES } from "../shared-data.js";
 import { setup } from "../servicex/helpers.js";
-import { readSalt, tempDir, writeConfig } from "./helpers.js";
+import { tempDir, writeConfig } from "./helpers.js";
+import { readSaltH5wasm } from "./salt-reader.js";
 
 const DY = path.join(FIXTURES_DIR, "root", "uproot-small-dy-withoffsets.root");
 
@@ -50,7 +51,7 @@ describe("runPipeline with a sample delivered through ServiceX", () => {
     for (const split of ["train", "val", "test"]) expect(delivered!.splits[split]).toBe(direct!.splits[split]);
 
     const paths = outputPaths(await loadRunConfig(file));
-    const dump = readSalt([paths.train!, paths.val!, paths.test!]);
+    const dump = await readSaltH5wasm([paths.train!, paths.val!, paths.test!]);
     let class0 = 0;
     let class1 = 0;
     for (const f of Object.values(dump.files)) {
@@ -95,7 +96,7 @@ describe("runPipeline with a sample delivered through ServiceX", () => {
 });
 
 describe("runPipeline on ServiceX parquet holding several trees", () => {
-  const HZZ = path.join(SHARED_ROOT_DIR, "uproot-HZZ.root");
+  const HZZ = path.join(ROOT_FIXTURES, "uproot-HZZ.root");
   const deliverOpts = (): DeliverOptions => ({ cacheDir: path.join(dir, "cache"), cwd: dir, pollIntervalMs: 5, progress: false });
 
   const TWO = { treename: { events: "two" }, filter_name: ["NMuon", "Muon_Px"], cut: "NMuon >= 2" };
@@ -136,7 +137,7 @@ describe("runPipeline on ServiceX parquet holding several trees", () => {
       const report = await runPipeline(file, { workers: 0 });
       expect(report.samples[0]!.eventsRead).toBe(entries[tree]);
       const paths = outputPaths(await loadRunConfig(file));
-      const dump = readSalt([paths.train!, paths.val!, paths.test!]);
+      const dump = await readSaltH5wasm([paths.train!, paths.val!, paths.test!]);
       const counts = Object.values(dump.files).flatMap((f) => f.datasets.event!.fields.n!.values as number[]);
       expect(counts).toHaveLength(entries[tree]!);
       expect(counts.every((n) => want(n))).toBe(true);

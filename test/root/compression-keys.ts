@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import path from "node:path";
 
 /** One TKey record of a ROOT file, found by walking the file's records linearly. */
 export interface KeyRecord {
@@ -51,4 +52,12 @@ export function readKeys(file: string): KeyRecord[] {
     p += nbytes;
   }
   return keys;
+}
+
+export function keysOf(file: string, dir: string): KeyRecord[] {
+  return readKeys(path.join(dir, file));
+}
+
+export function algorithmOf(k: KeyRecord): string {
+  return String.fromCharCode(k.payload[0]!, k.payload[1]!);
 }

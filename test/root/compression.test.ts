@@ -1,34 +1,13 @@
-import path from "node:path";
 import { deflateSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decompressBasket } from "../../src/root/compression/index.js";
 import { lz4DecodeBlock } from "../../src/root/compression/lz4.js";
 import { lz4WithChecksum, xxh64 } from "../../src/root/compression/kernels.js";
-import { FIXTURES_DIR, HAVE_SHARED, SHARED_ROOT_DIR } from "../shared-data.js";
-import { type KeyRecord, readKeys } from "./compression-keys.js";
+import { ROOT_FIXTURES } from "../shared-data.js";
+import { type KeyRecord, algorithmOf, keysOf } from "./compression-keys.js";
 
 const WHERE = 'test.root tree "t" branch "x" basket 3';
-
-function keysOf(file: string, dir = SHARED_ROOT_DIR): KeyRecord[] {
-  return readKeys(path.join(dir, file));
-}
-
-function algorithmOf(k: KeyRecord): string {
-  return String.fromCharCode(k.payload[0]!, k.payload[1]!);
-}
-
-/** Decoded TBasket payloads by branch name, in file order. */
-async function decodedBaskets(file: string): Promise<Map<string, Uint8Array[]>> {
-  const byBranch = new Map<string, Uint8Array[]>();
-  for (const k of keysOf(file)) {
-    if (k.className !== "TBasket") continue;
-    const d = await decompressBasket(k.payload, k.objlen, `${file} basket of ${k.name}`);
-    expect(d.length).toBe(k.objlen);
-    byBranch.set(k.name, [...(byBranch.get(k.name) ?? []), d]);
-  }
-  return byBranch;
-}
 
 type Algorithm = "ZL" | "L4" | "ZS" | "XZ";
 
@@ -41,15 +20,15 @@ const FIXTURE_FOR: Record<Algorithm, string> = {
 };
 
 /** The first compressed key of a file whose single block uses `algorithm`. */
-function firstBlock(file: string, algorithm: string, dir = SHARED_ROOT_DIR): KeyRecord {
-  const k = keysOf(file, dir).find((x) => x.payload.length !== x.objlen && algorithmOf(x) === algorithm && x.objlen > 64);
+function firstBlock(file: string, algorithm: string): KeyRecord {
+  const k = keysOf(file, ROOT_FIXTURES).find((x) => x.payload.length !== x.objlen && algorithmOf(x) === algorithm && x.objlen > 64);
   if (!k) throw new Error(`${file} has no ${algorithm} block`);
   return k;
 }
 
 /** A real block of `algorithm` from the repository fixtures. */
 function fixtureBlock(algorithm: Algorithm): KeyRecord {
-  return firstBlock(FIXTURE_FOR[algorithm], algorithm, path.join(FIXTURES_DIR, "root"));
+  return firstBlock(FIXTURE_FOR[algorithm], algorithm);
 }
 
 /** 9-byte ROOT block header. */
@@ -105,57 +84,9 @@ function encodeSequences(
   return { enc: Uint8Array.from(enc), expected: Uint8Array.from(expected) };
 }
 
-describe.runIf(HAVE_SHARED)("decompressBasket on the shared real ROOT files", () => {
-  // The HZZ files hold the same baskets in every codec; the uncompressed file stores them raw,
-  // so each codec's output must equal those bytes exactly.
-  it.each([
-    ["uproot-HZZ-uncompressed.root", ["uproot-HZZ-zlib.root", "uproot-HZZ.root", "uproot-HZZ-lz4.root", "uproot-HZZ-zstd.root", "uproot-HZZ-lzma.root"]],
-    ["unroot-tree_with_large_array_lz4.root", ["unroot-tree_with_large_array.root", "unroot-tree_with_large_array_lzma.root"]],
-  ] as const)("decodes every codec's baskets to the raw baskets of %s", async (rawFile, codecFiles) => {
-    const raw = await decodedBaskets(rawFile);
-    for (const file of codecFiles) {
-      const decoded = await decodedBaskets(file);
-      expect([...decoded.keys()].sort(), file).toEqual([...raw.keys()].sort());
-      let compared = 0;
-      for (const [branch, baskets] of decoded) {
-        const expected = raw.get(branch)!;
-        expect(baskets.length, `${file} ${branch}`).toBe(expected.length);
-        baskets.forEach((b, i) => expect(Buffer.compare(b, expected[i]!), `${file} ${branch} basket ${i}`).toBe(0));
-        compared += baskets.length;
-      }
-      expect(compared).toBeGreaterThan(20);
-    }
-  });
-
-  it.each([
-    ["uproot-HZZ-zlib.root", "ZL"],
-    ["uproot-HZZ.root", "ZL"],
-    ["uproot-hepdata-example.root", "ZL"],
-    ["uproot-issue-816.root", "ZL"],
-    ["uproot-HZZ-lz4.root", "L4"],
-    ["uproot-HZZ-objects.root", "L4"],
-    ["hepconvert-test1.root", "L4"],
-    ["uproot-HZZ-zstd.root", "ZS"],
-    ["unroot-tree_with_int_array_zstd.root", "ZS"],
-    ["unroot-tree_with_jagged_array_double.root", "XZ"],
-  ])("decodes every compressed key of %s (%s) to its declared length", async (file, algorithm) => {
-    const compressed = keysOf(file).filter((k) => k.payload.length !== k.objlen);
-    expect(compressed.some((k) => algorithmOf(k) === algorithm)).toBe(true);
-    for (const k of compressed) {
-      expect((await decompressBasket(k.payload, k.objlen, `${file} ${k.name}`)).length).toBe(k.objlen);
-    }
-  });
-
-  it("returns a raw payload (length equal to the uncompressed size) unchanged", async () => {
-    const k = keysOf("uproot-HZZ-uncompressed.root").find((x) => x.className === "TBasket")!;
-    expect(k.payload.length).toBe(k.objlen);
-    expect(await decompressBasket(k.payload, k.objlen, WHERE)).toBe(k.payload);
-  });
-});
-
 describe("repository fixtures", () => {
   it.each(Object.entries(FIXTURE_FOR))("decodes every compressed key of the %s fixture %s", async (algorithm, file) => {
-    const compressed = keysOf(file, path.join(FIXTURES_DIR, "root")).filter((k) => k.payload.length !== k.objlen);
+    const compressed = keysOf(file, ROOT_FIXTURES).filter((k) => k.payload.length !== k.objlen);
     expect(compressed.filter((k) => algorithmOf(k) === algorithm).length).toBeGreaterThan(1);
     for (const k of compressed) {
       expect((await decompressBasket(k.payload, k.objlen, `${file} ${k.name}`)).length).toBe(k.objlen);
@@ -221,10 +152,10 @@ describe("LZ4 blocks", () => {
     await expect(decompressBasket(bad, k.objlen, WHERE)).rejects.toThrow(/basket 3.*LZ4 checksum mismatch: block says XXH64 [0-9a-f]{16}/);
   });
 
-  it.runIf(HAVE_SHARED)("verifies the stored XXH64 of every real LZ4 block", () => {
+  it("verifies the stored XXH64 of every real LZ4 block", () => {
     let n = 0;
     for (const file of ["uproot-HZZ-lz4.root", "uproot-HZZ-objects.root", "hepconvert-test1.root", "unroot-tree_with_jagged_array.root"]) {
-      for (const k of keysOf(file).filter((x) => x.payload.length !== x.objlen && algorithmOf(x) === "L4")) {
+      for (const k of keysOf(file, ROOT_FIXTURES).filter((x) => x.payload.length !== x.objlen && algorithmOf(x) === "L4")) {
         const stored = Buffer.from(k.payload.subarray(9, 17)).toString("hex");
         const [h, l] = xxh64(k.payload, 17, k.payload.length);
         expect(h.toString(16).padStart(8, "0") + l.toString(16).padStart(8, "0")).toBe(stored);

@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openParquet } from "../../src/parquet/index.js";
 import { DeliverAbortedError, DeliverError, type DeliverSpec, QueryCache, type TransformFailedError, deliver } from "../../src/servicex/index.js";
-import { SHARED_ROOT_DIR } from "../shared-data.js";
+import { ROOT_FIXTURES } from "../shared-data.js";
 import { objectName } from "./fake-server.js";
 import { type Env, contents, expectedContents, setup, spec } from "./helpers.js";
 
@@ -169,8 +169,8 @@ describe("deliver against a ServiceX-compatible server", () => {
   it("transforms fixture files on the server with the query: parquet holding several trees, and failures with the reason", async () => {
     env = await setup();
     const inputs = ["root://eos.example.org//hzz/a.root", "root://eos.example.org//hzz/b.root"];
-    env.server.sources.set(inputs[0], path.join(SHARED_ROOT_DIR, "uproot-HZZ.root"));
-    env.server.sources.set(inputs[1], path.join(SHARED_ROOT_DIR, "uproot-HZZ-zlib.root"));
+    env.server.sources.set(inputs[0], path.join(ROOT_FIXTURES, "uproot-HZZ.root"));
+    env.server.sources.set(inputs[1], path.join(ROOT_FIXTURES, "uproot-HZZ-zlib.root"));
     env.server.datasets.set("rucio://user.test:user.test.hzz.v1", { inputs });
     const query = JSON.stringify([
       { treename: { events: "two" }, filter_name: ["NMuon", "Muon_Px"], cut: "NMuon >= 2" },

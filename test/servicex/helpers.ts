@@ -4,7 +4,7 @@ import path from "node:path";
 import { tableFromArrays, tableToIPC } from "apache-arrow";
 import { Table, writeParquet } from "parquet-wasm";
 import type { DeliverOptions, DeliverSpec } from "../../src/servicex/index.js";
-import { SHARED_ROOT_DIR } from "../shared-data.js";
+import { ROOT_FIXTURES } from "../shared-data.js";
 import { FakeServiceX } from "./fake-server.js";
 
 /** Real ROOT files served as transform outputs. */
@@ -28,7 +28,7 @@ export async function setup(config?: (server: FakeServiceX) => string): Promise<
   const expected = new Map<string, Buffer>();
   const inputs = REAL_FILES.map((f) => `root://eos.example.org//atlas/user/${f}`);
   inputs.forEach((input, i) => {
-    const data = readFileSync(path.join(SHARED_ROOT_DIR, REAL_FILES[i]));
+    const data = readFileSync(path.join(ROOT_FIXTURES, REAL_FILES[i]));
     server.inputs.set(input, data);
     expected.set(input, data);
   });

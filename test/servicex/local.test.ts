@@ -6,12 +6,12 @@ import { readParquet } from "parquet-wasm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { openParquet } from "../../src/parquet/index.js";
-import { DeliverError, type DeliverOptions, type DeliverSpec, deliver, LocalBackend } from "../../src/servicex/index.js";
+import { DeliverError, type DeliverOptions, type DeliverSpec, deliver } from "../../src/servicex/index.js";
 import { nameMatcher } from "../../src/servicex/local/query.js";
-import { SHARED_ROOT_DIR } from "../shared-data.js";
+import { ROOT_FIXTURES } from "../shared-data.js";
 
-const HZZ = path.join(SHARED_ROOT_DIR, "uproot-HZZ.root");
-const expected = JSON.parse(readFileSync(path.join(SHARED_ROOT_DIR, "expected.json"), "utf8"))["uproot-HZZ.root"].events.branches;
+const HZZ = path.join(ROOT_FIXTURES, "uproot-HZZ.root");
+const expected = JSON.parse(readFileSync(path.join(ROOT_FIXTURES, "expected.json"), "utf8"))["uproot-HZZ.root"].events.branches;
 
 let dir: string;
 let opts: DeliverOptions;
@@ -59,36 +59,6 @@ describe("local backend (endpoint: local)", () => {
     expect(parseYaml(readFileSync(path.join(dir, "out", "mine.yaml"), "utf8"))).toEqual(fileset);
     // Cached like any request: a second run returns the same files at once.
     expect(await deliver({ General: { OutputFormat: "parquet" }, Sample: [sample("renamed", "NMuon >= 2")] }, opts)).toEqual({ renamed: out.two });
-  });
-
-  it("reports activity while it transforms a file, so that a long file is not taken for a stalled request", async () => {
-    const work = mkdtempSync(path.join(os.tmpdir(), "sxflow-local-activity-"));
-    try {
-      const backend = new LocalBackend(work);
-      const input = path.join(SHARED_ROOT_DIR, "uproot-issue412.root");
-      const id = await backend.submit({
-        title: "activity",
-        fileList: [input],
-        codegen: "uproot-raw",
-        selection: JSON.stringify([{ treename: "test", filter_name: ["b1", "b2"] }]),
-        resultFormat: "parquet",
-      });
-      // 1M entries read in several batches: the count moves while the file is still running.
-      const whileRunning: number[] = [];
-      for (;;) {
-        const st = await backend.status(id);
-        if (st.status !== "Running") break;
-        whileRunning.push(st.activity ?? -1);
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      expect(new Set(whileRunning.filter((a) => a > 0)).size).toBeGreaterThan(1);
-      expect([...whileRunning].sort((a, b) => a - b)).toEqual(whileRunning);
-      const done = await backend.status(id);
-      expect(done).toMatchObject({ status: "Complete", completed: 1, failed: 0 });
-      expect(done.activity).toBeGreaterThanOrEqual(Math.max(...whileRunning));
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
   });
 
   it("matches filter_name like uproot: exact names, globs and /regex/", () => {
@@ -212,7 +182,7 @@ describe("local backend: several trees in one request", () => {
   });
 
   it("gives a tree without entries its columns and no rows", async () => {
-    const t = table((await one(JSON.stringify([{ treename: "tree", filter_name: ["x", "y"] }]), path.join(SHARED_ROOT_DIR, "uproot-empty.root")))[0]);
+    const t = table((await one(JSON.stringify([{ treename: "tree", filter_name: ["x", "y"] }]), path.join(ROOT_FIXTURES, "uproot-empty.root")))[0]);
     expect(t.rows).toBe(0);
     expect(t.columns).toEqual(["x", "y", "treename"]);
   });

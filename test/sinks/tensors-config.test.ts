@@ -5,7 +5,7 @@ import { loadRunConfig } from "../../src/config/index.js";
 import type { RunConfig } from "../../src/config/index.js";
 import { openTensors, runPipeline } from "../../src/index.js";
 import type { TensorBatch } from "../../src/index.js";
-import { FIXTURES_DIR, HAVE_SHARED, REPO_ROOT } from "../shared-data.js";
+import { FIXTURES_DIR, REPO_ROOT } from "../shared-data.js";
 import { tempDir, writeConfig } from "../pipeline/helpers.js";
 
 const dir = tempDir("tensors-config");
@@ -89,7 +89,7 @@ describe("openTensors over a run configuration", () => {
     await sameAsRun(await loadRunConfig(file), "dy", 64);
   }, 300_000);
 
-  it.runIf(HAVE_SHARED)("on the HZZ example (examples/hzz-root.yaml, ../shared)", async () => {
+  it("on the HZZ example (examples/hzz-root.yaml)", async () => {
     await sameAsRun(await loadRunConfig(path.join(REPO_ROOT, "examples", "hzz-root.yaml")), "hzz", 500);
   }, 300_000);
 

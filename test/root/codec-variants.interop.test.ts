@@ -1,7 +1,8 @@
+// interop: shared
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { openRoot, type Batch } from "../../src/index.js";
-import { HAVE_SHARED, SHARED_ROOT_DIR } from "../shared-data.js";
+import { SHARED_ROOT_DIR } from "../shared-data.js";
 
 /**
  * The same tree written with different codecs, ROOT versions or writers must decode to identical
@@ -29,7 +30,7 @@ async function readAll(file: string, treeName: string): Promise<Batch> {
   }
 }
 
-describe.runIf(HAVE_SHARED)("ROOT codec and writer variants", () => {
+describe("ROOT codec and writer variants", () => {
   for (const { tree, files } of FAMILIES) {
     it(`${files[0]} and ${files.length - 1} variants decode identically`, async () => {
       const reference = await readAll(files[0]!, tree);

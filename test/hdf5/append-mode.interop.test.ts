@@ -1,3 +1,4 @@
+// interop: h5py
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { createH5, openH5, type Compression } from "../../src/hdf5/index.js";

@@ -1,3 +1,4 @@
+// interop: h5py
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
