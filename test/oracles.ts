@@ -42,6 +42,11 @@ export const ORACLES: Record<string, Oracle> = {
     enable: "apt-get install python3-yaml",
     available: pythonImports("yaml"),
   },
+  chromium: {
+    what: "Debian's chromium at /usr/bin/chromium (driven by playwright-core)",
+    enable: "apt-get install chromium",
+    available: () => runs("/usr/bin/chromium", ["--headless", "--no-sandbox", "--version"]),
+  },
   h5dump: {
     what: "h5dump (libhdf5 tools)",
     enable: "apt-get install hdf5-tools",

@@ -4,7 +4,7 @@
  * disk with no console error and no request but its own file, and every plot has drawn marks.
  * The screenshot is kept in .sxflow-tmp/artifacts/report-page.png.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -18,7 +18,7 @@ const CHROMIUM = "/usr/bin/chromium";
 const dir = tempDir("page-browser");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.skipIf(!existsSync(CHROMIUM))("report page in chromium", () => {
+describe("report page in chromium", () => {
   it("loads offline without errors and draws every plot", async () => {
     const out = path.join(dir, "out");
     await runPipeline(
