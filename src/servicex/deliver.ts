@@ -5,7 +5,7 @@ import type { Backend, ServerInfo, TransformRequest } from "./backend.js";
 import { UnknownRequestError } from "./backend.js";
 import { type CacheRecord, QueryCache, requestHash } from "./cache.js";
 import { LOCAL_ENDPOINT, type EndpointConfig, type ServiceXConfig, loadConfig, selectEndpoint } from "./config.js";
-import { Semaphore } from "./download.js";
+import { Semaphore } from "../pool/semaphore.js";
 import { DeliverAbortedError, DeliverError, ServiceXError, errorMessage } from "./errors.js";
 import { HttpBackend } from "./http-backend.js";
 import { LocalBackend } from "./local/backend.js";

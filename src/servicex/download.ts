@@ -4,24 +4,6 @@ import path from "node:path";
 import { backoffDelay, DEFAULT_ATTEMPTS, DEFAULT_RETRY_DELAY_MS } from "../sources/retry.js";
 import { ServiceXError, errorMessage, sleep } from "./errors.js";
 
-/** Bounds how many downloads run at once across all samples of a deliver() call. */
-export class Semaphore {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-  constructor(private readonly limit: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active++;
-    try {
-      return await task();
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
-    }
-  }
-}
-
 export interface DownloadOptions {
   /** Attempts in total (default 3). */
   attempts?: number;

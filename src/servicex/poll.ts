@@ -1,7 +1,8 @@
 import path from "node:path";
 import { type Backend, type ResultFile, type TransformStatus, isTerminal } from "./backend.js";
 import type { CachedFile } from "./cache.js";
-import { Semaphore, downloadFile, fileSize, localFileName, removeStaleParts, sha1Hex } from "./download.js";
+import { downloadFile, fileSize, localFileName, removeStaleParts, sha1Hex } from "./download.js";
+import type { Semaphore } from "../pool/semaphore.js";
 import { DeliverAbortedError, ServiceXError, abortReason, sleep } from "./errors.js";
 import type { SampleState } from "./progress.js";
 

@@ -8,6 +8,7 @@ import { basename } from "node:path";
 import { coalesce, displayUrl, type ByteRange, type ByteSource } from "./byte-source.js";
 import { expiredMessage, getRange, RemoteReadError, signedUrlExpiry, UrlExpiredError, type ObjectIdentity } from "./http-range.js";
 import { backoffDelay, DEFAULT_ATTEMPTS, DEFAULT_RETRY_DELAY_MS, delay } from "./retry.js";
+import { Semaphore } from "../pool/semaphore.js";
 
 export interface HttpSourceOptions {
   /** Attempts per range request (default 3, as the ServiceX client's downloads). */
@@ -48,29 +49,12 @@ interface AheadUnit {
   data?: Promise<Uint8Array>;
 }
 
-class Limiter {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-  constructor(private readonly limit: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active++;
-    try {
-      return await task();
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
-    }
-  }
-}
-
 export class HttpByteSource implements ByteSource {
   readonly location: string;
   readonly name: string;
   readonly coalesceGap: number;
   readonly stats: TransferStats = { requests: 0, retries: 0, bytes: 0 };
-  private readonly limiter: Limiter;
+  private readonly limiter: Semaphore;
   private readonly blocks = new Map<number, Promise<Uint8Array>>();
   private readonly ahead: AheadUnit[] = [];
   private aheadHeld = 0;
@@ -86,7 +70,7 @@ export class HttpByteSource implements ByteSource {
     this.location = displayUrl(url);
     this.name = decodeURIComponent(basename(new URL(url).pathname));
     this.coalesceGap = o.coalesceGap ?? 16 * 1024;
-    this.limiter = new Limiter(o.concurrency ?? 5);
+    this.limiter = new Semaphore(o.concurrency ?? 5);
     this.expiry = signedUrlExpiry(url);
     this.blocks.set(0, Promise.resolve(firstBlock));
   }
