@@ -8,7 +8,6 @@ import type { CompiledExpression } from "../expr/index.js";
 import type { ExprBranchInfo } from "../expr/index.js";
 import type { H5ElementType } from "../hdf5/write.js";
 import type { FileFormat } from "../sources/detect.js";
-import { describeSource, openTreeSource } from "../sources/tree-source.js";
 import type { FileScan } from "../sources/tree-source.js";
 import { ENTRY_KEY } from "../stages/index.js";
 import type { GroupPlan, RecordField } from "../stages/index.js";
@@ -27,6 +26,8 @@ interface ScannedFile extends FilePlan, FileScan {}
 
 /** Opens a file in this thread to learn its entries, schema and work units, then closes it. */
 export async function scanInThread(path: string, format: FileFormat, tree: string): Promise<FileScan> {
+  // Loaded here: a run scans in its workers, and its main thread need not load the readers.
+  const { describeSource, openTreeSource } = await import("../sources/tree-source.js");
   const source = await openTreeSource(path, tree, format);
   try {
     return describeSource(source);

@@ -1,16 +1,20 @@
-import { open, readdir, readFile, stat } from "node:fs/promises";
+import { open, readdir, readFile } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import type { RunConfig } from "../config/index.js";
 import { OutputDir } from "../output-dir/index.js";
-import { configAttr, finishRun, noticeOf, PipelineError, ReportBuilder, RunSink, withSession } from "../pipeline/index.js";
-import type { PipelineReport, RunPipelineOptions, RunSession } from "../pipeline/index.js";
-import { mergePartials, permutedBuckets, SPLIT_NAMES } from "../stages/index.js";
+import { finishRun, RunSink } from "../pipeline/finish.js";
+import { PipelineError } from "../pipeline/plan.js";
+import { ReportBuilder } from "../pipeline/report.js";
+import type { PipelineReport } from "../pipeline/report.js";
+import { configAttr, noticeOf, withSession } from "../pipeline/session.js";
+import type { RunPipelineOptions, RunSession } from "../pipeline/session.js";
+import { bucketFile, mergePartials, permutedBuckets, SPLIT_NAMES } from "../stages/index.js";
 import type { StatsPartials } from "../stages/index.js";
 import { VERSION } from "../version.js";
 import { shardName } from "./assign.js";
 import type { ShardId } from "./assign.js";
-import { decodeHeaders, HEADERS, MANIFEST, shardsDir, splitFile } from "./store.js";
+import { decodeHeaders, HEADERS, MANIFEST, shardsDir, splitDir } from "./store.js";
 import type { ShardManifest } from "./store.js";
 
 export interface MergeOptions extends RunPipelineOptions {
@@ -77,7 +81,7 @@ async function checkShards(session: RunSession, count: number): Promise<{ dirs: 
       throw new PipelineError(`shard ${shardName(id)} is incomplete: cannot read ${path.join(dir, MANIFEST)} (${(err as Error).message}); run it again`);
     }
     const again = `run it again (sxflow run <config> --shard ${index}/${count})`;
-    if (m.sxflowVersion !== VERSION) throw new PipelineError(`shard ${shardName(id)} was made by sxflow ${m.sxflowVersion}, this is ${VERSION}: ${again}`);
+    if (m.sxflowVersion !== VERSION || m.format !== 2) throw new PipelineError(`shard ${shardName(id)} was made by sxflow ${m.sxflowVersion}, this is ${VERSION}: ${again}`);
     if (m.config !== config) {
       throw new PipelineError(`shard ${shardName(id)} was made from a different configuration (differs in: ${differingKeys(m.config, config).join(", ")}): ${again}`);
     }
@@ -88,12 +92,11 @@ async function checkShards(session: RunSession, count: number): Promise<{ dirs: 
     if (ref && (m.tasks.total !== ref.tasks.total || m.buckets !== ref.buckets || m.rowBytes !== ref.rowBytes)) {
       throw new PipelineError(`shard ${shardName(id)} planned ${m.tasks.total} tasks and ${m.buckets} buckets, shard 0 ${ref.tasks.total} and ${ref.buckets}: the inputs changed between them; run both again`);
     }
+    // The bucket files' sizes are checked as the second pass reads them (one open each, not two).
     for (const [s, split] of SPLIT_NAMES.entries()) {
-      const file = splitFile(dir, split);
-      const want = m.splits[s]!.bucketBytes.reduce((a, b) => a + b, 0);
-      const got = await stat(file).then((st) => st.size, () => -1);
-      if (got !== want || want !== m.splits[s]!.rows * m.rowBytes) {
-        throw new PipelineError(`shard ${shardName(id)} is incomplete: ${file} holds ${got < 0 ? "nothing" : `${got} bytes`}, its manifest says ${want}; ${again}`);
+      const { rows, bucketBytes } = m.splits[s]!;
+      if (bucketBytes.length !== Math.max(1, m.buckets) || bucketBytes.reduce((a, b) => a + b, 0) !== rows * m.rowBytes) {
+        throw new PipelineError(`shard ${shardName(id)} has an inconsistent manifest: ${split} rows and bucket sizes disagree; ${again}`);
       }
     }
     next = m.tasks.stop;
@@ -103,9 +106,24 @@ async function checkShards(session: RunSession, count: number): Promise<{ dirs: 
   return { dirs, manifests };
 }
 
+/** Bucket `index` of a split of a shard, opened and checked to hold `size` bytes (undefined when empty). */
+async function openBucket(shard: string, split: number, index: number, size: number): Promise<FileHandle | undefined> {
+  if (size === 0) return undefined;
+  const file = bucketFile(splitDir(shard, SPLIT_NAMES[split]!), index);
+  const incomplete = (holds: string) => new PipelineError(`shard ${path.basename(shard)} is incomplete: ${file} holds ${holds}, its manifest says ${size} bytes; run it again`);
+  const handle = await open(file, "r").catch(() => {
+    throw incomplete("nothing");
+  });
+  const got = await handle.stat().then((st) => st.size);
+  if (got !== size) {
+    await handle.close();
+    throw incomplete(`${got} bytes`);
+  }
+  return handle;
+}
+
 async function readAt(file: FileHandle, into: Uint8Array, at: number, position: number, length: number): Promise<void> {
-  let done = 0;
-  while (done < length) {
+  for (let done = 0; done < length; ) {
     const { bytesRead } = await file.read(into, at + done, length - done, position + done);
     if (bytesRead === 0) throw new Error(`unexpected end of a shard file at byte ${position + done}`);
     done += bytesRead;
@@ -115,42 +133,45 @@ async function readAt(file: FileHandle, into: Uint8Array, at: number, position: 
 /**
  * One split's rows as the single run's second pass gives them: bucket k is the concatenation of
  * every shard's bucket k in shard order (which is the run's task order), then permuted. Without a
- * shuffle, the shards' rows in shard order. One bucket is in memory at a time.
+ * shuffle (one bucket per shard), the shards' rows in shard order, 16 MiB at a time. One bucket
+ * is in memory at a time.
  */
 async function* splitRows(dirs: string[], manifests: ShardManifest[], split: number, seed: number): AsyncGenerator<Uint8Array> {
-  const files = await Promise.all(dirs.map((d) => open(splitFile(d, SPLIT_NAMES[split]!), "r")));
-  try {
-    const { buckets, rowBytes } = manifests[0]!;
-    const offsets = manifests.map((m) => {
-      const o = [0];
-      for (const b of m.splits[split]!.bucketBytes) o.push(o[o.length - 1]! + b);
-      return o;
-    });
-    const load = async (k: number): Promise<Uint8Array> => {
-      const sizes = manifests.map((m) => m.splits[split]!.bucketBytes[k]!);
-      const data = new Uint8Array(sizes.reduce((a, b) => a + b, 0));
-      let at = 0;
-      for (let i = 0; i < files.length; i++) {
-        await readAt(files[i]!, data, at, offsets[i]![k]!, sizes[i]!);
-        at += sizes[i]!;
+  const { buckets, rowBytes } = manifests[0]!;
+  const sizeOf = (shard: number, k: number) => manifests[shard]!.splits[split]!.bucketBytes[k]!;
+  const load = async (k: number): Promise<Uint8Array> => {
+    const data = new Uint8Array(manifests.reduce((n, _m, i) => n + sizeOf(i, k), 0));
+    let at = 0;
+    for (let i = 0; i < dirs.length; i++) {
+      const file = await openBucket(dirs[i]!, split, k, sizeOf(i, k));
+      if (!file) continue;
+      try {
+        await readAt(file, data, at, 0, sizeOf(i, k));
+      } finally {
+        await file.close();
       }
-      return data;
-    };
-    if (buckets > 0) {
-      yield* permutedBuckets({ rowBytes, buckets, seed }, load);
-      return;
+      at += sizeOf(i, k);
     }
-    const chunk = Math.max(1, Math.floor((16 * 2 ** 20) / rowBytes)) * rowBytes;
-    for (let i = 0; i < files.length; i++) {
-      const size = manifests[i]!.splits[split]!.bucketBytes[0] ?? 0;
+    return data;
+  };
+  if (buckets > 0) {
+    yield* permutedBuckets({ rowBytes, buckets, seed }, load);
+    return;
+  }
+  const chunk = Math.max(1, Math.floor((16 * 2 ** 20) / rowBytes)) * rowBytes;
+  for (let i = 0; i < dirs.length; i++) {
+    const size = sizeOf(i, 0);
+    const file = await openBucket(dirs[i]!, split, 0, size);
+    if (!file) continue;
+    try {
       for (let pos = 0; pos < size; pos += chunk) {
         const data = new Uint8Array(Math.min(chunk, size - pos));
-        await readAt(files[i]!, data, 0, pos, data.length);
+        await readAt(file, data, 0, pos, data.length);
         yield data;
       }
+    } finally {
+      await file.close();
     }
-  } finally {
-    await Promise.all(files.map((f) => f.close()));
   }
 }
 

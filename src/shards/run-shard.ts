@@ -1,14 +1,15 @@
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import type { RunConfig } from "../config/index.js";
-import { configAttr, convertTasks, planSession, ReportBuilder, shuffleBuckets, withSession } from "../pipeline/index.js";
-import type { RunPipelineOptions, RunSession } from "../pipeline/index.js";
+import { ReportBuilder } from "../pipeline/report.js";
+import { configAttr, convertTasks, planSession, shuffleBuckets, withSession } from "../pipeline/session.js";
+import type { RunPipelineOptions, RunSession } from "../pipeline/session.js";
 import type { TaskHeader } from "../stages/index.js";
 import { BucketShuffler, SPLIT_NAMES } from "../stages/index.js";
 import { VERSION } from "../version.js";
 import { shardTasks } from "./assign.js";
 import type { ShardId } from "./assign.js";
-import { attemptDir, commitShard, encodeHeaders, HEADERS, MANIFEST, shardsDir, splitFile } from "./store.js";
+import { attemptDir, commitShard, encodeHeaders, HEADERS, MANIFEST, shardsDir, splitDir } from "./store.js";
 import type { ShardManifest } from "./store.js";
 
 /**
@@ -53,11 +54,14 @@ async function convertShard(session: RunSession, id: ShardId): Promise<{ dir: st
     const splits: ShardManifest["splits"] = [];
     for (const [s, split] of SPLIT_NAMES.entries()) {
       const rows = shufflers[s]!.count;
-      splits.push({ rows, bucketBytes: await shufflers[s]!.exportBuckets(splitFile(tmp, split)) });
+      // The spill stays where pass 1 wrote it: the shard writes its rows once, as a single run does.
+      const spill = await shufflers[s]!.keepSpill();
+      await rename(spill.dir, splitDir(tmp, split));
+      splits.push({ rows, bucketBytes: spill.bucketBytes });
     }
     await writeFile(`${tmp}/${HEADERS}`, encodeHeaders(headers));
     const manifest: ShardManifest = {
-      format: 1,
+      format: 2,
       sxflowVersion: VERSION,
       config: configAttr(cfg),
       shard: id,

@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, open, readFile, rm } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Xoshiro128, assignBuckets, permutation } from "../random/prng.js";
@@ -109,7 +109,7 @@ export class BucketShuffler {
   }
 
   private bucketPath(index: number): string {
-    return path.join(this.dir, `bucket-${index}.bin`);
+    return bucketFile(this.dir, index);
   }
 
   private async flush(index: number): Promise<void> {
@@ -135,26 +135,18 @@ export class BucketShuffler {
   }
 
   /**
-   * Ends pass 1 without pass 2: appends every bucket, in bucket order, to `file` and returns each
-   * bucket's byte count. A shard of a run stores its rows so; `permutedBuckets` over the buckets
-   * of all shards, concatenated in shard order, then gives what `rows` would have.
+   * Ends pass 1 without pass 2, keeping its spill: every bucket's rows, in pass-1 order, are then
+   * in `bucketFile(dir, k)` (no file for an empty bucket), and the directory is the caller's. A
+   * shard of a run keeps its rows so, written once as a single run spills them; `permutedBuckets`
+   * over bucket k of every shard, concatenated in shard order, gives what `rows` would have.
    */
-  async exportBuckets(file: string): Promise<number[]> {
-    this.startReading("exportBuckets");
-    const sizes: number[] = [];
-    const out = await open(file, "w");
-    try {
-      for (let index = 0; index < this.buckets.length; index++) {
-        const data = await this.take(index);
-        await out.write(data);
-        sizes.push(data.length);
-      }
-      await out.sync();
-    } finally {
-      await out.close();
-      await this.close();
-    }
-    return sizes;
+  async keepSpill(): Promise<{ dir: string; bucketBytes: number[] }> {
+    this.startReading("keepSpill");
+    for (let index = 0; index < this.buckets.length; index++) await this.flush(index);
+    this.state = "closed";
+    const bucketBytes = this.buckets.map((b) => b.onDisk);
+    for (const bucket of this.buckets) bucket.buffer = new Uint8Array(0);
+    return { dir: this.dir, bucketBytes };
   }
 
   private startReading(what: string): void {
@@ -187,6 +179,11 @@ export class BucketShuffler {
     for (const bucket of this.buckets) bucket.buffer = new Uint8Array(0);
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The file of bucket `index` in a shuffler's spill directory. */
+export function bucketFile(dir: string, index: number): string {
+  return path.join(dir, `bucket-${index}.bin`);
 }
 
 export interface PermutedBucketsOptions {

@@ -99,9 +99,12 @@ describe("sharded run and merge", () => {
     writeFileSync(manifest, saved.replace(/"sxflowVersion": "[^"]*"/, '"sxflowVersion": "0.0.1"'));
     await expect(mergeShards(config)).rejects.toThrow(/shard 2-of-3 was made by sxflow 0\.0\.1, this is .*: run it again \(sxflow run <config> --shard 2\/3\)/);
     writeFileSync(manifest, saved);
-    const train = path.join(config.output.dir, "shards", "2-of-3", "train.bin");
-    truncateSync(train, 100);
-    await expect(mergeShards(config)).rejects.toThrow(/shard 2-of-3 is incomplete: .*train\.bin holds 100 bytes, its manifest says \d+/);
+    const train = path.join(config.output.dir, "shards", "2-of-3", "train");
+    const bucket = path.join(train, readdirSync(train)[0]!);
+    truncateSync(bucket, 100);
+    await expect(mergeShards(config)).rejects.toThrow(/shard 2-of-3 is incomplete: .*train\/bucket-\d\.bin holds 100 bytes, its manifest says \d+ bytes; run it again/);
+    // No output and no staging directory left behind by the failed merge.
+    expect(readdirSync(config.output.dir).sort()).toEqual(["shards"]);
     await runShard(config, { index: 2, count: 3 }, { workers: 0 });
 
     // A stale shard of another count beside them.
