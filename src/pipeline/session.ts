@@ -110,15 +110,19 @@ export async function withSession<T>(
   }
 }
 
-/** Plans the run: every file is scanned by the workers, concurrently, and stays open there for the tasks. */
-export function planSession(session: RunSession): Promise<BuiltPlan> {
-  const { pool, runId, cfg } = session;
+/** Scans a file in a worker of the session, where it stays open for the run's tasks. */
+export function poolScanner(session: RunSession): FileScanner {
+  const { pool, runId } = session;
   const signal = session.options.signal;
-  const scan: FileScanner = async (path, format, tree) => {
+  return async (path, format, tree) => {
     const s = await pool.run("scanFile", { run: runId, path, format, tree }, undefined, signal);
     return { ...s, branches: new Map(s.branches) };
   };
-  return buildPlan(cfg, { id: runId, scan });
+}
+
+/** Plans the run: every file is scanned by the workers, concurrently, and stays open there for the tasks. */
+export function planSession(session: RunSession): Promise<BuiltPlan> {
+  return buildPlan(session.cfg, { id: session.runId, scan: poolScanner(session) });
 }
 
 /** The shuffle's bucket count for the whole run (0 when the run does not shuffle). */

@@ -89,8 +89,8 @@ async function checkShards(session: RunSession, count: number): Promise<{ dirs: 
       throw new PipelineError(`shard ${shardName(id)} holds tasks ${m.tasks.first}-${m.tasks.stop} of ${m.tasks.total}, expected to start at ${next}: the inputs changed since; ${again}`);
     }
     const ref = manifests[0];
-    if (ref && (m.tasks.total !== ref.tasks.total || m.buckets !== ref.buckets || m.rowBytes !== ref.rowBytes)) {
-      throw new PipelineError(`shard ${shardName(id)} planned ${m.tasks.total} tasks and ${m.buckets} buckets, shard 0 ${ref.tasks.total} and ${ref.buckets}: the inputs changed between them; run both again`);
+    if (ref && (m.tasks.total !== ref.tasks.total || m.buckets !== ref.buckets || m.rowBytes !== ref.rowBytes || JSON.stringify(m.groups) !== JSON.stringify(ref.groups))) {
+      throw new PipelineError(`shard ${shardName(id)} planned ${m.tasks.total} tasks, ${m.buckets} buckets and ${m.rowBytes}-byte rows, shard 0 ${ref.tasks.total}, ${ref.buckets} and ${ref.rowBytes}: the inputs changed between them; run both again`);
     }
     // The bucket files' sizes are checked as the second pass reads them (one open each, not two).
     for (const [s, split] of SPLIT_NAMES.entries()) {

@@ -2,19 +2,19 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import type { RunConfig } from "../config/index.js";
 import { ReportBuilder } from "../pipeline/report.js";
-import { configAttr, convertTasks, planSession, shuffleBuckets, withSession } from "../pipeline/session.js";
+import { configAttr, convertTasks, shuffleBuckets, withSession } from "../pipeline/session.js";
 import type { RunPipelineOptions, RunSession } from "../pipeline/session.js";
 import type { TaskHeader } from "../stages/index.js";
 import { BucketShuffler, SPLIT_NAMES } from "../stages/index.js";
 import { VERSION } from "../version.js";
-import { shardTasks } from "./assign.js";
 import type { ShardId } from "./assign.js";
+import { planShard } from "./inputs.js";
 import { attemptDir, commitShard, encodeHeaders, HEADERS, MANIFEST, shardsDir, splitDir } from "./store.js";
 import type { ShardManifest } from "./store.js";
 
 /**
- * Converts shard `id` of a run: plans the whole run (every shard finds the same tasks), converts
- * its own range of tasks and stores their rows after the shuffle's first pass, their counters and
+ * Converts shard `id` of a run: plans the whole run (every shard finds the same tasks, from the
+ * index of the inputs when there is one: see inputs.ts), converts its own range of tasks and stores their rows after the shuffle's first pass, their counters and
  * their statistics under `<output.dir>/shards/<i>-of-<n>/`. The directory appears complete or not at
  * all; running a shard again replaces it.
  */
@@ -24,9 +24,8 @@ export function runShard(config: RunConfig | string, id: ShardId, options: RunPi
 
 async function convertShard(session: RunSession, id: ShardId): Promise<{ dir: string; manifest: ShardManifest }> {
   const { cfg } = session;
-  const built = await planSession(session);
+  const { built, range } = await planShard(session, id);
   const { plan, tasks } = built;
-  const range = shardTasks(tasks, id);
   const buckets = shuffleBuckets(session, built);
   await mkdir(shardsDir(cfg.output.dir), { recursive: true });
   const tmp = await attemptDir(cfg.output.dir, id);

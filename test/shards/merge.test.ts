@@ -54,8 +54,8 @@ describe("sharded run and merge", () => {
       expect(shard).toBe(path.join(config.output.dir, "shards", `${index}-of-3`));
       expect(manifest.tasks.stop).toBeGreaterThan(manifest.tasks.first);
     }
-    // Only the three complete shard directories, no temporary leftovers.
-    expect(readdirSync(path.join(config.output.dir, "shards")).sort()).toEqual(["0-of-3", "1-of-3", "2-of-3"]);
+    // Only the three complete shard directories and the index of the inputs, no temporary leftovers.
+    expect(readdirSync(path.join(config.output.dir, "shards")).sort()).toEqual(["0-of-3", "1-of-3", "2-of-3", "inputs.json"]);
     const report = await mergeShards(config, { workers: 1 });
     expect(report.eventsRead).toBe(10_000);
     expectSameOutputs(single, config.output.dir);
@@ -130,6 +130,7 @@ describe("sharded run and merge", () => {
     } finally {
       clearInterval(started);
     }
-    expect(readdirSync(shards)).toEqual([]);
+    // The index of the inputs stays: it is the run's, not the shard's.
+    expect(readdirSync(shards)).toEqual(["inputs.json"]);
   });
 });
