@@ -1,5 +1,4 @@
-import { open, readdir, readFile } from "node:fs/promises";
-import type { FileHandle } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { RunConfig } from "../config/index.js";
 import { OutputDir } from "../output-dir/index.js";
@@ -9,13 +8,21 @@ import { ReportBuilder } from "../pipeline/report.js";
 import type { PipelineReport } from "../pipeline/report.js";
 import { configAttr, noticeOf, withSession } from "../pipeline/session.js";
 import type { RunPipelineOptions, RunSession } from "../pipeline/session.js";
-import { bucketFile, mergePartials, permutedBuckets, SPLIT_NAMES } from "../stages/index.js";
+import { createWorkerPool, moduleBeside } from "../pool/index.js";
+import type { WorkerPool } from "../pool/index.js";
+import { bucketFile, bucketOrders, mergePartials, SPLIT_NAMES } from "../stages/index.js";
 import type { StatsPartials } from "../stages/index.js";
 import { VERSION } from "../version.js";
+import type { WorkerHandlers } from "../worker.js";
 import { shardName } from "./assign.js";
 import type { ShardId } from "./assign.js";
+import { gatherBucket, openPart, readPart } from "./gather.js";
+import type { BucketPart, GatherTask } from "./gather.js";
 import { decodeHeaders, HEADERS, MANIFEST, shardsDir, splitDir } from "./store.js";
 import type { ShardManifest } from "./store.js";
+
+/** Rows per chunk handed to the sink, as BucketShuffler.rows gives them in a single run. */
+const CHUNK_ROWS = 10_000;
 
 export interface MergeOptions extends RunPipelineOptions {
   /** The shard count to merge, when shards of several counts are present. */
@@ -106,67 +113,50 @@ async function checkShards(session: RunSession, count: number): Promise<{ dirs: 
   return { dirs, manifests };
 }
 
-/** Bucket `index` of a split of a shard, opened and checked to hold `size` bytes (undefined when empty). */
-async function openBucket(shard: string, split: number, index: number, size: number): Promise<FileHandle | undefined> {
-  if (size === 0) return undefined;
-  const file = bucketFile(splitDir(shard, SPLIT_NAMES[split]!), index);
-  const incomplete = (holds: string) => new PipelineError(`shard ${path.basename(shard)} is incomplete: ${file} holds ${holds}, its manifest says ${size} bytes; run it again`);
-  const handle = await open(file, "r").catch(() => {
-    throw incomplete("nothing");
-  });
-  const got = await handle.stat().then((st) => st.size);
-  if (got !== size) {
-    await handle.close();
-    throw incomplete(`${got} bytes`);
-  }
-  return handle;
-}
+/** Gathers a bucket on the merge's worker thread, or on this thread without workers. */
+type Gather = (task: GatherTask) => Promise<Uint8Array>;
 
-async function readAt(file: FileHandle, into: Uint8Array, at: number, position: number, length: number): Promise<void> {
-  for (let done = 0; done < length; ) {
-    const { bytesRead } = await file.read(into, at + done, length - done, position + done);
-    if (bytesRead === 0) throw new Error(`unexpected end of a shard file at byte ${position + done}`);
-    done += bytesRead;
-  }
+function gatherOn(pool: WorkerPool<WorkerHandlers> | undefined): Gather {
+  if (!pool) return gatherBucket;
+  return async (task) => new Uint8Array(await pool.run("gatherBucket", task, [task.order.buffer as ArrayBuffer]));
 }
 
 /**
  * One split's rows as the single run's second pass gives them: bucket k is the concatenation of
- * every shard's bucket k in shard order (which is the run's task order), then permuted. Without a
- * shuffle (one bucket per shard), the shards' rows in shard order, 16 MiB at a time. One bucket
- * is in memory at a time.
+ * every shard's bucket k in shard order (which is the run's task order), then permuted. A worker
+ * gathers the next bucket while this thread writes the current one, so that at most three
+ * buckets are in memory (the one written, the next one's rows and their permuted copy). Without
+ * a shuffle (one bucket per shard), the shards' rows in shard order, 16 MiB at a time.
  */
-async function* splitRows(dirs: string[], manifests: ShardManifest[], split: number, seed: number): AsyncGenerator<Uint8Array> {
+async function* splitRows(dirs: string[], manifests: ShardManifest[], split: number, seed: number, gather: Gather): AsyncGenerator<Uint8Array> {
   const { buckets, rowBytes } = manifests[0]!;
-  const sizeOf = (shard: number, k: number) => manifests[shard]!.splits[split]!.bucketBytes[k]!;
-  const load = async (k: number): Promise<Uint8Array> => {
-    const data = new Uint8Array(manifests.reduce((n, _m, i) => n + sizeOf(i, k), 0));
-    let at = 0;
-    for (let i = 0; i < dirs.length; i++) {
-      const file = await openBucket(dirs[i]!, split, k, sizeOf(i, k));
-      if (!file) continue;
-      try {
-        await readAt(file, data, at, 0, sizeOf(i, k));
-      } finally {
-        await file.close();
-      }
-      at += sizeOf(i, k);
-    }
-    return data;
-  };
+  const parts = (k: number): BucketPart[] =>
+    dirs.map((d, i) => ({ shard: path.basename(d), file: bucketFile(splitDir(d, SPLIT_NAMES[split]!), k), bytes: manifests[i]!.splits[split]!.bucketBytes[k]! }));
   if (buckets > 0) {
-    yield* permutedBuckets({ rowBytes, buckets, seed }, load);
+    const orders = bucketOrders(seed);
+    const start = (k: number): Promise<Uint8Array> => {
+      const p = parts(k);
+      const gathered = gather({ parts: p, rowBytes, order: orders(p.reduce((n, x) => n + x.bytes, 0) / rowBytes) });
+      gathered.catch(() => undefined);
+      return gathered;
+    };
+    let next = start(0);
+    for (let k = 0; k < buckets; k++) {
+      const rows = await next;
+      if (k + 1 < buckets) next = start(k + 1);
+      // Chunks of the size the single run's second pass gives its sink.
+      for (let at = 0; at < rows.length; at += CHUNK_ROWS * rowBytes) yield rows.subarray(at, at + CHUNK_ROWS * rowBytes);
+    }
     return;
   }
   const chunk = Math.max(1, Math.floor((16 * 2 ** 20) / rowBytes)) * rowBytes;
-  for (let i = 0; i < dirs.length; i++) {
-    const size = sizeOf(i, 0);
-    const file = await openBucket(dirs[i]!, split, 0, size);
+  for (const part of parts(0)) {
+    const file = await openPart(part);
     if (!file) continue;
     try {
-      for (let pos = 0; pos < size; pos += chunk) {
-        const data = new Uint8Array(Math.min(chunk, size - pos));
-        await readAt(file, data, 0, pos, data.length);
+      for (let pos = 0; pos < part.bytes; pos += chunk) {
+        const data = new Uint8Array(Math.min(chunk, part.bytes - pos));
+        await readPart(file, data, 0, pos, data.length);
         yield data;
       }
     } finally {
@@ -195,6 +185,8 @@ export function mergeShards(config: RunConfig | string, options: MergeOptions = 
     }
     const output = await OutputDir.open(cfg.output.dir, noticeOf(session.options));
     const sink = new RunSink(session, manifests[0]!, output);
+    // One worker: it gathers the next bucket while this thread writes (and a compressing sink's own threads encode).
+    const pool = session.workers > 0 ? await createWorkerPool<WorkerHandlers>({ module: moduleBeside(import.meta.url, "../worker"), workers: 1 }) : undefined;
     try {
       return await finishRun({
         session,
@@ -202,13 +194,14 @@ export function mergeShards(config: RunConfig | string, options: MergeOptions = 
         output,
         report,
         stats,
-        shuffled: (s) => splitRows(dirs, manifests, s, cfg.shuffle.seed + s),
+        shuffled: (s) => splitRows(dirs, manifests, s, cfg.shuffle.seed + s, gatherOn(pool)),
         otherSeconds: manifests.reduce((t, m) => t + m.seconds, 0),
       });
     } catch (err) {
       await sink.abort().catch(() => undefined);
       throw err;
     } finally {
+      await pool?.close();
       await output.close();
     }
   }, false);

@@ -27,7 +27,7 @@ export {
 export type { FieldStats, MeanStd, NormDict, StatsPartials } from "./stats.js";
 export { classWeights, countClasses } from "./class-weights.js";
 export type { ClassWeightOptions } from "./class-weights.js";
-export { BucketShuffler, bucketFile, bucketsFor, permutedBuckets } from "./shuffle.js";
+export { BucketShuffler, bucketFile, bucketOrders, bucketsFor, gatherRows, permutedBuckets } from "./shuffle.js";
 export type { BucketShufflerOptions, PermutedBucketsOptions } from "./shuffle.js";
 export { packRows, rowLayout, unpackRows } from "./row-layout.js";
 export type { RowField, RowLayout, UnpackedRows } from "./row-layout.js";

@@ -202,19 +202,36 @@ export interface PermutedBucketsOptions {
 export async function* permutedBuckets(options: PermutedBucketsOptions, load: (index: number) => Promise<Uint8Array>): AsyncGenerator<Uint8Array> {
   const rb = options.rowBytes;
   const chunkRows = options.chunkRows ?? 10_000;
-  const permute = new Xoshiro128((options.seed ^ 0x5bd1e995) >>> 0);
+  const orders = bucketOrders(options.seed);
   for (let index = 0; index < options.buckets; index++) {
     const data = await load(index);
-    const n = data.length / rb;
-    const order = permutation(n, permute);
-    for (let start = 0; start < n; start += chunkRows) {
-      const stop = Math.min(n, start + chunkRows);
-      const out = new Uint8Array((stop - start) * rb);
-      for (let i = start; i < stop; i++) {
-        const from = order[i]! * rb;
-        out.set(data.subarray(from, from + rb), (i - start) * rb);
-      }
-      yield out;
-    }
+    const order = orders(data.length / rb);
+    for (let start = 0; start < order.length; start += chunkRows) yield gatherRows(data, order.subarray(start, start + chunkRows), rb);
   }
+}
+
+/**
+ * The in-bucket orders of pass 2, bucket after bucket: call it with each bucket's row count in
+ * bucket order (one seeded Fisher-Yates sequence runs through all buckets of a split).
+ */
+export function bucketOrders(seed: number): (rows: number) => Uint32Array {
+  const permute = new Xoshiro128((seed ^ 0x5bd1e995) >>> 0);
+  return (rows) => permutation(rows, permute);
+}
+
+/** Rows `order[0]`, `order[1]`, ... of `data`, one after the other. */
+export function gatherRows(data: Uint8Array, order: Uint32Array, rowBytes: number): Uint8Array {
+  const out = new Uint8Array(order.length * rowBytes);
+  if (rowBytes % 4 === 0 && data.byteOffset % 4 === 0) {
+    // Whole words: no view object per row (rows are small, and there are millions).
+    const words = rowBytes / 4;
+    const from = new Uint32Array(data.buffer, data.byteOffset, data.length / 4);
+    const to = new Uint32Array(out.buffer);
+    for (let i = 0, t = 0; i < order.length; i++) {
+      for (let f = order[i]! * words, end = f + words; f < end; ) to[t++] = from[f++]!;
+    }
+    return out;
+  }
+  for (let i = 0; i < order.length; i++) out.set(data.subarray(order[i]! * rowBytes, (order[i]! + 1) * rowBytes), i * rowBytes);
+  return out;
 }
