@@ -85,6 +85,11 @@ export async function indexInputs(session: RunSession): Promise<void> {
  */
 export async function planShard(session: RunSession, id: ShardId): Promise<{ built: BuiltPlan; range: TaskRange }> {
   const { cfg } = session;
+  if (cfg.maxEvents !== undefined) {
+    // A quick check of the first events opens only the files that hold them: no index of all files.
+    const built = await buildPlan(cfg, { id: session.runId, scan: poolScanner(session) });
+    return { built, range: shardTasks(built.tasks, id) };
+  }
   const index = await readIndex(cfg);
   if (!index) {
     const built = await planAndIndex(cfg, session.runId, poolScanner(session));
