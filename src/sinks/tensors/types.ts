@@ -41,6 +41,12 @@ export interface OpenTensorsOptions {
   dropLast?: boolean;
   /** Batches prepared ahead of the consumer (default 2). */
   prefetch?: number;
+  /**
+   * Decode every batch into the same few arrays (prefetch + 1 sets) instead of new ones: a batch's
+   * arrays are then valid only until the next call of `next()` (copy them to keep them, as
+   * `tf.tensor(data)` does). Spares allocating, and collecting, every batch's memory.
+   */
+  reuse?: boolean;
   signal?: AbortSignal;
 }
 
