@@ -118,7 +118,7 @@ describe("openTensors on every element type", () => {
       // Bit for bit (NaN and -0 included).
       expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(want.buffer));
     }
-    expect(Uint8Array.from(batches.flatMap((b) => [...b.inputs.obj!.valid!]))).toEqual(Uint8Array.from(cols.obj.valid!));
+    expect(Uint8Array.from(batches.flatMap((b) => [...b.inputs.obj!.valid!]))).toEqual(Uint8Array.from(cols.obj.valid as Uint8Array));
     expect(Int32Array.from(batches.flatMap((b) => [...b.labels]))).toEqual(Int32Array.from({ length: N }, (_, i) => i % 5));
   });
 

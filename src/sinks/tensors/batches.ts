@@ -50,7 +50,7 @@ export async function* batches(src: RowSource, o: TensorOptions, plan: TensorPla
       for (let from = 0; from < w.rows; from += o.batchSize) {
         const size = Math.min(o.batchSize, w.rows - from);
         if (size < o.batchSize && o.dropLast) break;
-        yield decodeBatch(plan, blocks, size, w.order, from, o.reuse ? ring[n++ % ring.length]! : batchOut(plan, size));
+        yield decodeBatch(plan, blocks, size, w.order, from, o.reuse ? ring[n++ % ring.length]! : batchOut(plan, size), epoch);
         o.signal?.throwIfAborted();
       }
     }

@@ -80,11 +80,11 @@ export function batchOut(plan: TensorPlan, rows: number): BatchOut {
 }
 
 /** One batch: rows `order[from..from+size)` (or `from..from+size`) of the blocks, into `out`. */
-export function decodeBatch(plan: TensorPlan, blocks: Record<string, RowBlock>, size: number, order: Uint32Array | undefined, from: number, out: BatchOut): TensorBatch {
+export function decodeBatch(plan: TensorPlan, blocks: Record<string, RowBlock>, size: number, order: Uint32Array | undefined, from: number, out: BatchOut, epoch: number): TensorBatch {
   const inputs: TensorBatch["inputs"] = {};
   plan.groups.forEach((g, i) => (inputs[g.name] = decodeGroup(g, blocks[g.name]!, size, order, from, out.groups[i]!, out.starts)));
   const labels = decodeLabels(plan.labels.field, blocks[plan.labels.group]!, size, order, from, out.labels, out.starts);
-  return { size, labels, inputs };
+  return { size, epoch, labels, inputs };
 }
 
 /** Groups whose records a batch needs (the yielded ones and the labels' group). */
