@@ -1,12 +1,14 @@
 import { availableParallelism, constants } from "node:os";
 import { parseCommandArgs } from "./args.js";
-import { Progress, runPipeline } from "../pipeline/index.js";
+import { loadRunConfig } from "../config/index.js";
+import { describeRun, Progress, runPipeline } from "../pipeline/index.js";
+import { formatRunPlan } from "./run-plan.js";
 import { parseShardId, runShard } from "../shards/index.js";
 import type { ShardId, ShardManifest } from "../shards/index.js";
 import { SERVICEX_HELP, SERVICEX_OPTIONS, serviceXOptions } from "./servicex-options.js";
 import type { PipelineReport } from "../pipeline/index.js";
 
-const HELP = `Usage: sxflow run <config.yaml> [--workers N] [--shard I/N] [--quiet]
+const HELP = `Usage: sxflow run <config.yaml> [--workers N] [--max-events N] [--dry-run] [--shard I/N] [--quiet]
 
 Converts the samples of a run configuration into SALT inputs: <name>_train.h5, <name>_val.h5,
 <name>_test.h5, norm_dict.yaml, class_dict.yaml, <name>_report.json and the report page
@@ -14,6 +16,12 @@ Converts the samples of a run configuration into SALT inputs: <name>_train.h5, <
 
 Options:
   --workers N   worker threads (default: the config's workers, else every core; 0 = no threads)
+  --max-events N  read only the first N events of each sample (its files in order, the same
+                events for any worker count): a quick check of a configuration; the summary
+                and the reports say the run was limited (as the config key maxEvents does)
+  --dry-run     print the plan (files and entries per sample, tasks, branches read, the
+                ServiceX request and query per sample, output files) and stop: no event is
+                read, nothing is fetched or written
   --shard I/N   convert only shard I (from 0) of N into output.dir/shards/I-of-N/; once all N
                 are done, "sxflow merge <config.yaml>" writes the outputs (see docs/scale-out.md)
   --quiet       no progress bar and no summary
@@ -26,6 +34,7 @@ function summary(r: PipelineReport): string {
     `read ${r.eventsRead.toLocaleString("en-US")} events, ${r.eventsPassed.toLocaleString("en-US")} passed the cuts ` +
       `(${r.seconds.toFixed(1)} s, ${r.eventsPerSecond.toLocaleString("en-US")} events/s, ${r.workers} workers)`,
   ];
+  if (r.maxEvents !== undefined) lines.push(`  limited to the first ${r.maxEvents.toLocaleString("en-US")} events of each sample (maxEvents): not a full run`);
   // The cut flow: events passing each cut and every earlier one, next to the cut's text.
   for (const s of r.samples) {
     lines.push(`  ${s.name} (class ${s.label} "${s.className}"): ${s.eventsRead.toLocaleString("en-US")} events read`);
@@ -42,7 +51,14 @@ function summary(r: PipelineReport): string {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const parsed = parseCommandArgs("run", HELP, args, { ...SERVICEX_OPTIONS, workers: { type: "string" }, shard: { type: "string" }, quiet: { type: "boolean" } });
+  const parsed = parseCommandArgs("run", HELP, args, {
+    ...SERVICEX_OPTIONS,
+    workers: { type: "string" },
+    shard: { type: "string" },
+    quiet: { type: "boolean" },
+    "max-events": { type: "string" },
+    "dry-run": { type: "boolean" },
+  });
   if (typeof parsed === "number") return parsed;
   if (parsed.positionals.length !== 1) {
     process.stderr.write(`sxflow run: expected one configuration file\n\n${HELP}`);
@@ -62,6 +78,21 @@ export async function run(args: string[]): Promise<number> {
       workers = cores;
     }
   }
+  let maxEvents: number | undefined;
+  if (parsed.values["max-events"] !== undefined) {
+    maxEvents = Number(parsed.values["max-events"]);
+    if (!Number.isSafeInteger(maxEvents) || maxEvents < 1) {
+      process.stderr.write(`sxflow run: --max-events must be a positive integer, got "${parsed.values["max-events"]}"\n`);
+      return 2;
+    }
+  }
+  const dryRun = parsed.values["dry-run"] === true;
+  if (parsed.values.shard !== undefined && (maxEvents !== undefined || dryRun)) {
+    // A shard's merge loads the configuration again: a limit only on the command line would not match it.
+    const what = dryRun ? "--dry-run plans the whole run" : "--max-events applies to a whole run; for shards set maxEvents in the configuration";
+    process.stderr.write(`sxflow run: ${what}: drop --shard\n`);
+    return 2;
+  }
   let shard: ShardId | undefined;
   try {
     if (parsed.values.shard !== undefined) shard = parseShardId(parsed.values.shard);
@@ -78,6 +109,17 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   if (quiet) servicex.progress = false;
+  if (dryRun) {
+    try {
+      const loaded = await loadRunConfig(parsed.positionals[0]!);
+      const cfg = maxEvents === undefined ? loaded : { ...loaded, maxEvents };
+      process.stdout.write(formatRunPlan(await describeRun(cfg, servicex.endpoint)));
+      return 0;
+    } catch (err) {
+      process.stderr.write(`sxflow run: ${err instanceof Error ? err.message : String(err)}\n`);
+      return 1;
+    }
+  }
   const controller = new AbortController();
   // Ctrl-C, and what batch systems, `timeout` and containers send (SIGTERM: scancel, a time limit;
   // SIGHUP: a closed terminal): the run stops, removes its temporaries and leaves no output.
@@ -93,7 +135,7 @@ export async function run(args: string[]): Promise<number> {
   });
   try {
     const notice = (message: string): void => void process.stderr.write(`sxflow run: ${message}\n`);
-    const options = { workers, signal: controller.signal, servicex, notice };
+    const options = { workers, signal: controller.signal, servicex, notice, ...(maxEvents !== undefined ? { maxEvents } : {}) };
     if (shard) {
       const done = await runShard(parsed.positionals[0]!, shard, options);
       if (!quiet) process.stdout.write(shardSummary(done.manifest, done.dir));

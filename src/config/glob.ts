@@ -1,75 +1,22 @@
-import { readdir, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import path from "node:path";
+import { glob, isDynamicPattern } from "tinyglobby";
 
-/** True when a path segment holds a wildcard (`*`, `?`). */
-function isPattern(segment: string): boolean {
-  return /[*?]/.test(segment);
-}
-
-/** Regular expression for one path segment: `*` any run of characters but `/`, `?` one character. */
-export function segmentRegExp(segment: string): RegExp {
-  let source = "";
-  for (const ch of segment) {
-    if (ch === "*") source += "[^/]*";
-    else if (ch === "?") source += "[^/]";
-    else source += ch.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp(`^${source}$`);
-}
-
-async function entries(dir: string): Promise<{ name: string; isDir: boolean }[]> {
-  try {
-    const list = await readdir(dir, { withFileTypes: true });
-    return Promise.all(
-      list.map(async (e) => ({
-        name: e.name,
-        // Follow symlinks so linked data directories match like real ones.
-        isDir: e.isDirectory() || (e.isSymbolicLink() && (await stat(path.join(dir, e.name)).catch(() => undefined))?.isDirectory() === true),
-      })),
-    );
-  } catch {
-    return [];
-  }
-}
-
-async function walk(dir: string, segments: string[], out: Set<string>): Promise<void> {
-  if (segments.length === 0) {
-    const s = await stat(dir).catch(() => undefined);
-    if (s?.isFile()) out.add(dir);
-    return;
-  }
-  const [head, ...rest] = segments as [string, ...string[]];
-  if (head === "**") {
-    // Zero directories, then every subdirectory (hidden ones excluded, as in shells).
-    await walk(dir, rest, out);
-    for (const e of await entries(dir)) {
-      if (e.isDir && !e.name.startsWith(".")) await walk(path.join(dir, e.name), segments, out);
-    }
-    return;
-  }
-  if (!isPattern(head)) {
-    await walk(path.join(dir, head), rest, out);
-    return;
-  }
-  const re = segmentRegExp(head);
-  for (const e of await entries(dir)) {
-    if (e.name.startsWith(".") && !head.startsWith(".")) continue;
-    if (!re.test(e.name)) continue;
-    if (rest.length > 0 && !e.isDir) continue;
-    await walk(path.join(dir, e.name), rest, out);
-  }
+/** True when `pattern` holds glob syntax (`*`, `?`, `[0-9]`, `{a,b}`, `**`), not just a path. */
+export function isGlob(pattern: string): boolean {
+  return isDynamicPattern(pattern);
 }
 
 /**
- * Files matching a glob (`*`, `?` within a segment, `**` across directories), resolved against
- * `baseDir` when relative; sorted, so the file order (and the output) does not depend on the
- * directory listing order. A pattern without wildcards yields the file if it exists.
+ * Files matching a glob (tinyglobby: `*`, `?`, `**`, classes `[0-9]`, braces `{a,b}`), resolved
+ * against `baseDir` when relative; hidden files match only a pattern that names the dot, and
+ * symlinks are followed. Sorted by code unit, so the file order (and the output) never depends on
+ * the directory listing order. A pattern without glob syntax yields the file if it exists.
  */
 export async function expandGlob(pattern: string, baseDir: string): Promise<string[]> {
   const absolute = path.resolve(baseDir, pattern);
-  const { root } = path.parse(absolute);
-  const segments = absolute.slice(root.length).split(path.sep).filter((s) => s.length > 0);
-  const out = new Set<string>();
-  await walk(root, segments, out);
-  return [...out].sort();
+  if (!isGlob(pattern)) return (await stat(absolute).catch(() => undefined))?.isFile() ? [absolute] : [];
+  // tinyglobby takes POSIX separators; the patterns here are paths on this machine.
+  const found = await glob(absolute.split(path.sep).join("/"), { absolute: true, onlyFiles: true, followSymbolicLinks: true, expandDirectories: false });
+  return [...new Set(found.map((f) => path.resolve(f)))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }

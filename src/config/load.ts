@@ -125,6 +125,7 @@ export function parseRunConfig(value: unknown, source = "<inline>"): ParsedRunCo
 
 /** Files of `patterns` (globs relative to baseDir), sorted and deduplicated, each with its format. */
 async function localFiles(
+  sample: string,
   patterns: readonly string[],
   baseDir: string,
   at: (j: number) => readonly PropertyKey[],
@@ -134,7 +135,7 @@ async function localFiles(
   for (const [j, pattern] of patterns.entries()) {
     const where = configPath(at(j));
     const matched = await expandGlob(pattern, baseDir);
-    if (matched.length === 0) issues.push(`${where}: no file matches "${pattern}" (relative to ${baseDir})`);
+    if (matched.length === 0) issues.push(`${where} (sample "${sample}"): no file matches "${pattern}" (relative to ${baseDir})`);
     for (const f of matched) {
       if (files.has(f)) continue;
       try {
@@ -167,7 +168,7 @@ async function resolveSample(
   issues: string[],
 ): Promise<ResolvedSample> {
   const base = { name: s.name, label: s.label };
-  if (s.files) return { ...base, files: await localFiles(s.files, baseDir, (j) => ["samples", i, "files", j], issues), patterns: s.files };
+  if (s.files) return { ...base, files: await localFiles(s.name, s.files, baseDir, (j) => ["samples", i, "files", j], issues), patterns: s.files };
   if (s.servicex) {
     const { dataset: given, ...delivery } = s.servicex;
     let dataset: DatasetSpec = given;
@@ -176,7 +177,7 @@ async function resolveSample(
       const list: string[] = [];
       for (const [j, entry] of given.fileList.entries()) {
         if (URL_SCHEME.test(entry)) list.push(entry);
-        else list.push(...(await localFiles([entry], baseDir, () => ["samples", i, "servicex", "dataset", "fileList", j], issues)).map((f) => f.path));
+        else list.push(...(await localFiles(s.name, [entry], baseDir, () => ["samples", i, "servicex", "dataset", "fileList", j], issues)).map((f) => f.path));
       }
       dataset = { fileList: list };
     }

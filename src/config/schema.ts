@@ -193,6 +193,8 @@ export const runConfigSchema = strict({
       .default({}),
   }).default({ html: true, binning: {} }),
   batchSize: z.int().min(1).default(100_000),
+  /** Read only the first N entries of each sample (its files in order): quick checks of a configuration. */
+  maxEvents: z.int().min(1).optional(),
   workers: z.int().min(1).optional(),
 }).superRefine((c, ctx) => {
   const globals = Object.entries(c.objects).filter(([, g]) => g.global).map(([k]) => k);

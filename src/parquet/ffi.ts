@@ -97,6 +97,8 @@ function checkNoNulls(m: FfiView, node: Node, start: number, count: number, colu
 function readColumn(m: FfiView, node: Node, start: number, count: number, column: string): Column {
   checkNoNulls(m, node, start, count, column);
   const at = m.int(node.array + 16) + start;
+  if (m.u32(node.schema + 36) !== 0) return readDictionary(m, node, at, count, column);
+  if (node.format === "u" || node.format === "U") return readStrings(m, node, at, count, column);
   const leaf = LEAF_FORMATS[node.format];
   if (leaf === "bool") {
     const values = unpackBits(m.sub(buffer(m, node, 1), Math.ceil((at + count) / 8)), at, count);
@@ -142,6 +144,78 @@ function readColumn(m: FfiView, node: Node, start: number, count: number, column
     return out;
   }
   throw new Error(`column "${column}": Arrow format "${node.format}" is not supported by sxflow batches`);
+}
+
+/** Utf8 (32-bit offsets) or LargeUtf8 (64-bit) elements [at, at + count): offsets from 0 and the bytes they span. */
+function readStrings(m: FfiView, node: Node, at: number, count: number, column: string): Column {
+  const offsets = new Int32Array(count + 1);
+  const base = buffer(m, node, 1);
+  if (count > 0) {
+    if (node.format === "u") {
+      offsets.set(new Int32Array(m.copy(base + at * 4, (count + 1) * 4)));
+    } else {
+      const words = new Int32Array(m.copy(base + at * 8, (count + 1) * 8));
+      if (words[1] !== 0 || words[2 * count + 1] !== 0 || words[2 * count]! < 0) {
+        throw new Error(`column "${column}": LargeUtf8 offset ${m.int(base + (at + count) * 8)} exceeds 2^31-1; read fewer events per batch (sxflow offsets are Int32)`);
+      }
+      lowWords(words, offsets);
+    }
+  }
+  const first = offsets[0]!;
+  const last = offsets[count]!;
+  if (last < first) throw new Error(`column "${column}": string offsets decrease (${first} to ${last})`);
+  if (first !== 0) rebase(offsets, first);
+  const values = new Uint8Array(last - first);
+  if (last > first) values.set(m.sub(buffer(m, node, 2) + first, last - first));
+  return { kind: "string", offsets, values };
+}
+
+const INDEX_ARRAYS: Record<string, Int8ArrayConstructor | Uint8ArrayConstructor | Int16ArrayConstructor | Uint16ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor> = {
+  c: Int8Array,
+  C: Uint8Array,
+  s: Int16Array,
+  S: Uint16Array,
+  i: Int32Array,
+  I: Uint32Array,
+};
+
+/**
+ * A dictionary-encoded string array (what a Parquet dictionary page comes back as when the
+ * file's Arrow schema asks for it): the indices [at, at + count) looked up in its dictionary.
+ */
+function readDictionary(m: FfiView, node: Node, at: number, count: number, column: string): Column {
+  const dictSchema = m.u32(node.schema + 36);
+  const dictArray = m.u32(node.array + 48);
+  const dict: Node = { format: m.cString(m.u32(dictSchema)), name: "", schema: dictSchema, array: dictArray };
+  if (dict.format !== "u" && dict.format !== "U") throw new Error(`column "${column}": dictionaries of Arrow format "${dict.format}" are not supported by sxflow batches`);
+  const size = m.int(dictArray);
+  const words = readStrings(m, dict, m.int(dictArray + 16), size, column) as { offsets: Int32Array; values: Uint8Array };
+  const wide = node.format === "l" || node.format === "L";
+  const Ctor = INDEX_ARRAYS[node.format];
+  if (!Ctor && !wide) throw new Error(`column "${column}": dictionary indices of Arrow format "${node.format}" are not supported`);
+  const width = wide ? 8 : Ctor!.BYTES_PER_ELEMENT;
+  const raw = count === 0 ? new ArrayBuffer(0) : m.copy(buffer(m, node, 1) + at * width, count * width);
+  const indices: ArrayLike<number | bigint> = wide ? new BigInt64Array(raw) : new Ctor!(raw);
+  return gatherStrings(words.offsets, words.values, indices, size, column);
+}
+
+function gatherStrings(dictOffsets: Int32Array, dictValues: Uint8Array, indices: ArrayLike<number | bigint>, size: number, column: string): Column {
+  const count = indices.length;
+  const offsets = new Int32Array(count + 1);
+  let bytes = 0;
+  for (let i = 0; i < count; i++) {
+    const k = Number(indices[i]!);
+    if (!(k >= 0 && k < size)) throw new Error(`column "${column}": dictionary index ${k} outside its ${size} values`);
+    bytes += dictOffsets[k + 1]! - dictOffsets[k]!;
+    if (bytes > INT32_MAX) throw new Error(`column "${column}": more than 2^31-1 bytes of strings; read fewer events per batch`);
+    offsets[i + 1] = bytes;
+  }
+  const values = new Uint8Array(bytes);
+  for (let i = 0; i < count; i++) {
+    const k = Number(indices[i]!);
+    values.set(dictValues.subarray(dictOffsets[k]!, dictOffsets[k + 1]!), offsets[i]!);
+  }
+  return { kind: "string", offsets, values };
 }
 
 // The loops over offsets live in their own functions: readColumn is recursive and runs once per
@@ -207,6 +281,8 @@ export interface FfiField {
   name: string;
   format: string;
   children: FfiField[];
+  /** The value type of a dictionary-encoded field (whose own format is then the index type). */
+  dictionary?: FfiField;
 }
 
 function readField(m: FfiView, schema: number, depth: number): FfiField {
@@ -214,7 +290,10 @@ function readField(m: FfiView, schema: number, depth: number): FfiField {
   const n = m.int(schema + 24);
   const children: FfiField[] = [];
   for (let i = 0; i < n; i++) children.push(readField(m, m.u32(m.u32(schema + 32) + 4 * i), depth + 1));
-  return { name: m.cString(m.u32(schema + 4)), format: m.cString(m.u32(schema)), children };
+  const field: FfiField = { name: m.cString(m.u32(schema + 4)), format: m.cString(m.u32(schema)), children };
+  const dictionary = m.u32(schema + 36);
+  if (dictionary !== 0) field.dictionary = readField(m, dictionary, depth + 1);
+  return field;
 }
 
 /** The fields of a parquet-wasm schema, read through the C Data Interface. Consumes the schema. */

@@ -515,9 +515,15 @@ function groupNames(gs: IndexedGroup[]): string {
 /** A zero-entry column with the type of a branch, so that it concatenates with real batches. */
 function emptyColumn(b: ParquetBranch): Column {
   const bool = b.elementType === "bool";
-  let column: Column = { kind: "flat", values: allocate(b.elementType, 0) };
-  if (b.shape) column.shape = b.shape;
-  if (bool) column.elementType = "bool";
+  let column: Column;
+  if (b.strings) {
+    column = { kind: "string", offsets: new Int32Array(1), values: new Uint8Array(0) };
+  } else {
+    const flat: Column = { kind: "flat", values: allocate(b.elementType, 0) };
+    if (b.shape) flat.shape = b.shape;
+    if (bool) flat.elementType = "bool";
+    column = flat;
+  }
   for (let d = 0; d < (b.depth ?? 0); d++) {
     const values: NumericArray | Column = column.kind === "flat" && !column.shape ? column.values : column;
     column = { kind: "jagged", offsets: new Int32Array(1), values };

@@ -10,7 +10,10 @@ export interface ParquetBranch {
   /** Arrow type, pyarrow-style: "float32", "list<float32>", "large_list<list<int8>>", ... */
   type: string;
   kind: "flat" | "fixed" | "jagged";
+  /** Leaf element type; "uint8" (the UTF-8 bytes) for string columns. */
   elementType: ElementType;
+  /** Set on string columns (Arrow Utf8/LargeUtf8, dictionary-encoded or not, and lists of them). */
+  strings?: true;
   /** Per-event shape of a fixed-size column. */
   shape?: number[];
   /** Nesting depth of a jagged column (1 for vector<T>, 2 for vector<vector<T>>). */
@@ -51,9 +54,19 @@ const OTHER_NAMES: Readonly<Record<string, string>> = {
   tdm: "date64",
 };
 
+/** Integer formats that may index an Arrow dictionary. */
+const INDEX_FORMATS = new Set(["c", "C", "s", "S", "i", "I", "l", "L"]);
+
+/** Utf8 or LargeUtf8, plain or as a dictionary of them (what Parquet dictionary pages may come back as). */
+export function isStringField(field: FfiField): boolean {
+  if (field.dictionary) return INDEX_FORMATS.has(field.format) && isStringField(field.dictionary);
+  return field.format === "u" || field.format === "U";
+}
+
 /** pyarrow-style name of an exported Arrow field's type. */
 function arrowTypeName(field: FfiField): string {
   const f = field.format;
+  if (field.dictionary) return `dictionary<values=${arrowTypeName(field.dictionary)}, indices=${LEAF_FORMATS[f] ?? f}>`;
   const leaf = LEAF_FORMATS[f];
   if (leaf) return leaf;
   const inner = field.children[0];
@@ -65,13 +78,15 @@ function arrowTypeName(field: FfiField): string {
 }
 
 type Mapping =
-  | { kind: "flat"; elementType: ElementType }
+  | { kind: "flat"; elementType: ElementType; strings?: true }
   | { kind: "fixed"; elementType: ElementType; shape: number[] }
-  | { kind: "jagged"; elementType: ElementType; depth: number }
+  | { kind: "jagged"; elementType: ElementType; depth: number; strings?: true }
   | { error: string };
 
 function mapping(field: FfiField): Mapping {
   const f = field.format;
+  if (isStringField(field)) return { kind: "flat", elementType: "uint8", strings: true };
+  if (field.dictionary) return { error: `Arrow type ${arrowTypeName(field)}` };
   const leaf = LEAF_FORMATS[f];
   if (leaf) return { kind: "flat", elementType: leaf };
   const child = field.children[0];
@@ -81,9 +96,12 @@ function mapping(field: FfiField): Mapping {
     if ("error" in inner) return inner;
     if (fixed) {
       if (inner.kind === "jagged") return { error: "a fixed-size list of variable-length lists" };
+      if (inner.kind === "flat" && inner.strings) return { error: "a fixed-size list of strings" };
       return { kind: "fixed", elementType: inner.elementType, shape: [Number(f.slice(3)), ...(inner.kind === "fixed" ? inner.shape : [])] };
     }
-    return { kind: "jagged", elementType: inner.elementType, depth: inner.kind === "jagged" ? inner.depth + 1 : 1 };
+    const jagged: Mapping = { kind: "jagged", elementType: inner.elementType, depth: inner.kind === "jagged" ? inner.depth + 1 : 1 };
+    if (inner.kind !== "fixed" && inner.strings) jagged.strings = true;
+    return jagged;
   }
   return { error: `Arrow type ${arrowTypeName(field)}` };
 }
@@ -99,10 +117,11 @@ export function describeColumns(fields: readonly FfiField[]): { branches: Parque
       unsupported.push({ name: field.name, type, reason: `${m.error} cannot be held in an sxflow batch` });
     } else if (m.kind === "fixed") {
       branches.push({ name: field.name, type, kind: "fixed", elementType: m.elementType, shape: m.shape });
-    } else if (m.kind === "jagged") {
-      branches.push({ name: field.name, type, kind: "jagged", elementType: m.elementType, depth: m.depth });
     } else {
-      branches.push({ name: field.name, type, kind: "flat", elementType: m.elementType });
+      const b: ParquetBranch = { name: field.name, type, kind: m.kind, elementType: m.elementType };
+      if (m.kind === "jagged") b.depth = m.depth;
+      if (m.strings) b.strings = true;
+      branches.push(b);
     }
   }
   return { branches, unsupported };

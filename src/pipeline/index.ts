@@ -1,5 +1,7 @@
 export { runPipeline } from "./run.js";
 export { validateRunConfig } from "./validate.js";
+export { describeRun } from "./dry-run.js";
+export type { PlannedSample, RunPlanDescription } from "./dry-run.js";
 export { finishRun, RunSink } from "./finish.js";
 export type { FinishInput } from "./finish.js";
 export { configAttr, convertTasks, noticeOf, planSession, shuffleBuckets, withSession } from "./session.js";

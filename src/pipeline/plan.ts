@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { ElementType } from "../batch/core.js";
 import { arrayConstructor } from "../batch/core.js";
 import { configPath, didYouMean, splitSpecOf } from "../config/index.js";
-import type { ResolvedGroup, RunConfig } from "../config/index.js";
+import type { ResolvedGroup, RunConfig, SampleFile } from "../config/index.js";
 import { compileCut, compileExpression } from "../expr/index.js";
 import type { CompiledExpression } from "../expr/index.js";
 import type { ExprBranchInfo } from "../expr/index.js";
@@ -36,24 +36,41 @@ export async function scanInThread(path: string, format: FileFormat, tree: strin
 }
 
 /** Scans every file (concurrently through `scan`), in config order; an unreadable file or an empty sample is an error. */
-async function scanFiles(config: RunConfig, scan: FileScanner, probe = false): Promise<ScannedFile[]> {
-  const jobs = config.samples.flatMap((sample, s) =>
-    (probe ? sample.files.slice(0, 1) : sample.files).map(async ({ path, format }) => {
-      try {
-        return { ...(await scan(path, format, config.tree)), path, format, sample: s };
-      } catch (err) {
-        throw new PipelineError(`${configPath(["samples", s, "files"])} (sample "${sample.name}"): cannot read ${path}: ${message(err)}`);
-      }
-    }),
+async function scanFiles(config: RunConfig, scan: FileScanner, probe = false, unfetched = false): Promise<ScannedFile[]> {
+  const scanOne = async (s: number, { path, format }: SampleFile): Promise<ScannedFile> => {
+    try {
+      return { ...(await scan(path, format, config.tree)), path, format, sample: s };
+    } catch (err) {
+      throw new PipelineError(`${configPath(["samples", s, "files"])} (sample "${config.samples[s]!.name}"): cannot read ${path}: ${message(err)}`);
+    }
+  };
+  // With maxEvents, a sample's files are opened in order until they hold enough entries: a quick
+  // check of a large sample opens a file or two, not all of them.
+  const limit = config.maxEvents;
+  const firstFiles = async (s: number, files: readonly SampleFile[]): Promise<ScannedFile[]> => {
+    const out: ScannedFile[] = [];
+    let entries = 0;
+    for (const f of files) {
+      if (entries >= limit!) break;
+      const scanned = await scanOne(s, f);
+      entries += scanned.entries;
+      out.push(scanned);
+    }
+    return out;
+  };
+  const jobs = config.samples.map((sample, s) =>
+    probe ? Promise.all(sample.files.slice(0, 1).map((f) => scanOne(s, f))) : limit !== undefined ? firstFiles(s, sample.files) : Promise.all(sample.files.map((f) => scanOne(s, f))),
   );
   const settled = await Promise.allSettled(jobs);
   const failed = settled.find((r) => r.status === "rejected");
   if (failed) throw (failed as PromiseRejectedResult).reason;
-  const out = settled.map((r) => (r as PromiseFulfilledResult<ScannedFile>).value);
+  const out = settled.flatMap((r) => (r as PromiseFulfilledResult<ScannedFile[]>).value);
   config.samples.forEach((sample, s) => {
     if (out.some((f) => f.sample === s && f.entries > 0)) return;
     // A probe has seen one file of the sample (its other files may hold the entries), or none.
     if (probe) return;
+    // A ServiceX sample before its fetch has no files yet.
+    if (unfetched && sample.servicex && sample.files.length === 0) return;
     // ServiceX parquet names its trees in a column: say which ones the files do hold.
     const others = [...new Set(out.filter((f) => f.sample === s).flatMap((f) => (f.treeRuns ?? []).map((r) => r.name)))];
     const hint = others.length > 0 ? ` (their treename column holds ${others.map((n) => `"${n}"`).join(", ")})${didYouMeanText(config.tree, others)}` : "";
@@ -227,6 +244,24 @@ function tasksOf(files: ScannedFile[], batchSize: number): TaskSpec[] {
   return tasks;
 }
 
+/**
+ * Keeps the first `maxEvents` entries of each sample: its tasks in order, the last one cut short,
+ * the rest dropped (tasks keep consecutive indices). The same entries for any worker count.
+ */
+function firstEntries(tasks: TaskSpec[], files: readonly ScannedFile[], maxEvents: number): TaskSpec[] {
+  const left = new Map<number, number>();
+  const out: TaskSpec[] = [];
+  for (const t of tasks) {
+    const sample = files[t.file]!.sample;
+    const budget = left.get(sample) ?? maxEvents;
+    if (budget <= 0) continue;
+    const stop = Math.min(t.stop, t.start + budget);
+    left.set(sample, budget - (stop - t.start));
+    out.push({ ...t, index: out.length, stop });
+  }
+  return out;
+}
+
 /** Learns what `buildPlan` needs about one file (in this thread, or in a worker that keeps it open). */
 export type FileScanner = (path: string, format: FileFormat, tree: string) => Promise<FileScan>;
 
@@ -239,6 +274,8 @@ export interface BuildPlanOptions {
    * run makes before reading events, on the branches of those files.
    */
   probe?: boolean;
+  /** Plan before ServiceX samples are fetched (`sxflow run --dry-run`): their tasks are not known yet. */
+  unfetched?: boolean;
 }
 
 export interface BuiltPlan {
@@ -268,7 +305,7 @@ function checkRowSize(groups: GroupPlan[], rowBytes: number): void {
  * out the output records and cuts the inputs into tasks.
  */
 export async function buildPlan(config: RunConfig, options: BuildPlanOptions = {}): Promise<BuiltPlan> {
-  const files = await scanFiles(config, options.scan ?? scanInThread, options.probe);
+  const files = await scanFiles(config, options.scan ?? scanInThread, options.probe, options.unfetched);
   // The schema comes from a file with entries (scanFiles ensures one, unless probing): an empty one may have no columns.
   const reference = files.find((f) => f.entries > 0) ?? files[0];
   if (!reference) throw new PipelineError(`${configPath(["samples"])}: no sample has a local file to read the branches of tree "${config.tree}" from`);
@@ -340,5 +377,8 @@ export async function buildPlan(config: RunConfig, options: BuildPlanOptions = {
     entryKey,
     histograms: config.report.html,
   };
-  return { plan, tasks: tasksOf(files, config.batchSize), totalEntries: files.reduce((n, f) => n + f.entries, 0) };
+  const tasks = tasksOf(files, config.batchSize);
+  if (config.maxEvents === undefined) return { plan, tasks, totalEntries: files.reduce((n, f) => n + f.entries, 0) };
+  const first = firstEntries(tasks, files, config.maxEvents);
+  return { plan, tasks: first, totalEntries: first.reduce((n, t) => n + (t.stop - t.start), 0) };
 }

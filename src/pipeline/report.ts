@@ -45,6 +45,8 @@ export interface PipelineReport {
   eventsPerSecond: number;
   /** Wall-clock seconds per phase of the run, in order. */
   phases?: Record<string, number>;
+  /** Set when the run read only the first `maxEvents` entries of each sample. */
+  maxEvents?: number;
 }
 
 /** Accumulates task headers (in task order) into the report's counters. */
@@ -127,6 +129,7 @@ export class ReportBuilder {
       seconds: extra.seconds,
       eventsPerSecond: extra.seconds > 0 ? Math.round(this.eventsRead / extra.seconds) : 0,
       phases: { ...extra.phases },
+      ...(this.config.maxEvents !== undefined ? { maxEvents: this.config.maxEvents } : {}),
     };
   }
 }

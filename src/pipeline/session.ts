@@ -35,6 +35,8 @@ export interface RunPipelineOptions {
    * norm and class dicts and the report are still written.
    */
   sink?: SinkFactory;
+  /** Read only the first N entries of each sample (overrides the config's `maxEvents`). */
+  maxEvents?: number;
   /** Told what the run did to its output directory besides writing (stale files removed...); default: stderr. */
   notice?: (message: string) => void;
 }
@@ -83,7 +85,9 @@ export async function withSession<T>(
   converts = true,
 ): Promise<T> {
   const started = performance.now();
-  const loaded = typeof config === "string" ? await loadRunConfig(config) : config;
+  const given = typeof config === "string" ? await loadRunConfig(config) : config;
+  // Part of the configuration from here on: recorded in every output, compared by shards and merges.
+  const loaded = options.maxEvents === undefined ? given : { ...given, maxEvents: options.maxEvents };
   const workers = options.workers ?? loaded.workers ?? defaultWorkerCount();
   const pool = await createWorkerPool<WorkerHandlers>({ module: moduleBeside(import.meta.url, "../worker"), workers: converts ? workers : 0 });
   const runId = randomUUID();

@@ -49,7 +49,7 @@ function summaryTable(runs: readonly RunData[]): string {
   const rows: [string, (r: PipelineReport) => string, string?][] = [
     ["configuration", (r) => esc(r.config)],
     ["sxflow", (r) => esc(r.sxflowVersion)],
-    ["events read", (r) => fmt(r.eventsRead)],
+    ["events read", (r) => fmt(r.eventsRead) + (r.maxEvents !== undefined ? ` (limited to the first ${fmt(r.maxEvents)} of each sample)` : "")],
     ["events passing the cuts", (r) => `${fmt(r.eventsPassed)} (${pct(r.eventsPassed, r.eventsRead)})`],
     ["run time", (r) => `${r.seconds.toFixed(2)} s with ${r.workers} workers`, "time"],
     ["throughput", (r) => `${fmt(r.eventsPerSecond)} events/s`, "time"],

@@ -7,6 +7,7 @@ import { classify, type Interpretation } from "./interpret.js";
 import { ITEM_SIZE } from "./leaf-types.js";
 import { assembleStrings, decodeStrings, sliceStrings, type StringPiece } from "./strings.js";
 import type { FileSource } from "./source.js";
+import { checkUtf8 } from "./utf8.js";
 import type { BranchModel, LeafModel, TreeModel } from "./ttree.js";
 
 /** What a tree holds in one branch. */
@@ -331,7 +332,11 @@ export class Tree {
       const interp = s.interp;
       return this.counts(interp.counter, ref.entryStart, ref.entryStop, cache).then((counts) => decodeBasket(raw, interp, where, counts));
     }
-    if (s.interp.kind === "string") return decodeStrings(raw, s.interp.depth, where);
+    if (s.interp.kind === "string") {
+      const piece = decodeStrings(raw, s.interp.depth, where);
+      checkUtf8(piece, where, ref.entryStart);
+      return piece;
+    }
     return decodeBasket(raw, s.interp, where);
   }
 

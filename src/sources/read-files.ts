@@ -1,6 +1,6 @@
 import path from "node:path";
 import { Readable } from "node:stream";
-import { expandGlob } from "../config/glob.js";
+import { expandGlob, isGlob } from "../config/glob.js";
 import { deliver } from "../servicex/index.js";
 import type { DeliverOptions, DeliverSpec } from "../servicex/index.js";
 import { emptyHeader, stageError } from "../stages/event-batch.js";
@@ -19,8 +19,6 @@ export interface ReadFilesOptions {
   cwd?: string;
   signal?: AbortSignal;
 }
-
-const GLOB = /[*?[]/;
 
 /** Consecutive clusters merged up to about `size` entries (a larger cluster on its own). */
 function ranges(clusters: Range[], entries: number, size: number): Range[] {
@@ -61,7 +59,7 @@ async function* batchesOf(files: string[], options: ReadFilesOptions, sampleOf: 
 async function expand(patterns: readonly string[], cwd: string): Promise<string[]> {
   const out: string[] = [];
   for (const p of patterns) {
-    if (!GLOB.test(p)) {
+    if (!isGlob(p)) {
       out.push(path.resolve(cwd, p));
       continue;
     }

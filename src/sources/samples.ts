@@ -56,10 +56,40 @@ export function sampleQuery(config: RunConfig): UprootRawTreeQuery {
   };
 }
 
-interface Request {
+/** One dataset of a ServiceX-backed config sample, as deliver() is asked for it. */
+export interface RunSampleRequest {
+  /** The config sample's index. */
   sample: number;
+  /** The dataset's index in the sample's `servicex.datasets`. */
   dataset: number;
+  /** The sample's endpoint, else the caller's default (undefined: servicex.yaml's default). */
+  endpoint: string | undefined;
+  /** `delivery: stream`: signed URLs converted as they come, instead of downloads. */
+  stream: boolean;
   spec: SampleSpec;
+}
+
+/** The deliver() requests of a run's ServiceX samples, in config order, all with the run's query (`sampleQuery`). */
+export function runSampleRequests(config: RunConfig, defaultEndpoint?: string): RunSampleRequest[] {
+  const query = sampleQuery(config);
+  return config.samples.flatMap((s, i) => {
+    const source = s.servicex;
+    if (!source) return [];
+    return source.datasets.map((d, j) => ({
+      sample: i,
+      dataset: j,
+      endpoint: source.endpoint ?? defaultEndpoint,
+      stream: source.delivery === "stream",
+      spec: {
+        Name: requestName(s, d.key),
+        Dataset: d.dataset,
+        Query: query,
+        ...(source.nFiles !== undefined ? { NFiles: source.nFiles } : {}),
+        ...(source.codegen !== undefined ? { Codegen: source.codegen } : {}),
+        ...(source.ignoreLocalCache !== undefined ? { IgnoreLocalCache: source.ignoreLocalCache } : {}),
+      },
+    }));
+  });
 }
 
 /** The deliver() sample name of one dataset of a config sample: unique across the run. */
@@ -79,36 +109,18 @@ export async function materialiseSamples(config: RunConfig, options: Materialise
   // Loaded only when needed: the ServiceX client (axios and all) is a third of the start-up
   // time of a run on local files.
   const sx = await import("../servicex/index.js");
-  const query = sampleQuery(config);
   // One deliver() call per endpoint and delivery mode.
-  const groups = new Map<string, { endpoint: string | undefined; stream: boolean; requests: Request[] }>();
-  config.samples.forEach((s, i) => {
-    const source = s.servicex;
-    if (!source) return;
-    const endpoint = source.endpoint ?? options.endpoint;
-    const stream = source.delivery === "stream";
-    const key = JSON.stringify([endpoint ?? null, stream]);
-    const group = groups.get(key)?.requests ?? [];
-    if (!groups.has(key)) groups.set(key, { endpoint, stream, requests: group });
-    source.datasets.forEach((d, j) => {
-      group.push({
-        sample: i,
-        dataset: j,
-        spec: {
-          Name: requestName(s, d.key),
-          Dataset: d.dataset,
-          Query: query,
-          ...(source.nFiles !== undefined ? { NFiles: source.nFiles } : {}),
-          ...(source.codegen !== undefined ? { Codegen: source.codegen } : {}),
-          ...(source.ignoreLocalCache !== undefined ? { IgnoreLocalCache: source.ignoreLocalCache } : {}),
-        },
-      });
-    });
-  });
+  const groups = new Map<string, { endpoint: string | undefined; stream: boolean; requests: RunSampleRequest[] }>();
+  for (const r of runSampleRequests(config, options.endpoint)) {
+    const key = JSON.stringify([r.endpoint ?? null, r.stream]);
+    const group = groups.get(key) ?? { endpoint: r.endpoint, stream: r.stream, requests: [] };
+    groups.set(key, group);
+    group.requests.push(r);
+  }
 
   const files = new Map<string, string[]>();
   const failures: string[] = [];
-  const where = (r: Request): string => {
+  const where = (r: RunSampleRequest): string => {
     const s = config.samples[r.sample]!;
     const d = s.servicex!.datasets[r.dataset]!;
     const key = s.servicex!.from === "category" ? `.category (dataset ${typeof d.dataset === "string" ? d.dataset : d.key})` : ".servicex";

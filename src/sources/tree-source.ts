@@ -80,6 +80,10 @@ async function openParquetTree(path: string, tree: string, treeRuns?: readonly T
   const r = reader;
   const branches = new Map<string, ExprBranchInfo>();
   for (const b of r.branches) {
+    if (b.strings) {
+      branches.set(b.name, b.kind === "jagged" ? { kind: "jagged", depth: b.depth!, strings: true } : { kind: "flat", strings: true });
+      continue;
+    }
     const info: ExprBranchInfo = { kind: b.kind, elementType: b.elementType };
     if (b.shape) info.shape = b.shape;
     if (b.depth !== undefined) info.depth = b.depth;

@@ -1,27 +1,13 @@
 import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { afterAll, describe, expect, it, vi } from "vitest";
-import { runCli } from "../../src/cli/dispatch.js";
+import { afterAll, describe, expect, it } from "vitest";
 import type { PipelineReport } from "../../src/pipeline/index.js";
 import { tempDir, writeConfig } from "../pipeline/helpers.js";
 import { FIXTURES_DIR } from "../shared-data.js";
+import { cli } from "./helpers.js";
 
 const dir = tempDir("cli-run");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Runs the CLI and returns its exit code and what it wrote to stdout and stderr. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
-  try {
-    return { code: await runCli(args), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 describe("sxflow run (CLI)", () => {
   it("prints the cut flow with each cut's text", async () => {

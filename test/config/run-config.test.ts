@@ -9,7 +9,7 @@ const dir = mkdtempSync(path.join(tmpdir(), "sxflow-config-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 beforeAll(() => {
-  for (const f of ["ttbar/a.parquet", "ttbar/b.parquet", "ttbar/notes.txt", "wjets/sub/x.root", "wjets/y.root", "wjets/.hidden.root"]) {
+  for (const f of ["ttbar/a.parquet", "ttbar/b.parquet", "ttbar/notes.txt", "wjets/sub/x.root", "wjets/y.root", "wjets/.hidden.root", "runs/r1/f10.root", "runs/r2/f2.root", "runs/r3/f3.root", "runs/r10/f1.root"]) {
     mkdirSync(path.dirname(path.join(dir, "data", f)), { recursive: true });
     // Magic bytes only: the loader detects each file's format from its first bytes.
     writeFileSync(path.join(dir, "data", f), f.endsWith(".parquet") ? "PAR1" : f.endsWith(".root") ? "root" : "text");
@@ -73,11 +73,21 @@ describe("expandGlob", () => {
   it("matches *, ? and ** per segment, skips hidden files, sorts, and resolves relative patterns", async () => {
     const data = path.join(dir, "data");
     expect(await expandGlob("ttbar/?.parquet", data)).toEqual([path.join(data, "ttbar/a.parquet"), path.join(data, "ttbar/b.parquet")]);
-    expect(await expandGlob("**/*.root", data)).toEqual([path.join(data, "wjets/sub/x.root"), path.join(data, "wjets/y.root")]);
+    expect(await expandGlob("w*/**/*.root", data)).toEqual([path.join(data, "wjets/sub/x.root"), path.join(data, "wjets/y.root")]);
     expect(await expandGlob(path.join(data, "wjets/.hid*"), "/")).toEqual([path.join(data, "wjets/.hidden.root")]);
     expect(await expandGlob("ttbar/notes.txt", data)).toEqual([path.join(data, "ttbar/notes.txt")]);
     expect(await expandGlob("ttbar/a.parquet/*", data)).toEqual([]);
     expect(await expandGlob("*/sub", data)).toEqual([]);
+  });
+
+  it("matches brace and class patterns, sorted by path whatever the listing order", async () => {
+    const data = path.join(dir, "data");
+    const at = (...f: string[]) => f.map((x) => path.join(data, x));
+    expect(await expandGlob("{ttbar,wjets}/*.{parquet,root}", data)).toEqual(at("ttbar/a.parquet", "ttbar/b.parquet", "wjets/y.root"));
+    expect(await expandGlob("runs/r[0-9]/*.root", data)).toEqual(at("runs/r1/f10.root", "runs/r2/f2.root", "runs/r3/f3.root"));
+    expect(await expandGlob("runs/r[!2]*/f1*.root", data)).toEqual(at("runs/r1/f10.root", "runs/r10/f1.root"));
+    expect(await expandGlob("runs/**/f{1,2}.root", data)).toEqual(at("runs/r10/f1.root", "runs/r2/f2.root"));
+    expect(await expandGlob("runs/r{4,5}/*.root", data)).toEqual([]);
   });
 });
 
@@ -173,7 +183,7 @@ describe("loadRunConfig", () => {
     (c.output as Record<string, unknown>).fullPrecision = ["jet.pt", "jet.mass"];
     (c.samples as Record<string, unknown>[])[0]!.files = ["data/ttbar/*"];
     const issues = await issuesOf(c);
-    expect(issues).toContain(`config.samples[1].files[0]: no file matches "data/wjets/*.parquet" (relative to ${dir})`);
+    expect(issues).toContain(`config.samples[1].files[0] (sample "wjets"): no file matches "data/wjets/*.parquet" (relative to ${dir})`);
     expect(issues).toContain("config.samples: no sample has label 1; labels must cover 0..2");
     expect(issues).toContain(
       `config.samples[0].files[0]: ${path.join(dir, "data/ttbar/notes.txt")}: neither a ROOT nor a Parquet file (starts with bytes [74 65 78 74], expected "root" or "PAR1")`,

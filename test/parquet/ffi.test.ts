@@ -78,7 +78,7 @@ describe("ffiToBatch (Arrow C Data Interface out of wasm memory)", () => {
     r.close();
   });
 
-  it("describes the schema from the exported C structs: readable branches and unsupported columns by pyarrow-style type", async () => {
+  it("describes the schema from the exported C structs: readable branches (strings included) and unsupported columns by pyarrow-style type", async () => {
     const file = path.join(dir, "schema.parquet");
     const inner = [new Field("a", new Int32(), false)];
     const fields = [
@@ -94,9 +94,11 @@ describe("ffiToBatch (Arrow C Data Interface out of wasm memory)", () => {
     const rb = new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: 2, children }));
     writeFileSync(file, wasmWriteParquet(WasmTable.fromIPCStream(tableToIPC(new Table(rb), "stream"))));
     const r = await openParquet(file);
-    expect(r.branches).toEqual([{ name: "pt", type: "list<float32>", kind: "jagged", elementType: "float32", depth: 1 }]);
+    expect(r.branches).toEqual([
+      { name: "pt", type: "list<float32>", kind: "jagged", elementType: "float32", depth: 1 },
+      { name: "s", type: "string", kind: "flat", elementType: "uint8", strings: true },
+    ]);
     expect(r.unsupported).toEqual([
-      { name: "s", type: "string", reason: "Arrow type string cannot be held in an sxflow batch" },
       { name: "st", type: "struct<a: int32>", reason: "Arrow type struct<a: int32> cannot be held in an sxflow batch" },
     ]);
     r.close();

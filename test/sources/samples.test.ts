@@ -153,7 +153,7 @@ describe("run config sample sources", () => {
     expect(later).toEqual([
       'config.samples[0].servicex.dataset: Rucio dataset "no_scope_here" needs a scope: write it as scope:name',
       expect.stringMatching(/^config\.samples\[1\]\.category: unknown category "ttbar_nomm" in .*file_metadata_subset\.json; its categories are: .*ttbar_nom/),
-      `config.samples[2].servicex.dataset.fileList[0]: no file matches "nothing/*.root" (relative to ${dir})`,
+      `config.samples[2].servicex.dataset.fileList[0] (sample "e"): no file matches "nothing/*.root" (relative to ${dir})`,
     ]);
     const { metadata: _, ...noMetadata } = topcpConfig([{ name: "d", label: 0, category: { name: "ttbar_nom" } }]);
     expect(await issuesOf(noMetadata)).toEqual([
