@@ -9,8 +9,10 @@
  *          [--workers 1,2] [--repeat 2] [--no-profile] [--no-page] [--dir .sxflow-tmp/bench-run]
  *          [--baseline DIR]
  *
- * --baseline DIR: the compiled package of an earlier version (its dist/ copied under this
- * checkout, with package.json beside it, e.g. `git stash; npm run build; mkdir -p .sxflow-tmp/base; cp -r dist package.json .sxflow-tmp/base/; git stash pop`),
+ * --baseline DIR: the compiled package of an earlier version: its dist/, with its package.json
+ * and a node_modules link beside it, outside the checkout (eslint would lint it), e.g.
+ * `git stash; npm run build; mkdir B; cp -r dist package.json B/; ln -s $PWD/node_modules B/; git stash pop`
+ * then `--baseline B/dist`;
  * run in the same rounds as this one, configuration by configuration: its rows come first.
  *
  * The selection rate is the generator's `dielectron` knob (fixtures/generate-topcp.ts): the share
