@@ -2,7 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { RunConfig } from "../config/index.js";
 import { OutputDir } from "../output-dir/index.js";
-import { finishRun, RunSink } from "../pipeline/finish.js";
+import { finishRun, preloadReportPage, RunSink } from "../pipeline/finish.js";
 import { PipelineError } from "../pipeline/plan.js";
 import { ReportBuilder } from "../pipeline/report.js";
 import type { PipelineReport } from "../pipeline/report.js";
@@ -175,6 +175,8 @@ export function mergeShards(config: RunConfig | string, options: MergeOptions = 
     const { cfg } = session;
     const count = shardCount(await listShards(cfg.output.dir), shardsDir(cfg.output.dir), options.shards);
     const { dirs, manifests } = await checkShards(session, count);
+    // Loaded while the second pass waits on its worker, not after it.
+    const reportPage = preloadReportPage(cfg);
     const report = new ReportBuilder(cfg, manifests[0]!.groups);
     let stats: StatsPartials = {};
     for (const dir of dirs) {
@@ -196,6 +198,7 @@ export function mergeShards(config: RunConfig | string, options: MergeOptions = 
         stats,
         shuffled: (s) => splitRows(dirs, manifests, s, cfg.shuffle.seed + s, gatherOn(pool)),
         otherSeconds: manifests.reduce((t, m) => t + m.seconds, 0),
+        ...(reportPage ? { reportPage } : {}),
       });
     } catch (err) {
       await sink.abort().catch(() => undefined);
