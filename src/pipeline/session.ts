@@ -94,7 +94,8 @@ export async function withSession<T>(
   const runId = randomUUID();
   // Files of `delivery: stream` samples are converted as the transform reports them, and the
   // progress lines show the conversion beside the transform.
-  const streams = converts ? runSampleRequests(loaded).filter((r) => r.stream) : [];
+  // (runSampleRequests builds the query, which checks the expressions: only for runs that stream.)
+  const streams = converts && loaded.samples.some((s) => s.servicex?.delivery === "stream") ? runSampleRequests(loaded).filter((r) => r.stream) : [];
   const sx = options.servicex ?? {};
   const display = streams.length > 0 ? (sx.display ?? new ProgressDisplay(process.stderr, sx.progress ?? process.stderr.isTTY === true)) : undefined;
   for (const r of streams) display!.update(r.spec.Name, { converted: { files: 0, events: 0 } });
