@@ -7,6 +7,13 @@
  *
  * Usage: npm run bench:run [-- --events 2000000] [--dielectron 0,0.55] [--compression none,gzip,lzf]
  *          [--workers 1,2] [--repeat 2] [--no-profile] [--no-page] [--dir .sxflow-tmp/bench-run]
+ *          [--baseline DIR]
+ *
+ * --baseline DIR: the compiled package of an earlier version: its dist/, with its package.json
+ * and a node_modules link beside it, outside the checkout (eslint would lint it), e.g.
+ * `git stash; npm run build; mkdir B; cp -r dist package.json B/; ln -s $PWD/node_modules B/; git stash pop`
+ * then `--baseline B/dist`;
+ * run in the same rounds as this one, configuration by configuration: its rows come first.
  *
  * The selection rate is the generator's `dielectron` knob (fixtures/generate-topcp.ts): the share
  * of events given two prompt electrons, which the IC cuts require. 0 passes ~1.5 % of the events,
@@ -48,6 +55,8 @@ const DIR = path.resolve(ROOT, option("dir", ".sxflow-tmp/bench-run"));
 const REPEAT = Number(option("repeat", "2"));
 const ROW_GROUP = 100_000;
 const MAX_W = Math.max(...WORKERS);
+const BASELINE = option("baseline", "");
+const DIST = path.join(ROOT, "dist");
 
 type Compression = "none" | "gzip" | "lzf";
 
@@ -104,9 +113,9 @@ interface ChildResult {
 }
 
 /** One `runPipeline` in a fresh process on the compiled package; `profileDir` runs it under --cpu-prof. */
-function runChild(config: string, workers: number, profileDir?: string): ChildResult {
+function runChild(config: string, workers: number, profileDir?: string, dist = DIST): ChildResult {
   const code = `
-    const { runPipeline } = await import(${JSON.stringify(path.join(ROOT, "dist", "index.js"))});
+    const { runPipeline } = await import(${JSON.stringify(path.join(path.resolve(ROOT, dist), "index.js"))});
     const r = await runPipeline(${JSON.stringify(config)}, { workers: ${workers}, notice: () => {} });
     const u = process.resourceUsage();
     process.stdout.write(JSON.stringify({ eventsRead: r.eventsRead, eventsPassed: r.eventsPassed, seconds: r.seconds,
@@ -205,9 +214,11 @@ interface MatrixKey {
   dielectron: number;
   compression: Compression;
   workers: number;
+  /** The compiled package run: this checkout's dist/ or the --baseline one. */
+  dist?: string;
 }
 
-const keyOf = (k: MatrixKey): string => `${k.dielectron}/${k.compression}/${k.workers}`;
+const keyOf = (k: MatrixKey): string => `${k.dist === BASELINE && BASELINE ? "baseline " : ""}${k.dielectron}/${k.compression}/${k.workers}`;
 
 async function main(): Promise<void> {
   console.log(`sxflow bench:run  ${new Date().toISOString()}  ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), load ${load()}`);
@@ -218,14 +229,17 @@ async function main(): Promise<void> {
   const results: Record<string, unknown> = {};
 
   // The matrix, interleaved: every configuration once per round, the fastest of the rounds kept.
-  const keys: MatrixKey[] = DIELECTRON.flatMap((dielectron) => COMPRESSIONS.flatMap((compression) => WORKERS.map((workers) => ({ dielectron, compression, workers }))));
+  const dists = BASELINE ? [BASELINE, DIST] : [DIST];
+  const keys: MatrixKey[] = DIELECTRON.flatMap((dielectron) =>
+    COMPRESSIONS.flatMap((compression) => WORKERS.flatMap((workers) => dists.map((dist) => ({ dielectron, compression, workers, dist })))),
+  );
   const best = new Map<string, ChildResult>();
   const hashes = new Map<string, Set<string>>();
   const loads: string[] = [load()];
   for (let round = 0; round < REPEAT; round++) {
     for (const k of keys) {
       const out = path.join(DIR, `out-${EVENTS}-ee${k.dielectron}-${k.compression}`);
-      const r = runChild(icConfig(inputs.get(k.dielectron)!, out, true, k.compression), k.workers);
+      const r = runChild(icConfig(inputs.get(k.dielectron)!, out, true, k.compression), k.workers, undefined, k.dist);
       const prev = best.get(keyOf(k));
       if (!prev || r.seconds < prev.seconds) best.set(keyOf(k), r);
       const h = hashes.get(out) ?? new Set<string>();
@@ -238,8 +252,8 @@ async function main(): Promise<void> {
   for (const [out, h] of hashes) if (h.size !== 1) throw new Error(`${out}: the outputs differ between worker counts or rounds (${[...h].join(", ")})`);
 
   console.log(`\nIC example end to end, ${EVENTS.toLocaleString("en-US")} events, best of ${REPEAT} interleaved rounds (load ${loads.join(" -> ")}):\n`);
-  console.log("| selection | output | workers | events/s | vs uncompressed | 1 -> 2 workers | input MB/s | rows MB/s | wall s | CPU s | peak RSS MB | output MB |");
-  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
+  console.log("| version | selection | output | workers | events/s | vs uncompressed | 1 -> 2 workers | input MB/s | rows MB/s | wall s | CPU s | peak RSS MB | output MB |");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const k of keys) {
     const r = best.get(keyOf(k))!;
     const plain = best.get(keyOf({ ...k, compression: "none" }));
@@ -248,7 +262,7 @@ async function main(): Promise<void> {
     const vsPlain = plain && k.compression !== "none" ? `${(r.eventsPerSecond / plain.eventsPerSecond).toFixed(2)}x` : "";
     const speedup = one && k.workers !== 1 ? `${(r.eventsPerSecond / one.eventsPerSecond).toFixed(2)}x` : "";
     console.log(
-      `| ${rate} | ${k.compression} | ${k.workers} | ${fmt(r.eventsPerSecond)} | ${vsPlain} | ${speedup} | ${mb(r.inputBytes, r.seconds)} | ${mb(r.rowBytes, r.seconds)} | ` +
+      `| ${k.dist === DIST ? "this" : "baseline"} | ${rate} | ${k.compression} | ${k.workers} | ${fmt(r.eventsPerSecond)} | ${vsPlain} | ${speedup} | ${mb(r.inputBytes, r.seconds)} | ${mb(r.rowBytes, r.seconds)} | ` +
         `${r.seconds.toFixed(2)} | ${r.cpuSeconds.toFixed(1)} | ${fmt(r.maxRssMB)} | ${(r.outputBytes / 1e6).toFixed(1)} |`,
     );
   }
