@@ -5,9 +5,9 @@ import type { RunConfig } from "../config/index.js";
 import { createWorkerPool, defaultWorkerCount, moduleBeside } from "../pool/index.js";
 import type { WorkerPool } from "../pool/index.js";
 import type { SinkFactory } from "../sinks/index.js";
-import { materialiseSamples } from "../sources/index.js";
+import { materialiseSamples } from "../sources/samples.js";
 import { displayUrl, isUrl } from "../sources/byte-source.js";
-import type { MaterialiseOptions } from "../sources/index.js";
+import type { MaterialiseOptions } from "../sources/samples.js";
 import { bucketsFor } from "../stages/index.js";
 import type { EventBatch } from "../stages/index.js";
 import type { WorkerHandlers } from "../worker.js";
@@ -114,15 +114,19 @@ export async function withSession<T>(
   }
 }
 
-/** Plans the run: every file is scanned by the workers, concurrently, and stays open there for the tasks. */
-export function planSession(session: RunSession): Promise<BuiltPlan> {
-  const { pool, runId, cfg } = session;
+/** Scans a file in a worker of the session, where it stays open for the run's tasks. */
+export function poolScanner(session: RunSession): FileScanner {
+  const { pool, runId } = session;
   const signal = session.options.signal;
-  const scan: FileScanner = async (path, format, tree) => {
+  return async (path, format, tree) => {
     const s = await pool.run("scanFile", { run: runId, path, format, tree }, undefined, signal);
     return { ...s, branches: new Map(s.branches) };
   };
-  return buildPlan(cfg, { id: runId, scan });
+}
+
+/** Plans the run: every file is scanned by the workers, concurrently, and stays open there for the tasks. */
+export function planSession(session: RunSession): Promise<BuiltPlan> {
+  return buildPlan(session.cfg, { id: session.runId, scan: poolScanner(session) });
 }
 
 /** The shuffle's bucket count for the whole run (0 when the run does not shuffle). */
