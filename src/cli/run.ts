@@ -26,7 +26,8 @@ Options:
                 are done, "sxflow merge <config.yaml>" writes the outputs (see docs/scale-out.md)
   --quiet       no progress bar and no summary
 
-For samples given as ServiceX datasets or metadata categories (fetched before the conversion):
+For samples given as ServiceX datasets or metadata categories (fetched before the conversion),
+and logging:
 ${SERVICEX_HELP}`;
 
 function summary(r: PipelineReport): string {
