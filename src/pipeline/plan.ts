@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { ElementType } from "../batch/core.js";
 import { arrayConstructor } from "../batch/core.js";
-import { configPath, didYouMean, splitSpecOf } from "../config/index.js";
+import { configPath, didYouMean, isNormalised, splitKeysOf, splitSpecOf } from "../config/index.js";
 import type { ResolvedGroup, RunConfig, SampleFile } from "../config/index.js";
 import { compileCut, compileExpression } from "../expr/index.js";
 import type { CompiledExpression } from "../expr/index.js";
@@ -124,17 +124,12 @@ function compileAt(
   }
 }
 
-function isSplitKey(source: string, keys: readonly string[]): boolean {
-  return keys.includes(source.trim());
-}
-
 function planGroup(
   config: RunConfig,
   name: string,
   group: ResolvedGroup,
   schema: ReadonlyMap<string, ExprBranchInfo>,
   reference: string,
-  splitKeys: readonly string[],
   used: Set<string>,
 ): GroupPlan {
   const at = (...p: PropertyKey[]) => ["objects", name, ...p];
@@ -144,7 +139,6 @@ function planGroup(
     return c;
   };
   const half = config.output.precision === "half";
-  const excluded = new Set(config.normalise?.exclude ?? []);
   const fields: RecordField[] = [];
   for (const [field, spec] of Object.entries(group.fields)) {
     const c = compile(at("fields", field), spec.expr);
@@ -158,8 +152,7 @@ function planGroup(
     }
     const type = spec.type ?? c.elementType;
     const fullPrecision = config.output.fullPrecision.includes(`${name}.${field}`);
-    const stats =
-      !excluded.has(field) && !excluded.has(`${name}.${field}`) && !isSplitKey(spec.expr, splitKeys) && !(group.global && field === config.labelField);
+    const stats = isNormalised(config, name, group.global, field, spec.expr);
     fields.push(recordField(field, "expr", type, half && !fullPrecision, { source: spec.expr, expr: c.serialise(), stats }));
   }
   let select: GroupPlan["select"];
@@ -321,7 +314,7 @@ export async function buildPlan(config: RunConfig, options: BuildPlanOptions = {
   }
 
   const splitSpec = splitSpecOf(config.split);
-  const splitKeys = splitSpec.kind === "hash" ? [...splitSpec.keys] : [...new Set(splitSpec.rules.flat().map((c) => c.field))];
+  const splitKeys = splitKeysOf(config.split);
   let entryKey = false;
   splitKeys.forEach((key, i) => {
     const where = splitSpec.kind === "hash" ? ["split", "by", i] : ["split", "rules"];
@@ -353,7 +346,7 @@ export async function buildPlan(config: RunConfig, options: BuildPlanOptions = {
   const order = [config.globalGroup, ...Object.keys(config.objects).filter((g) => g !== config.globalGroup)];
   let rowBytes = 0;
   for (const name of order) {
-    const g = planGroup(config, name, config.objects[name]!, schema, reference.path, splitKeys, used);
+    const g = planGroup(config, name, config.objects[name]!, schema, reference.path, used);
     g.rowOffset = rowBytes;
     rowBytes += g.recordBytes * g.max;
     groups.push(g);
