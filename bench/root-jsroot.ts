@@ -84,6 +84,9 @@ function sumValue(v: unknown): number {
 export async function jsrootRead(file: string, treeName: string, branches: string[]): Promise<Map<string, number>> {
   const js = await loadJsroot();
   const tree = await (await js.openFile(file)).readObject(treeName);
+  // treeProcess refuses a tree without entries ("Branch x does not have entries"): opening the
+  // file and reading the tree is then the whole read, as for sxflow.
+  if (tree.fEntries === 0) return new Map(branches.map((b) => [b, 0]));
   const selector = new js.TSelector();
   // JSROOT adds the counter of a counted array itself and refuses it when named again later, so
   // counters (flat branches, listed first by the caller) must come before their arrays.

@@ -1,19 +1,34 @@
 /**
  * End-to-end benchmark of `sxflow run`: the IC example (five cuts, ttbar vs W+jets) on generated
- * TopCP-like samples, with 1 and 2 workers, uncompressed output; plus the jagged-to-fixed step
- * alone against the Python converter's per-event padding loop, on the same events.
+ * TopCP-like samples at two selection rates, with uncompressed, gzip and lzf output, 1 and 2
+ * workers; where the CPU time goes (per phase, main thread against workers, from `--cpu-prof`);
+ * the report page's cost; and the jagged-to-fixed step alone against the Python converter's
+ * per-event padding loop, on the same events.
  *
- * Usage: npm run bench:run [-- --events 10000000] [--workers 1,2] [--repeat 1] [--dir .sxflow-tmp/bench-run]
- * (--repeat N: each run N times, the fastest kept; on a shared machine the others measure the load)
+ * Usage: npm run bench:run [-- --events 2000000] [--dielectron 0,0.55] [--compression none,gzip,lzf]
+ *          [--workers 1,2] [--repeat 2] [--no-profile] [--no-page] [--dir .sxflow-tmp/bench-run]
+ *          [--baseline DIR]
  *
- * The samples (events/2 each) are generated once into <dir>/events-<N>/ and reused. Each run is
- * a child process on the compiled package (npm run build first, done here), so that worker
- * threads load plain JavaScript and the peak RSS (process.resourceUsage().maxRSS, all threads)
- * is that of the real command. A second, ten times smaller input shows whether the peak RSS
- * depends on the input size.
+ * --baseline DIR: the compiled package of an earlier version: its dist/, with its package.json
+ * and a node_modules link beside it, outside the checkout (eslint would lint it), e.g.
+ * `git stash; npm run build; mkdir B; cp -r dist package.json B/; ln -s $PWD/node_modules B/; git stash pop`
+ * then `--baseline B/dist`;
+ * run in the same rounds as this one, configuration by configuration: its rows come first.
+ *
+ * The selection rate is the generator's `dielectron` knob (fixtures/generate-topcp.ts): the share
+ * of events given two prompt electrons, which the IC cuts require. 0 passes ~1.5 % of the events,
+ * 0.55 about 11 % (ttbar 18 %, W+jets 4 %). Samples (events/2 each) are generated once into
+ * <dir>/events-<N>-ee<d>/ and reused. Each run is a child process on the compiled package (npm run
+ * build first, done here), so that worker threads load plain JavaScript and the peak RSS
+ * (process.resourceUsage().maxRSS, every thread of the process) is that of the real command.
+ * The runs of the matrix are interleaved (every configuration once, then again: --repeat), the
+ * fastest of each kept, so that ratios are measured under the same load. A four times smaller
+ * input shows whether the peak RSS depends on the input size. Every configuration writes into one
+ * output directory whatever its worker count, and the outputs' sha256 must agree between counts.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,6 +37,7 @@ import { writeTopcpSample } from "../fixtures/generate-topcp.js";
 import type { JaggedColumn, NumericArray } from "../src/batch/index.js";
 import { openParquet } from "../src/parquet/index.js";
 import { padGroup } from "../src/stages/index.js";
+import { byRole, threadProfiles } from "./cpu-profile.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -29,36 +45,50 @@ function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
 }
+const flag = (name: string): boolean => process.argv.includes(`--${name}`);
 
-const EVENTS = Number(option("events", "10000000"));
+const EVENTS = Number(option("events", "2000000"));
 const WORKERS = option("workers", "1,2").split(",").map(Number);
+const DIELECTRON = option("dielectron", "0,0.55").split(",").map(Number);
+const COMPRESSIONS = option("compression", "none,gzip,lzf").split(",") as Compression[];
 const DIR = path.resolve(ROOT, option("dir", ".sxflow-tmp/bench-run"));
-const REPEAT = Number(option("repeat", "1"));
+const REPEAT = Number(option("repeat", "2"));
 const ROW_GROUP = 100_000;
+const MAX_W = Math.max(...WORKERS);
+const BASELINE = option("baseline", "");
+const DIST = path.join(ROOT, "dist");
 
-async function samples(events: number): Promise<string> {
-  const dir = path.join(DIR, `events-${events}`);
+type Compression = "none" | "gzip" | "lzf";
+
+function load(): string {
+  return loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
+}
+
+async function samples(events: number, dielectron: number): Promise<string> {
+  const dir = path.join(DIR, `events-${events}${dielectron ? `-ee${dielectron}` : ""}`);
   if (existsSync(dir)) return dir;
   // Generated under a temporary name: an interrupted generation is never taken for a complete one.
   const partial = `${dir}.partial`;
   rmSync(partial, { recursive: true, force: true });
   for (const [sample, n] of [["ttbar", Math.ceil(events / 2)], ["wjets", Math.floor(events / 2)]] as const) {
     const t = performance.now();
-    process.stderr.write(`generating ${n} ${sample} events into ${dir} ...`);
-    await writeTopcpSample({ sample, events: n, seed: 20251126, out: partial, rowGroupSize: ROW_GROUP });
+    process.stderr.write(`generating ${n} ${sample} events (dielectron ${dielectron}) into ${dir} ...`);
+    await writeTopcpSample({ sample, events: n, seed: 20251126, out: partial, rowGroupSize: ROW_GROUP, dielectron });
     process.stderr.write(` ${((performance.now() - t) / 1000).toFixed(0)} s\n`);
   }
   renameSync(partial, dir);
   return dir;
 }
 
-/** The IC example configuration with the generated samples and an uncompressed output. */
-function icConfig(inputs: string, out: string, html = true): string {
+/** The IC example configuration with the generated samples and the given output compression. */
+function icConfig(inputs: string, out: string, html = true, compression: Compression = "none"): string {
   const doc = parseDocument(readFileSync(path.join(ROOT, "examples", "ic-ttbar-wjets.yaml"), "utf8"));
   doc.setIn(["samples", 0, "files"], [path.join(inputs, "ttbar.parquet")]);
   doc.setIn(["samples", 1, "files"], [path.join(inputs, "wjets.parquet")]);
   doc.setIn(["output", "dir"], out);
-  doc.setIn(["output", "compression"], "none");
+  doc.setIn(["output", "compression"], compression);
   doc.setIn(["report", "html"], html);
   const file = path.join(out, "ic-bench.yaml");
   mkdirSync(out, { recursive: true });
@@ -74,20 +104,50 @@ interface ChildResult {
   maxRssMB: number;
   cpuSeconds: number;
   phases: Record<string, number>;
+  /** Bytes of packed rows written (uncompressed), of the output files, of the input files. */
+  rowBytes: number;
+  outputBytes: number;
+  inputBytes: number;
+  /** sha256 of the SALT files and the dicts, in a fixed order. */
+  sha256: string;
 }
 
-/** One `runPipeline` in a fresh process on the compiled package. */
-function runChild(config: string, workers: number): ChildResult {
+/** One `runPipeline` in a fresh process on the compiled package; `profileDir` runs it under --cpu-prof. */
+function runChild(config: string, workers: number, profileDir?: string, dist = DIST): ChildResult {
   const code = `
-    const { runPipeline } = await import(${JSON.stringify(path.join(ROOT, "dist", "index.js"))});
-    const r = await runPipeline(${JSON.stringify(config)}, { workers: ${workers} });
+    const { runPipeline } = await import(${JSON.stringify(path.join(path.resolve(ROOT, dist), "index.js"))});
+    const r = await runPipeline(${JSON.stringify(config)}, { workers: ${workers}, notice: () => {} });
     const u = process.resourceUsage();
     process.stdout.write(JSON.stringify({ eventsRead: r.eventsRead, eventsPassed: r.eventsPassed, seconds: r.seconds,
-      eventsPerSecond: r.eventsPerSecond, phases: r.phases, maxRssMB: u.maxRSS / 1024, cpuSeconds: (u.userCPUTime + u.systemCPUTime) / 1e6 }));
+      eventsPerSecond: r.eventsPerSecond, phases: r.phases, outputs: r.outputs, maxRssMB: u.maxRSS / 1024, cpuSeconds: (u.userCPUTime + u.systemCPUTime) / 1e6 }));
   `;
-  const child = spawnSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8", maxBuffer: 1 << 24 });
+  const prof = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [];
+  const child = spawnSync(process.execPath, [...prof, "--input-type=module", "-e", code], { encoding: "utf8", maxBuffer: 1 << 24 });
   if (child.status !== 0) throw new Error(`benchmark run failed:\n${child.stderr}`);
-  return JSON.parse(child.stdout) as ChildResult;
+  const r = JSON.parse(child.stdout) as ChildResult & { outputs: Record<string, string> };
+  const hash = createHash("sha256");
+  let outputBytes = 0;
+  for (const key of ["train", "val", "test", "normDict", "classDict"]) {
+    const file = r.outputs[key];
+    if (!file) continue;
+    const bytes = readFileSync(file);
+    if (key !== "normDict" && key !== "classDict") outputBytes += bytes.length;
+    hash.update(bytes);
+  }
+  const doc = parseDocument(readFileSync(config, "utf8"));
+  const inputs = (doc.toJS() as { samples: { files: string[] }[] }).samples.flatMap((s) => s.files);
+  const row = rowBytesOf(r.outputs.train!);
+  return { ...r, outputBytes, rowBytes: r.eventsPassed * row, inputBytes: inputs.reduce((n, f) => n + statSync(f).size, 0), sha256: hash.digest("hex") };
+}
+
+/** Bytes of one row (every group's records of one event), from the size of an uncompressed train file's datasets. */
+let rowBytesCache: number | undefined;
+function rowBytesOf(trainFile: string): number {
+  if (rowBytesCache !== undefined) return rowBytesCache;
+  const py = `import h5py,sys\nf=h5py.File(sys.argv[1],"r")\nprint(sum(d.dtype.itemsize*(d.shape[1] if len(d.shape)>1 else 1) for d in f.values()))`;
+  const out = spawnSync("/usr/bin/python3", ["-c", py, trainFile], { encoding: "utf8" });
+  rowBytesCache = out.status === 0 ? Number(out.stdout.trim()) : 0;
+  return rowBytesCache;
 }
 
 /** The Python converter's algorithm: per-event lists (ak.to_list), then a per-object copy into zeroed arrays. */
@@ -146,34 +206,109 @@ function fmt(n: number): string {
   return Math.round(n).toLocaleString("en-US");
 }
 
+function mb(bytes: number, seconds: number): string {
+  return (bytes / 1e6 / seconds).toFixed(0);
+}
+
+interface MatrixKey {
+  dielectron: number;
+  compression: Compression;
+  workers: number;
+  /** The compiled package run: this checkout's dist/ or the --baseline one. */
+  dist?: string;
+}
+
+const keyOf = (k: MatrixKey): string => `${k.dist === BASELINE && BASELINE ? "baseline " : ""}${k.dielectron}/${k.compression}/${k.workers}`;
+
 async function main(): Promise<void> {
-  console.log(`sxflow bench:run  ${new Date().toISOString()}  ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), load ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  console.log(`sxflow bench:run  ${new Date().toISOString()}  ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), load ${load()}`);
   process.stderr.write("building (npm run build) ...\n");
   execFileSync("npm", ["run", "-s", "build"], { cwd: ROOT, stdio: "inherit" });
-  const big = await samples(EVENTS);
-  const small = await samples(Math.max(2, Math.round(EVENTS / 10)));
+  const inputs = new Map<number, string>();
+  for (const d of DIELECTRON) inputs.set(d, await samples(EVENTS, d));
   const results: Record<string, unknown> = {};
 
-  const rows: string[] = [];
-  let perWorker: Record<number, ChildResult> = {};
-  for (const w of WORKERS) {
-    let r = runChild(icConfig(big, path.join(DIR, `out-${EVENTS}-w${w}`)), w);
-    for (let k = 1; k < REPEAT; k++) {
-      const again = runChild(icConfig(big, path.join(DIR, `out-${EVENTS}-w${w}`)), w);
-      if (again.seconds < r.seconds) r = again;
-    }
-    perWorker = { ...perWorker, [w]: r };
-    rows.push(`  ${String(w).padStart(2)} workers: ${fmt(r.eventsRead)} events (${fmt(r.eventsPassed)} pass the cuts) in ${r.seconds.toFixed(1)} s = ${fmt(r.eventsPerSecond)} events/s, CPU ${r.cpuSeconds.toFixed(1)} s, peak RSS ${fmt(r.maxRssMB)} MB`);
-  }
-  const smallRun = runChild(icConfig(small, path.join(DIR, `out-small-w${WORKERS[WORKERS.length - 1]}`)), WORKERS[WORKERS.length - 1]!);
-  console.log(`\nIC example end to end (uncompressed output${REPEAT > 1 ? `, best of ${REPEAT}` : ""}):`);
-  for (const r of rows) console.log(r);
-  if (perWorker[1] && perWorker[2]) console.log(`  speedup 1 -> 2 workers: ${(perWorker[2].eventsPerSecond / perWorker[1].eventsPerSecond).toFixed(2)}x`);
-  console.log(
-    `  peak RSS with ${WORKERS[WORKERS.length - 1]} workers on ${fmt(smallRun.eventsRead)} events: ${fmt(smallRun.maxRssMB)} MB ` +
-      `(vs ${fmt(perWorker[WORKERS[WORKERS.length - 1]!]!.maxRssMB)} MB on ${fmt(EVENTS)})`,
+  // The matrix, interleaved: every configuration once per round, the fastest of the rounds kept.
+  const dists = BASELINE ? [BASELINE, DIST] : [DIST];
+  const keys: MatrixKey[] = DIELECTRON.flatMap((dielectron) =>
+    COMPRESSIONS.flatMap((compression) => WORKERS.flatMap((workers) => dists.map((dist) => ({ dielectron, compression, workers, dist })))),
   );
+  const best = new Map<string, ChildResult>();
+  const hashes = new Map<string, Set<string>>();
+  const loads: string[] = [load()];
+  for (let round = 0; round < REPEAT; round++) {
+    for (const k of keys) {
+      const out = path.join(DIR, `out-${EVENTS}-ee${k.dielectron}-${k.compression}`);
+      const r = runChild(icConfig(inputs.get(k.dielectron)!, out, true, k.compression), k.workers, undefined, k.dist);
+      const prev = best.get(keyOf(k));
+      if (!prev || r.seconds < prev.seconds) best.set(keyOf(k), r);
+      const h = hashes.get(out) ?? new Set<string>();
+      h.add(r.sha256);
+      hashes.set(out, h);
+      process.stderr.write(`  round ${round + 1}/${REPEAT} ${keyOf(k)}: ${r.seconds.toFixed(2)} s\n`);
+    }
+    loads.push(load());
+  }
+  for (const [out, h] of hashes) if (h.size !== 1) throw new Error(`${out}: the outputs differ between worker counts or rounds (${[...h].join(", ")})`);
 
+  console.log(`\nIC example end to end, ${EVENTS.toLocaleString("en-US")} events, best of ${REPEAT} interleaved rounds (load ${loads.join(" -> ")}):\n`);
+  console.log("| version | selection | output | workers | events/s | vs uncompressed | 1 -> 2 workers | input MB/s | rows MB/s | wall s | CPU s | peak RSS MB | output MB |");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+  for (const k of keys) {
+    const r = best.get(keyOf(k))!;
+    const plain = best.get(keyOf({ ...k, compression: "none" }));
+    const one = best.get(keyOf({ ...k, workers: 1 }));
+    const rate = `${((100 * r.eventsPassed) / r.eventsRead).toFixed(1)} %`;
+    const vsPlain = plain && k.compression !== "none" ? `${(r.eventsPerSecond / plain.eventsPerSecond).toFixed(2)}x` : "";
+    const speedup = one && k.workers !== 1 ? `${(r.eventsPerSecond / one.eventsPerSecond).toFixed(2)}x` : "";
+    console.log(
+      `| ${k.dist === DIST ? "this" : "baseline"} | ${rate} | ${k.compression} | ${k.workers} | ${fmt(r.eventsPerSecond)} | ${vsPlain} | ${speedup} | ${mb(r.inputBytes, r.seconds)} | ${mb(r.rowBytes, r.seconds)} | ` +
+        `${r.seconds.toFixed(2)} | ${r.cpuSeconds.toFixed(1)} | ${fmt(r.maxRssMB)} | ${(r.outputBytes / 1e6).toFixed(1)} |`,
+    );
+  }
+  console.log("\nphases (wall s, best run): " );
+  for (const k of keys) {
+    const r = best.get(keyOf(k))!;
+    console.log(`  ${keyOf(k)}: ${Object.entries(r.phases).map(([p, t]) => `${p} ${t.toFixed(2)}`).join(", ")}`);
+  }
+  Object.assign(results, { events: EVENTS, matrix: Object.fromEntries(best), loads });
+
+  // Peak RSS against the input size: the higher selection rate, the most workers, a quarter of the events.
+  const dHigh = Math.max(...DIELECTRON);
+  const small = await samples(Math.max(2, Math.round(EVENTS / 4)), dHigh);
+  console.log(`\npeak RSS against the input size (selection of dielectron ${dHigh}, ${MAX_W} workers):`);
+  for (const c of COMPRESSIONS) {
+    const s = runChild(icConfig(small, path.join(DIR, `out-small-${c}`), true, c), MAX_W);
+    const b = best.get(keyOf({ dielectron: dHigh, compression: c, workers: MAX_W }))!;
+    console.log(`  ${c}: ${fmt(s.maxRssMB)} MB on ${fmt(s.eventsRead)} events, ${fmt(b.maxRssMB)} MB on ${fmt(b.eventsRead)} events`);
+    results[`small-${c}`] = s;
+  }
+
+  // Where the CPU time goes: one run of each configuration of the higher rate under --cpu-prof.
+  if (!flag("no-profile")) {
+    console.log(`\nwhere the CPU time goes (ms of CPU per phase, from --cpu-prof, selection of dielectron ${dHigh}; profiling slows the run down a little):`);
+    const profiled: MatrixKey[] = COMPRESSIONS.flatMap((compression) => WORKERS.map((workers) => ({ dielectron: dHigh, compression, workers })));
+    const tables: { key: MatrixKey; seconds: number; roles: ReturnType<typeof byRole> }[] = [];
+    for (const k of profiled) {
+      const dir = path.join(DIR, "profiles", keyOf(k).replace(/\//g, "-"));
+      rmSync(dir, { recursive: true, force: true });
+      const r = runChild(icConfig(inputs.get(dHigh)!, path.join(DIR, `out-profile`), true, k.compression), k.workers, dir);
+      tables.push({ key: k, seconds: r.seconds, roles: byRole(threadProfiles(dir)) });
+    }
+    const columns = tables.flatMap((t) => [...t.roles.keys()].map((role) => ({ t, role })));
+    const phases = [...new Set(columns.flatMap(({ t, role }) => Object.keys(t.roles.get(role)!.phases)))];
+    const total = (p: Record<string, number>) => Object.entries(p).reduce((n, [k, v]) => (k === "idle" ? n : n + v), 0);
+    phases.sort((a, b) => Math.max(...columns.map(({ t, role }) => t.roles.get(role)!.phases[b] ?? 0)) - Math.max(...columns.map(({ t, role }) => t.roles.get(role)!.phases[a] ?? 0)));
+    console.log(`\n| phase | ${columns.map(({ t, role }) => `${t.key.compression}, ${t.key.workers} w: ${role}${t.roles.get(role)!.threads > 1 ? ` (${t.roles.get(role)!.threads})` : ""}`).join(" | ")} |`);
+    console.log(`|---|${columns.map(() => "---").join("|")}|`);
+    for (const p of phases) console.log(`| ${p} | ${columns.map(({ t, role }) => (t.roles.get(role)!.phases[p] ?? 0).toFixed(0)).join(" | ")} |`);
+    console.log(`| **busy (all but idle)** | ${columns.map(({ t, role }) => total(t.roles.get(role)!.phases).toFixed(0)).join(" | ")} |`);
+    console.log(`| wall of the run (s) | ${columns.map(({ t }) => t.seconds.toFixed(2)).join(" | ")} |`);
+    results.profiles = tables.map((t) => ({ ...t.key, seconds: t.seconds, roles: Object.fromEntries(t.roles) }));
+  }
+
+  if (flag("no-page")) return finishBench(results, inputs.get(DIELECTRON[0]!)!);
+  const big = inputs.get(DIELECTRON[0]!)!;
   // The report page's cost: the same run with and without report.html (histograms in the workers,
   // the merge, the page), alternated so that both see the same load; fastest of each kept.
   const w = WORKERS[WORKERS.length - 1]!;
@@ -194,13 +329,17 @@ async function main(): Promise<void> {
   console.log(`  cost: ${(100 * cost).toFixed(1)} % of the run time, ${(100 * cpuCost).toFixed(1)} % of its CPU time (load ${loadavg()[0]!.toFixed(1)})`);
   Object.assign(results, { reportPage: { withPage, without, cost } });
 
+  await finishBench(results, big);
+}
+
+async function finishBench(results: Record<string, unknown>, big: string): Promise<void> {
   const pad = await padBenchmark(path.join(big, "ttbar.parquet"), 1_000_000);
   console.log(`\njagged -> fixed (4 jet fields, max 10, ${fmt(pad.events)} ttbar events, best of 3):`);
   console.log(`  sxflow padGroup:            ${fmt(pad.sxflow)} events/s`);
   console.log(`  per-event loop (converter): ${fmt(pad.perEvent)} events/s`);
   console.log(`  speedup: ${(pad.sxflow / pad.perEvent).toFixed(1)}x`);
 
-  Object.assign(results, { events: EVENTS, workers: perWorker, small: smallRun, pad, load: loadavg() });
+  Object.assign(results, { pad, load: loadavg() });
   writeFileSync(path.join(DIR, `results-${EVENTS}.json`), `${JSON.stringify(results, null, 2)}\n`);
 }
 

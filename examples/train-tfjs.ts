@@ -1,6 +1,8 @@
 /**
  * A Node training loop on sxflow tensors: a small ttbar vs W+jets classifier in TensorFlow.js
- * (pure JavaScript CPU backend), fed by openTensors.
+ * (pure JavaScript CPU backend), fed by openTensors straight from the run configuration: the
+ * pipeline runs in memory (no SALT file is written) and yields the rows `sxflow run` would write
+ * into the train and val files, normalised with the train statistics.
  *
  *   npx tsx examples/train-tfjs.ts [--epochs 8] [--ic-cuts]
  *
@@ -10,12 +12,10 @@
  * electron, averaged over the valid slots only (the `valid` mask), concatenated with the event's
  * MET features, then a dense layer and a logistic output.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
-import { loadRunConfig, openTensors, runPipeline } from "../src/index.js";
+import { loadRunConfig, openTensors } from "../src/index.js";
 import type { TensorBatch, TensorInput } from "../src/index.js";
 
 export interface TrainOptions {
@@ -87,50 +87,49 @@ function accuracy(m: Model, batches: TensorBatch[]): number {
   return right / total;
 }
 
-/** Runs the IC conversion, then trains on its train split and reports accuracy on its val split. */
+/** Trains on the IC configuration's train split and reports accuracy on its val split. */
 export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   const epochs = options.epochs ?? 8;
   const seed = options.seed ?? 1;
   await tf.setBackend("cpu");
   const config = await loadRunConfig(fileURLToPath(new URL("./ic-ttbar-wjets.yaml", import.meta.url)));
   if (!options.icCuts) config.cuts = [];
-  const dir = await mkdtemp(path.join(tmpdir(), "sxflow-train-"));
-  config.output.dir = dir;
-  try {
-    await runPipeline(config, { workers: 0 });
-    const file = (split: string) => path.join(dir, `${config.output.name}_${split}.h5`);
-    const normDict = path.join(dir, "norm_dict.yaml");
-    const common = { normDict, groups: ["event", "jet", "el"], fields: FIELDS };
+  const common = { groups: ["event", "jet", "el"], fields: FIELDS };
 
-    const val: TensorBatch[] = [];
-    for await (const b of openTensors(file("val"), { ...common, batchSize: 1024 })) val.push(b);
-    const counts = [0, 0];
-    const model = buildModel(seed);
-    const optimizer = tf.train.adam(0.01);
-    const result: TrainResult = { epochs: [], majorityAccuracy: 0, trainEvents: 0, valEvents: val.reduce((n, b) => n + b.size, 0) };
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      let loss = 0;
-      let events = 0;
-      // A new seeded order of the train rows in every epoch.
-      for await (const batch of openTensors(file("train"), { ...common, batchSize: 128, shuffle: { seed: seed * 1000 + epoch } })) {
-        if (epoch === 1) for (const l of batch.labels) counts[l]!++;
-        const labels = tf.tensor2d(Float32Array.from(batch.labels), [batch.size, 1]);
-        const cost = optimizer.minimize(() => tf.losses.sigmoidCrossEntropy(labels, logits(model, batch)), true) as tf.Scalar;
-        loss += cost.dataSync()[0]! * batch.size;
-        events += batch.size;
-        tf.dispose([labels, cost]);
-      }
-      result.trainEvents = events;
-      const e = { epoch, loss: loss / events, valAccuracy: accuracy(model, val) };
-      result.epochs.push(e);
-      options.onEpoch?.(e);
-    }
-    const majority = counts[0]! >= counts[1]! ? 0 : 1;
-    result.majorityAccuracy = val.reduce((n, b) => n + b.labels.filter((l) => l === majority).length, 0) / result.valEvents;
-    return result;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+  // Kept for every epoch's evaluation, so in arrays of their own (no reuse).
+  const val: TensorBatch[] = [];
+  for await (const b of openTensors(config, { ...common, split: "val", batchSize: 1024 })) val.push(b);
+  const counts = [0, 0];
+  const model = buildModel(seed);
+  const optimizer = tf.train.adam(0.01);
+  const result: TrainResult = { epochs: [], majorityAccuracy: 0, trainEvents: 0, valEvents: val.reduce((n, b) => n + b.size, 0) };
+  let loss = 0;
+  let events = 0;
+  const endEpoch = (epoch: number) => {
+    result.trainEvents = events;
+    const e = { epoch: epoch + 1, loss: loss / events, valAccuracy: accuracy(model, val) };
+    result.epochs.push(e);
+    options.onEpoch?.(e);
+    loss = 0;
+    events = 0;
+  };
+  // One pipeline run, then every epoch in a new seeded order. reuse: each batch is decoded into
+  // the same few arrays, which is safe here because every tensor made from a batch is used and
+  // disposed (inside minimize) before the next batch is asked for: tf.tensor keeps the array.
+  let epoch = 0;
+  for await (const batch of openTensors(config, { ...common, split: "train", batchSize: 128, epochs, shuffle: { seed }, reuse: true })) {
+    if (batch.epoch !== epoch) endEpoch(epoch++);
+    if (epoch === 0) for (const l of batch.labels) counts[l]!++;
+    const labels = tf.tensor2d(Float32Array.from(batch.labels), [batch.size, 1]);
+    const cost = optimizer.minimize(() => tf.losses.sigmoidCrossEntropy(labels, logits(model, batch)), true) as tf.Scalar;
+    loss += cost.dataSync()[0]! * batch.size;
+    events += batch.size;
+    tf.dispose([labels, cost]);
   }
+  endEpoch(epoch);
+  const majority = counts[0]! >= counts[1]! ? 0 : 1;
+  result.majorityAccuracy = val.reduce((n, b) => n + b.labels.filter((l) => l === majority).length, 0) / result.valEvents;
+  return result;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

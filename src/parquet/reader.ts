@@ -12,6 +12,8 @@ import { allocate } from "../batch/element-type.js";
 import type { Batch, Column, NumericArray } from "../batch/types.js";
 import { openFileSlices, type FileSlices } from "./file-slices.js";
 import { columnChunkRanges, type ChunkRange } from "./chunk-ranges.js";
+import { checkedSlices, type CheckedSlices } from "./checked-slices.js";
+import { findFaultyColumn } from "./diagnose.js";
 import { isUrl } from "../sources/byte-source.js";
 import type { HttpSourceOptions } from "../sources/http-bytes.js";
 import { treesFromFooter } from "./tree-stats.js";
@@ -150,13 +152,14 @@ export class ParquetReader {
   private constructor(
     readonly path: string,
     private readonly file: ParquetFile,
-    private readonly slices: FileSlices,
+    private readonly slices: CheckedSlices,
+    private readonly http: HttpSourceOptions | undefined,
     readonly branches: ParquetBranch[],
     readonly unsupported: UnsupportedColumn[],
     readonly tree: string | undefined,
     rowGroups: EntryRange[],
     runs: TreeRun[],
-    /** Column chunk locations, for fetching them ahead (remote files only). */
+    /** Column chunk locations, for fetching them ahead (remote files). */
     private readonly chunks: ChunkRange[],
   ) {
     this.rowGroups = rowGroups;
@@ -186,19 +189,28 @@ export class ParquetReader {
   /** Opens a Parquet file: checks its envelope, reads its metadata and schema (and its tree column). */
   static async open(path: string, options: OpenParquetOptions = {}): Promise<ParquetReader> {
     if (!isUrl(path)) await checkFile(path);
-    let slices: FileSlices;
+    let plain: FileSlices;
     try {
-      slices = await openFileSlices(path, options.http);
+      plain = await openFileSlices(path, options.http);
     } catch (error) {
       throw new Error(`cannot open Parquet file ${isUrl(path) ? "" : `${path}: `}${message(error)}`);
     }
-    let footerLength: number;
+    let footer: Uint8Array;
+    let chunks: ChunkRange[];
     try {
-      footerLength = await checkEnvelope(path, slices);
+      const footerLength = await checkEnvelope(path, plain);
+      footer = await plain.read(plain.size - 8 - footerLength, plain.size - 8);
     } catch (error) {
-      slices.close();
+      plain.close();
       throw error;
     }
+    try {
+      chunks = columnChunkRanges(footer, path);
+    } catch (error) {
+      plain.close();
+      throw new Error(`${path}: cannot read the Parquet metadata: ${message(error).replace(`${path}: `, "")}`);
+    }
+    const slices = checkedSlices(plain, chunks, path);
     let file: ParquetFile;
     try {
       // parquet-wasm uses only size, slice() and arrayBuffer() of the Blob it is given.
@@ -236,22 +248,25 @@ export class ParquetReader {
       }
       runs.push(...options.treeRuns);
     } else if (hasTreeColumn && row > 0) {
+      let g = 0;
       try {
-        const footer = await slices.read(slices.size - 8 - footerLength, slices.size - 8);
         const known = treesFromFooter(footer, TREENAME_COLUMN, path);
-        for (let g = 0; g < rowGroups.length; g++) {
+        for (; g < rowGroups.length; g++) {
           const name = known[g];
           if (name !== undefined) {
             pushRun(runs, name, rowGroups[g]!.stop - rowGroups[g]!.start);
             continue;
           }
           // The statistics cannot tell (several trees, or none written): read the names.
-          const stream = await file.stream({ rowGroups: [g], columns: [TREENAME_COLUMN], batchSize: 1 << 20 });
-          for await (const wasmBatch of stream as AsyncIterable<WasmRecordBatch>) ffiStringRuns(wasmBatch, TREENAME_COLUMN, (name, rows) => pushRun(runs, name, rows));
+          const stream = await trapped(file.stream({ rowGroups: [g], columns: [TREENAME_COLUMN], batchSize: 1 << 20 }));
+          const batches = (stream as AsyncIterable<WasmRecordBatch>)[Symbol.asyncIterator]();
+          for (let next = await trapped(batches.next()); !next.done; next = await trapped(batches.next())) {
+            ffiStringRuns(next.value, TREENAME_COLUMN, (name, rows) => pushRun(runs, name, rows));
+          }
         }
       } catch (error) {
-        release();
-        throw new Error(`${path}: cannot read the tree names: ${message(error)}`);
+        if (!isWasmTrap(error)) release();
+        throw await decodeError(path, options.http, slices, [g], [TREENAME_COLUMN], error, "cannot read the tree names");
       }
     }
     if (options.tree !== undefined) {
@@ -270,16 +285,7 @@ export class ParquetReader {
     }
     const readable = branches.filter((b) => b.name !== TREENAME_COLUMN);
     const notReadable = unsupported.filter((u) => u.name !== TREENAME_COLUMN);
-    let chunks: ChunkRange[] = [];
-    if (slices.remote) {
-      try {
-        chunks = columnChunkRanges(await slices.read(slices.size - 8 - footerLength, slices.size - 8), path);
-      } catch (error) {
-        release();
-        throw new Error(`${path}: cannot read the column chunk locations: ${message(error)}`);
-      }
-    }
-    return new ParquetReader(path, file, slices, readable, notReadable, options.tree, rowGroups, runs, chunks);
+    return new ParquetReader(path, file, slices, options.http, readable, notReadable, options.tree, rowGroups, runs, chunks);
   }
 
   /**
@@ -407,7 +413,7 @@ export class ParquetReader {
   private async *streamRows(gs: IndexedGroup[], lo: number, hi: number, branches: string[], batchSize: number): AsyncGenerator<Batch> {
     const g = gs[0]!;
     const part = lo > g.start || hi < gs[gs.length - 1]!.stop;
-    if (this.chunks.length > 0) {
+    if (this.slices.remote) {
       // parquet-wasm asks for one or two column chunks at a time: announce all of these row
       // groups' chunks so that a remote file fetches them coalesced and ahead of the decoder.
       const wanted = new Set(gs.map((x) => x.index));
@@ -430,15 +436,10 @@ export class ParquetReader {
         try {
           next = await trapped(iterator.next());
         } catch (error) {
-          if (isWasmTrap(error)) {
-            // The decoder's memory is in an undefined state after a trap: leave the stream alone.
-            poisoned = true;
-            throw new Error(
-              `${this.path}: cannot decode ${groupNames(gs)} (columns ${branches.join(", ")}): the decoder failed ` +
-                `(WebAssembly ${error.message}): the data of a page is corrupt`,
-            );
-          }
-          throw new Error(`${this.path}: cannot decode ${groupNames(gs)}: ${message(error)}`);
+          // The decoder's memory is in an undefined state after a trap: leave the stream alone.
+          poisoned = isWasmTrap(error);
+          const where = `cannot decode ${groupNames(gs)} (columns ${branches.join(", ")})`;
+          throw await decodeError(this.path, this.http, this.slices, gs.map((x) => x.index), branches, error, where);
         }
         if (next.done) break;
         const rows = next.value.numRows;
@@ -482,6 +483,29 @@ export class ParquetReader {
 
 interface IndexedGroup extends EntryRange {
   index: number;
+}
+
+/**
+ * The error for a failed decode of `columns` of row groups `groups`: the page whose CRC did not
+ * match if a check failed, else the one column chunk that fails to decode alone, else (when each
+ * decodes alone) what the decoder said about them all, prefixed with `where`.
+ */
+async function decodeError(
+  path: string,
+  http: HttpSourceOptions | undefined,
+  slices: CheckedSlices,
+  groups: readonly number[],
+  columns: readonly string[],
+  error: unknown,
+  where: string,
+): Promise<Error> {
+  if (slices.failure) return new Error(slices.failure.message);
+  const trap = isWasmTrap(error);
+  const cause = trap ? `the decoder failed (WebAssembly ${error.message}): the data of a page is corrupt` : message(error);
+  const faulty = await findFaultyColumn(path, http, groups, columns).catch(() => undefined);
+  if (!faulty) return new Error(`${path}: ${where}: ${cause}`);
+  const detail = faulty.cause.startsWith("WebAssembly") ? `the decoder failed (${faulty.cause}): the data of a page is corrupt` : faulty.cause;
+  return new Error(`${path}: cannot decode row group ${faulty.rowGroup}, column "${faulty.column}": ${detail}`);
 }
 
 function groupNames(gs: IndexedGroup[]): string {

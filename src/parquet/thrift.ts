@@ -1,7 +1,9 @@
 /**
- * A reader of the Thrift compact protocol, the encoding of Parquet's footer. It decodes any
- * struct generically (fields by id, unknown ones kept as their values), which is all sxflow
- * needs: a few statistics that parquet-wasm does not expose.
+ * The Thrift compact protocol, the encoding of Parquet's footer and page headers. Structs are
+ * decoded generically (fields by id, unknown ones kept as their values), which is all sxflow
+ * needs to read: a few statistics that parquet-wasm does not expose. The wire type of every
+ * field and list element is kept beside the values, so that a decoded struct, with a few
+ * integers changed, encodes back to the same bytes (page checksums are added that way).
  */
 
 export type ThriftValue = boolean | number | bigint | Uint8Array | ThriftValue[] | ThriftStruct;
@@ -11,8 +13,8 @@ const BOOL_TRUE = 1;
 const BOOL_FALSE = 2;
 const BYTE = 3;
 const I16 = 4;
-const I32 = 5;
-const I64 = 6;
+export const I32 = 5;
+export const I64 = 6;
 const DOUBLE = 7;
 const BINARY = 8;
 const LIST = 9;
@@ -23,20 +25,39 @@ const STRUCT = 12;
 /** Nesting deeper than any Parquet footer: a corrupt footer fails instead of recursing away. */
 const MAX_DEPTH = 32;
 
+/** Wire types of each decoded struct's fields, each list's elements and each map's key and value. */
+const fieldTypes = new WeakMap<ThriftStruct, Map<number, number>>();
+const elementTypes = new WeakMap<ThriftValue[], number>();
+const entryTypes = new WeakMap<ThriftValue[], number>();
+
+/** The bytes ran out before the struct did (more may still arrive). */
+export class ThriftTruncated extends Error {}
+
 export class ThriftReader {
   private at = 0;
 
   constructor(
     private readonly bytes: Uint8Array,
     private readonly where: string,
+    /** What the bytes hold, for errors. */
+    private readonly what = "footer",
   ) {}
 
+  /** Bytes consumed so far: after {@link struct}, the struct's encoded length. */
+  get position(): number {
+    return this.at;
+  }
+
   private fail(what: string): never {
-    throw new Error(`${this.where}: corrupt footer (${what} at byte ${this.at} of ${this.bytes.length})`);
+    throw new Error(`${this.where}: corrupt ${this.what} (${what} at byte ${this.at} of ${this.bytes.length})`);
+  }
+
+  private truncated(): never {
+    throw new ThriftTruncated(`${this.where}: corrupt ${this.what} (unexpected end at byte ${this.at} of ${this.bytes.length})`);
   }
 
   private byte(): number {
-    if (this.at >= this.bytes.length) this.fail("unexpected end");
+    if (this.at >= this.bytes.length) this.truncated();
     return this.bytes[this.at++]!;
   }
 
@@ -73,7 +94,7 @@ export class ThriftReader {
 
   private size(): number {
     const n = Number(this.varint());
-    if (n > this.bytes.length - this.at) this.fail(`length ${n} beyond the footer`);
+    if (n > this.bytes.length - this.at) this.truncated();
     return n;
   }
 
@@ -91,7 +112,7 @@ export class ThriftReader {
       case I64:
         return this.long();
       case DOUBLE: {
-        if (this.at + 8 > this.bytes.length) this.fail("unexpected end");
+        if (this.at + 8 > this.bytes.length) this.truncated();
         const v = new DataView(this.bytes.buffer, this.bytes.byteOffset + this.at, 8).getFloat64(0, true);
         this.at += 8;
         return v;
@@ -119,6 +140,7 @@ export class ThriftReader {
     const n = (head >> 4) === 15 ? this.size() : head >> 4;
     const type = head & 15;
     const out: ThriftValue[] = [];
+    elementTypes.set(out, type);
     // Booleans inside lists are one byte each, not folded into the type.
     for (let i = 0; i < n; i++) out.push(type === BOOL_TRUE || type === BOOL_FALSE ? this.byte() === 1 : this.value(type, depth));
     return out;
@@ -129,6 +151,7 @@ export class ThriftReader {
     if (n === 0) return [];
     const types = this.byte();
     const out: ThriftValue[] = [];
+    entryTypes.set(out, types);
     for (let i = 0; i < n; i++) out.push([this.value(types >> 4, depth), this.value(types & 15, depth)]);
     return out;
   }
@@ -137,13 +160,145 @@ export class ThriftReader {
   struct(depth = 0): ThriftStruct {
     if (depth > MAX_DEPTH) this.fail("nesting too deep");
     const out: ThriftStruct = new Map();
+    const types = new Map<number, number>();
+    fieldTypes.set(out, types);
     let id = 0;
     for (;;) {
       const head = this.byte();
       if (head === 0) return out;
       const delta = head >> 4;
       id = delta === 0 ? this.int() : id + delta;
+      types.set(id, head & 15);
       out.set(id, this.value(head & 15, depth));
     }
   }
+}
+
+/** A copy of a decoded struct with field `id` set to an integer of wire type `type`, fields in id order. */
+export function withField(s: ThriftStruct, id: number, type: typeof I32 | typeof I64, value: number | bigint): ThriftStruct {
+  const types = new Map(fieldTypes.get(s));
+  types.set(id, type);
+  const out: ThriftStruct = new Map([...s, [id, value] as [number, ThriftValue]].sort((a, b) => a[0] - b[0]));
+  fieldTypes.set(out, new Map([...types].sort((a, b) => a[0] - b[0])));
+  return out;
+}
+
+/** Encodes values decoded by {@link ThriftReader} (and changed in place) back to the compact protocol. */
+class ThriftWriter {
+  private out = new Uint8Array(256);
+  private at = 0;
+
+  bytes(): Uint8Array {
+    return this.out.subarray(0, this.at);
+  }
+
+  private byte(b: number): void {
+    if (this.at === this.out.length) {
+      const grown = new Uint8Array(this.out.length * 2);
+      grown.set(this.out);
+      this.out = grown;
+    }
+    this.out[this.at++] = b;
+  }
+
+  private varint(v: bigint): void {
+    while (v >= 0x80n) {
+      this.byte(Number(v & 0x7fn) | 0x80);
+      v >>= 7n;
+    }
+    this.byte(Number(v));
+  }
+
+  private zigzag(v: number | bigint): void {
+    const n = BigInt(v);
+    this.varint(n >= 0n ? n << 1n : ((-n) << 1n) - 1n);
+  }
+
+  private value(type: number, v: ThriftValue): void {
+    switch (type) {
+      case BOOL_TRUE:
+      case BOOL_FALSE:
+        return; // in the field header
+      case BYTE:
+        return this.byte((v as number) & 0xff);
+      case I16:
+      case I32:
+      case I64:
+        return this.zigzag(v as number | bigint);
+      case DOUBLE: {
+        const b = new Uint8Array(8);
+        new DataView(b.buffer).setFloat64(0, v as number, true);
+        for (const x of b) this.byte(x);
+        return;
+      }
+      case BINARY: {
+        const b = v as Uint8Array;
+        this.varint(BigInt(b.length));
+        for (const x of b) this.byte(x);
+        return;
+      }
+      case LIST:
+      case SET:
+        return this.list(v as ThriftValue[]);
+      case MAP:
+        return this.map(v as ThriftValue[]);
+      case STRUCT:
+        return this.struct(v as ThriftStruct);
+      default:
+        throw new Error(`cannot encode Thrift type ${type}`);
+    }
+  }
+
+  private list(items: ThriftValue[]): void {
+    const type = elementTypes.get(items);
+    if (type === undefined) throw new Error("cannot encode a Thrift list that was not decoded");
+    if (items.length < 15) this.byte((items.length << 4) | type);
+    else {
+      this.byte(0xf0 | type);
+      this.varint(BigInt(items.length));
+    }
+    for (const item of items) {
+      if (type === BOOL_TRUE || type === BOOL_FALSE) this.byte(item ? BOOL_TRUE : BOOL_FALSE);
+      else this.value(type, item);
+    }
+  }
+
+  private map(entries: ThriftValue[]): void {
+    this.varint(BigInt(entries.length));
+    if (entries.length === 0) return;
+    const types = entryTypes.get(entries);
+    if (types === undefined) throw new Error("cannot encode a Thrift map that was not decoded");
+    this.byte(types);
+    for (const entry of entries) {
+      const [k, v] = entry as [ThriftValue, ThriftValue];
+      this.value(types >> 4, k);
+      this.value(types & 15, v);
+    }
+  }
+
+  struct(s: ThriftStruct): void {
+    const types = fieldTypes.get(s);
+    if (types === undefined) throw new Error("cannot encode a Thrift struct that was not decoded");
+    let last = 0;
+    for (const [id, v] of s) {
+      let type = types.get(id)!;
+      if (type === BOOL_TRUE || type === BOOL_FALSE) type = v ? BOOL_TRUE : BOOL_FALSE;
+      const delta = id - last;
+      if (delta > 0 && delta <= 15) this.byte((delta << 4) | type);
+      else {
+        this.byte(type);
+        this.zigzag(id);
+      }
+      last = id;
+      this.value(type, v);
+    }
+    this.byte(0);
+  }
+}
+
+/** The compact-protocol bytes of a struct decoded by {@link ThriftReader}. */
+export function encodeStruct(s: ThriftStruct): Uint8Array {
+  const w = new ThriftWriter();
+  w.struct(s);
+  return w.bytes();
 }

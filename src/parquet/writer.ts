@@ -24,6 +24,7 @@ import { leafType } from "../batch/column.js";
 import type { Batch, Column } from "../batch/types.js";
 import { VERSION } from "../version.js";
 import { TREENAME_COLUMN } from "./schema.js";
+import { addPageChecksums } from "./checksum-writer.js";
 
 export type ParquetCompression = "zstd" | "snappy" | "gzip" | "lz4" | "brotli" | "none";
 
@@ -49,6 +50,11 @@ export interface WriteParquetOptions {
   dictionary?: boolean;
   /** Extra key-value metadata stored in the file footer. */
   metadata?: Record<string, string>;
+  /**
+   * Store the CRC-32 of every page in its header (default true), which readers check to detect
+   * corrupt pages (see checksum-writer.ts).
+   */
+  pageChecksums?: boolean;
 }
 
 /** A batch of one tree, for a file holding several trees as ServiceX writes them. */
@@ -163,30 +169,39 @@ async function* pieces(input: AsyncIterable<Part> | Iterable<Part>, size: number
 /** Bytes gathered before each file write. */
 const WRITE_CHUNK = 4 << 20;
 
+async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
 /**
  * Drains parquet-wasm's output into a file. Its chunks are small (pages and headers, often a
  * few bytes); writing each separately is slow enough that its unbounded output queue grows
  * with the file, so they are coalesced into large writes.
  */
-async function writeCoalesced(bytes: ReadableStream<Uint8Array>, file: string): Promise<void> {
+async function writeCoalesced(bytes: AsyncIterable<Uint8Array>, file: string): Promise<void> {
   const handle = await open(file, "w");
   try {
-    const reader = bytes.getReader();
     let parts: Uint8Array[] = [];
     let size = 0;
-    while (true) {
-      const { done, value } = await reader.read();
-      if (!done) {
-        parts.push(value);
-        size += value.byteLength;
-      }
-      if (size >= WRITE_CHUNK || (done && size > 0)) {
+    for await (const value of bytes) {
+      parts.push(value);
+      size += value.byteLength;
+      if (size >= WRITE_CHUNK) {
         await handle.write(Buffer.concat(parts, size));
         parts = [];
         size = 0;
       }
-      if (done) break;
     }
+    if (size > 0) await handle.write(Buffer.concat(parts, size));
   } finally {
     await handle.close();
   }
@@ -265,8 +280,8 @@ async function writeParts(
 
   const temp = `${path}.${process.pid}.${Date.now().toString(36)}.tmp`;
   try {
-    const bytes = await parquetWasm.transformParquetStream(source, props.build());
-    await writeCoalesced(bytes, temp);
+    const bytes = chunksOf(await parquetWasm.transformParquetStream(source, props.build()));
+    await writeCoalesced(options.pageChecksums === false ? bytes : addPageChecksums(bytes, path), temp);
     // parquet-wasm ends the file normally when its input stream errors: never keep that file.
     if (failure !== undefined) throw failure;
     await rename(temp, path);

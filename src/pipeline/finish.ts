@@ -34,7 +34,9 @@ export class RunSink implements SplitSink {
     const { cfg } = session;
     const factory = session.options.sink ?? (cfg.output.format === "arrow" ? arrowSplitSink : saltSink);
     // The files record the configuration as given (output.dir included), not the staging directory.
-    this.sink = factory({ config: staged(cfg, output), layout, threads: session.workers, attrs: { sxflow_version: VERSION, config: configAttr(cfg) } });
+    // Chunks are compressed on the run's own worker threads: no extra threads to start.
+    const pool = session.pool.workers > 0 ? { pool: session.pool } : {};
+    this.sink = factory({ config: staged(cfg, output), layout, threads: session.workers, ...pool, attrs: { sxflow_version: VERSION, config: configAttr(cfg) } });
   }
 
   append(split: number, rows: Uint8Array): Promise<void> {
@@ -49,6 +51,22 @@ export class RunSink implements SplitSink {
   abort(): Promise<void> {
     return this.sink.abort();
   }
+}
+
+type ReportPageModule = typeof import("../report/write.js");
+
+/**
+ * Starts loading the report page's code (the plotting library and a DOM, a second or more of
+ * module loading on a busy machine) when the run writes a page: called as the conversion starts,
+ * the main thread, otherwise waiting for the workers, loads it then instead of after the files.
+ */
+export function preloadReportPage(cfg: RunConfig): Promise<ReportPageModule> | undefined {
+  if (!cfg.report.html) return undefined;
+  // Loaded here only: the plotting library is not needed by anything else.
+  const loading = import("../report/write.js");
+  // A failure is reported where the page is written.
+  loading.catch(() => undefined);
+  return loading;
 }
 
 export interface FinishInput {
@@ -67,6 +85,8 @@ export interface FinishInput {
   otherSeconds?: number;
   /** The run's phases so far; the phases of this function are added. */
   phases?: PhaseTimer;
+  /** The report page's code, if its loading started earlier (preloadReportPage). */
+  reportPage?: Promise<ReportPageModule>;
 }
 
 /**
@@ -118,8 +138,7 @@ export async function finishRun(input: FinishInput): Promise<PipelineReport> {
   const final = report.finish({ sxflowVersion: VERSION, workers: session.workers, classWeights: weights, normDict, outputs, seconds: elapsed(), phases: phases.seconds });
   const histograms = report.histogramResult();
   if (files.page && histograms) {
-    // Loaded here only: the plotting library is not needed by anything else.
-    const { writeReportPage } = await import("../report/write.js");
+    const { writeReportPage } = await (input.reportPage ?? preloadReportPage(cfg)!);
     await writeReportPage({ label: cfg.output.name, report: final, histograms }, files.histograms!, files.page);
     phases.end("report page");
     const seconds = elapsed();

@@ -1,16 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { ElementType } from "../batch/core.js";
-import { arrayConstructor } from "../batch/core.js";
 import { configPath, didYouMean, isNormalised, splitKeysOf, splitSpecOf } from "../config/index.js";
 import type { ResolvedGroup, RunConfig, SampleFile } from "../config/index.js";
 import { compileCut, compileExpression } from "../expr/index.js";
 import type { CompiledExpression } from "../expr/index.js";
 import type { ExprBranchInfo } from "../expr/index.js";
-import type { H5ElementType } from "../hdf5/write.js";
 import type { FileFormat } from "../sources/detect.js";
 import { describeSource, openTreeSource } from "../sources/tree-source.js";
 import type { FileScan } from "../sources/tree-source.js";
-import { ENTRY_KEY } from "../stages/index.js";
+import { ENTRY_KEY, layoutRecords, layoutRow, recordField } from "../stages/index.js";
 import type { GroupPlan, RecordField } from "../stages/index.js";
 import type { FilePlan, PipelinePlan, TaskSpec } from "./types.js";
 
@@ -82,30 +80,6 @@ async function scanFiles(config: RunConfig, scan: FileScanner, probe = false, un
 }
 
 const FLOATS: ReadonlySet<ElementType> = new Set(["float32", "float64"]);
-
-function recordField(
-  name: string,
-  role: RecordField["role"],
-  value: ElementType,
-  half: boolean,
-  extra: Partial<RecordField> = {},
-): RecordField {
-  const isHalf = half && FLOATS.has(value);
-  const h5: H5ElementType = isHalf ? "float16" : value;
-  const storage: ElementType = isHalf ? "uint16" : value;
-  // Half fields are padded as float32 and converted to binary16 bits before packing.
-  const padded: ElementType = isHalf ? "float32" : value;
-  return { name, role, value: padded, h5, storage, size: arrayConstructor(storage).BYTES_PER_ELEMENT, offset: 0, stats: false, ...extra };
-}
-
-function layoutRecords(fields: RecordField[]): number {
-  let offset = 0;
-  for (const f of fields) {
-    f.offset = offset;
-    offset += f.size;
-  }
-  return offset;
-}
 
 /** Compiles one expression against the reference schema, the error naming its config path. */
 function compileAt(
@@ -341,16 +315,10 @@ export async function buildPlan(config: RunConfig, options: BuildPlanOptions = {
     return c.serialise();
   });
 
-  const groups: GroupPlan[] = [];
   // The global group first: it is the dataset SALT slices by, and the row record starts with it.
   const order = [config.globalGroup, ...Object.keys(config.objects).filter((g) => g !== config.globalGroup)];
-  let rowBytes = 0;
-  for (const name of order) {
-    const g = planGroup(config, name, config.objects[name]!, schema, reference.path, used);
-    g.rowOffset = rowBytes;
-    rowBytes += g.recordBytes * g.max;
-    groups.push(g);
-  }
+  const groups = order.map((name) => planGroup(config, name, config.objects[name]!, schema, reference.path, used));
+  const rowBytes = layoutRow(groups);
 
   checkRowSize(groups, rowBytes);
 

@@ -4,7 +4,7 @@ import type { RunConfig } from "../config/index.js";
 import { OutputDir } from "../output-dir/index.js";
 import { BucketShuffler, SPLIT_NAMES } from "../stages/index.js";
 import type { EventBatch } from "../stages/index.js";
-import { finishRun, RunSink } from "./finish.js";
+import { finishRun, preloadReportPage, RunSink } from "./finish.js";
 import { Progress } from "./progress.js";
 import { PhaseTimer, ReportBuilder } from "./report.js";
 import type { PipelineReport } from "./report.js";
@@ -74,13 +74,14 @@ async function convertInto(session: RunSession, output: OutputDir): Promise<Pipe
         }, callback);
       },
     });
+    const reportPage = preloadReportPage(cfg);
     const statistics = statisticsStream();
     const converted = parallel(runChainSpecs(plan), { pool: session.pool, signal, reuse: earlyResults(session, plan) });
     await pipeline(taskSource(tasks), converted, statistics, route);
     signal?.throwIfAborted();
     phases.end("convert (pass 1)");
     // Pass 2: each shuffled split's buckets, permuted, into its file.
-    return await finishRun({ session, sink, output, report, stats: statistics.partials, shuffled: (s) => shufflers[s]?.rows(), progress, phases });
+    return await finishRun({ session, sink, output, report, stats: statistics.partials, shuffled: (s) => shufflers[s]?.rows(), progress, phases, ...(reportPage ? { reportPage } : {}) });
   } catch (err) {
     progress?.done();
     await sink.abort().catch(() => undefined);

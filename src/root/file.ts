@@ -7,6 +7,8 @@ import { FileSource } from "./source.js";
 import type { HttpSourceOptions } from "../sources/http-bytes.js";
 import { Tree } from "./tree.js";
 import { parseTTree } from "./ttree.js";
+import { treeMayHoldObjects } from "./objects.js";
+import { readStreamerInfos, type StreamerInfo } from "./streamers.js";
 
 /** One entry of a file's directory listing. */
 export interface KeyInfo {
@@ -132,7 +134,14 @@ export class RootFile {
     const what = `tree "${best.info.name}"`;
     const payload = await readKeyPayload(this.source, best.key, `metadata of ${what}`);
     const model = parseTTree(payload, best.key.keylen, `${this.source.name}: metadata of ${what}`, best.info.className);
-    return new Tree(this.source, best.info.name, model);
+    return new Tree(this.source, best.info.name, model, treeMayHoldObjects(model.branches) ? await this.streamers() : undefined);
+  }
+
+  private streamerInfos: Promise<Map<string, StreamerInfo>> | undefined;
+
+  /** The file's StreamerInfo record, read once and only for trees that may hold unsplit objects. */
+  private streamers(): Promise<Map<string, StreamerInfo>> {
+    return (this.streamerInfos ??= readStreamerInfos(this.source, this.header.seekInfo));
   }
 
   async close(): Promise<void> {

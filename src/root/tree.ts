@@ -8,6 +8,8 @@ import { ITEM_SIZE } from "./leaf-types.js";
 import { assembleStrings, decodeStrings, sliceStrings, type StringPiece } from "./strings.js";
 import type { FileSource } from "./source.js";
 import { checkUtf8 } from "./utf8.js";
+import { decodeObjects, mayHoldObjects, planObjects, UnsupportedObject, type ObjectPlan } from "./objects.js";
+import type { StreamerInfo } from "./streamers.js";
 import type { BranchModel, LeafModel, TreeModel } from "./ttree.js";
 
 /** What a tree holds in one branch. */
@@ -66,11 +68,17 @@ interface BranchState {
   refs: BasketRef[];
   /** Why the baskets cannot be trusted (they disagree with the branch's fEntries), if so. */
   inconsistent?: string;
+  /** A member column of a branch of unsplit objects: the branch (its listed name), the plan and the member's index. */
+  object?: { branch: string; plan: ObjectPlan; member: number };
 }
 
 type Decodable = Exclude<Interpretation, { kind: "unsupported" }>;
-/** A decoded basket: numbers (decode.ts) or strings (strings.ts). */
-type Decoded = Piece | StringPiece;
+/** A basket of unsplit objects: one piece per member column (objects.ts). */
+interface ObjectPieces {
+  members: Piece[];
+}
+/** A decoded basket: numbers (decode.ts), strings (strings.ts) or objects. */
+type Decoded = Piece | StringPiece | ObjectPieces;
 
 const DEFAULT_STEP = 100_000;
 /** Upper bound of one coalesced read. */
@@ -122,6 +130,8 @@ export class Tree {
     private readonly source: FileSource,
     readonly name: string,
     private readonly model: TreeModel,
+    /** The file's streamers, read when the tree may hold unsplit objects (RootFile.tree decides). */
+    streamers?: Map<string, StreamerInfo>,
   ) {
     this.entries = model.entries;
     this.title = model.title;
@@ -175,7 +185,54 @@ export class Tree {
         state.inconsistent = `its baskets hold ${held} entries but its fEntries says ${b.entries}, so the file is inconsistent`;
       }
       this.states.set(name, state);
+      const path = all.find((x) => x.b === b)!.path;
+      if (streamers && interp.kind === "unsupported" && mayHoldObjects(b)) this.addObjectMembers(state, path, streamers);
     }
+  }
+
+  /**
+   * Lists the numeric members of a branch of unsplit objects as columns of their own
+   * (`jetp4.fP.fX`, also accepted as `jetp4/jetp4.fP.fX`), or says why the class cannot be.
+   */
+  private addObjectMembers(parent: BranchState, path: string, streamers: Map<string, StreamerInfo>): void {
+    const className = parent.model.element!.className;
+    let plan: ObjectPlan;
+    try {
+      plan = planObjects(className, streamers);
+    } catch (err) {
+      if (!(err instanceof UnsupportedObject)) throw err;
+      parent.info.unsupportedReason = (parent.interp as { reason: string }).reason = `unsplit ${className}: ${err.message}`;
+      return;
+    }
+    const name = parent.info.name;
+    const names = plan.members.map((m) => `${name}.${m.path.join(".")}`);
+    const reason = `an unsplit ${className}; read its members ${names.join(", ")}`;
+    parent.info.unsupportedReason = (parent.interp as { reason: string }).reason = reason;
+    plan.members.forEach((m, k) => {
+      const jagged = plan.container === "vector";
+      const info: BranchInfo = {
+        ...copyInfo(parent.info),
+        name: names[k]!,
+        typeName: jagged ? `${m.typeName}[]` : m.typeName,
+        kind: jagged ? "jagged" : "flat",
+        elementType: m.elementType,
+        jaggedDepth: jagged ? 1 : 0,
+        supported: true,
+      };
+      delete info.unsupportedReason;
+      if (jagged) info.depth = 1;
+      const interp: Interpretation = jagged ? { kind: "vector", elementType: m.elementType } : { kind: "flat", elementType: m.elementType, width: 1 };
+      const state: BranchState = { info, model: parent.model, interp, refs: parent.refs, object: { branch: name, plan, member: k } };
+      if (parent.inconsistent) state.inconsistent = parent.inconsistent;
+      this.states.set(names[k]!, state);
+      if (path !== name) this.aliases.set(`${path}/${names[k]}`, names[k]!);
+      this.aliases.set(`${name}/${names[k]}`, names[k]!);
+    });
+  }
+
+  /** The branch whose baskets a state decodes (members of unsplit objects share their branch's). */
+  private basketsOf(s: BranchState): string {
+    return s.object ? s.object.branch : s.info.name;
   }
 
   private where(branch?: string): string {
@@ -332,6 +389,7 @@ export class Tree {
       const interp = s.interp;
       return this.counts(interp.counter, ref.entryStart, ref.entryStop, cache).then((counts) => decodeBasket(raw, interp, where, counts));
     }
+    if (s.object) return { members: decodeObjects(raw, s.object.plan, where) };
     if (s.interp.kind === "string") {
       const piece = decodeStrings(raw, s.interp.depth, where);
       checkUtf8(piece, where, ref.entryStart);
@@ -359,7 +417,7 @@ export class Tree {
   /** The not-yet-cached out-of-line baskets a read needs, in file order. */
   private wanted(names: string[], start: number, stop: number, cache: BasketCache): { name: string; ref: BasketRef }[] {
     const wanted: { name: string; ref: BasketRef }[] = [];
-    for (const name of new Set(names.map((n) => this.state(n).info.name))) {
+    for (const name of new Set(names.map((n) => this.basketsOf(this.state(n))))) {
       for (const ref of this.state(name).refs) {
         if (ref.seek >= 0 && ref.entryStop > start && ref.entryStart < stop && !cache.has(name, ref.index)) wanted.push({ name, ref });
       }
@@ -419,16 +477,18 @@ export class Tree {
     if (covered < stop) {
       throw new RootError(`${this.where(name)}: no basket holds entries from ${covered}: the branch's basket entry ranges leave a gap, so the file is inconsistent`);
     }
-    const loaded = wanted.map((r) => cache.get(name, r.index, () => this.loadPiece(s, r, fetched, cache)));
+    const loaded = wanted.map((r) => cache.get(this.basketsOf(s), r.index, () => this.loadPiece(s, r, fetched, cache)));
     const interp = s.interp;
+    const member = s.object?.member;
     const bounds = (i: number): [number, number] => {
       const r = wanted[i]!;
       return [Math.max(start, r.entryStart) - r.entryStart, Math.min(stop, r.entryStop) - r.entryStart];
     };
     const assemble = (pieces: Decoded[]): Column => {
       if (interp.kind === "string") return assembleStrings(pieces.map((p, i) => sliceStrings(p as StringPiece, ...bounds(i))), interp.depth);
+      const numbers = member === undefined ? (pieces as Piece[]) : pieces.map((p) => (p as ObjectPieces).members[member]!);
       return assembleColumn(
-        pieces.map((p, i) => slicePiece(p as Piece, ...bounds(i), itemSize, width)),
+        numbers.map((p, i) => slicePiece(p, ...bounds(i), itemSize, width)),
         interp,
         interp.elementType,
         `${this.where(name)}, entries ${start} to ${stop}`,

@@ -6,6 +6,7 @@
 import type { ChunkFilters, EncodedChunk } from "../hdf5/write.js";
 import type { ChunkEncoder } from "../hdf5/write.js";
 import { createThreadPool, moduleBeside } from "../pool/worker-pool.js";
+import type { WorkerPool } from "../pool/worker-pool.js";
 import type { ChunkTask, WorkerHandlers } from "../worker.js";
 
 export interface EncoderPool extends ChunkEncoder {
@@ -16,6 +17,21 @@ export interface EncoderPool extends ChunkEncoder {
 export function createEncoderPool(threads: number): EncoderPool {
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`encoder pool: threads must be a positive integer, got ${threads}`);
   const pool = createThreadPool<WorkerHandlers>(moduleBeside(import.meta.url, "../worker"), threads);
+  return encoderOn(pool, () => pool.close());
+}
+
+/**
+ * Chunk encoding on a pool that is already running (the pipeline's own worker threads, idle once
+ * the conversion has read everything): no threads of its own to start, and no more threads than
+ * cores competing while the conversion still runs. Destroying it leaves the pool running.
+ */
+export function sharedEncoderPool(pool: WorkerPool<WorkerHandlers>): EncoderPool {
+  if (pool.workers < 1) throw new Error("encoder pool: the shared pool runs no worker threads");
+  return encoderOn(pool, async () => {});
+}
+
+function encoderOn(pool: WorkerPool<WorkerHandlers>, destroy: () => Promise<void>): EncoderPool {
+  const threads = pool.workers;
   return {
     threads,
     // Enough chunks in flight to keep every worker busy while the writer waits on the oldest.
@@ -28,6 +44,6 @@ export function createEncoderPool(threads: number): EncoderPool {
       const mask = new DataView(out).getUint32(out.byteLength - 4, true);
       return { data: new Uint8Array(out, 0, out.byteLength - 4), mask };
     },
-    destroy: () => pool.close(),
+    destroy,
   };
 }

@@ -4,7 +4,9 @@ import { createH5 } from "../hdf5/write.js";
 import type { AttrValue, ChunkEncoder, Compression, H5DatasetWriter, H5Writer } from "../hdf5/write.js";
 import type { RecordLayout, SplitName } from "../stages/index.js";
 import { SPLIT_NAMES } from "../stages/index.js";
-import { createEncoderPool } from "./encoder-pool.js";
+import { createEncoderPool, sharedEncoderPool } from "./encoder-pool.js";
+import type { WorkerPool } from "../pool/worker-pool.js";
+import type { WorkerHandlers } from "../worker.js";
 import type { EncoderPool } from "./encoder-pool.js";
 import { splitPath } from "./paths.js";
 
@@ -15,6 +17,8 @@ export interface SaltWriterOptions {
   level?: number;
   /** Threads encoding compressed chunks; 0 encodes on the calling thread. */
   encoderThreads: number;
+  /** A running pool to encode on instead of starting `encoderThreads` threads. */
+  pool?: WorkerPool<WorkerHandlers>;
   /** Root attributes of every file. */
   attrs: Record<string, AttrValue>;
 }
@@ -44,7 +48,13 @@ export class SaltWriter {
   ) {
     this.paths = SPLIT_NAMES.map((s) => splitPath(options.dir, options.name, s));
     const compression = compressionOf(options);
-    this.encoder = compression !== "none" && options.encoderThreads > 0 ? createEncoderPool(options.encoderThreads) : undefined;
+    const compressed = compression !== "none";
+    this.encoder =
+      compressed && options.pool && options.pool.workers > 0
+        ? sharedEncoderPool(options.pool)
+        : compressed && options.encoderThreads > 0
+          ? createEncoderPool(options.encoderThreads)
+          : undefined;
     const encoder: ChunkEncoder | undefined = this.encoder;
     try {
       SPLIT_NAMES.forEach((split, s) => {

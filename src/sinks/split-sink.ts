@@ -4,6 +4,8 @@ import type { AttrValue } from "../hdf5/write.js";
 import type { RecordLayout } from "../stages/record.js";
 import { SPLIT_NAMES } from "../stages/split.js";
 import { SaltWriter } from "./salt-hdf5.js";
+import type { WorkerPool } from "../pool/worker-pool.js";
+import type { WorkerHandlers } from "../worker.js";
 
 /**
  * The seam where a run's rows leave the pipeline: one destination per split (train, val, test).
@@ -35,6 +37,11 @@ export interface SinkContext {
   layout: RecordLayout;
   /** Threads the sink may use (for compression); 0 means the calling thread only. */
   threads: number;
+  /**
+   * The run's worker threads, which the sink may use instead of starting `threads` of its own
+   * (the SALT sink compresses its chunks there).
+   */
+  pool?: WorkerPool<WorkerHandlers>;
   /** Metadata every output records: the tool version and the resolved configuration. */
   attrs: Record<string, AttrValue>;
 }
@@ -42,7 +49,7 @@ export interface SinkContext {
 export type SinkFactory = (context: SinkContext) => SplitSink;
 
 /** The default sink: `<name>_<split>.h5` in SALT's layout, one compound dataset per group. */
-export const saltSink: SinkFactory = ({ config, layout, threads, attrs }) => {
+export const saltSink: SinkFactory = ({ config, layout, threads, pool, attrs }) => {
   mkdirSync(config.output.dir, { recursive: true });
   const writer = new SaltWriter(layout, {
     dir: config.output.dir,
@@ -50,6 +57,7 @@ export const saltSink: SinkFactory = ({ config, layout, threads, attrs }) => {
     compression: config.output.compression,
     level: config.output.level,
     encoderThreads: threads,
+    ...(pool ? { pool } : {}),
     attrs,
   });
   return {

@@ -12,6 +12,7 @@ export {
   SPLIT_NAMES,
 } from "./split.js";
 export type { SplitCondition, SplitName, SplitRuleTriplet, SplitSpec } from "./split.js";
+export { layoutRecords, layoutRow, recordField } from "./record.js";
 export type { GroupPlan, RecordField, RecordLayout } from "./record.js";
 export { packRowsBySplit } from "./rows.js";
 export {
@@ -29,10 +30,7 @@ export { classWeights, countClasses } from "./class-weights.js";
 export type { ClassWeightOptions } from "./class-weights.js";
 export { BucketShuffler, bucketsFor, permutedBuckets } from "./shuffle.js";
 export type { BucketShufflerOptions, PermutedBucketsOptions } from "./shuffle.js";
-export { packRows, rowLayout, unpackRows } from "./row-layout.js";
-export type { RowField, RowLayout, UnpackedRows } from "./row-layout.js";
 export { batchTransform } from "./transform.js";
-export { takeEvents } from "./take.js";
 export { emptyHeader, fieldColumn, SPLIT_COLUMN, stageError } from "./event-batch.js";
 export type { EventBatch, TaskHeader } from "./event-batch.js";
 export type { Step } from "./step.js";

@@ -70,7 +70,7 @@ function expected(cols: Awaited<ReturnType<typeof columns>>, rows: number[], nor
     inputs[name] = global ? { data, shape: [rows.length, fields.length], fields } : { data, shape: [rows.length, g.slots, fields.length], fields, valid };
   }
   const labels = Int32Array.from(rows, (r) => Number(cols.event!.cols.flavour_label![r]));
-  return { size: rows.length, labels, inputs };
+  return { size: rows.length, epoch: 0, labels, inputs };
 }
 
 function concat(batches: TensorBatch[], group: string): Float32Array {
@@ -118,6 +118,8 @@ describe("openTensors over a SALT file", () => {
     const order = ids(await all(openTensors(train, { batchSize: 16 })));
     const a = await all(openTensors(train, { batchSize: 16, epochs: 2, shuffle: { seed: 7 } }));
     const b = await all(openTensors(train, { batchSize: 16, epochs: 2, shuffle: { seed: 7 } }));
+    const perEpoch = Math.ceil(n / 16);
+    expect(a.map((x) => x.epoch)).toEqual([...Array(perEpoch).fill(0), ...Array(perEpoch).fill(1)]);
     expect(ids(a)).toEqual(ids(b));
     const first = ids(a).slice(0, n);
     const second = ids(a).slice(n);

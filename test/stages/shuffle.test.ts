@@ -5,8 +5,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { padGlobal, padGroup } from "../../src/stages/pad.js";
 import { assignBuckets, permutation, splitmix32, Xoshiro128 } from "../../src/random/prng.js";
-import { packRows, rowLayout, unpackRows } from "../../src/stages/row-layout.js";
 import { BucketShuffler, bucketsFor } from "../../src/stages/shuffle.js";
+import { fieldOf, layoutOf, packGroups } from "./record-helpers.js";
 
 let parent = "";
 beforeAll(async () => {
@@ -147,7 +147,7 @@ describe("BucketShuffler", () => {
 });
 
 describe("row layout", () => {
-  it("packs padded and global groups into records and unpacks them unchanged", () => {
+  it("packs padded and global groups into rows of the record layout, split by split, each event whole", () => {
     const event = padGlobal({
       name: "event",
       fields: {
@@ -161,18 +161,18 @@ describe("row layout", () => {
       fields: { pt: { kind: "jagged", offsets: Int32Array.from([0, 3, 3, 4]), values: Float32Array.from([5, 6, 7, 8]) } },
       padding: "nan",
     });
-    const layout = rowLayout([event, jet]);
-    expect(layout.rowBytes).toBe(4 + 8 + 2 * 4 + 2);
-    const bytes = packRows([event, jet], layout);
-    // Reverse the rows, then unpack: each event must come back whole.
-    const reversed = new Uint8Array(bytes.length);
-    for (let i = 0; i < 3; i++) reversed.set(bytes.subarray(i * layout.rowBytes, (i + 1) * layout.rowBytes), (2 - i) * layout.rowBytes);
-    const back = unpackRows(reversed, layout);
-    expect(back.length).toBe(3);
-    expect(Array.from(back.groups.event!.fields.met as Float32Array)).toEqual([3.5, 2.5, 1.5]);
-    expect(Array.from(back.groups.event!.fields.eventNumber as BigUint64Array)).toEqual([2n ** 63n, 11n, 10n]);
-    expect(Array.from(back.groups.jet!.fields.pt as Float32Array)).toEqual([8, Number.NaN, Number.NaN, Number.NaN, 5, 6]);
-    expect(Array.from(back.groups.jet!.valid!)).toEqual([1, 0, 0, 0, 1, 1]);
-    expect(back.groups.jet!.types).toEqual({ pt: "float32" });
+    const layout = layoutOf([event, jet]);
+    // The event's record, then the jets' two records of pt and valid: the HDF5 compound records.
+    expect(layout.rowBytes).toBe(4 + 8 + 2 * (4 + 1));
+    expect(layout.groups.map((g) => [g.rowOffset, g.recordBytes])).toEqual([[0, 12], [12, 5]]);
+    // Events 0 and 2 go to split 1, event 1 to split 0: split 0's rows come first.
+    const rows = packGroups([event, jet], layout, Uint8Array.from([1, 0, 1]), [1, 2]);
+    expect(rows.length).toBe(3 * layout.rowBytes);
+    expect(Array.from(fieldOf(rows, layout, "event", "met") as Float32Array)).toEqual([2.5, 1.5, 3.5]);
+    expect(Array.from(fieldOf(rows, layout, "event", "eventNumber") as BigUint64Array)).toEqual([11n, 10n, 2n ** 63n]);
+    expect(Array.from(fieldOf(rows, layout, "jet", "pt") as Float32Array)).toEqual([Number.NaN, Number.NaN, 5, 6, 8, Number.NaN]);
+    expect(Array.from(fieldOf(rows, layout, "jet", "valid") as Uint8Array)).toEqual([0, 0, 1, 1, 1, 0]);
+    // An event of no split is left out.
+    expect(packGroups([event, jet], layout, Uint8Array.from([0, 3, 0]), [2]).length).toBe(2 * layout.rowBytes);
   });
 });

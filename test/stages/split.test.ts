@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Batch } from "../../src/batch/index.js";
-import { checkSplitRules, hashSplit, hashUniform, NO_SPLIT, parseSplitCondition, ruleSplit } from "../../src/stages/split.js";
+import { assignSplits, checkSplitRules, hashSplit, hashUniform, NO_SPLIT, parseSplitCondition, ruleSplit } from "../../src/stages/split.js";
 
 const M64 = (1n << 64n) - 1n;
 
@@ -113,5 +113,18 @@ describe("ruleSplit", () => {
     expect(() => parseSplitCondition(["eventNumber", "%10<", 3])).toThrow(/modulo supports only/);
     expect(() => parseSplitCondition(["eventNumber", "%1==", 0])).toThrow(/outside 2..100/);
     expect(() => parseSplitCondition(["eventNumber", "=~", 0])).toThrow(/unknown operator/);
+  });
+});
+
+describe("assignSplits", () => {
+  it("dispatches to the hash or the rule split", () => {
+    const batch: Batch = {
+      length: 4,
+      columns: { eventNumber: { kind: "flat", values: BigUint64Array.from([7n, 8n, 9n, 10n]) }, runNumber: { kind: "flat", values: new Uint32Array(4) } },
+    };
+    const rules = [[parseSplitCondition(["eventNumber", "%10<=", 7])], [parseSplitCondition(["eventNumber", "%10==", 8])], [parseSplitCondition(["eventNumber", "%10==", 9])]];
+    expect(Array.from(assignSplits(batch, { kind: "rules", rules }))).toEqual([0, 1, 2, 0]);
+    const keys = ["runNumber", "eventNumber"];
+    expect(assignSplits(batch, { kind: "hash", keys, fractions: [0.5, 0.5], seed: 3 })).toEqual(hashSplit(batch, keys, [0.5, 0.5], 3));
   });
 });

@@ -10,11 +10,11 @@ import type { Batch, JaggedColumn } from "../../src/batch/index.js";
 import { compileExpression, schemaOfBatch } from "../../src/expr/index.js";
 import { openParquet } from "../../src/parquet/index.js";
 import { padGlobal, padGroup } from "../../src/stages/pad.js";
-import { packRows, rowLayout, unpackRows } from "../../src/stages/row-layout.js";
 import { BucketShuffler } from "../../src/stages/shuffle.js";
 import { hashSplit, parseSplitCondition, ruleSplit } from "../../src/stages/split.js";
 import { batchStats, emptyStats, finalizeStats, groupStats, mergeStats } from "../../src/stages/stats.js";
 import { FIXTURES_DIR } from "../shared-data.js";
+import { fieldOf, layoutOf, packGroups } from "./record-helpers.js";
 
 const BRANCHES = ["jet_pt_NOSYS", "jet_eta", "jet_GN2v01_FixedCutBEff_77_select", "el_pt_NOSYS", "eventNumber", "runNumber", "met_met_NOSYS"];
 const SAMPLES = ["ttbar", "wjets"];
@@ -193,7 +193,7 @@ describe("stages on TopCP-like Parquet samples", () => {
     it("interleaves both samples and keeps every event's row intact", async () => {
       const original = new Map<string, number[]>();
       const first = batches.ttbar![0]!;
-      const layout = rowLayout([
+      const layout = layoutOf([
         padGlobal({ name: "event", fields: { eventNumber: first.columns.eventNumber!, label: { kind: "flat", values: new Int32Array(first.length) } } }),
         padJets(first),
       ]);
@@ -206,16 +206,15 @@ describe("stages on TopCP-like Parquet samples", () => {
           });
           const jets = padJets(b);
           (event.fields.eventNumber as BigUint64Array).forEach((ev, i) => original.set(`${label}:${ev}`, Array.from(jets.fields.pt!.subarray(i * 6, i * 6 + 6) as Float32Array)));
-          await shuffler.write(packRows([event, jets], layout));
+          await shuffler.write(packGroups([event, jets], layout));
         }
       }
       const labels: number[] = [];
       for await (const chunk of shuffler.rows(1000)) {
-        const rows = unpackRows(chunk, layout);
-        const ev = rows.groups.event!.fields.eventNumber as BigUint64Array;
-        const lab = rows.groups.event!.fields.label as Int32Array;
-        const pt = rows.groups.jet!.fields.pt as Float32Array;
-        for (let i = 0; i < rows.length; i++) {
+        const ev = fieldOf(chunk, layout, "event", "eventNumber") as BigUint64Array;
+        const lab = fieldOf(chunk, layout, "event", "label") as Int32Array;
+        const pt = fieldOf(chunk, layout, "jet", "pt") as Float32Array;
+        for (let i = 0; i < ev.length; i++) {
           const key = `${lab[i]}:${ev[i]}`;
           expect(Array.from(pt.subarray(i * 6, i * 6 + 6))).toEqual(original.get(key));
           original.delete(key);

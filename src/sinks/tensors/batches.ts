@@ -3,7 +3,7 @@ import { openSaltRows } from "./h5-rows.js";
 import { loadNormDict } from "./norm.js";
 import type { TensorOptions } from "./options.js";
 import { epochWindows } from "./order.js";
-import { decodeBatch, neededGroups, tensorPlan } from "./plan.js";
+import { batchOut, decodeBatch, neededGroups, tensorPlan } from "./plan.js";
 import type { TensorPlan } from "./plan.js";
 import type { RowSource } from "./rows.js";
 import type { TensorBatch } from "./types.js";
@@ -38,6 +38,11 @@ export async function isHdf5(file: string): Promise<boolean> {
 export async function* batches(src: RowSource, o: TensorOptions, plan: TensorPlan): AsyncGenerator<TensorBatch> {
   const windowRows = o.seed === undefined ? o.batchSize * Math.max(1, Math.floor(WINDOW_ROWS / o.batchSize)) : o.batchSize * Math.ceil(WINDOW_ROWS / o.batchSize);
   const wanted = neededGroups(plan);
+  // With reuse, batch i is decoded into set i mod (prefetch + 1): prefetch asks for the batch
+  // `prefetch` ahead only when the consumer asks for the next one, so the consumer's batch stays
+  // untouched until its next call of next().
+  const ring = o.reuse ? Array.from({ length: o.prefetch + 1 }, () => batchOut(plan, o.batchSize)) : [];
+  let n = 0;
   for (let epoch = 0; epoch < o.epochs; epoch++) {
     for (const w of epochWindows(src.rows, windowRows, src.blockRows, o.seed, epoch)) {
       o.signal?.throwIfAborted();
@@ -45,7 +50,7 @@ export async function* batches(src: RowSource, o: TensorOptions, plan: TensorPla
       for (let from = 0; from < w.rows; from += o.batchSize) {
         const size = Math.min(o.batchSize, w.rows - from);
         if (size < o.batchSize && o.dropLast) break;
-        yield decodeBatch(plan, blocks, size, w.order, from);
+        yield decodeBatch(plan, blocks, size, w.order, from, o.reuse ? ring[n++ % ring.length]! : batchOut(plan, size), epoch);
         o.signal?.throwIfAborted();
       }
     }

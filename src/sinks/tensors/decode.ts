@@ -1,6 +1,7 @@
 import type { H5ElementType } from "../../hdf5/index.js";
-import { float16ToNumber } from "../../hdf5/index.js";
 import type { MeanStd } from "../../stages/index.js";
+import { groupKernel } from "./kernel.js";
+import type { GroupKernel } from "./kernel.js";
 import type { TensorInput } from "./types.js";
 
 /** A field of a stored record: its name, type and byte offset inside the record. */
@@ -36,17 +37,18 @@ export function rowBlock(bytes: Uint8Array, stride: number, base = 0): RowBlock 
   return { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), stride, base };
 }
 
-/** Byte offset of the first record of output row r: rows come in `order` when given. */
-function rowStarts(block: RowBlock, size: number, order: Uint32Array | undefined, from: number): Int32Array {
-  const at = new Int32Array(size);
-  for (let r = 0; r < size; r++) at[r] = (order ? order[from + r]! : from + r) * block.stride + block.base;
+/** Byte offset of the first record of output row r (rows in `order` when given) into `at`. */
+function rowStarts(at: Int32Array, block: RowBlock, size: number, order: Uint32Array | undefined, from: number): Int32Array {
+  const { stride, base } = block;
+  if (order) for (let r = 0; r < size; r++) at[r] = order[from + r]! * stride + base;
+  else for (let r = 0; r < size; r++) at[r] = (from + r) * stride + base;
   return at;
 }
 
-/** Reads one scalar of `type` at byte `p` as a number. */
+/** Reads one integer of `type` at byte `p` as a number (labels: the plan accepts integer types only). */
 type Getter = (v: DataView, b: Uint8Array, p: number) => number;
 
-const GETTERS: Record<H5ElementType, Getter> = {
+const GETTERS: Partial<Record<H5ElementType, Getter>> = {
   bool: (_v, b, p) => b[p]!,
   uint8: (_v, b, p) => b[p]!,
   int8: (v, _b, p) => v.getInt8(p),
@@ -54,115 +56,49 @@ const GETTERS: Record<H5ElementType, Getter> = {
   uint16: (v, _b, p) => v.getUint16(p, true),
   int32: (v, _b, p) => v.getInt32(p, true),
   uint32: (v, _b, p) => v.getUint32(p, true),
-  // Two 32-bit halves: the sum is rounded once, as Number(bigint) is, without allocating a BigInt.
   int64: (v, _b, p) => v.getInt32(p + 4, true) * 4294967296 + v.getUint32(p, true),
   uint64: (v, _b, p) => v.getUint32(p + 4, true) * 4294967296 + v.getUint32(p, true),
-  float16: (v, _b, p) => float16ToNumber(v.getUint16(p, true)),
-  float32: (v, _b, p) => v.getFloat32(p, true),
-  float64: (v, _b, p) => v.getFloat64(p, true),
 };
 
-/**
- * Slot validity, and per row the slots up to its last valid one: the fill loops stop there, as
- * the output starts as zeros. SALT files are left-packed, so those slots are all valid and the
- * loops' `valid` test is always true (predictable), and padding costs nothing.
- */
-function fillValid(valid: Uint8Array, used: Int32Array, bytes: Uint8Array, starts: Int32Array, g: GroupLayout): void {
-  const { slots, recordSize } = g;
-  for (let r = 0, s = 0; r < starts.length; r++) {
-    let p = starts[r]! + g.validOffset;
-    let last = 0;
-    for (let j = 0; j < slots; j++, s++, p += recordSize) {
-      const v = bytes[p]! === 0 ? 0 : 1;
-      valid[s] = v;
-      if (v) last = j + 1;
-    }
-    used[r] = last;
-  }
-}
+const kernels = new WeakMap<GroupLayout, GroupKernel>();
 
-/*
- * Hot loops live in small functions of their own: V8 compiles a long loop on the stack, and code
- * after it in the same function, never run before, then deoptimised on every call.
- *
- * One loop per common storage type, so that each stays monomorphic: these loops are the whole
- * cost of turning stored records into tensors.
- */
-
-interface Fill {
-  out: Float32Array;
-  /** Output index of the field in the first slot, and of the next slot. */
-  k: number;
-  nf: number;
-  starts: Int32Array;
-  slots: number;
-  recordSize: number;
+/** Where a batch's values go: fresh arrays, or the same ones batch after batch. */
+export interface GroupOut {
+  data: Float32Array;
   valid: Uint8Array;
-  used: Int32Array;
 }
 
-function fillFloat32(f: Fill, view: DataView, off: number, mean: number, std: number): void {
-  const { out, k, nf, starts, slots, recordSize, valid, used } = f;
-  for (let r = 0; r < starts.length; r++) {
-    const s0 = r * slots;
-    const p0 = starts[r]! + off;
-    for (let j = 0, n = used[r]!; j < n; j++) if (valid[s0 + j]) out[(s0 + j) * nf + k] = (view.getFloat32(p0 + j * recordSize, true) - mean) / std;
-  }
-}
-
-function fillByte(f: Fill, bytes: Uint8Array, off: number, mean: number, std: number): void {
-  const { out, k, nf, starts, slots, recordSize, valid, used } = f;
-  for (let r = 0; r < starts.length; r++) {
-    const s0 = r * slots;
-    const p0 = starts[r]! + off;
-    for (let j = 0, n = used[r]!; j < n; j++) if (valid[s0 + j]) out[(s0 + j) * nf + k] = (bytes[p0 + j * recordSize]! - mean) / std;
-  }
-}
-
-function fillAny(f: Fill, block: RowBlock, off: number, mean: number, std: number, get: Getter): void {
-  const { out, k, nf, starts, slots, recordSize, valid, used } = f;
-  const { view, bytes } = block;
-  for (let r = 0; r < starts.length; r++) {
-    const s0 = r * slots;
-    const p0 = starts[r]! + off;
-    for (let j = 0, n = used[r]!; j < n; j++) if (valid[s0 + j]) out[(s0 + j) * nf + k] = (get(view, bytes, p0 + j * recordSize) - mean) / std;
-  }
+/** Arrays for `rows` rows of a group. */
+export function groupOut(g: GroupLayout, rows: number): GroupOut {
+  return { data: new Float32Array(rows * g.slots * g.fields.length), valid: new Uint8Array(rows * g.slots) };
 }
 
 /**
  * The tensor of one group for `size` rows of a block (rows `order[from..from+size)` when an order
- * is given, else `from..from+size`). Normalised fields are `(x - mean) / std` computed in float64
- * and stored as float32; padded slots are 0.
+ * is given, else `from..from+size`), in the first values of `out`. Normalised fields are
+ * `(x - mean) / std` computed in float64 and stored as float32; padded slots are 0. `starts` is
+ * scratch space for `size` row offsets.
  */
-export function decodeGroup(g: GroupLayout, block: RowBlock, size: number, order?: Uint32Array, from = 0): TensorInput {
-  const starts = rowStarts(block, size, order, from);
-  const valid = new Uint8Array(size * g.slots);
-  const used = new Int32Array(size);
-  if (g.validOffset < 0) {
-    valid.fill(1);
-    used.fill(g.slots);
-  } else fillValid(valid, used, block.bytes, starts, g);
+export function decodeGroup(g: GroupLayout, block: RowBlock, size: number, order: Uint32Array | undefined, from: number, out: GroupOut, starts: Int32Array): TensorInput {
+  rowStarts(starts, block, size, order, from);
   const nf = g.fields.length;
-  const data = new Float32Array(valid.length * nf);
-  for (let k = 0; k < nf; k++) {
-    const { field, norm } = g.fields[k]!;
-    const mean = norm ? norm.mean : 0;
-    const std = norm ? norm.std : 1;
-    const f: Fill = { out: data, k, nf, starts, slots: g.slots, recordSize: g.recordSize, valid, used };
-    if (field.type === "float32") fillFloat32(f, block.view, field.offset, mean, std);
-    else if (field.type === "bool" || field.type === "uint8") fillByte(f, block.bytes, field.offset, mean, std);
-    else fillAny(f, block, field.offset, mean, std, GETTERS[field.type]);
-  }
+  const data = out.data.length === size * g.slots * nf ? out.data : out.data.subarray(0, size * g.slots * nf);
+  const valid = out.valid.length === size * g.slots ? out.valid : out.valid.subarray(0, size * g.slots);
+  let kernel = kernels.get(g);
+  if (!kernel) kernels.set(g, (kernel = groupKernel(g)));
+  kernel(block.bytes, block.view, starts, size, data, valid);
   const fields = g.fields.map((f) => f.field.name);
   const shape = g.global ? [size, nf] : [size, g.slots, nf];
   return g.global ? { data, shape, fields } : { data, shape, fields, valid };
 }
 
-/** The class index of every row, from the label field of the global group. */
-export function decodeLabels(field: RecordFieldInfo, block: RowBlock, size: number, order?: Uint32Array, from = 0): Int32Array {
-  const starts = rowStarts(block, size, order, from);
+/** The class index of every row, from the label field of the global group, into the first `size` of `out`. */
+export function decodeLabels(field: RecordFieldInfo, block: RowBlock, size: number, order: Uint32Array | undefined, from: number, out: Int32Array, starts: Int32Array): Int32Array {
+  rowStarts(starts, block, size, order, from);
   const get = GETTERS[field.type];
-  const out = new Int32Array(size);
-  for (let r = 0; r < size; r++) out[r] = get(block.view, block.bytes, starts[r]! + field.offset);
-  return out;
+  if (!get) throw new Error(`label field "${field.name}" is ${field.type}, expected an integer`);
+  const labels = out.length === size ? out : out.subarray(0, size);
+  const p = field.offset;
+  for (let r = 0; r < size; r++) labels[r] = get(block.view, block.bytes, starts[r]! + p);
+  return labels;
 }

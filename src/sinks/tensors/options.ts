@@ -14,10 +14,11 @@ export interface TensorOptions {
   fields?: Record<string, string[]>;
   dropLast: boolean;
   prefetch: number;
+  reuse: boolean;
   signal?: AbortSignal;
 }
 
-const KNOWN = ["split", "batchSize", "normDict", "normalize", "shuffle", "epochs", "groups", "fields", "dropLast", "prefetch", "signal"];
+const KNOWN = ["split", "batchSize", "normDict", "normalize", "shuffle", "epochs", "groups", "fields", "dropLast", "prefetch", "reuse", "signal"];
 
 function fail(message: string): never {
   throw new TypeError(`openTensors: ${message}`);
@@ -49,6 +50,7 @@ export function checkOptions(options: OpenTensorsOptions): TensorOptions {
   if (o.split !== undefined && !SPLIT_NAMES.includes(o.split as never)) fail(`split must be one of ${SPLIT_NAMES.join(", ")}, got ${JSON.stringify(o.split)}`);
   if (o.normalize !== undefined && typeof o.normalize !== "boolean") fail(`normalize must be true or false, got ${JSON.stringify(o.normalize)}`);
   if (o.dropLast !== undefined && typeof o.dropLast !== "boolean") fail(`dropLast must be true or false, got ${JSON.stringify(o.dropLast)}`);
+  if (o.reuse !== undefined && typeof o.reuse !== "boolean") fail(`reuse must be true or false, got ${JSON.stringify(o.reuse)}`);
   if (o.normDict !== undefined && typeof o.normDict !== "string" && (typeof o.normDict !== "object" || o.normDict === null)) {
     fail("normDict must be the path of a norm_dict.yaml or a {group: {field: {mean, std}}} object");
   }
@@ -77,6 +79,7 @@ export function checkOptions(options: OpenTensorsOptions): TensorOptions {
     fields,
     dropLast: (o.dropLast as boolean | undefined) ?? false,
     prefetch: positiveInt("prefetch", o.prefetch, 2),
+    reuse: (o.reuse as boolean | undefined) ?? false,
     signal: o.signal as AbortSignal | undefined,
   };
 }

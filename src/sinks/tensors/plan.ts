@@ -1,7 +1,7 @@
 import { didYouMean } from "../../config/index.js";
 import type { NormDict } from "../../stages/index.js";
-import { decodeGroup, decodeLabels } from "./decode.js";
-import type { GroupLayout, RecordFieldInfo, RowBlock } from "./decode.js";
+import { decodeGroup, decodeLabels, groupOut } from "./decode.js";
+import type { GroupLayout, GroupOut, RecordFieldInfo, RowBlock } from "./decode.js";
 import { normOf } from "./norm.js";
 import type { StoredGroup } from "./rows.js";
 import type { TensorBatch } from "./types.js";
@@ -66,12 +66,25 @@ export function tensorPlan(stored: StoredGroup[], c: PlanChoices): TensorPlan {
   return { groups, labels: { group: labelGroup.name, field: label } };
 }
 
-/** One batch: rows `order[from..from+size)` (or `from..from+size`) of the blocks. */
-export function decodeBatch(plan: TensorPlan, blocks: Record<string, RowBlock>, size: number, order: Uint32Array | undefined, from: number): TensorBatch {
+/** The arrays one batch is decoded into. */
+export interface BatchOut {
+  groups: GroupOut[];
+  labels: Int32Array;
+  /** Scratch: the row offsets of one group. */
+  starts: Int32Array;
+}
+
+/** Arrays for a batch of up to `rows` rows. */
+export function batchOut(plan: TensorPlan, rows: number): BatchOut {
+  return { groups: plan.groups.map((g) => groupOut(g, rows)), labels: new Int32Array(rows), starts: new Int32Array(rows) };
+}
+
+/** One batch: rows `order[from..from+size)` (or `from..from+size`) of the blocks, into `out`. */
+export function decodeBatch(plan: TensorPlan, blocks: Record<string, RowBlock>, size: number, order: Uint32Array | undefined, from: number, out: BatchOut, epoch: number): TensorBatch {
   const inputs: TensorBatch["inputs"] = {};
-  for (const g of plan.groups) inputs[g.name] = decodeGroup(g, blocks[g.name]!, size, order, from);
-  const labels = decodeLabels(plan.labels.field, blocks[plan.labels.group]!, size, order, from);
-  return { size, labels, inputs };
+  plan.groups.forEach((g, i) => (inputs[g.name] = decodeGroup(g, blocks[g.name]!, size, order, from, out.groups[i]!, out.starts)));
+  const labels = decodeLabels(plan.labels.field, blocks[plan.labels.group]!, size, order, from, out.labels, out.starts);
+  return { size, epoch, labels, inputs };
 }
 
 /** Groups whose records a batch needs (the yielded ones and the labels' group). */

@@ -15,6 +15,8 @@ export interface TensorInput {
 /** One batch of events as tensors. */
 export interface TensorBatch {
   size: number;
+  /** The pass over the data this batch belongs to: 0 to epochs - 1. */
+  epoch: number;
   /** `flavour_label` of every event. */
   labels: Int32Array;
   inputs: Record<string, TensorInput>;
@@ -41,6 +43,12 @@ export interface OpenTensorsOptions {
   dropLast?: boolean;
   /** Batches prepared ahead of the consumer (default 2). */
   prefetch?: number;
+  /**
+   * Decode every batch into the same few arrays (prefetch + 1 sets) instead of new ones: a batch's
+   * arrays are then valid only until the next call of `next()` (copy them to keep them; note that
+   * `tf.tensor(data)` keeps the array itself). Spares allocating, and collecting, every batch.
+   */
+  reuse?: boolean;
   signal?: AbortSignal;
 }
 
