@@ -1,6 +1,7 @@
 /**
  * The package's one worker module: the table of everything that runs on a worker thread, used by
- * the pipeline's pool (scan, chains of stages, release) and by the HDF5 encoder pool (chunk encoding).
+ * the pipeline's pool (scan, chains of stages, release), by the HDF5 encoder pool (chunk encoding)
+ * and by the merge of a sharded run (its second pass, bucket by bucket).
  * Never loads h5wasm or apache-arrow; the readers (and parquet-wasm) load with the first pipeline
  * task, so that an encoder thread does not pay for them.
  */
@@ -9,6 +10,7 @@ import { encodeChunk } from "./hdf5/chunk-encoder.js";
 import type { ChunkFilters } from "./hdf5/chunk-encoder.js";
 import type { ChainPayload, ScanPayload } from "./pipeline/worker.js";
 import { dispatcher } from "./pool/worker-pool.js";
+import type { GatherTask } from "./shards/gather.js";
 
 const pipeline = () => import("./pipeline/worker.js");
 
@@ -32,6 +34,7 @@ export const handlers = {
   runChain: async (payload: ChainPayload) => (await pipeline()).runChain(payload),
   runChainMoved: async (payload: ChainPayload) => (await pipeline()).runChainMoved(payload),
   encodeChunk: encodeChunkMoved,
+  gatherBucket: async (task: GatherTask) => (await import("./shards/gather.js")).gatherBucketMoved(task),
 };
 export type WorkerHandlers = typeof handlers;
 

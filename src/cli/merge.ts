@@ -1,5 +1,5 @@
 import { parseCommandArgs } from "./args.js";
-import { mergeShards } from "../shards/index.js";
+import { mergeShards } from "../shards/merge.js";
 import { SERVICEX_HELP, SERVICEX_OPTIONS, serviceXOptions } from "./servicex-options.js";
 
 const HELP = `Usage: sxflow merge <config.yaml> [--shards N] [--workers N] [--quiet]

@@ -1,12 +1,18 @@
 import { availableParallelism, constants } from "node:os";
 import { parseCommandArgs } from "./args.js";
 import { loadRunConfig } from "../config/index.js";
-import { describeRun, Progress, runPipeline } from "../pipeline/index.js";
+// Modules, not the package indexes: a shard process loads only what it runs (the indexes pull in
+// the Arrow, ServiceX and tensor code, a third of a shard's fixed cost).
+import { describeRun } from "../pipeline/dry-run.js";
+import { Progress } from "../pipeline/progress.js";
+import { runPipeline } from "../pipeline/run.js";
+import { parseShardId } from "../shards/assign.js";
+import type { ShardId } from "../shards/assign.js";
+import { runShard } from "../shards/run-shard.js";
+import type { ShardManifest } from "../shards/store.js";
 import { formatRunPlan } from "./run-plan.js";
-import { parseShardId, runShard } from "../shards/index.js";
-import type { ShardId, ShardManifest } from "../shards/index.js";
 import { SERVICEX_HELP, SERVICEX_OPTIONS, serviceXOptions } from "./servicex-options.js";
-import type { PipelineReport } from "../pipeline/index.js";
+import type { PipelineReport } from "../pipeline/report.js";
 
 const HELP = `Usage: sxflow run <config.yaml> [--workers N] [--max-events N] [--dry-run] [--shard I/N] [--quiet] [--verbose]
 

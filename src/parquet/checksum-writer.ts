@@ -5,7 +5,7 @@
  * follow the pages is moved to match. Memory holds one page at a time, then the page indexes
  * and the footer.
  */
-import { I32, ThriftReader, ThriftTruncated, encodeStruct, withField, type ThriftStruct, type ThriftValue } from "./thrift.js";
+import { I32, num, ThriftReader, ThriftTruncated, encodeStruct, withField, type ThriftStruct, type ThriftValue } from "./thrift.js";
 import { PAGE_CRC, pageCrc, readPageHeader } from "./page-header.js";
 
 // Field ids of parquet.thrift.
@@ -91,10 +91,6 @@ class OffsetMap {
   span(start: number, length: number): number {
     return this.map(start + length) - this.map(start);
   }
-}
-
-function num(v: ThriftValue | undefined): number | undefined {
-  return typeof v === "bigint" ? Number(v) : typeof v === "number" ? v : undefined;
 }
 
 /** Sets an integer field that is present, keeping its width (bigint for i64). */

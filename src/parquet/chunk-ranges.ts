@@ -1,4 +1,4 @@
-import { ThriftReader, type ThriftValue } from "./thrift.js";
+import { field, num, ThriftReader } from "./thrift.js";
 
 // Field ids of parquet.thrift.
 const FILE_ROW_GROUPS = 4;
@@ -16,14 +16,6 @@ export interface ChunkRange {
   column: string;
   offset: number;
   length: number;
-}
-
-function field(s: ThriftValue | undefined, id: number): ThriftValue | undefined {
-  return s instanceof Map ? s.get(id) : undefined;
-}
-
-function num(v: ThriftValue | undefined): number | undefined {
-  return typeof v === "bigint" ? Number(v) : typeof v === "number" ? v : undefined;
 }
 
 /**

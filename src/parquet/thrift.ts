@@ -174,6 +174,16 @@ export class ThriftReader {
   }
 }
 
+/** Field `id` of a decoded struct; undefined when absent or when `s` is not a struct. */
+export function field(s: ThriftValue | undefined, id: number): ThriftValue | undefined {
+  return s instanceof Map ? s.get(id) : undefined;
+}
+
+/** An integer field's value as a number (i64 values are bigints). */
+export function num(v: ThriftValue | undefined): number | undefined {
+  return typeof v === "bigint" ? Number(v) : typeof v === "number" ? v : undefined;
+}
+
 /** A copy of a decoded struct with field `id` set to an integer of wire type `type`, fields in id order. */
 export function withField(s: ThriftStruct, id: number, type: typeof I32 | typeof I64, value: number | bigint): ThriftStruct {
   const types = new Map(fieldTypes.get(s));

@@ -1,4 +1,4 @@
-import { ThriftReader, type ThriftStruct, type ThriftValue } from "./thrift.js";
+import { field, ThriftReader, type ThriftStruct } from "./thrift.js";
 
 // Field ids of parquet.thrift.
 const FILE_ROW_GROUPS = 4;
@@ -10,10 +10,6 @@ const META_STATISTICS = 12;
 const STATS_NULL_COUNT = 3;
 const STATS_MAX_VALUE = 5;
 const STATS_MIN_VALUE = 6;
-
-function field(s: ThriftValue | undefined, id: number): ThriftValue | undefined {
-  return s instanceof Map ? s.get(id) : undefined;
-}
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;

@@ -32,21 +32,33 @@ export class EarlyConversion {
   private held = 0;
   /** Tasks converted early (for progress and tests). */
   converted = 0;
+  /** Files wholly converted and events converted, by deliver() sample. */
+  private readonly counts = new Map<string, { files: number; events: number }>();
 
   constructor(
     private readonly pool: WorkerPool<WorkerHandlers>,
     private readonly config: RunConfig,
     private readonly signal: AbortSignal | undefined,
     private readonly budgetBytes = DEFAULT_BUDGET,
+    /** Told after each converted task, for progress beside the transform's. */
+    private readonly onConverted?: (request: string, counts: { files: number; events: number }) => void,
   ) {}
 
-  /** A file of config sample `sample` is available: plan it alone and convert its tasks. */
-  add(sample: number, path: string): void {
+  /** A file of config sample `sample` (deliver() sample `request`) is available: plan it alone and convert its tasks. */
+  add(sample: number, path: string, request: string): void {
     // A file that fails here (no entries, unreadable) is converted, and reported, with the run.
-    this.work.push(this.convertFile(sample, path).catch(() => undefined));
+    this.work.push(this.convertFile(sample, path, request).catch(() => undefined));
   }
 
-  private async convertFile(sample: number, path: string): Promise<void> {
+  private count(request: string, events: number, files: number): void {
+    const c = this.counts.get(request) ?? { files: 0, events: 0 };
+    c.events += events;
+    c.files += files;
+    this.counts.set(request, c);
+    this.onConverted?.(request, { ...c });
+  }
+
+  private async convertFile(sample: number, path: string, request: string): Promise<void> {
     const s = this.config.samples[sample]!;
     const alone: RunConfig = { ...this.config, samples: [{ ...s, files: [{ path, format: "parquet" }] }] };
     const scan: FileScanner = async (p, format, tree) => {
@@ -66,7 +78,9 @@ export class EarlyConversion {
         const r = await result;
         this.held += r.rows!.byteLength;
         this.converted++;
+        this.count(request, t.stop - t.start, 0);
       }
+      this.count(request, 0, 1);
     } finally {
       // The file opened for this plan (in this thread when the pool has no workers).
       await this.pool.run("releaseRun", id).catch(() => undefined);

@@ -1,7 +1,10 @@
 import type { RunConfig } from "../config/index.js";
 import type { OutputDir } from "../output-dir/index.js";
-import { arrowSplitSink, outputPaths, saltSink, writeClassDict, writeFileAtomic, writeNormDict } from "../sinks/index.js";
-import type { RunSummary, SplitSink } from "../sinks/index.js";
+import { writeFileAtomic } from "../sinks/atomic-write.js";
+import { outputPaths } from "../sinks/paths.js";
+import { writeClassDict, writeNormDict } from "../sinks/salt-dicts.js";
+import { saltSink } from "../sinks/split-sink.js";
+import type { RunSummary, SinkFactory, SplitSink } from "../sinks/split-sink.js";
 import { classWeights, finalizePartials, SPLIT_NAMES } from "../stages/index.js";
 import type { NormDict, RecordLayout, StatsPartials } from "../stages/index.js";
 import { VERSION } from "../version.js";
@@ -18,6 +21,17 @@ function staged(cfg: RunConfig, output: OutputDir): RunConfig {
   return { ...cfg, output: { ...cfg.output, dir: output.staging } };
 }
 
+/** The Arrow sink, loaded with its first use: apache-arrow is not loaded by runs that write HDF5. */
+const arrowSink: SinkFactory = (context) => {
+  const sink = import("../sinks/arrow.js").then((m) => m.arrowSplitSink(context));
+  sink.catch(() => undefined);
+  return {
+    append: async (split, rows) => (await sink).append(split, rows),
+    close: async (summary) => (await sink).close(summary),
+    abort: async () => (await sink).abort(),
+  };
+};
+
 /**
  * A run's sink (the SALT files unless the options name another), counting the rows of each split.
  * It writes into the run's staging directory; `finishRun` commits what it wrote.
@@ -32,7 +46,7 @@ export class RunSink implements SplitSink {
     output: OutputDir,
   ) {
     const { cfg } = session;
-    const factory = session.options.sink ?? (cfg.output.format === "arrow" ? arrowSplitSink : saltSink);
+    const factory = session.options.sink ?? (cfg.output.format === "arrow" ? arrowSink : saltSink);
     // The files record the configuration as given (output.dir included), not the staging directory.
     // Chunks are compressed on the run's own worker threads: no extra threads to start.
     const pool = session.pool.workers > 0 ? { pool: session.pool } : {};

@@ -6,7 +6,6 @@ import { compileCut, compileExpression } from "../expr/index.js";
 import type { CompiledExpression } from "../expr/index.js";
 import type { ExprBranchInfo } from "../expr/index.js";
 import type { FileFormat } from "../sources/detect.js";
-import { describeSource, openTreeSource } from "../sources/tree-source.js";
 import type { FileScan } from "../sources/tree-source.js";
 import { ENTRY_KEY, layoutRecords, layoutRow, recordField } from "../stages/index.js";
 import type { GroupPlan, RecordField } from "../stages/index.js";
@@ -21,10 +20,18 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-interface ScannedFile extends FilePlan, FileScan {}
+interface ScannedFile extends FilePlan, FileScan {
+  /** Described by `BuildPlanOptions.known`, not opened: no branches to check. */
+  known?: boolean;
+}
+
+/** What a plan needs of a file it does not open: its entries and clusters, as a scan found them. */
+export type KnownFile = Pick<FileScan, "entries" | "clusters">;
 
 /** Opens a file in this thread to learn its entries, schema and work units, then closes it. */
 export async function scanInThread(path: string, format: FileFormat, tree: string): Promise<FileScan> {
+  // Loaded here: a run scans in its workers, and its main thread need not load the readers.
+  const { describeSource, openTreeSource } = await import("../sources/tree-source.js");
   const source = await openTreeSource(path, tree, format);
   try {
     return describeSource(source);
@@ -34,8 +41,11 @@ export async function scanInThread(path: string, format: FileFormat, tree: strin
 }
 
 /** Scans every file (concurrently through `scan`), in config order; an unreadable file or an empty sample is an error. */
-async function scanFiles(config: RunConfig, scan: FileScanner, probe = false, unfetched = false): Promise<ScannedFile[]> {
-  const scanOne = async (s: number, { path, format }: SampleFile): Promise<ScannedFile> => {
+async function scanFiles(config: RunConfig, scan: FileScanner, probe = false, unfetched = false, known?: ReadonlyMap<number, KnownFile>): Promise<ScannedFile[]> {
+  const first = config.samples.map((_s, i) => config.samples.slice(0, i).reduce((n, x) => n + x.files.length, 0));
+  const scanOne = async (s: number, { path, format }: SampleFile, i: number): Promise<ScannedFile> => {
+    const k = known?.get(first[s]! + i);
+    if (k) return { entries: k.entries, clusters: k.clusters, branches: new Map(), allNames: [], path, format, sample: s, known: true };
     try {
       return { ...(await scan(path, format, config.tree)), path, format, sample: s };
     } catch (err) {
@@ -48,16 +58,16 @@ async function scanFiles(config: RunConfig, scan: FileScanner, probe = false, un
   const firstFiles = async (s: number, files: readonly SampleFile[]): Promise<ScannedFile[]> => {
     const out: ScannedFile[] = [];
     let entries = 0;
-    for (const f of files) {
+    for (const [i, f] of files.entries()) {
       if (entries >= limit!) break;
-      const scanned = await scanOne(s, f);
+      const scanned = await scanOne(s, f, i);
       entries += scanned.entries;
       out.push(scanned);
     }
     return out;
   };
   const jobs = config.samples.map((sample, s) =>
-    probe ? Promise.all(sample.files.slice(0, 1).map((f) => scanOne(s, f))) : limit !== undefined ? firstFiles(s, sample.files) : Promise.all(sample.files.map((f) => scanOne(s, f))),
+    probe ? Promise.all(sample.files.slice(0, 1).map((f) => scanOne(s, f, 0))) : limit !== undefined ? firstFiles(s, sample.files) : Promise.all(sample.files.map((f, i) => scanOne(s, f, i))),
   );
   const settled = await Promise.allSettled(jobs);
   const failed = settled.find((r) => r.status === "rejected");
@@ -180,7 +190,7 @@ function didYouMeanText(name: string, names: readonly string[]): string {
  * a cluster larger than `batchSize` is cut into equal pieces (so one huge cluster still keeps
  * every worker busy). Tasks depend on the inputs and `batchSize` only, never on the worker count.
  */
-function tasksOf(files: ScannedFile[], batchSize: number): TaskSpec[] {
+export function tasksOf(files: readonly KnownFile[], batchSize: number): TaskSpec[] {
   const tasks: TaskSpec[] = [];
   files.forEach((f, file) => {
     let start = -1;
@@ -243,6 +253,12 @@ export interface BuildPlanOptions {
   probe?: boolean;
   /** Plan before ServiceX samples are fetched (`sxflow run --dry-run`): their tasks are not known yet. */
   unfetched?: boolean;
+  /**
+   * Files (by their index in config order, samples after one another) not to open: the plan's
+   * tasks cover them, but the schema and its checks come from the others (a shard opens only
+   * the files of its own tasks).
+   */
+  known?: ReadonlyMap<number, KnownFile>;
 }
 
 export interface BuiltPlan {
@@ -272,9 +288,10 @@ function checkRowSize(groups: GroupPlan[], rowBytes: number): void {
  * out the output records and cuts the inputs into tasks.
  */
 export async function buildPlan(config: RunConfig, options: BuildPlanOptions = {}): Promise<BuiltPlan> {
-  const files = await scanFiles(config, options.scan ?? scanInThread, options.probe, options.unfetched);
+  const files = await scanFiles(config, options.scan ?? scanInThread, options.probe, options.unfetched, options.known);
   // The schema comes from a file with entries (scanFiles ensures one, unless probing): an empty one may have no columns.
-  const reference = files.find((f) => f.entries > 0) ?? files[0];
+  const opened = files.filter((f) => !f.known);
+  const reference = opened.find((f) => f.entries > 0) ?? opened[0];
   if (!reference) throw new PipelineError(`${configPath(["samples"])}: no sample has a local file to read the branches of tree "${config.tree}" from`);
   const schema = reference.branches;
   const used = new Set<string>();
@@ -323,7 +340,7 @@ export async function buildPlan(config: RunConfig, options: BuildPlanOptions = {
   checkRowSize(groups, rowBytes);
 
   const branches = [...used].sort();
-  for (const f of files) checkSchema(f, reference, branches, config.tree);
+  for (const f of opened) checkSchema(f, reference, branches, config.tree);
 
   const plan: PipelinePlan = {
     id: options.id ?? randomUUID(),

@@ -6,9 +6,10 @@ import type { RunConfig } from "../config/index.js";
 import { createWorkerPool, defaultWorkerCount, moduleBeside } from "../pool/index.js";
 import type { WorkerPool } from "../pool/index.js";
 import type { SinkFactory } from "../sinks/index.js";
-import { materialiseSamples } from "../sources/index.js";
+import { materialiseSamples, runSampleRequests } from "../sources/samples.js";
+import { ProgressDisplay } from "../servicex/progress.js";
 import { displayUrl, isUrl } from "../sources/byte-source.js";
-import type { MaterialiseOptions } from "../sources/index.js";
+import type { MaterialiseOptions } from "../sources/samples.js";
 import { bucketsFor } from "../stages/index.js";
 import type { EventBatch } from "../stages/index.js";
 import type { WorkerHandlers } from "../worker.js";
@@ -93,15 +94,27 @@ export async function withSession<T>(
   const pool = await createWorkerPool<WorkerHandlers>({ module: moduleBeside(import.meta.url, "../worker"), workers: converts ? workers : 0 });
   const runId = randomUUID();
   logDebug("run.start", { config: loaded.source, run: runId, workers: pool.workers, samples: loaded.samples.length, maxEvents: loaded.maxEvents });
-  // Files of `delivery: stream` samples are converted as the transform reports them.
-  const early = converts && loaded.samples.some((s) => s.servicex?.delivery === "stream") ? new EarlyConversion(pool, loaded, options.signal) : undefined;
+  // Files of `delivery: stream` samples are converted as the transform reports them, and the
+  // progress lines show the conversion beside the transform.
+  // (runSampleRequests builds the query, which checks the expressions: only for runs that stream.)
+  const streams = converts && loaded.samples.some((s) => s.servicex?.delivery === "stream") ? runSampleRequests(loaded).filter((r) => r.stream) : [];
+  const sx = options.servicex ?? {};
+  const display = streams.length > 0 ? (sx.display ?? new ProgressDisplay(process.stderr, sx.progress ?? process.stderr.isTTY === true)) : undefined;
+  for (const r of streams) display!.update(r.spec.Name, { converted: { files: 0, events: 0 } });
+  // Once the delivery is over, the terminal belongs to the run's own progress bar.
+  let delivering = true;
+  const early = display
+    ? new EarlyConversion(pool, loaded, options.signal, undefined, (request, converted) => delivering && display.update(request, { converted }))
+    : undefined;
   try {
     // Samples named by ServiceX dataset or metadata category become local files (cached) or URLs first.
     const cfg = await materialiseSamples(loaded, {
-      ...options.servicex,
+      ...sx,
       signal: options.signal,
-      ...(early ? { onSampleFile: (sample: number, file: string) => early.add(sample, file) } : {}),
+      ...(early ? { display: display!, onSampleFile: (sample: number, file: string, request: string) => early.add(sample, file, request) } : {}),
     });
+    delivering = false;
+    display?.stop();
     options.signal?.throwIfAborted();
     const samplesReady = performance.now();
     return await body({ cfg, workers, pool, runId, started, samplesReady, options, ...(early ? { early } : {}) });
@@ -109,6 +122,8 @@ export async function withSession<T>(
     // The pool reports an abort as its own error; the caller asked with a reason.
     throw options.signal?.aborted ? options.signal.reason : err;
   } finally {
+    if (delivering) display?.stop();
+    delivering = false;
     await early?.settle();
     // In-thread runs keep their files open in this thread until here; worker threads go with the pool.
     if (pool.workers === 0) await pool.run("releaseRun", runId).catch(() => undefined);
@@ -116,15 +131,19 @@ export async function withSession<T>(
   }
 }
 
-/** Plans the run: every file is scanned by the workers, concurrently, and stays open there for the tasks. */
-export function planSession(session: RunSession): Promise<BuiltPlan> {
-  const { pool, runId, cfg } = session;
+/** Scans a file in a worker of the session, where it stays open for the run's tasks. */
+export function poolScanner(session: RunSession): FileScanner {
+  const { pool, runId } = session;
   const signal = session.options.signal;
-  const scan: FileScanner = async (path, format, tree) => {
+  return async (path, format, tree) => {
     const s = await pool.run("scanFile", { run: runId, path, format, tree }, undefined, signal);
     return { ...s, branches: new Map(s.branches) };
   };
-  return buildPlan(cfg, { id: runId, scan });
+}
+
+/** Plans the run: every file is scanned by the workers, concurrently, and stays open there for the tasks. */
+export function planSession(session: RunSession): Promise<BuiltPlan> {
+  return buildPlan(session.cfg, { id: session.runId, scan: poolScanner(session) });
 }
 
 /** The shuffle's bucket count for the whole run (0 when the run does not shuffle). */

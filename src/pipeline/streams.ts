@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { addAbortSignal, Duplex, Readable, Transform, Writable } from "node:stream";
 import type { SinkContext, SplitSink } from "../sinks/index.js";
-import { saltSink } from "../sinks/index.js";
+import { saltSink } from "../sinks/split-sink.js";
 import { createWorkerPool, defaultWorkerCount, moduleBeside, orderedMap } from "../pool/index.js";
 import type { WorkerPool } from "../pool/index.js";
 import { BucketShuffler, finalizePartials, mergePartials, SPLIT_NAMES } from "../stages/index.js";

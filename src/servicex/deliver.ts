@@ -47,6 +47,11 @@ export interface DeliverOptions {
   leaveRunningOnAbort?: boolean;
   /** Progress bars on stderr (default: when stderr is a terminal). */
   progress?: boolean;
+  /**
+   * A display owned by the caller, drawn on instead of deliver's own (and not stopped by deliver):
+   * a streaming run adds its conversion counts to the same lines.
+   */
+  display?: ProgressDisplay;
   /** Overrides the spec's General.Delivery. */
   delivery?: Delivery;
   /** Lifetime of signed URLs in seconds (default and maximum 7 days, the object store's limit). */
@@ -115,12 +120,12 @@ export async function deliver(spec: DeliverSpec | string, options: DeliverOption
     cache: new QueryCache(options.cacheDir ? path.resolve(options.cacheDir) : config.cachePath),
     options,
     semaphore: new Semaphore(options.concurrency ?? 10),
-    progress: new ProgressDisplay(process.stderr, options.progress ?? process.stderr.isTTY === true),
+    progress: options.display ?? new ProgressDisplay(process.stderr, options.progress ?? process.stderr.isTTY === true),
     shortenedFilenames: config.shortenedFilenames,
     urlLifetimeS: signedUrls(options.delivery ?? validated.General?.Delivery) ? (options.signedUrlLifetimeS ?? MAX_PRESIGN_SECONDS) : undefined,
   };
   const settled = await Promise.allSettled(samples.map((s) => deliverSample(ctx, s)));
-  ctx.progress.stop();
+  if (!options.display) ctx.progress.stop();
   const results: DeliverResult = {};
   const errors: Record<string, Error> = {};
   settled.forEach((r, i) => {

@@ -5,8 +5,10 @@ export interface SampleState {
   completed: number;
   failed: number;
   downloaded: number;
-  /** What the second bar counts: downloads, signed URLs, or (streaming runs) converted files. */
-  delivery?: "download" | "signed" | "converted";
+  /** What the second bar counts: downloads or signed URLs. */
+  delivery?: "download" | "signed";
+  /** Streaming runs: files and events converted so far, shown instead of the second bar. */
+  converted?: { files: number; events: number };
 }
 
 const WIDTH = 20;
@@ -16,10 +18,22 @@ function bar(done: number, total: number): string {
   return `[${"#".repeat(filled)}${"-".repeat(WIDTH - filled)}]`;
 }
 
+/** 1234 -> "1,234", 1.2 million -> "1.2M". */
+function count(n: number): string {
+  if (n < 1e4) return n.toLocaleString("en-US");
+  if (n < 1e6) return `${(n / 1e3).toFixed(n < 1e5 ? 1 : 0)}k`;
+  return `${(n / 1e6).toFixed(n < 1e8 ? 1 : 0)}M`;
+}
+
 export function progressLine(name: string, s: SampleState): string {
   const total = s.files > 0 ? String(s.files) : "?";
   const failed = s.failed > 0 ? ` \x1b[31m${s.failed} failed\x1b[0m` : "";
-  return `${name.slice(0, 30).padEnd(30)} transform ${bar(s.completed, s.files)} ${s.completed}/${total}${failed}  ${s.delivery ?? "download"} ${bar(s.downloaded, s.completed)} ${s.downloaded}/${s.completed}  ${s.status}`;
+  const transform = `${name.slice(0, 30).padEnd(30)} transform ${bar(s.completed, s.files)} ${s.completed}/${total}${s.converted ? " files" : ""}${failed}`;
+  if (s.converted) {
+    const { files, events } = s.converted;
+    return `${transform} · converted ${files} file${files === 1 ? "" : "s"}, ${count(events)} events  ${s.status}`;
+  }
+  return `${transform}  ${s.delivery ?? "download"} ${bar(s.downloaded, s.completed)} ${s.downloaded}/${s.completed}  ${s.status}`;
 }
 
 /**

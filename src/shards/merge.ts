@@ -1,17 +1,28 @@
-import { open, readdir, readFile, stat } from "node:fs/promises";
-import type { FileHandle } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { RunConfig } from "../config/index.js";
 import { OutputDir } from "../output-dir/index.js";
-import { configAttr, finishRun, noticeOf, PipelineError, ReportBuilder, RunSink, withSession } from "../pipeline/index.js";
-import type { PipelineReport, RunPipelineOptions, RunSession } from "../pipeline/index.js";
-import { mergePartials, permutedBuckets, SPLIT_NAMES } from "../stages/index.js";
+import { finishRun, preloadReportPage, RunSink } from "../pipeline/finish.js";
+import { PipelineError } from "../pipeline/plan.js";
+import { ReportBuilder } from "../pipeline/report.js";
+import type { PipelineReport } from "../pipeline/report.js";
+import { configAttr, noticeOf, withSession } from "../pipeline/session.js";
+import type { RunPipelineOptions, RunSession } from "../pipeline/session.js";
+import { createWorkerPool, moduleBeside } from "../pool/index.js";
+import type { WorkerPool } from "../pool/index.js";
+import { bucketFile, bucketOrders, mergePartials, SPLIT_NAMES } from "../stages/index.js";
 import type { StatsPartials } from "../stages/index.js";
 import { VERSION } from "../version.js";
+import type { WorkerHandlers } from "../worker.js";
 import { shardName } from "./assign.js";
 import type { ShardId } from "./assign.js";
-import { decodeHeaders, HEADERS, MANIFEST, shardsDir, splitFile } from "./store.js";
+import { gatherBucket, openPart, readPart } from "./gather.js";
+import type { BucketPart, GatherTask } from "./gather.js";
+import { decodeHeaders, HEADERS, MANIFEST, shardsDir, splitDir } from "./store.js";
 import type { ShardManifest } from "./store.js";
+
+/** Rows per chunk handed to the sink, as BucketShuffler.rows gives them in a single run. */
+const CHUNK_ROWS = 10_000;
 
 export interface MergeOptions extends RunPipelineOptions {
   /** The shard count to merge, when shards of several counts are present. */
@@ -77,7 +88,7 @@ async function checkShards(session: RunSession, count: number): Promise<{ dirs: 
       throw new PipelineError(`shard ${shardName(id)} is incomplete: cannot read ${path.join(dir, MANIFEST)} (${(err as Error).message}); run it again`);
     }
     const again = `run it again (sxflow run <config> --shard ${index}/${count})`;
-    if (m.sxflowVersion !== VERSION) throw new PipelineError(`shard ${shardName(id)} was made by sxflow ${m.sxflowVersion}, this is ${VERSION}: ${again}`);
+    if (m.sxflowVersion !== VERSION || m.format !== 2) throw new PipelineError(`shard ${shardName(id)} was made by sxflow ${m.sxflowVersion}, this is ${VERSION}: ${again}`);
     if (m.config !== config) {
       throw new PipelineError(`shard ${shardName(id)} was made from a different configuration (differs in: ${differingKeys(m.config, config).join(", ")}): ${again}`);
     }
@@ -85,15 +96,14 @@ async function checkShards(session: RunSession, count: number): Promise<{ dirs: 
       throw new PipelineError(`shard ${shardName(id)} holds tasks ${m.tasks.first}-${m.tasks.stop} of ${m.tasks.total}, expected to start at ${next}: the inputs changed since; ${again}`);
     }
     const ref = manifests[0];
-    if (ref && (m.tasks.total !== ref.tasks.total || m.buckets !== ref.buckets || m.rowBytes !== ref.rowBytes)) {
-      throw new PipelineError(`shard ${shardName(id)} planned ${m.tasks.total} tasks and ${m.buckets} buckets, shard 0 ${ref.tasks.total} and ${ref.buckets}: the inputs changed between them; run both again`);
+    if (ref && (m.tasks.total !== ref.tasks.total || m.buckets !== ref.buckets || m.rowBytes !== ref.rowBytes || JSON.stringify(m.groups) !== JSON.stringify(ref.groups))) {
+      throw new PipelineError(`shard ${shardName(id)} planned ${m.tasks.total} tasks, ${m.buckets} buckets and ${m.rowBytes}-byte rows, shard 0 ${ref.tasks.total}, ${ref.buckets} and ${ref.rowBytes}: the inputs changed between them; run both again`);
     }
+    // The bucket files' sizes are checked as the second pass reads them (one open each, not two).
     for (const [s, split] of SPLIT_NAMES.entries()) {
-      const file = splitFile(dir, split);
-      const want = m.splits[s]!.bucketBytes.reduce((a, b) => a + b, 0);
-      const got = await stat(file).then((st) => st.size, () => -1);
-      if (got !== want || want !== m.splits[s]!.rows * m.rowBytes) {
-        throw new PipelineError(`shard ${shardName(id)} is incomplete: ${file} holds ${got < 0 ? "nothing" : `${got} bytes`}, its manifest says ${want}; ${again}`);
+      const { rows, bucketBytes } = m.splits[s]!;
+      if (bucketBytes.length !== Math.max(1, m.buckets) || bucketBytes.reduce((a, b) => a + b, 0) !== rows * m.rowBytes) {
+        throw new PipelineError(`shard ${shardName(id)} has an inconsistent manifest: ${split} rows and bucket sizes disagree; ${again}`);
       }
     }
     next = m.tasks.stop;
@@ -103,54 +113,55 @@ async function checkShards(session: RunSession, count: number): Promise<{ dirs: 
   return { dirs, manifests };
 }
 
-async function readAt(file: FileHandle, into: Uint8Array, at: number, position: number, length: number): Promise<void> {
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await file.read(into, at + done, length - done, position + done);
-    if (bytesRead === 0) throw new Error(`unexpected end of a shard file at byte ${position + done}`);
-    done += bytesRead;
-  }
+/** Gathers a bucket on the merge's worker thread, or on this thread without workers. */
+type Gather = (task: GatherTask) => Promise<Uint8Array>;
+
+function gatherOn(pool: WorkerPool<WorkerHandlers> | undefined): Gather {
+  if (!pool) return gatherBucket;
+  return async (task) => new Uint8Array(await pool.run("gatherBucket", task, [task.order.buffer as ArrayBuffer]));
 }
 
 /**
  * One split's rows as the single run's second pass gives them: bucket k is the concatenation of
- * every shard's bucket k in shard order (which is the run's task order), then permuted. Without a
- * shuffle, the shards' rows in shard order. One bucket is in memory at a time.
+ * every shard's bucket k in shard order (which is the run's task order), then permuted. A worker
+ * gathers the next bucket while this thread writes the current one, so that at most three
+ * buckets are in memory (the one written, the next one's rows and their permuted copy). Without
+ * a shuffle (one bucket per shard), the shards' rows in shard order, 16 MiB at a time.
  */
-async function* splitRows(dirs: string[], manifests: ShardManifest[], split: number, seed: number): AsyncGenerator<Uint8Array> {
-  const files = await Promise.all(dirs.map((d) => open(splitFile(d, SPLIT_NAMES[split]!), "r")));
-  try {
-    const { buckets, rowBytes } = manifests[0]!;
-    const offsets = manifests.map((m) => {
-      const o = [0];
-      for (const b of m.splits[split]!.bucketBytes) o.push(o[o.length - 1]! + b);
-      return o;
-    });
-    const load = async (k: number): Promise<Uint8Array> => {
-      const sizes = manifests.map((m) => m.splits[split]!.bucketBytes[k]!);
-      const data = new Uint8Array(sizes.reduce((a, b) => a + b, 0));
-      let at = 0;
-      for (let i = 0; i < files.length; i++) {
-        await readAt(files[i]!, data, at, offsets[i]![k]!, sizes[i]!);
-        at += sizes[i]!;
-      }
-      return data;
+async function* splitRows(dirs: string[], manifests: ShardManifest[], split: number, seed: number, gather: Gather): AsyncGenerator<Uint8Array> {
+  const { buckets, rowBytes } = manifests[0]!;
+  const parts = (k: number): BucketPart[] =>
+    dirs.map((d, i) => ({ shard: path.basename(d), file: bucketFile(splitDir(d, SPLIT_NAMES[split]!), k), bytes: manifests[i]!.splits[split]!.bucketBytes[k]! }));
+  if (buckets > 0) {
+    const orders = bucketOrders(seed);
+    const start = (k: number): Promise<Uint8Array> => {
+      const p = parts(k);
+      const gathered = gather({ parts: p, rowBytes, order: orders(p.reduce((n, x) => n + x.bytes, 0) / rowBytes) });
+      gathered.catch(() => undefined);
+      return gathered;
     };
-    if (buckets > 0) {
-      yield* permutedBuckets({ rowBytes, buckets, seed }, load);
-      return;
+    let next = start(0);
+    for (let k = 0; k < buckets; k++) {
+      const rows = await next;
+      if (k + 1 < buckets) next = start(k + 1);
+      // Chunks of the size the single run's second pass gives its sink.
+      for (let at = 0; at < rows.length; at += CHUNK_ROWS * rowBytes) yield rows.subarray(at, at + CHUNK_ROWS * rowBytes);
     }
-    const chunk = Math.max(1, Math.floor((16 * 2 ** 20) / rowBytes)) * rowBytes;
-    for (let i = 0; i < files.length; i++) {
-      const size = manifests[i]!.splits[split]!.bucketBytes[0] ?? 0;
-      for (let pos = 0; pos < size; pos += chunk) {
-        const data = new Uint8Array(Math.min(chunk, size - pos));
-        await readAt(files[i]!, data, 0, pos, data.length);
+    return;
+  }
+  const chunk = Math.max(1, Math.floor((16 * 2 ** 20) / rowBytes)) * rowBytes;
+  for (const part of parts(0)) {
+    const file = await openPart(part);
+    if (!file) continue;
+    try {
+      for (let pos = 0; pos < part.bytes; pos += chunk) {
+        const data = new Uint8Array(Math.min(chunk, part.bytes - pos));
+        await readPart(file, data, 0, pos, data.length);
         yield data;
       }
+    } finally {
+      await file.close();
     }
-  } finally {
-    await Promise.all(files.map((f) => f.close()));
   }
 }
 
@@ -164,6 +175,8 @@ export function mergeShards(config: RunConfig | string, options: MergeOptions = 
     const { cfg } = session;
     const count = shardCount(await listShards(cfg.output.dir), shardsDir(cfg.output.dir), options.shards);
     const { dirs, manifests } = await checkShards(session, count);
+    // Loaded while the second pass waits on its worker, not after it.
+    const reportPage = preloadReportPage(cfg);
     const report = new ReportBuilder(cfg, manifests[0]!.groups);
     let stats: StatsPartials = {};
     for (const dir of dirs) {
@@ -174,6 +187,8 @@ export function mergeShards(config: RunConfig | string, options: MergeOptions = 
     }
     const output = await OutputDir.open(cfg.output.dir, noticeOf(session.options));
     const sink = new RunSink(session, manifests[0]!, output);
+    // One worker: it gathers the next bucket while this thread writes (and a compressing sink's own threads encode).
+    const pool = session.workers > 0 ? await createWorkerPool<WorkerHandlers>({ module: moduleBeside(import.meta.url, "../worker"), workers: 1 }) : undefined;
     try {
       return await finishRun({
         session,
@@ -181,13 +196,15 @@ export function mergeShards(config: RunConfig | string, options: MergeOptions = 
         output,
         report,
         stats,
-        shuffled: (s) => splitRows(dirs, manifests, s, cfg.shuffle.seed + s),
+        shuffled: (s) => splitRows(dirs, manifests, s, cfg.shuffle.seed + s, gatherOn(pool)),
         otherSeconds: manifests.reduce((t, m) => t + m.seconds, 0),
+        ...(reportPage ? { reportPage } : {}),
       });
     } catch (err) {
       await sink.abort().catch(() => undefined);
       throw err;
     } finally {
+      await pool?.close();
       await output.close();
     }
   }, false);

@@ -1,19 +1,20 @@
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import type { RunConfig } from "../config/index.js";
-import { configAttr, convertTasks, planSession, ReportBuilder, shuffleBuckets, withSession } from "../pipeline/index.js";
-import type { RunPipelineOptions, RunSession } from "../pipeline/index.js";
+import { ReportBuilder } from "../pipeline/report.js";
+import { configAttr, convertTasks, shuffleBuckets, withSession } from "../pipeline/session.js";
+import type { RunPipelineOptions, RunSession } from "../pipeline/session.js";
 import type { TaskHeader } from "../stages/index.js";
 import { BucketShuffler, SPLIT_NAMES } from "../stages/index.js";
 import { VERSION } from "../version.js";
-import { shardTasks } from "./assign.js";
 import type { ShardId } from "./assign.js";
-import { attemptDir, commitShard, encodeHeaders, HEADERS, MANIFEST, shardsDir, splitFile } from "./store.js";
+import { planShard } from "./inputs.js";
+import { attemptDir, commitShard, encodeHeaders, HEADERS, MANIFEST, shardsDir, splitDir } from "./store.js";
 import type { ShardManifest } from "./store.js";
 
 /**
- * Converts shard `id` of a run: plans the whole run (every shard finds the same tasks), converts
- * its own range of tasks and stores their rows after the shuffle's first pass, their counters and
+ * Converts shard `id` of a run: plans the whole run (every shard finds the same tasks, from the
+ * index of the inputs when there is one: see inputs.ts), converts its own range of tasks and stores their rows after the shuffle's first pass, their counters and
  * their statistics under `<output.dir>/shards/<i>-of-<n>/`. The directory appears complete or not at
  * all; running a shard again replaces it.
  */
@@ -23,9 +24,8 @@ export function runShard(config: RunConfig | string, id: ShardId, options: RunPi
 
 async function convertShard(session: RunSession, id: ShardId): Promise<{ dir: string; manifest: ShardManifest }> {
   const { cfg } = session;
-  const built = await planSession(session);
+  const { built, range } = await planShard(session, id);
   const { plan, tasks } = built;
-  const range = shardTasks(tasks, id);
   const buckets = shuffleBuckets(session, built);
   await mkdir(shardsDir(cfg.output.dir), { recursive: true });
   const tmp = await attemptDir(cfg.output.dir, id);
@@ -53,11 +53,14 @@ async function convertShard(session: RunSession, id: ShardId): Promise<{ dir: st
     const splits: ShardManifest["splits"] = [];
     for (const [s, split] of SPLIT_NAMES.entries()) {
       const rows = shufflers[s]!.count;
-      splits.push({ rows, bucketBytes: await shufflers[s]!.exportBuckets(splitFile(tmp, split)) });
+      // The spill stays where pass 1 wrote it: the shard writes its rows once, as a single run does.
+      const spill = await shufflers[s]!.keepSpill();
+      await rename(spill.dir, splitDir(tmp, split));
+      splits.push({ rows, bucketBytes: spill.bucketBytes });
     }
     await writeFile(`${tmp}/${HEADERS}`, encodeHeaders(headers));
     const manifest: ShardManifest = {
-      format: 1,
+      format: 2,
       sxflowVersion: VERSION,
       config: configAttr(cfg),
       shard: id,

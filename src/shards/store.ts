@@ -7,13 +7,14 @@ import type { ShardId, TaskRange } from "./assign.js";
 
 /**
  * A shard's directory `<output.dir>/shards/<i>-of-<n>/` holds:
- * - `<split>.bin` per split: the shard's rows after the shuffle's first pass, bucket after bucket;
+ * - `<split>/bucket-<k>.bin` per split and non-empty bucket: the shard's rows as the shuffle's first
+ *   pass spilled them (a single run spills the same rows to the same bucket files);
  * - `headers.json`: every task's counters and train statistics, in task order;
  * - `shard.json` (this manifest): what the shard is, what it was made from and the byte count of
  *   each bucket. It is written last, and the directory is renamed into place only when complete.
  */
 export interface ShardManifest {
-  format: 1;
+  format: 2;
   sxflowVersion: string;
   /** The resolved configuration, as stored in the SALT files' `config` attribute. */
   config: string;
@@ -23,7 +24,7 @@ export interface ShardManifest {
   buckets: number;
   rowBytes: number;
   groups: GroupPlan[];
-  /** Per split (train, val, test): rows, and bytes of each bucket in `<split>.bin`. */
+  /** Per split (train, val, test): rows, and bytes of each bucket in `<split>/`. */
   splits: { rows: number; bucketBytes: number[] }[];
   eventsRead: number;
   eventsPassed: number;
@@ -43,8 +44,9 @@ export function shardDir(outputDir: string, id: ShardId): string {
   return path.join(shardsDir(outputDir), shardName(id));
 }
 
-export function splitFile(dir: string, split: string): string {
-  return path.join(dir, `${split}.bin`);
+/** The directory of a split's bucket files in a shard's directory (`bucketFile` names them). */
+export function splitDir(dir: string, split: string): string {
+  return path.join(dir, split);
 }
 
 /**

@@ -4,7 +4,6 @@ import { emptyHeader, stageError } from "../stages/event-batch.js";
 import type { EventBatch } from "../stages/event-batch.js";
 import { ENTRY_KEY } from "../stages/split.js";
 import type { FileFormat } from "./detect.js";
-import { openTreeSource } from "./tree-source.js";
 import type { TreeSource } from "./tree-source.js";
 
 /** One input file of a run. */
@@ -50,7 +49,8 @@ export function sourceFor(run: string, path: string, tree: string, format: FileF
     open.set(key, s);
     return s;
   }
-  s = openTreeSource(path, tree, format, treeRuns);
+  // The readers load with the first file: a main thread whose workers read never loads them.
+  s = import("./tree-source.js").then((m) => m.openTreeSource(path, tree, format, treeRuns));
   open.set(key, s);
   s.catch(() => open.delete(key));
   while (open.size > OPEN_FILES) {

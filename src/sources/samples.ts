@@ -16,7 +16,8 @@ export class SampleDeliveryError extends Error {
  * that name none, and `onSampleFile`, told each file of a `delivery: stream` sample (by config
  * sample index) as soon as the transform reports it.
  */
-export type MaterialiseOptions = DeliverOptions & { onSampleFile?: (sample: number, file: string) => void };
+/** `onSampleFile`: a result file of config sample `sample`, delivered as deliver() sample `request`. */
+export type MaterialiseOptions = DeliverOptions & { onSampleFile?: (sample: number, file: string, request: string) => void };
 
 /**
  * The branches a run needs from its input, found from the config's expressions without any file
@@ -134,7 +135,7 @@ export async function materialiseSamples(config: RunConfig, options: Materialise
       };
       try {
         const sampleOf = new Map(requests.map((r) => [r.spec.Name, r.sample]));
-        const onFile = stream && options.onSampleFile ? (name: string, file: string) => options.onSampleFile!(sampleOf.get(name)!, file) : undefined;
+        const onFile = stream && options.onSampleFile ? (name: string, file: string) => options.onSampleFile!(sampleOf.get(name)!, file, name) : undefined;
         const result = await sx.deliver(spec, { ...options, ...endpointOptions(sx, endpoint, options), ...(onFile ? { onFile } : {}) });
         // Signed URLs in the order the downloaded files would have: by the local name of each object.
         for (const [name, list] of Object.entries(result)) files.set(name, stream ? sortedLikeDownloads(sx, list) : [...list].sort());

@@ -28,7 +28,7 @@ export {
 export type { FieldStats, MeanStd, NormDict, StatsPartials } from "./stats.js";
 export { classWeights, countClasses } from "./class-weights.js";
 export type { ClassWeightOptions } from "./class-weights.js";
-export { BucketShuffler, bucketsFor, permutedBuckets } from "./shuffle.js";
+export { BucketShuffler, bucketFile, bucketOrders, bucketsFor, gatherRows, permutedBuckets } from "./shuffle.js";
 export type { BucketShufflerOptions, PermutedBucketsOptions } from "./shuffle.js";
 export { batchTransform } from "./transform.js";
 export { emptyHeader, fieldColumn, SPLIT_COLUMN, stageError } from "./event-batch.js";

@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, open, readFile, rm } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Xoshiro128, assignBuckets, permutation } from "../random/prng.js";
@@ -109,7 +109,7 @@ export class BucketShuffler {
   }
 
   private bucketPath(index: number): string {
-    return path.join(this.dir, `bucket-${index}.bin`);
+    return bucketFile(this.dir, index);
   }
 
   private async flush(index: number): Promise<void> {
@@ -135,26 +135,18 @@ export class BucketShuffler {
   }
 
   /**
-   * Ends pass 1 without pass 2: appends every bucket, in bucket order, to `file` and returns each
-   * bucket's byte count. A shard of a run stores its rows so; `permutedBuckets` over the buckets
-   * of all shards, concatenated in shard order, then gives what `rows` would have.
+   * Ends pass 1 without pass 2, keeping its spill: every bucket's rows, in pass-1 order, are then
+   * in `bucketFile(dir, k)` (no file for an empty bucket), and the directory is the caller's. A
+   * shard of a run keeps its rows so, written once as a single run spills them; `permutedBuckets`
+   * over bucket k of every shard, concatenated in shard order, gives what `rows` would have.
    */
-  async exportBuckets(file: string): Promise<number[]> {
-    this.startReading("exportBuckets");
-    const sizes: number[] = [];
-    const out = await open(file, "w");
-    try {
-      for (let index = 0; index < this.buckets.length; index++) {
-        const data = await this.take(index);
-        await out.write(data);
-        sizes.push(data.length);
-      }
-      await out.sync();
-    } finally {
-      await out.close();
-      await this.close();
-    }
-    return sizes;
+  async keepSpill(): Promise<{ dir: string; bucketBytes: number[] }> {
+    this.startReading("keepSpill");
+    for (let index = 0; index < this.buckets.length; index++) await this.flush(index);
+    this.state = "closed";
+    const bucketBytes = this.buckets.map((b) => b.onDisk);
+    for (const bucket of this.buckets) bucket.buffer = new Uint8Array(0);
+    return { dir: this.dir, bucketBytes };
   }
 
   private startReading(what: string): void {
@@ -189,6 +181,11 @@ export class BucketShuffler {
   }
 }
 
+/** The file of bucket `index` in a shuffler's spill directory. */
+export function bucketFile(dir: string, index: number): string {
+  return path.join(dir, `bucket-${index}.bin`);
+}
+
 export interface PermutedBucketsOptions {
   rowBytes: number;
   buckets: number;
@@ -205,19 +202,36 @@ export interface PermutedBucketsOptions {
 export async function* permutedBuckets(options: PermutedBucketsOptions, load: (index: number) => Promise<Uint8Array>): AsyncGenerator<Uint8Array> {
   const rb = options.rowBytes;
   const chunkRows = options.chunkRows ?? 10_000;
-  const permute = new Xoshiro128((options.seed ^ 0x5bd1e995) >>> 0);
+  const orders = bucketOrders(options.seed);
   for (let index = 0; index < options.buckets; index++) {
     const data = await load(index);
-    const n = data.length / rb;
-    const order = permutation(n, permute);
-    for (let start = 0; start < n; start += chunkRows) {
-      const stop = Math.min(n, start + chunkRows);
-      const out = new Uint8Array((stop - start) * rb);
-      for (let i = start; i < stop; i++) {
-        const from = order[i]! * rb;
-        out.set(data.subarray(from, from + rb), (i - start) * rb);
-      }
-      yield out;
-    }
+    const order = orders(data.length / rb);
+    for (let start = 0; start < order.length; start += chunkRows) yield gatherRows(data, order.subarray(start, start + chunkRows), rb);
   }
+}
+
+/**
+ * The in-bucket orders of pass 2, bucket after bucket: call it with each bucket's row count in
+ * bucket order (one seeded Fisher-Yates sequence runs through all buckets of a split).
+ */
+export function bucketOrders(seed: number): (rows: number) => Uint32Array {
+  const permute = new Xoshiro128((seed ^ 0x5bd1e995) >>> 0);
+  return (rows) => permutation(rows, permute);
+}
+
+/** Rows `order[0]`, `order[1]`, ... of `data`, one after the other. */
+export function gatherRows(data: Uint8Array, order: Uint32Array, rowBytes: number): Uint8Array {
+  const out = new Uint8Array(order.length * rowBytes);
+  if (rowBytes % 4 === 0 && data.byteOffset % 4 === 0) {
+    // Whole words: no view object per row (rows are small, and there are millions).
+    const words = rowBytes / 4;
+    const from = new Uint32Array(data.buffer, data.byteOffset, data.length / 4);
+    const to = new Uint32Array(out.buffer);
+    for (let i = 0, t = 0; i < order.length; i++) {
+      for (let f = order[i]! * words, end = f + words; f < end; ) to[t++] = from[f++]!;
+    }
+    return out;
+  }
+  for (let i = 0; i < order.length; i++) out.set(data.subarray(order[i]! * rowBytes, (order[i]! + 1) * rowBytes), i * rowBytes);
+  return out;
 }

@@ -2,53 +2,13 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/dispatch.js";
-import { FIXTURES_DIR } from "../shared-data.js";
-import { tempDir, writeConfig } from "../pipeline/helpers.js";
-
-const TTBAR = path.join(FIXTURES_DIR, "topcp", "ttbar.parquet");
-const WJETS = path.join(FIXTURES_DIR, "topcp", "wjets.parquet");
+import { tempDir, topcpConfigs, TTBAR, WJETS } from "../pipeline/helpers.js";
+import { cli } from "./helpers.js";
 
 const dir = tempDir("config-run-checks");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-let counter = 0;
-function config(extra: Record<string, unknown> = {}): { file: string; out: string } {
-  const out = path.join(dir, `out${++counter}`);
-  const cfg = {
-    tree: "reco",
-    samples: [
-      { name: "ttbar", label: 0, files: [TTBAR] },
-      { name: "wjets", label: 1, files: [WJETS] },
-    ],
-    aliases: { njet: "num(jet_pt_NOSYS)" },
-    cuts: ["njet > 1"],
-    objects: {
-      event: { global: true, fields: { met: "met_met_NOSYS" } },
-      jet: { max: 5, fields: { pt: "jet_pt_NOSYS", eta: "jet_eta" } },
-    },
-    split: { fractions: { train: 0.8, val: 0.1, test: 0.1 } },
-    output: { dir: out, name: "x", compression: "none" },
-    ...extra,
-  };
-  return { file: writeConfig(dir, cfg, `c${counter}.yaml`), out };
-}
-
-/** Runs the CLI in this process; returns its exit code and what it wrote. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const [o, e] = [process.stdout.write, process.stderr.write];
-  process.stdout.write = ((c: string) => out.push(String(c)) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((c: string) => err.push(String(c)) > 0) as typeof process.stderr.write;
-  try {
-    const code = await runCli(args);
-    return { code, out: out.join(""), err: err.join("") };
-  } finally {
-    process.stdout.write = o;
-    process.stderr.write = e;
-  }
-}
+const config = topcpConfigs(dir, { aliases: { njet: "num(jet_pt_NOSYS)" }, cuts: ["njet > 1"] });
 
 const jet = (fields: Record<string, unknown>, more: Record<string, unknown> = {}) => ({
   objects: { event: { global: true, fields: { met: "met_met_NOSYS" } }, jet: { max: 5, fields, ...more } },
@@ -67,17 +27,17 @@ const CASES: [string, Record<string, unknown>, RegExp][] = [
   ["max: 100000", jet({ pt: "jet_pt_NOSYS", eta: "jet_eta", phi: "jet_phi", e: "jet_pt_NOSYS * 2" }, { max: 100_000 }), /config\.objects\.jet\.max: 100000 slots of \d+ bytes make each event's row [\d.]+ MiB \(estimated/],
   ["max: 1e9", jet({ pt: "jet_pt_NOSYS" }, { max: 1e9 }), /config\.objects\.jet\.max: 1000000000 slots/],
   ["the same file in two samples", { samples: [{ name: "ttbar", label: 0, files: [TTBAR] }, { name: "wjets", label: 1, files: [WJETS, TTBAR] }] }, /config\.samples\[1\]\.files: ".*ttbar\.parquet" is also a file of sample "ttbar"/],
-  ["a glob matching another sample's file", { samples: [{ name: "ttbar", label: 0, files: [TTBAR] }, { name: "all", label: 1, files: [path.join(FIXTURES_DIR, "topcp", "*.parquet")] }] }, /is also a file of sample "ttbar"/],
+  ["a glob matching another sample's file", { samples: [{ name: "ttbar", label: 0, files: [TTBAR] }, { name: "all", label: 1, files: [path.join(path.dirname(TTBAR), "*.parquet")] }] }, /is also a file of sample "ttbar"/],
   ["duplicate class names", { classes: ["top", "top"] }, /config\.classes\[1\].*class name "top" already used by classes\[0\]/],
 ];
 
 describe("sxflow config runs every check sxflow run makes before reading events", () => {
   it.each(CASES)("%s", async (_, extra, message) => {
     const c = config(extra);
-    const checked = await cli("config", c.file);
+    const checked = await cli(["config", c.file]);
     expect(checked.code, checked.out).toBe(1);
     expect(checked.err).toMatch(message);
-    const run = await cli("run", c.file, "--quiet", "--workers", "0");
+    const run = await cli(["run", c.file, "--quiet", "--workers", "0"]);
     expect(run.code).toBe(1);
     expect(run.err).toMatch(message);
     // The same message (run prefixes its command name).
@@ -88,16 +48,16 @@ describe("sxflow config runs every check sxflow run makes before reading events"
   it("an output directory that is a file", async () => {
     const c = config();
     writeFileSync(c.out, "not a directory");
-    const checked = await cli("config", c.file);
+    const checked = await cli(["config", c.file]);
     expect(checked.code).toBe(1);
     expect(checked.err).toMatch(/output directory ".*out\d+": ".*out\d+" is not a directory/);
-    const run = await cli("run", c.file, "--quiet", "--workers", "0");
+    const run = await cli(["run", c.file, "--quiet", "--workers", "0"]);
     expect(run.err.replace(/^sxflow run: /, "")).toBe(checked.err);
   });
 
   it("accepts a file in two samples when the configuration says it is intended, and says what it checked", async () => {
     const c = config({ sharedFiles: true, samples: [{ name: "ttbar", label: 0, files: [TTBAR] }, { name: "again", label: 1, files: [TTBAR, WJETS] }] });
-    const checked = await cli("config", c.file);
+    const checked = await cli(["config", c.file]);
     expect(checked.err).toBe("");
     expect(checked.code).toBe(0);
     expect(checked.out).toMatch(/: valid \(tree "reco"; branches checked in the first file of each sample \(2\)\)/);
@@ -110,7 +70,7 @@ describe("sxflow run --workers", () => {
     const c = config();
     mkdirSync(c.out);
     const many = availableParallelism() + 7;
-    const run = await cli("run", c.file, "--quiet", "--workers", String(many));
+    const run = await cli(["run", c.file, "--quiet", "--workers", String(many)]);
     expect(run.code, run.err).toBe(0);
     expect(run.err).toContain(`sxflow run: --workers ${many} capped to ${availableParallelism()}, the number of cores`);
   });

@@ -1,24 +1,12 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { FIXTURES_DIR, REPO_ROOT } from "../shared-data.js";
+import { FIXTURES_DIR } from "../shared-data.js";
+import { sxflowProcess } from "./helpers.js";
 
-const run = promisify(execFile);
 const dir = mkdtempSync(path.join(tmpdir(), "sxflow-cli-config-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function sxflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", path.join(REPO_ROOT, "src/cli/main.ts"), ...args], { cwd: REPO_ROOT });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe("sxflow config", () => {
   it("summarises a valid configuration over the Parquet fixtures", async () => {
@@ -39,7 +27,7 @@ describe("sxflow config", () => {
         "output: {dir: out, name: tw}",
       ].join("\n"),
     );
-    const r = await sxflow("config", file);
+    const r = await sxflowProcess("config", file);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("ttbar: label 0 (ttbar), 1 parquet file(s)");
     expect(r.stdout).toContain("wjets: label 1 (wjets), 1 parquet file(s)");
@@ -49,18 +37,18 @@ describe("sxflow config", () => {
     );
     expect(r.stdout).toContain("jet (N, 10): pt, eta; sorted by jet_pt_NOSYS, padding zero");
     expect(r.stdout).toContain("split: rules on eventNumber");
-    const j = await sxflow("config", file, "--json");
+    const j = await sxflowProcess("config", file, "--json");
     expect(JSON.parse(j.stdout).samples[1].files[0]).toEqual({ path: path.join(FIXTURES_DIR, "topcp", "wjets.parquet"), format: "parquet" });
   });
 
   it("prints every problem with its config path and exits 1", async () => {
     const file = path.join(dir, "bad.yaml");
     writeFileSync(file, "tree: reco\nsamples: []\nobjects: {}\nsplit: {fractions: {train: 0.5, val: 0.5, test: 0.5}}\noutput: {dir: o, name: n, compresion: gzip}\n");
-    const r = await sxflow("config", file);
+    const r = await sxflowProcess("config", file);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("config.samples: at least one sample is needed");
     expect(r.stderr).toContain("config.split.fractions: fractions sum to 1.5, not 1");
     expect(r.stderr).toContain('config.output: unknown key "compresion"; did you mean "compression"?');
-    expect((await sxflow("config")).code).toBe(2);
+    expect((await sxflowProcess("config")).code).toBe(2);
   });
 });

@@ -1,29 +1,15 @@
-import { execFile } from "node:child_process";
 import path from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import type { Batch } from "../../src/batch/index.js";
 import { writeParquetTrees } from "../../src/parquet/index.js";
 import { corruptCopy, crcError } from "../parquet/corrupt-helpers.js";
 import { tempDir } from "../parquet/helpers.js";
-import { REPO_ROOT } from "../shared-data.js";
+import { sxflowProcess } from "./helpers.js";
 
-const run = promisify(execFile);
 const dir = tempDir("inspect-corrupt");
 
 function part(rows: number, start: number): Batch {
   return { length: rows, columns: { x: { kind: "flat", values: Float32Array.from({ length: rows }, (_, i) => start + i) } } };
-}
-
-/** The CLI in a process of its own: what a user sees, exit code and all. */
-async function sxflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", path.join(REPO_ROOT, "src/cli/main.ts"), ...args], { cwd: REPO_ROOT });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
 }
 
 describe("sxflow inspect on a corrupt Parquet file", () => {
@@ -33,12 +19,12 @@ describe("sxflow inspect on a corrupt Parquet file", () => {
     const source = path.join(dir, "trees.parquet");
     const trees = ["nominal", "sys", "nominal", "sys"].map((tree, i) => ({ tree, batch: part(100, 100 * i) }));
     await writeParquetTrees(source, trees);
-    const good = await sxflow("inspect", source);
+    const good = await sxflowProcess("inspect", source);
     expect(good.code, good.stderr).toBe(0);
     expect(good.stdout).toContain('tree "sys": 200 entries');
 
     const c = corruptCopy(dir, source, { rowGroup: 0, column: "treename" });
-    const r = await sxflow("inspect", c.file);
+    const r = await sxflowProcess("inspect", c.file);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     const lines = r.stderr.trimEnd().split("\n");

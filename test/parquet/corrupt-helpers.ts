@@ -1,14 +1,12 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { FIXTURES_DIR } from "../shared-data.js";
-import { writeConfig } from "../pipeline/helpers.js";
+import { TTBAR, WJETS, writeConfig } from "../pipeline/helpers.js";
 import { columnChunkRanges } from "../../src/parquet/chunk-ranges.js";
 import { readPageHeader } from "../../src/parquet/page-header.js";
 import { writeTopcpSample } from "../../fixtures/generate-topcp.js";
 
-/** The committed ttbar fixture: written by sxflow, so with a CRC in every page header. */
-export const TTBAR = path.join(FIXTURES_DIR, "topcp", "ttbar.parquet");
-export const WJETS = path.join(FIXTURES_DIR, "topcp", "wjets.parquet");
+/** The committed ttbar fixture is written by sxflow, so with a CRC in every page header. */
+export { TTBAR };
 
 /** The ttbar fixture as it was before sxflow wrote page CRCs (same seed, same values). */
 export async function ttbarWithoutCrcs(dir: string): Promise<string> {

@@ -5,11 +5,7 @@ import { sliceBatch } from "../../src/batch/index.js";
 import { runCli } from "../../src/cli/dispatch.js";
 import { openParquet, writeParquet } from "../../src/parquet/index.js";
 import { runPipeline } from "../../src/pipeline/index.js";
-import { FIXTURES_DIR } from "../shared-data.js";
-import { tempDir, writeConfig } from "./helpers.js";
-
-const TTBAR = path.join(FIXTURES_DIR, "topcp", "ttbar.parquet");
-const WJETS = path.join(FIXTURES_DIR, "topcp", "wjets.parquet");
+import { tempDir, topcpConfigs, TTBAR } from "./helpers.js";
 
 const dir = tempDir("pipeline-errors");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,26 +20,7 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, "garbage.parquet"), "PAR1 this is not a parquet file at all");
 });
 
-let counter = 0;
-function config(extra: Record<string, unknown> = {}): { file: string; out: string } {
-  const out = path.join(dir, `out${++counter}`);
-  const cfg = {
-    tree: "reco",
-    samples: [
-      { name: "ttbar", label: 0, files: [TTBAR] },
-      { name: "wjets", label: 1, files: [WJETS] },
-    ],
-    objects: {
-      event: { global: true, fields: { met: "met_met_NOSYS" } },
-      jet: { max: 5, fields: { pt: "jet_pt_NOSYS", eta: "jet_eta" } },
-    },
-    split: { fractions: { train: 0.8, val: 0.1, test: 0.1 } },
-    batchSize: 2000,
-    output: { dir: out, name: "x", compression: "none" },
-    ...extra,
-  };
-  return { file: writeConfig(dir, cfg, `c${counter}.yaml`), out };
-}
+const config = topcpConfigs(dir, { batchSize: 2000 });
 
 /** Nothing under the output directory: no final file, no temporary file, no shuffle bucket. */
 function expectNoOutputs(out: string): void {

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { EarlyConversion } from "../../src/pipeline/early.js";
+import { ProgressDisplay } from "../../src/servicex/progress.js";
 import { openH5 } from "../../src/hdf5/index.js";
 import { runPipeline } from "../../src/pipeline/index.js";
 import { outputPaths } from "../../src/sinks/index.js";
@@ -96,5 +97,32 @@ describe("delivery: stream", () => {
     }
     expect(readFileSync(s.normDict!, "utf8")).toBe(readFileSync(d.normDict!, "utf8"));
     expect(readFileSync(s.classDict!, "utf8")).toBe(readFileSync(d.classDict!, "utf8"));
+  });
+
+  it("shows the conversion beside the transform while a late file is still being transformed", async () => {
+    const configPath = path.join(dir, "servicex.yaml");
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(configPath, `api_endpoints:\n  - name: fake\n    endpoint: ${server.url}\n    token: ${server.refreshToken}\ncache_path: ${path.join(dir, "cache")}\n`);
+    // The second file stays in the transform until the progress lines show the first one converted.
+    const late = server.datasets.get("rucio://user.test:user.test.dy.v2")!;
+    const held = late.inputs[1]!;
+    late.slowInputs = { [held]: Number.MAX_SAFE_INTEGER };
+    const frames: string[] = [];
+    const terminal = {
+      isTTY: true,
+      write(chunk: string): boolean {
+        frames.push(chunk);
+        if (chunk.includes("converted 1 file,")) late.slowInputs![held] = 0;
+        return true;
+      },
+    };
+    const display = new ProgressDisplay(terminal as unknown as NodeJS.WriteStream, true);
+    const report = await runPipeline(config("progress", "stream"), { workers: 0, servicex: { configPath, pollIntervalMs: 5, retryDelayMs: 5, display } });
+    // The transform applies the cut, so each of the two files holds half the events the run read.
+    const half = report.samples[0]!.eventsRead / 2;
+    expect(half).toBeGreaterThan(0);
+    const whileHeld = new RegExp(`dy +transform \\[#{10}-{10}\\] 1/2 files · converted 1 file, ${half} events  Running`);
+    expect(frames.some((f) => whileHeld.test(f))).toBe(true);
+    expect(frames[frames.length - 1]).toMatch(/dy +transform \[#{20}\] 2\/2 files · converted \d files?, [\d,]+ events {2}Complete/);
   });
 });

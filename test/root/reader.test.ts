@@ -1,20 +1,9 @@
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { concatBatches, sliceBatch } from "../../src/batch/index.js";
-import { openRoot, type RootFile } from "../../src/index.js";
+import { openRoot } from "../../src/index.js";
 import { assembleColumn, decodeBasket } from "../../src/root/decode.js";
-import { FIXTURES_DIR } from "../shared-data.js";
+import { fixture, withFile } from "./helpers.js";
 
-const fixture = (name: string): string => path.join(FIXTURES_DIR, "root", name);
-
-async function withFile<T>(name: string, f: (file: RootFile) => Promise<T>): Promise<T> {
-  const file = await openRoot(fixture(name));
-  try {
-    return await f(file);
-  } finally {
-    await file.close();
-  }
-}
 
 describe("ROOT file and tree listing", () => {
   it("lists keys, trees and branches with types, kinds and element types", async () => {

@@ -7,21 +7,11 @@ import { ParquetFile, type RecordBatch as WasmRecordBatch } from "parquet-wasm";
 import { describe, expect, it } from "vitest";
 import { arrowToBatch, batchToArrow, concatBatches, filterBatch, sliceBatch } from "../../src/batch/index.js";
 import type { Column } from "../../src/batch/types.js";
-import { openRoot, writeParquet, type RootFile } from "../../src/index.js";
+import { writeParquet } from "../../src/index.js";
 import { cppElementType, normaliseType, parseCppType } from "../../src/root/leaf-types.js";
 import { padGlobal } from "../../src/stages/pad.js";
-import { FIXTURES_DIR } from "../shared-data.js";
+import { fixture, withFile } from "./helpers.js";
 
-const fixture = (name: string): string => path.join(FIXTURES_DIR, "root", name);
-
-async function withFile<T>(name: string, f: (file: RootFile) => Promise<T>): Promise<T> {
-  const file = await openRoot(fixture(name));
-  try {
-    return await f(file);
-  } finally {
-    await file.close();
-  }
-}
 
 const utf8 = new TextDecoder();
 

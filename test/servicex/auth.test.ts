@@ -54,6 +54,10 @@ describe("progress display", () => {
     expect(progressLine("ttbar", { status: "Running", files: 4, completed: 2, failed: 1, downloaded: 1 })).toMatch(
       /^ttbar {26}transform \[#{10}-{10}\] 2\/4 .*1 failed.* {2}download \[#{10}-{10}\] 1\/2 {2}Running$/,
     );
+    // A streaming run: conversion beside the transform, large counts shortened.
+    expect(progressLine("ttbar", { status: "Running", files: 40, completed: 12, failed: 0, downloaded: 12, converted: { files: 9, events: 1_234_567 } })).toBe(
+      `ttbar${" ".repeat(25)} transform [######--------------] 12/40 files · converted 9 files, 1.2M events  Running`,
+    );
     const written: string[] = [];
     const tty = { isTTY: true, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream;
     const display = new ProgressDisplay(tty);

@@ -34,9 +34,10 @@ export async function singleRun(config: RunConfig, dir: string, workers = 2): Pr
 const TIMES = new Set(["seconds", "eventsPerSecond", "workers", "phases"]);
 
 /** Every output of `single` has the same bytes in `merged` (the report and its page: all but their times and thread count). */
-export function expectSameOutputs(single: string, merged: string): void {
+export function expectSameOutputs(single: string, merged: string, format: "h5" | "arrow" = "h5"): void {
   const names = readdirSync(single).sort();
-  expect(names.filter((n) => n.endsWith(".h5")).length).toBe(3);
+  expect(names.filter((n) => n.endsWith(`.${format}`)).length).toBe(3);
+  expect(readdirSync(merged).filter((n) => n !== "shards").sort()).toEqual(names);
   for (const name of names) {
     const a = readFileSync(path.join(single, name));
     const b = readFileSync(path.join(merged, name));

@@ -54,8 +54,8 @@ describe("sharded run and merge", () => {
       expect(shard).toBe(path.join(config.output.dir, "shards", `${index}-of-3`));
       expect(manifest.tasks.stop).toBeGreaterThan(manifest.tasks.first);
     }
-    // Only the three complete shard directories, no temporary leftovers.
-    expect(readdirSync(path.join(config.output.dir, "shards")).sort()).toEqual(["0-of-3", "1-of-3", "2-of-3"]);
+    // Only the three complete shard directories and the index of the inputs, no temporary leftovers.
+    expect(readdirSync(path.join(config.output.dir, "shards")).sort()).toEqual(["0-of-3", "1-of-3", "2-of-3", "inputs.json"]);
     const report = await mergeShards(config, { workers: 1 });
     expect(report.eventsRead).toBe(10_000);
     expectSameOutputs(single, config.output.dir);
@@ -79,6 +79,24 @@ describe("sharded run and merge", () => {
     expectSameOutputs(single, config.output.dir);
   });
 
+  it("writes the single run's Arrow files (output.format: arrow) from shards", async () => {
+    const work = path.join(dir, "arrow");
+    const config = await icConfig(work, (c) => {
+      c.output.format = "arrow";
+    });
+    const single = await singleRun(config, work, 1);
+    for (let index = 0; index < 4; index++) await runShard(config, { index, count: 4 }, { workers: index % 2 });
+    await mergeShards(config, { workers: 2 });
+    expectSameOutputs(single, config.output.dir, "arrow");
+    // Real Arrow files: read back with apache-arrow, the splits hold every event that passed the cuts.
+    const { tableFromIPC } = await import("apache-arrow");
+    const rows = ["train", "val", "test"].map((s) => tableFromIPC(readFileSync(path.join(config.output.dir, `${config.output.name}_${s}.arrow`))).numRows);
+    const report = JSON.parse(readFileSync(path.join(config.output.dir, `${config.output.name}_report.json`), "utf8")) as { eventsPassed: number };
+    expect(report.eventsPassed).toBeGreaterThan(100);
+    expect(rows.reduce((a, b) => a + b, 0)).toBe(report.eventsPassed);
+    expect(Math.min(...rows)).toBeGreaterThan(0);
+  });
+
   it("refuses missing, incomplete, foreign and mixed shards with messages that say which and why", async () => {
     const work = path.join(dir, "bad");
     const config = await icConfig(work);
@@ -99,9 +117,12 @@ describe("sharded run and merge", () => {
     writeFileSync(manifest, saved.replace(/"sxflowVersion": "[^"]*"/, '"sxflowVersion": "0.0.1"'));
     await expect(mergeShards(config)).rejects.toThrow(/shard 2-of-3 was made by sxflow 0\.0\.1, this is .*: run it again \(sxflow run <config> --shard 2\/3\)/);
     writeFileSync(manifest, saved);
-    const train = path.join(config.output.dir, "shards", "2-of-3", "train.bin");
-    truncateSync(train, 100);
-    await expect(mergeShards(config)).rejects.toThrow(/shard 2-of-3 is incomplete: .*train\.bin holds 100 bytes, its manifest says \d+/);
+    const train = path.join(config.output.dir, "shards", "2-of-3", "train");
+    const bucket = path.join(train, readdirSync(train)[0]!);
+    truncateSync(bucket, 100);
+    await expect(mergeShards(config)).rejects.toThrow(/shard 2-of-3 is incomplete: .*train\/bucket-\d\.bin holds 100 bytes, its manifest says \d+ bytes; run it again/);
+    // No output and no staging directory left behind by the failed merge.
+    expect(readdirSync(config.output.dir).sort()).toEqual(["shards"]);
     await runShard(config, { index: 2, count: 3 }, { workers: 0 });
 
     // A stale shard of another count beside them.
@@ -127,6 +148,7 @@ describe("sharded run and merge", () => {
     } finally {
       clearInterval(started);
     }
-    expect(readdirSync(shards)).toEqual([]);
+    // The index of the inputs stays: it is the run's, not the shard's.
+    expect(readdirSync(shards)).toEqual(["inputs.json"]);
   });
 });

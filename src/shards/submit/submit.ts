@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { outputPaths } from "../../sinks/index.js";
+import { withSession } from "../../pipeline/session.js";
+import { outputPaths } from "../../sinks/paths.js";
+import { indexInputs } from "../inputs.js";
 import { listShards } from "../merge.js";
 import { submitCondor } from "./condor.js";
 import { compactList, jobsDir } from "./job.js";
@@ -55,6 +57,11 @@ export interface SubmitResult {
  */
 export async function submit(spec: JobSpec, engine: Engine, options: { dryRun: boolean; resume: boolean }): Promise<SubmitResult> {
   await mkdir(jobsDir(spec.config), { recursive: true });
+  // Every input scanned once here rather than by every shard (inputs.ts); samples that ServiceX
+  // delivers are fetched by the shards, which index them then.
+  if (!options.dryRun && !options.resume && spec.config.samples.every((s) => s.files.length > 0)) {
+    await withSession(spec.config, {}, indexInputs);
+  }
   let shards = Array.from({ length: spec.shards }, (_, i) => i);
   const merged = Object.values(outputPaths(spec.config)).every((p) => existsSync(p));
   if (options.resume && merged && (await shardProgress(spec)).missing.length === 0) {

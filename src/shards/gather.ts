@@ -1,0 +1,71 @@
+/**
+ * The merge's second pass on a worker thread: one bucket of a split, read from every shard and
+ * put in its permuted order. The main thread draws the orders (one generator runs through all
+ * buckets) and writes the outputs meanwhile.
+ */
+import { open } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+import { move } from "piscina";
+import { gatherRows } from "../stages/shuffle.js";
+
+/** A shard's part of a bucket: its file and the byte count its manifest gives. */
+export interface BucketPart {
+  /** The shard's name (`<i>-of-<n>`), for the messages. */
+  shard: string;
+  file: string;
+  bytes: number;
+}
+
+export interface GatherTask {
+  parts: BucketPart[];
+  rowBytes: number;
+  /** The bucket's permutation (bucketOrders), of all its rows. */
+  order: Uint32Array;
+}
+
+/** A part's file opened and checked to hold its bytes (undefined for an empty part, which has no file). */
+export async function openPart(part: BucketPart): Promise<FileHandle | undefined> {
+  if (part.bytes === 0) return undefined;
+  const incomplete = (holds: string) => new Error(`shard ${part.shard} is incomplete: ${part.file} holds ${holds}, its manifest says ${part.bytes} bytes; run it again`);
+  const handle = await open(part.file, "r").catch(() => {
+    throw incomplete("nothing");
+  });
+  const size = await handle.stat().then((st) => st.size);
+  if (size !== part.bytes) {
+    await handle.close();
+    throw incomplete(`${size} bytes`);
+  }
+  return handle;
+}
+
+/** Reads `length` bytes at `position` of a part into `into` at `at`. */
+export async function readPart(file: FileHandle, into: Uint8Array, at: number, position: number, length: number): Promise<void> {
+  for (let done = 0; done < length; ) {
+    const { bytesRead } = await file.read(into, at + done, length - done, position + done);
+    if (bytesRead === 0) throw new Error(`unexpected end of a shard file at byte ${position + done}`);
+    done += bytesRead;
+  }
+}
+
+/** One bucket: the parts concatenated in shard order (the run's task order), then permuted. */
+export async function gatherBucket(task: GatherTask): Promise<Uint8Array> {
+  const data = new Uint8Array(task.parts.reduce((n, p) => n + p.bytes, 0));
+  let at = 0;
+  for (const part of task.parts) {
+    const file = await openPart(part);
+    if (!file) continue;
+    try {
+      await readPart(file, data, at, 0, part.bytes);
+    } finally {
+      await file.close();
+    }
+    at += part.bytes;
+  }
+  return gatherRows(data, task.order, task.rowBytes);
+}
+
+/** gatherBucket on a worker thread: the rows are moved to the main thread, not copied. */
+export async function gatherBucketMoved(task: GatherTask): Promise<ArrayBuffer> {
+  const rows = await gatherBucket(task);
+  return move(rows.buffer as ArrayBuffer) as ArrayBuffer;
+}
