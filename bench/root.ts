@@ -12,6 +12,7 @@
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { Worker } from "node:worker_threads";
 import { inflateSync } from "node:zlib";
 import Benchmark from "benchmark";
 import { decompressBasket } from "../src/root/compression/index.js";
@@ -24,6 +25,7 @@ import { codecsOf, type StoredBasket, storedBaskets } from "./root-baskets.js";
 import { jsrootRead, jsrootTree, loadJsroot } from "./root-jsroot.js";
 import { xxh64 as xxh64Js } from "./root-xxh64-js.js";
 import { floatVectorDecoder, sxflowIterate, sxflowRead, withTree } from "./root-sxflow.js";
+import type { ThreadReply, ThreadRequest } from "./root-reader-thread-task.js";
 
 const args = process.argv.slice(2);
 const QUICK = args.includes("--quick");
@@ -42,8 +44,8 @@ interface ExpectedBranch {
   type: string;
   kind?: string;
   skipped?: string;
-  /** uproot's sum of every value of the branch. */
-  sum?: number;
+  /** uproot's sum of every value of the branch ("NaN" as a string where a value is NaN). */
+  sum?: number | string;
 }
 type Expected = Record<string, Record<string, { entries: number; branches: Record<string, ExpectedBranch> }>>;
 const EXPECTED = JSON.parse(readFileSync(path.join(SHARED_ROOT_DIR, "expected.json"), "utf8")) as Expected;
@@ -187,6 +189,58 @@ async function interleaved(n: number, ours: () => Promise<unknown>, theirs: () =
   return { sx: median(runs.sx), js: median(runs.js), sxCpu: median(runs.sxCpu), jsCpu: median(runs.jsCpu) };
 }
 
+/** A reader in a worker thread of its own (bench/root-reader-thread-task.ts), kept for the whole run. */
+class ReaderThread {
+  private readonly worker: Worker;
+
+  constructor(reader: "sxflow" | "jsroot") {
+    this.worker = new Worker(new URL("./root-reader-thread.mjs", import.meta.url), { workerData: { reader } });
+  }
+
+  call(m: ThreadRequest): Promise<ThreadReply> {
+    return new Promise((resolve, reject) => {
+      const failed = (err: Error) => reject(err);
+      this.worker.once("error", failed);
+      this.worker.once("message", (r: ThreadReply) => {
+        this.worker.off("error", failed);
+        if ("error" in r) reject(new Error(r.error));
+        else resolve(r);
+      });
+      this.worker.postMessage(m);
+    });
+  }
+
+  terminate(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
+/**
+ * The same interleaving as `interleaved`, each reader in its own thread: both warmed up there
+ * (timeRuns' rule), then `n` pairs of runs after two warm-up pairs, sxflow then JSROOT, one
+ * thread running while the other waits. Medians of the wall time measured in the reader's thread
+ * and of the process's CPU time over the run.
+ */
+async function interleavedThreads(
+  n: number,
+  threads: { sx: ReaderThread; js: ReaderThread },
+  job: { file: string; tree: string; branches: string[] },
+): Promise<Record<"sx" | "js" | "sxCpu" | "jsCpu", number>> {
+  for (const t of [threads.sx, threads.js]) await t.call({ op: "warm", ...job, warmMs: WARM_MS });
+  const runs: Record<"sx" | "js" | "sxCpu" | "jsCpu", number[]> = { sx: [], js: [], sxCpu: [], jsCpu: [] };
+  for (let i = -2; i < n; i++) {
+    const a = (await threads.sx.call({ op: "run" })) as { wall: number; cpu: number };
+    const b = (await threads.js.call({ op: "run" })) as { wall: number; cpu: number };
+    if (i < 0) continue;
+    runs.sx.push(a.wall);
+    runs.sxCpu.push(a.cpu);
+    runs.js.push(b.wall);
+    runs.jsCpu.push(b.cpu);
+  }
+  const median = (x: number[]) => x.sort((p, q) => p - q)[Math.floor(x.length / 2)]!;
+  return { sx: median(runs.sx), js: median(runs.js), sxCpu: median(runs.sxCpu), jsCpu: median(runs.jsCpu) };
+}
+
 async function decompressAll(baskets: StoredBasket[]): Promise<void> {
   for (const b of baskets) await decompressBasket(b.payload, b.objlen, b.branch);
 }
@@ -281,7 +335,7 @@ async function micro(): Promise<string[]> {
 /** uproot's per-branch sums (expected.json), for the branches where it has them. */
 function uprootSums(file: string, tree: string, branches: string[]): Map<string, number> {
   const listed = EXPECTED[file]?.[tree]?.branches ?? {};
-  return new Map(branches.filter((b) => listed[b]?.sum !== undefined).map((b) => [b, listed[b]!.sum!]));
+  return new Map(branches.filter((b) => listed[b]?.sum !== undefined).map((b) => [b, Number(listed[b]!.sum)]));
 }
 
 /** "yes" when every branch of `reference` has the same sum in `a`, else the branches that differ. */
@@ -298,9 +352,11 @@ function sumsAgree(reference: Map<string, number>, a: Map<string, number>): stri
 async function files(): Promise<string[]> {
   const rows = [
     "| file | codec | branches | entries | MB | decompress alone MB/s | sxflow ms best / median | sxflow MB/s | sxflow events/s | iterate only ms (file open) | rest MB/s (iterate − decompress) | decode alone MB/s | JSROOT ms best / median | JSROOT MB/s | JSROOT events/s | speed-up (best / median) | " +
-      `open + read, interleaved, median of ${INTERLEAVED_RUNS}: sxflow ms / JSROOT ms | speed-up (open + read) | same runs, CPU ms: sxflow / JSROOT | speed-up (CPU) | sums agree | sxflow = uproot | JSROOT = uproot |`,
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+      `open + read, interleaved, median of ${INTERLEAVED_RUNS}, each reader in its own thread: sxflow ms / JSROOT ms | speed-up (open + read) | same runs, CPU ms: sxflow / JSROOT | speed-up (CPU) | ` +
+      `open + read, interleaved, both readers in the main thread (one heap): sxflow ms / JSROOT ms | speed-up | same runs, CPU ms | speed-up (CPU) | sums agree | sxflow = uproot | JSROOT = uproot |`,
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
+  const threads = { sx: new ReaderThread("sxflow"), js: new ReaderThread("jsroot") };
   for (const c of CASES) {
     if (ONLY && !c.file.includes(ONLY)) continue;
     const full = path.join(SHARED_ROOT_DIR, c.file);
@@ -324,6 +380,7 @@ async function files(): Promise<string[]> {
       () => sxflowRead(full, tree, branches),
       () => jsrootRead(full, tree, branches),
     );
+    const own = await interleavedThreads(INTERLEAVED_RUNS, threads, { file: full, tree, branches });
     const label = c.file.replace(/\.root$/, "") + (c.select ? ` (${c.select.label})` : "");
     const uproot = uprootSums(c.file, tree, branches);
     const rest = it.best - dec.best;
@@ -332,12 +389,15 @@ async function files(): Promise<string[]> {
         `${sx.best.toFixed(1)} / ${sx.median.toFixed(1)} | ${f1(mb(bytes) / (sx.best / 1000))} | ${rate(entries / (sx.best / 1000))} | ` +
         `${it.best.toFixed(1)} | ${rest > 0 ? f1(mb(bytes) / (rest / 1000)) : "n/a"} | ${decodeOnly ? f1(mb(bytes) / (decodeOnly.best / 1000)) : ""} | ${js.best.toFixed(1)} / ${js.median.toFixed(1)} | ` +
         `${f1(mb(bytes) / (js.best / 1000))} | ${rate(entries / (js.best / 1000))} | ${(js.best / sx.best).toFixed(1)}× / ${(js.median / sx.median).toFixed(1)}× | ` +
+        `${own.sx.toFixed(2)} / ${own.js.toFixed(1)} | ${(own.js / own.sx).toFixed(1)}× | ` +
+        `${own.sxCpu.toFixed(2)} / ${own.jsCpu.toFixed(1)} | ${(own.jsCpu / own.sxCpu).toFixed(1)}× | ` +
         `${both.sx.toFixed(1)} / ${both.js.toFixed(1)} | ${(both.js / both.sx).toFixed(1)}× | ` +
         `${both.sxCpu.toFixed(1)} / ${both.jsCpu.toFixed(1)} | ${(both.jsCpu / both.sxCpu).toFixed(1)}× | ${sumsAgree(theirs, ours)} | ` +
         `${sumsAgree(uproot, ours)} | ${sumsAgree(uproot, theirs)} |`,
     );
     console.error(rows[rows.length - 1]);
   }
+  await Promise.all([threads.sx.terminate(), threads.js.terminate()]);
   return rows;
 }
 

@@ -6,7 +6,7 @@
  * per-event padding loop, on the same events.
  *
  * Usage: npm run bench:run [-- --events 2000000] [--dielectron 0,0.55] [--compression none,gzip,lzf]
- *          [--workers 1,2] [--repeat 2] [--no-profile] [--no-page] [--dir .sxflow-tmp/bench-run]
+ *          [--workers 1,2] [--repeat 2] [--no-profile] [--no-stages] [--no-page] [--dir .sxflow-tmp/bench-run]
  *          [--baseline DIR]
  *
  * --baseline DIR: the compiled package of an earlier version: its dist/, with its package.json
@@ -38,6 +38,8 @@ import type { JaggedColumn, NumericArray } from "../src/batch/index.js";
 import { openParquet } from "../src/parquet/index.js";
 import { padGroup } from "../src/stages/index.js";
 import { byRole, threadProfiles } from "./cpu-profile.js";
+import { stageCosts } from "./stage-costs.js";
+import type { StageCosts } from "./stage-costs.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -305,6 +307,33 @@ async function main(): Promise<void> {
     console.log(`| **busy (all but idle)** | ${columns.map(({ t, role }) => total(t.roles.get(role)!.phases).toFixed(0)).join(" | ")} |`);
     console.log(`| wall of the run (s) | ${columns.map(({ t }) => t.seconds.toFixed(2)).join(" | ")} |`);
     results.profiles = tables.map((t) => ({ ...t.key, seconds: t.seconds, roles: Object.fromEntries(t.roles) }));
+  }
+
+  // CPU per event of each step alone, and the rate that two cores could reach at best with them.
+  if (!flag("no-stages")) {
+    console.log("\nCPU per event of each step, alone on one thread (bench/stage-costs.ts: CPU time, best of 2; main-thread steps per event read):\n");
+    const costs: { d: number; c: StageCosts }[] = [];
+    for (const d of DIELECTRON) costs.push({ d, c: await stageCosts(icConfig(inputs.get(d)!, path.join(DIR, `out-stages-ee${d}`), false), 2) });
+    console.log(`| step | thread | ${costs.map(({ c }) => `${((100 * c.rows) / c.events).toFixed(1)} % selected: ns/event`).join(" | ")} |`);
+    console.log(`|---|---|${costs.map(() => "---").join("|")}|`);
+    const ns = (ms: number, events: number) => ((ms * 1e6) / events).toFixed(0);
+    for (const step of Object.keys(costs[0]!.c.worker)) console.log(`| ${step} | worker | ${costs.map(({ c }) => ns(c.worker[step]!, c.events)).join(" | ")} |`);
+    for (const step of Object.keys(costs[0]!.c.main)) console.log(`| ${step} | main | ${costs.map(({ c }) => ns(c.main[step]!, c.events)).join(" | ")} |`);
+    const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+    console.log(`| **worker steps together** | worker | ${costs.map(({ c }) => ns(sum(c.worker), c.events)).join(" | ")} |`);
+    // Two cores: the workers' steps and the shuffle's first pass share them during the conversion;
+    // the second pass (permute, fill chunks, write) runs after it, alone, its compression on 2 threads.
+    for (const compression of ["uncompressed", "gzip", "lzf"]) {
+      const write = (c: StageCosts) => {
+        const plain = c.main["chunk fill + write (uncompressed)"]!;
+        const withC = compression === "uncompressed" ? plain : c.main[`chunk fill + ${compression} + write`]!;
+        return plain + (withC - plain) / 2;
+      };
+      const ceiling = (c: StageCosts) =>
+        c.events / (((sum(c.worker) + c.main["shuffle pass 1 (to buckets)"]!) / 2 + c.main["shuffle pass 2 (read, permute)"]! + write(c)) / 1000);
+      console.log(`| ceiling on 2 cores, ${compression} (events/s) | | ${costs.map(({ c }) => fmt(ceiling(c))).join(" | ")} |`);
+    }
+    results.stageCosts = costs;
   }
 
   if (flag("no-page")) return finishBench(results, inputs.get(DIELECTRON[0]!)!);

@@ -29,6 +29,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "rebuild a run's report page, or overlay two runs on one page",
     load: async () => (await import("./report.js")).run,
   },
+  norm: {
+    summary: "norm_dict.yaml and class_dict.yaml from SALT training files (make_norm_dict)",
+    load: async () => (await import("./norm.js")).run,
+  },
+  split: {
+    summary: "split a SALT file into train/val/test files by its event keys (split_h5)",
+    load: async () => (await import("./split.js")).run,
+  },
   cache: { summary: "list, delete or clear the local ServiceX cache", load: async () => (await import("./cache.js")).run },
   config: {
     summary: "validate a run configuration and show what it resolves to",

@@ -14,7 +14,7 @@ import { formatRunPlan } from "./run-plan.js";
 import { SERVICEX_HELP, SERVICEX_OPTIONS, serviceXOptions } from "./servicex-options.js";
 import type { PipelineReport } from "../pipeline/report.js";
 
-const HELP = `Usage: sxflow run <config.yaml> [--workers N] [--max-events N] [--dry-run] [--shard I/N] [--quiet]
+const HELP = `Usage: sxflow run <config.yaml> [--workers N] [--max-events N] [--dry-run] [--shard I/N] [--quiet] [--verbose]
 
 Converts the samples of a run configuration into SALT inputs: <name>_train.h5, <name>_val.h5,
 <name>_test.h5, norm_dict.yaml, class_dict.yaml, <name>_report.json and the report page
@@ -22,7 +22,8 @@ Converts the samples of a run configuration into SALT inputs: <name>_train.h5, <
 
 Options:
   --workers N   worker threads (default: the config's workers, else every core; 0 = no threads)
-  --max-events N  read only the first N events of each sample (its files in order, the same
+  --max-events N
+                read only the first N events of each sample (its files in order, the same
                 events for any worker count): a quick check of a configuration; the summary
                 and the reports say the run was limited (as the config key maxEvents does)
   --dry-run     print the plan (files and entries per sample, tasks, branches read, the
@@ -32,7 +33,8 @@ Options:
                 are done, "sxflow merge <config.yaml>" writes the outputs (see docs/scale-out.md)
   --quiet       no progress bar and no summary
 
-For samples given as ServiceX datasets or metadata categories (fetched before the conversion):
+For samples given as ServiceX datasets or metadata categories (fetched before the conversion),
+and logging:
 ${SERVICEX_HELP}`;
 
 function summary(r: PipelineReport): string {

@@ -1,3 +1,4 @@
+import { setDebugLog } from "../log.js";
 import type { DeliverOptions } from "../servicex/index.js";
 
 /** The parseArgs options every command that talks to ServiceX accepts. */
@@ -8,6 +9,7 @@ export const SERVICEX_OPTIONS = {
   "ignore-cache": { type: "boolean" },
   "poll-interval": { type: "string" },
   "no-progress": { type: "boolean" },
+  verbose: { type: "boolean" },
 } as const;
 
 /** Help lines of SERVICEX_OPTIONS. */
@@ -17,6 +19,9 @@ export const SERVICEX_HELP = `  --config PATH       servicex.yaml to use (defaul
   --ignore-cache      resubmit even when the result is cached
   --poll-interval S   seconds between status polls (default 5)
   --no-progress       no progress bars
+  --verbose           debug logs, one JSON object per line on stderr: requests (URLs with
+                      signatures and tokens redacted), retries and back-off, cache decisions,
+                      task and phase timings (SXFLOW_LOG=debug does the same)
 `;
 
 /** Seconds given as `--name S`, in milliseconds; throws a usage message unless positive. */
@@ -34,10 +39,12 @@ interface ServiceXValues {
   "ignore-cache"?: boolean;
   "poll-interval"?: string;
   "no-progress"?: boolean;
+  verbose?: boolean;
 }
 
-/** The deliver() options SERVICEX_OPTIONS set; throws a usage message on a bad value. */
+/** The deliver() options SERVICEX_OPTIONS set (and --verbose's debug logs); throws a usage message on a bad value. */
 export function serviceXOptions(v: ServiceXValues): DeliverOptions {
+  if (v.verbose) setDebugLog(true);
   return {
     configPath: v.config,
     endpoint: v.endpoint,

@@ -5,3 +5,5 @@ export type { ResolvedField, ResolvedGroup, ResolvedSample, RunConfig, SampleFil
 export { expandGlob } from "./glob.js";
 export { didYouMean, editDistance } from "./did-you-mean.js";
 export { splitSpecOf } from "./split-spec.js";
+export { isNormalised, splitKeysOf } from "./normalised.js";
+export type { NormaliseRules } from "./normalised.js";

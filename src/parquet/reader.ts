@@ -265,7 +265,9 @@ export class ParquetReader {
           }
         }
       } catch (error) {
-        if (!isWasmTrap(error)) release();
+        // After a trap the wasm side is left alone; the file itself is still closed.
+        if (isWasmTrap(error)) slices.close();
+        else release();
         throw await decodeError(path, options.http, slices, [g], [TREENAME_COLUMN], error, "cannot read the tree names");
       }
     }

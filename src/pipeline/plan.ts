@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ElementType } from "../batch/core.js";
-import { configPath, didYouMean, splitSpecOf } from "../config/index.js";
+import { configPath, didYouMean, isNormalised, splitKeysOf, splitSpecOf } from "../config/index.js";
 import type { ResolvedGroup, RunConfig, SampleFile } from "../config/index.js";
 import { compileCut, compileExpression } from "../expr/index.js";
 import type { CompiledExpression } from "../expr/index.js";
@@ -108,17 +108,12 @@ function compileAt(
   }
 }
 
-function isSplitKey(source: string, keys: readonly string[]): boolean {
-  return keys.includes(source.trim());
-}
-
 function planGroup(
   config: RunConfig,
   name: string,
   group: ResolvedGroup,
   schema: ReadonlyMap<string, ExprBranchInfo>,
   reference: string,
-  splitKeys: readonly string[],
   used: Set<string>,
 ): GroupPlan {
   const at = (...p: PropertyKey[]) => ["objects", name, ...p];
@@ -128,7 +123,6 @@ function planGroup(
     return c;
   };
   const half = config.output.precision === "half";
-  const excluded = new Set(config.normalise?.exclude ?? []);
   const fields: RecordField[] = [];
   for (const [field, spec] of Object.entries(group.fields)) {
     const c = compile(at("fields", field), spec.expr);
@@ -142,8 +136,7 @@ function planGroup(
     }
     const type = spec.type ?? c.elementType;
     const fullPrecision = config.output.fullPrecision.includes(`${name}.${field}`);
-    const stats =
-      !excluded.has(field) && !excluded.has(`${name}.${field}`) && !isSplitKey(spec.expr, splitKeys) && !(group.global && field === config.labelField);
+    const stats = isNormalised(config, name, group.global, field, spec.expr);
     fields.push(recordField(field, "expr", type, half && !fullPrecision, { source: spec.expr, expr: c.serialise(), stats }));
   }
   let select: GroupPlan["select"];
@@ -312,7 +305,7 @@ export async function buildPlan(config: RunConfig, options: BuildPlanOptions = {
   }
 
   const splitSpec = splitSpecOf(config.split);
-  const splitKeys = splitSpec.kind === "hash" ? [...splitSpec.keys] : [...new Set(splitSpec.rules.flat().map((c) => c.field))];
+  const splitKeys = splitKeysOf(config.split);
   let entryKey = false;
   splitKeys.forEach((key, i) => {
     const where = splitSpec.kind === "hash" ? ["split", "by", i] : ["split", "rules"];
@@ -341,7 +334,7 @@ export async function buildPlan(config: RunConfig, options: BuildPlanOptions = {
 
   // The global group first: it is the dataset SALT slices by, and the row record starts with it.
   const order = [config.globalGroup, ...Object.keys(config.objects).filter((g) => g !== config.globalGroup)];
-  const groups = order.map((name) => planGroup(config, name, config.objects[name]!, schema, reference.path, splitKeys, used));
+  const groups = order.map((name) => planGroup(config, name, config.objects[name]!, schema, reference.path, used));
   const rowBytes = layoutRow(groups);
 
   checkRowSize(groups, rowBytes);

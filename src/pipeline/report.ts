@@ -1,4 +1,5 @@
 import type { RunConfig } from "../config/index.js";
+import { logDebug } from "../log.js";
 import { HistogramAccumulator } from "../report/histograms.js";
 import type { HistogramLayout, RunHistograms } from "../report/histograms.js";
 import type { NormDict } from "../stages/index.js";
@@ -141,8 +142,10 @@ export class PhaseTimer {
   constructor(private last = performance.now()) {}
 
   end(phase: string, now = performance.now()): void {
-    this.seconds[phase] = (this.seconds[phase] ?? 0) + (now - this.last) / 1000;
+    const seconds = (now - this.last) / 1000;
+    this.seconds[phase] = (this.seconds[phase] ?? 0) + seconds;
     this.last = now;
+    logDebug("run.phase", { phase, seconds: +seconds.toFixed(4) });
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import { loadRunConfig } from "../config/index.js";
+import { logDebug } from "../log.js";
 import type { RunConfig } from "../config/index.js";
 import { createWorkerPool, defaultWorkerCount, moduleBeside } from "../pool/index.js";
 import type { WorkerPool } from "../pool/index.js";
@@ -92,6 +93,7 @@ export async function withSession<T>(
   const workers = options.workers ?? loaded.workers ?? defaultWorkerCount();
   const pool = await createWorkerPool<WorkerHandlers>({ module: moduleBeside(import.meta.url, "../worker"), workers: converts ? workers : 0 });
   const runId = randomUUID();
+  logDebug("run.start", { config: loaded.source, run: runId, workers: pool.workers, samples: loaded.samples.length, maxEvents: loaded.maxEvents });
   // Files of `delivery: stream` samples are converted as the transform reports them, and the
   // progress lines show the conversion beside the transform.
   // (runSampleRequests builds the query, which checks the expressions: only for runs that stream.)

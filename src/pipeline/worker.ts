@@ -3,7 +3,9 @@
  * worker table (src/worker.ts). Each thread compiles a chain of stages once and keeps a few input
  * files open between tasks (sources/read-step.ts).
  */
+import { threadId } from "node:worker_threads";
 import { move, transferableSymbol, valueSymbol } from "piscina";
+import { debugLogEnabled, logDebug, logUrl } from "../log.js";
 import type { FileFormat } from "../sources/detect.js";
 import { releaseRun, sourceFor } from "../sources/read-step.js";
 import { describeSource } from "../sources/tree-source.js";
@@ -23,7 +25,10 @@ export interface ScanPayload {
 
 /** Opens a file for planning and keeps it open for the run's tasks. */
 export async function scanFile(payload: ScanPayload): Promise<FileScan> {
-  return describeSource(await sourceFor(payload.run, payload.path, payload.tree, payload.format));
+  const started = performance.now();
+  const scan = describeSource(await sourceFor(payload.run, payload.path, payload.tree, payload.format));
+  logDebug("file.scan", { file: logUrl(payload.path), format: payload.format, entries: scan.entries, ms: Math.round(performance.now() - started), thread: threadId });
+  return scan;
 }
 
 export interface ChainPayload {
@@ -47,8 +52,14 @@ function chainFor(payload: ChainPayload): (input: ChainInput) => Promise<EventBa
 }
 
 /** Runs a chain of stages on one input; the result is returned as is (in-thread use). */
-export function runChain(payload: ChainPayload): Promise<EventBatch> {
-  return chainFor(payload)(payload.input);
+export async function runChain(payload: ChainPayload): Promise<EventBatch> {
+  if (!debugLogEnabled()) return chainFor(payload)(payload.input);
+  const started = performance.now();
+  const result = await chainFor(payload)(payload.input);
+  const input = payload.input;
+  const task = "stop" in input ? { task: input.index, file: input.file, start: input.start, stop: input.stop } : { task: input.header.index };
+  logDebug("task", { ...task, eventsRead: result.header.eventsRead, ms: +(performance.now() - started).toFixed(2), thread: threadId });
+  return result;
 }
 
 /**

@@ -26,6 +26,13 @@ export interface OpenRootOptions {
 const TREE_CLASSES = new Set(["TTree", "TNtuple", "TNtupleD"]);
 const DIRECTORY_CLASSES = new Set(["TDirectory", "TDirectoryFile"]);
 const HEADER_BYTES = 64;
+/**
+ * The first read of a file: the header and, in every file seen, the top directory's record
+ * that follows the file's name and title (about 100-300 bytes in), so both cost one read.
+ */
+const FIRST_READ_BYTES = 512;
+/** Local files up to this size are read whole at open (see FileSource.holdIfSmall). */
+const SMALL_FILE_BYTES = 64 * 1024;
 
 export interface FileHeader {
   version: number;
@@ -70,12 +77,14 @@ export class RootFile {
       if (source.size < HEADER_BYTES) {
         throw new RootError(`${source.name} is truncated: ${source.size} bytes, smaller than a ROOT file header`);
       }
-      const header = readHeader(await source.read(0, HEADER_BYTES, "file header"), source.name);
+      source.holdIfSmall(SMALL_FILE_BYTES);
+      const first = await source.read(0, Math.min(FIRST_READ_BYTES, source.size), "file header");
+      const header = readHeader(first, source.name);
       if (header.end > source.size) {
         throw new RootError(`${source.name} is truncated: header says ${header.end} bytes, file has ${source.size}`);
       }
       const listing: { info: KeyInfo; key: Key }[] = [];
-      await RootFile.list(source, header.begin + header.nbytesName, "", listing, 0);
+      await RootFile.list(source, header.begin + header.nbytesName, "", listing, 0, first);
       return new RootFile(source, header, listing);
     } catch (err) {
       await source.close();
@@ -89,10 +98,13 @@ export class RootFile {
     prefix: string,
     out: { info: KeyInfo; key: Key }[],
     depth: number,
+    first?: Uint8Array,
   ): Promise<void> {
     const where = prefix ? `directory "${prefix}"` : "top directory";
     if (depth > 32) throw new RootError(`${source.name}: directories nest too deeply at ${where}`);
-    const bytes = await source.read(seekDir, Math.min(64, source.size - seekDir), where);
+    const length = Math.min(64, source.size - seekDir);
+    // The top directory's record usually lies within the file's first read.
+    const bytes = first && seekDir >= 0 && seekDir + length <= first.length ? first.subarray(seekDir, seekDir + length) : await source.read(seekDir, length, where);
     const dir = readDirectoryRecord(new Cursor(bytes, `${source.name}: ${where}`));
     for (const key of await readKeyList(source, dir, where)) {
       const name = prefix + key.name;

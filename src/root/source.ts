@@ -16,6 +16,8 @@ export interface WantedRange extends ByteRange {
 export class FileSource {
   /** Short name for messages. */
   readonly name: string;
+  /** The whole file, when holdIfSmall read it. */
+  private whole: Uint8Array | undefined;
 
   private constructor(
     private readonly bytes: ByteSource,
@@ -57,9 +59,26 @@ export class FileSource {
     return new RootError(`${this.name}: reading ${what} at offset ${offset} failed: ${(err as Error).message}`);
   }
 
+  /**
+   * Reads a local file of at most `limit` bytes whole, at once: its later reads are then copies
+   * from memory instead of system calls (opening and reading a small tree otherwise takes 6-8
+   * positioned reads, each dearer than copying the few kilobytes it returns). Copies, because
+   * the reader decodes basket bytes in place.
+   */
+  holdIfSmall(limit: number): void {
+    const sync = this.bytes.readSync?.bind(this.bytes);
+    if (!sync || this.size > limit) return;
+    try {
+      this.whole = sync(0, this.size);
+    } catch (err) {
+      throw this.failed(err, 0, "the whole file");
+    }
+  }
+
   /** Reads exactly `length` bytes at `offset`; `what` names the record for errors. */
   async read(offset: number, length: number, what: string): Promise<Uint8Array> {
     this.check(offset, length, what);
+    if (this.whole) return this.whole.slice(offset, offset + length);
     try {
       return await this.bytes.read(offset, length);
     } catch (err) {
@@ -73,6 +92,8 @@ export class FileSource {
    */
   readRanges(ranges: readonly WantedRange[]): Uint8Array[] | Promise<Uint8Array[]> {
     for (const r of ranges) this.check(r.offset, r.length, r.what);
+    const whole = this.whole;
+    if (whole) return ranges.map((r) => whole.slice(r.offset, r.offset + r.length));
     const sync = this.bytes.readSync?.bind(this.bytes);
     if (sync) {
       return ranges.map((r) => {
@@ -99,6 +120,8 @@ export class FileSource {
   }
 
   async close(): Promise<void> {
+    // Reads after close fail as they do for a file not held in memory.
+    this.whole = undefined;
     await this.bytes.close();
   }
 }

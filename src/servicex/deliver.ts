@@ -5,6 +5,7 @@ import type { Backend, ServerInfo, TransformRequest } from "./backend.js";
 import { UnknownRequestError } from "./backend.js";
 import { type CacheRecord, QueryCache, requestHash } from "./cache.js";
 import { LOCAL_ENDPOINT, type EndpointConfig, type ServiceXConfig, loadConfig, selectEndpoint } from "./config.js";
+import { logDebug } from "../log.js";
 import { Semaphore } from "../pool/semaphore.js";
 import { DeliverAbortedError, DeliverError, ServiceXError, errorMessage } from "./errors.js";
 import { HttpBackend } from "./http-backend.js";
@@ -171,7 +172,9 @@ async function deliverSample(ctx: Context, sample: SampleRequest): Promise<strin
   const hash = requestHash(sample.request);
   const ignore = options.ignoreLocalCache === true || sample.ignoreLocalCache;
   let record = await cache.lookup(hash);
+  const decision = { sample: sample.name, hash, endpoint: backend.location };
   if (record && ignore) {
+    logDebug("cache.miss", { ...decision, reason: "ignoreLocalCache" });
     await cache.remove(hash);
     record = undefined;
   }
@@ -179,24 +182,30 @@ async function deliverSample(ctx: Context, sample: SampleRequest): Promise<strin
   if (record && ctx.urlLifetimeS === undefined) {
     const present = await cache.presentFiles(record);
     if (present) {
+      logDebug("cache.hit", { ...decision, requestId: record.requestId, files: present.length });
       ctx.progress.update(sample.name, { status: "cached" });
       for (const f of present) options.onFile?.(sample.name, f);
       return present;
     }
   }
+  if (!record && !ignore) logDebug("cache.miss", { ...decision, reason: "no record" });
+  else if (record) logDebug("cache.miss", { ...decision, requestId: record.requestId, reason: ctx.urlLifetimeS === undefined ? `${record.status}, files not all present` : "signed URLs are never cached" });
   // Re-attach to the request a previous run submitted (or completed, with files since lost).
   let requestId = record && record.endpoint === backend.location ? record.requestId : undefined;
   if (requestId !== undefined) {
     try {
       await backend.status(requestId, options.signal);
+      logDebug("request.reattach", { ...decision, requestId });
     } catch (err) {
       if (!(err instanceof UnknownRequestError)) throw err;
+      logDebug("request.unknown", { ...decision, requestId, reason: "deleted or expired on the server: submitting afresh" });
       requestId = undefined; // deleted or expired on the server: submit afresh
     }
   }
   if (requestId === undefined) {
     const request = await checkedRequest(ctx, sample.request);
     requestId = await backend.submit(request, options.signal);
+    logDebug("request.submit", { ...decision, requestId, codegen: request.codegen, resultFormat: request.resultFormat });
     record = {
       hash,
       title: sample.name,
@@ -212,6 +221,7 @@ async function deliverSample(ctx: Context, sample: SampleRequest): Promise<strin
     await cache.put(record);
   }
   const submitted = record as CacheRecord;
+  const started = performance.now();
   try {
     const outcome = await runTransform(backend, requestId, cache.dataDir(requestId), {
       pollIntervalMs: options.pollIntervalMs ?? 5000,
@@ -226,6 +236,7 @@ async function deliverSample(ctx: Context, sample: SampleRequest): Promise<strin
       onProgress: (change) => ctx.progress.update(sample.name, { ...change, delivery: ctx.urlLifetimeS === undefined ? "download" : "signed" }),
       onFile: (f) => options.onFile?.(sample.name, f.path),
     });
+    logDebug("request.done", { ...decision, requestId, complete: outcome.complete, files: outcome.files.length, seconds: +((performance.now() - started) / 1000).toFixed(3) });
     if (outcome.complete) {
       await cache.put({
         ...submitted,

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
+import { logDebug } from "../log.js";
 import { backoffDelay, DEFAULT_ATTEMPTS, DEFAULT_RETRY_DELAY_MS } from "../sources/retry.js";
 import { ServiceXError, errorMessage, sleep } from "./errors.js";
 
@@ -32,13 +33,21 @@ export async function downloadFile(
   write: (tmp: string) => Promise<void>,
   options: DownloadOptions = {},
 ): Promise<void> {
-  if (expected !== undefined && (await fileSize(dest)) === expected) return;
+  if (expected !== undefined && (await fileSize(dest)) === expected) {
+    logDebug("download.present", { file: dest, bytes: expected });
+    return;
+  }
   await mkdir(path.dirname(dest), { recursive: true });
   const attempts = options.attempts ?? DEFAULT_ATTEMPTS;
   let lastError: unknown;
   for (let attempt = 0; attempt < attempts; attempt++) {
-    if (attempt > 0) await sleep(backoffDelay(attempt, options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS), options.signal);
+    if (attempt > 0) {
+      const delayMs = Math.round(backoffDelay(attempt, options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS));
+      logDebug("download.retry", { file: dest, attempt: attempt + 1, of: attempts, delayMs, reason: errorMessage(lastError) });
+      await sleep(delayMs, options.signal);
+    }
     const tmp = `${dest}.part-${process.pid}-${randomBytes(4).toString("hex")}`;
+    const started = performance.now();
     try {
       await write(tmp);
       const size = await fileSize(tmp);
@@ -46,6 +55,7 @@ export async function downloadFile(
         throw new ServiceXError(`got ${size} bytes, expected ${expected}`);
       }
       await rename(tmp, dest);
+      logDebug("download.done", { file: dest, bytes: size, ms: Math.round(performance.now() - started), attempt: attempt + 1 });
       return;
     } catch (err) {
       await rm(tmp, { force: true });

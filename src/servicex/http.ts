@@ -1,6 +1,7 @@
 import axios, { type AxiosInstance, type AxiosResponse, type Method } from "axios";
 import { TokenSource } from "./auth.js";
 import { UnknownRequestError } from "./backend.js";
+import { logDebug, logUrl } from "../log.js";
 import { ServiceXError, abortReason, sleep } from "./errors.js";
 
 export interface HttpOptions {
@@ -68,10 +69,18 @@ export class ServiceXApi {
 
   async call<T>(method: Method, path: string, o: CallOptions): Promise<T> {
     let refreshed = false;
+    const url = logUrl(`${this.endpoint.replace(/\/+$/, "")}${path}${o.params ? `?${new URLSearchParams(o.params).toString()}` : ""}`);
+    const retry = async (attempt: number, reason: string): Promise<void> => {
+      const delayMs = Math.round(this.backoff(attempt));
+      logDebug("servicex.retry", { method, url, what: o.what, attempt: attempt + 1, of: this.retries + 1, delayMs, reason });
+      await sleep(delayMs, o.signal);
+    };
     for (let attempt = 0; ; attempt++) {
       const headers: Record<string, string> = { Accept: "application/json" };
       if (o.auth !== false) Object.assign(headers, await this.tokens.header());
       let res: AxiosResponse<string>;
+      const started = performance.now();
+      logDebug("servicex.request", { method, url, what: o.what, attempt: attempt + 1 });
       try {
         res = await this.http.request<string>({
           method,
@@ -84,7 +93,7 @@ export class ServiceXApi {
       } catch (err) {
         if (o.signal?.aborted) throw abortReason(o.signal);
         if (o.idempotent && attempt < this.retries) {
-          await sleep(this.backoff(attempt), o.signal);
+          await retry(attempt, (err as Error).message);
           continue;
         }
         throw new ServiceXError(`ServiceX ${this.endpoint}: ${o.what} failed: ${(err as Error).message}`, {
@@ -92,16 +101,18 @@ export class ServiceXApi {
         });
       }
       const status = res.status;
+      logDebug("servicex.response", { method, url, status, ms: Math.round(performance.now() - started) });
       if (status >= 200 && status < 300) return parseJson<T>(res.data, `${this.endpoint}${path}`);
       const message = errorBodyText(res.data ?? "");
       if (status === 401 && o.auth !== false && this.tokens.canRefresh && !refreshed) {
         // The access token expired or was revoked: refresh once and repeat the call.
         refreshed = true;
+        logDebug("servicex.reauthenticate", { url, status });
         this.tokens.invalidate();
         continue;
       }
       if (status >= 500 && o.idempotent && attempt < this.retries) {
-        await sleep(this.backoff(attempt), o.signal);
+        await retry(attempt, `HTTP ${status}`);
         continue;
       }
       if (status === 404 && o.notFoundIsUnknown) throw new UnknownRequestError(message);
@@ -143,21 +154,28 @@ export class ServiceXApi {
   }
 
   private async withRefreshToken(refreshToken: string): Promise<{ access_token?: unknown; auth_disabled?: unknown }> {
+    const url = logUrl(`${this.endpoint.replace(/\/+$/, "")}/token/refresh`);
     for (let attempt = 0; ; attempt++) {
       let res: AxiosResponse<string>;
+      logDebug("servicex.request", { method: "POST", url, what: "token refresh", attempt: attempt + 1 });
       try {
         res = await this.http.post<string>("/token/refresh", undefined, {
           headers: { Authorization: `Bearer ${refreshToken}`, Accept: "application/json" },
         });
       } catch (err) {
         if (attempt < this.retries) {
-          await sleep(this.backoff(attempt));
+          const delayMs = Math.round(this.backoff(attempt));
+          logDebug("servicex.retry", { method: "POST", url, what: "token refresh", attempt: attempt + 1, delayMs, reason: (err as Error).message });
+          await sleep(delayMs);
           continue;
         }
         throw new ServiceXError(`token refresh failed: ${(err as Error).message}`, { cause: err });
       }
+      logDebug("servicex.response", { method: "POST", url, status: res.status });
       if (res.status >= 500 && attempt < this.retries) {
-        await sleep(this.backoff(attempt));
+        const delayMs = Math.round(this.backoff(attempt));
+        logDebug("servicex.retry", { method: "POST", url, what: "token refresh", attempt: attempt + 1, delayMs, reason: `HTTP ${res.status}` });
+        await sleep(delayMs);
         continue;
       }
       if (res.status < 200 || res.status >= 300) {

@@ -1,6 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import aws4 from "aws4";
+import { logDebug, logUrl } from "../log.js";
 import { ServiceXError } from "./errors.js";
 
 /** Object-store access as given by the transformation record (never logged or cached). */
@@ -45,8 +46,13 @@ export function s3Request(
   );
   const url = `${creds.secure ? "https" : "http"}://${creds.endpoint}${signed.path ?? pathWithQuery}`;
   const lib = creds.secure ? https : http;
+  const started = performance.now();
+  logDebug("s3.request", { method, url: logUrl(url) });
   return new Promise((resolve, reject) => {
-    const req = lib.request(url, { method, headers: signed.headers as http.OutgoingHttpHeaders, signal }, resolve);
+    const req = lib.request(url, { method, headers: signed.headers as http.OutgoingHttpHeaders, signal }, (res) => {
+      logDebug("s3.response", { method, url: logUrl(url), status: res.statusCode, ms: Math.round(performance.now() - started) });
+      resolve(res);
+    });
     // A connection that goes silent (mid-body too) is dropped so that the download is retried.
     req.setTimeout(idleTimeoutMs, () => req.destroy(new Error(`no data from ${creds.endpoint} for ${idleTimeoutMs} ms`)));
     req.on("error", reject);

@@ -7,6 +7,7 @@
 import { basename } from "node:path";
 import { coalesce, displayUrl, type ByteRange, type ByteSource } from "./byte-source.js";
 import { expiredMessage, getRange, RemoteReadError, signedUrlExpiry, UrlExpiredError, type ObjectIdentity } from "./http-range.js";
+import { logDebug } from "../log.js";
 import { backoffDelay, DEFAULT_ATTEMPTS, DEFAULT_RETRY_DELAY_MS, delay } from "./retry.js";
 import { Semaphore } from "../pool/semaphore.js";
 
@@ -251,7 +252,10 @@ async function withRetries<T>(o: HttpSourceOptions, stats: TransferStats, attemp
       stats.retries++;
       const after = (err as RemoteReadError).retryAfterS;
       const wait = backoffDelay(k, o.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS);
-      await delay(after !== undefined ? Math.min(60_000, Math.max(wait, after * 1000)) : wait, o.signal);
+      const delayMs = Math.round(after !== undefined ? Math.min(60_000, Math.max(wait, after * 1000)) : wait);
+      // The error names the URL without its query (displayUrl): no signature in the line.
+      logDebug("http.retry", { attempt: k + 1, of: attempts, delayMs, reason: (err as Error).message });
+      await delay(delayMs, o.signal);
     }
   }
 }

@@ -4,6 +4,7 @@
  */
 import http from "node:http";
 import https from "node:https";
+import { logDebug, logUrl } from "../log.js";
 import { displayUrl } from "./byte-source.js";
 
 /** A failed range read; `retryable` for dropped connections, time-outs, 5xx and 429. */
@@ -123,6 +124,8 @@ export function getRange(url: string, start: number, end: number, o: RangeReques
   const headers: http.OutgoingHttpHeaders = { Range: `bytes=${start}-${end - 1}` };
   // Signed URLs sign the host only: conditional headers may be added.
   if (o.expect?.etag !== undefined) headers["If-Match"] = o.expect.etag;
+  const started = performance.now();
+  logDebug("http.request", { method: "GET", url: logUrl(url), range: `${start}-${end - 1}` });
   return new Promise<RangeResult>((resolve, reject) => {
     const req = (secure ? https : http).request(url, { method: "GET", headers, agent: secure ? agents.https : agents.http, signal: o.signal });
     req.setTimeout(o.idleTimeoutMs, () => req.destroy(new RemoteReadError(`${where}: no data for ${o.idleTimeoutMs} ms`, true)));
@@ -140,6 +143,7 @@ export function getRange(url: string, start: number, end: number, o: RangeReques
 
     async function handle(res: http.IncomingMessage): Promise<RangeResult> {
       const status = res.statusCode ?? 0;
+      logDebug("http.response", { method: "GET", url: logUrl(url), range: `${start}-${end - 1}`, status, ms: Math.round(performance.now() - started) });
       if (status !== 206) {
         const body = await readText(res).catch(() => "");
         const detail = s3Error(body);

@@ -68,6 +68,18 @@ describe("ROOT reads", () => {
     });
   });
 
+  it("reads the same values again from a small file held in memory (baskets decode in place)", async () => {
+    // 49 KB: read whole at open; its raw (uncompressed) baskets are decoded in the bytes read.
+    await withFile("uproot-sample-6.20.04-zlib.root", async (file) => {
+      const tree = await file.tree("sample");
+      const names = tree.branches.filter((b) => b.supported && !b.strings).map((b) => b.name);
+      const first = await tree.read(names);
+      expect(await tree.read(names)).toEqual(first);
+      expect(await (await file.tree("sample")).read(names)).toEqual(first);
+      expect(Array.from(first.columns.i4!.values as Int32Array).slice(0, 3)).toEqual([-15, -14, -13]);
+    });
+  });
+
   it("iterates in batches that concatenate to the full read", async () => {
     await withFile("uproot-sample-6.20.04-zlib.root", async (file) => {
       const tree = await file.tree("sample");

@@ -10,6 +10,11 @@ import type { TensorBatch } from "./types.js";
 
 /** Rows read and permuted together when shuffling (rounded up to whole batches). */
 const WINDOW_ROWS = 65536;
+/**
+ * Bytes read at once in file order (rounded to whole batches, at least one): small enough that
+ * the records are still in the CPU cache when the kernel converts them.
+ */
+const READ_BYTES = 1 << 20;
 
 const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -36,8 +41,9 @@ export async function isHdf5(file: string): Promise<boolean> {
 
 /** Batches of one row source, epoch after epoch. */
 export async function* batches(src: RowSource, o: TensorOptions, plan: TensorPlan): AsyncGenerator<TensorBatch> {
-  const windowRows = o.seed === undefined ? o.batchSize * Math.max(1, Math.floor(WINDOW_ROWS / o.batchSize)) : o.batchSize * Math.ceil(WINDOW_ROWS / o.batchSize);
   const wanted = neededGroups(plan);
+  const rowBytes = src.groups.filter((g) => wanted.includes(g.name)).reduce((n, g) => n + g.recordSize * g.slots, 0);
+  const windowRows = o.seed === undefined ? o.batchSize * Math.max(1, Math.floor(READ_BYTES / (o.batchSize * rowBytes))) : o.batchSize * Math.ceil(WINDOW_ROWS / o.batchSize);
   // With reuse, batch i is decoded into set i mod (prefetch + 1): prefetch asks for the batch
   // `prefetch` ahead only when the consumer asks for the next one, so the consumer's batch stays
   // untouched until its next call of next().

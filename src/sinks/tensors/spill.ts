@@ -51,6 +51,7 @@ export class SpillSink implements SplitSink {
     const { rowBytes } = this.layout;
     const groups = layoutGroups(this.layout);
     const fd = openSync(this.file, "r");
+    let scratch = new Uint8Array(0);
     return {
       where,
       rows: this.count,
@@ -58,7 +59,10 @@ export class SpillSink implements SplitSink {
       groups,
       blockRows: Math.max(1, Math.floor((1 << 20) / rowBytes)),
       read: (ranges, wanted) => {
-        const bytes = new Uint8Array(ranges.reduce((n, [a, b]) => n + (b - a), 0) * rowBytes);
+        // One buffer for every read: the blocks are valid until the next read.
+        const total = ranges.reduce((n, [a, b]) => n + (b - a), 0) * rowBytes;
+        if (scratch.length < total) scratch = new Uint8Array(total);
+        const bytes = scratch.subarray(0, total);
         let at = 0;
         for (const [a, b] of ranges) {
           const length = (b - a) * rowBytes;
