@@ -1,7 +1,6 @@
 /**
  * What the end-to-end benchmarks share: their command-line options, the IC example's generated
  * TopCP-like samples (made once per size and reused) and the IC configuration pointed at them.
- * (bench/run.ts still has its own copy of these; it can import them from here.)
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -19,19 +18,19 @@ export function option(name: string, fallback: string): string {
 }
 
 /**
- * `events` generated IC events (half ttbar, half W+jets, row groups of 100,000) in
- * `<dir>/events-<events>/`, made once: generated under a temporary name, so that an interrupted
- * generation is never taken for a complete one.
+ * `events` generated IC events (half ttbar, half W+jets, row groups of 100,000, the generator's
+ * `dielectron` selection knob) in `<dir>/events-<events>[-ee<dielectron>]/`, made once: generated
+ * under a temporary name, so that an interrupted generation is never taken for a complete one.
  */
-export async function icSamples(dir: string, events: number): Promise<string> {
-  const out = path.join(dir, `events-${events}`);
+export async function icSamples(dir: string, events: number, dielectron = 0): Promise<string> {
+  const out = path.join(dir, `events-${events}${dielectron ? `-ee${dielectron}` : ""}`);
   if (existsSync(out)) return out;
   const partial = `${out}.partial`;
   rmSync(partial, { recursive: true, force: true });
   for (const [sample, n] of [["ttbar", Math.ceil(events / 2)], ["wjets", Math.floor(events / 2)]] as const) {
     const t = performance.now();
-    process.stderr.write(`generating ${n} ${sample} events into ${out} ...`);
-    await writeTopcpSample({ sample, events: n, seed: 20251126, out: partial, rowGroupSize: 100_000 });
+    process.stderr.write(`generating ${n} ${sample} events (dielectron ${dielectron}) into ${out} ...`);
+    await writeTopcpSample({ sample, events: n, seed: 20251126, out: partial, rowGroupSize: 100_000, dielectron });
     process.stderr.write(` ${((performance.now() - t) / 1000).toFixed(0)} s\n`);
   }
   renameSync(partial, out);

@@ -11,19 +11,9 @@
  * the comparison can be repeated on its own. Each run is a child process on the compiled package.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseDocument } from "yaml";
-import { writeTopcpSample } from "../fixtures/generate-topcp.js";
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
+import { icConfig, icSamples, option, ROOT } from "./ic-input.js";
 
 const EVENTS = Number(option("events", "2000000"));
 const WORKERS = Number(option("workers", "2"));
@@ -32,33 +22,9 @@ const DIR = path.resolve(ROOT, option("dir", ".sxflow-tmp/bench-report"));
 
 const load = (): string => loadavg().map((l) => l.toFixed(1)).join(" ");
 
-async function samples(): Promise<string> {
-  const dir = path.join(DIR, `events-${EVENTS}`);
-  if (existsSync(dir)) return dir;
-  // Generated under a temporary name: an interrupted generation is never taken for a complete one.
-  const partial = `${dir}.partial`;
-  rmSync(partial, { recursive: true, force: true });
-  for (const [sample, n] of [["ttbar", Math.ceil(EVENTS / 2)], ["wjets", Math.floor(EVENTS / 2)]] as const) {
-    process.stderr.write(`generating ${n} ${sample} events into ${dir} ...\n`);
-    await writeTopcpSample({ sample, events: n, seed: 20251126, out: partial, rowGroupSize: 100_000 });
-  }
-  renameSync(partial, dir);
-  return dir;
-}
-
-function config(inputs: string, html: boolean): string {
-  const doc = parseDocument(readFileSync(path.join(ROOT, "examples", "ic-ttbar-wjets.yaml"), "utf8"));
-  const out = path.join(DIR, html ? "out-page" : "out-nopage");
-  doc.setIn(["samples", 0, "files"], [path.join(inputs, "ttbar.parquet")]);
-  doc.setIn(["samples", 1, "files"], [path.join(inputs, "wjets.parquet")]);
-  doc.setIn(["output", "dir"], out);
-  doc.setIn(["output", "compression"], "none");
-  doc.setIn(["report", "html"], html);
-  mkdirSync(out, { recursive: true });
-  const file = path.join(out, "bench.yaml");
-  writeFileSync(file, doc.toString());
-  return file;
-}
+/** The IC example on the generated samples, uncompressed, with or without the report page. */
+const config = (inputs: string, html: boolean): string =>
+  icConfig(inputs, path.join(DIR, html ? "out-page" : "out-nopage"), "bench.yaml", (doc) => doc.setIn(["report", "html"], html));
 
 interface Run {
   seconds: number;
@@ -83,7 +49,7 @@ function run(file: string): Run {
 async function main(): Promise<void> {
   console.log(`sxflow bench:report  ${new Date().toISOString()}  ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), load ${load()}`);
   execFileSync("npm", ["run", "-s", "build"], { cwd: ROOT, stdio: "inherit" });
-  const inputs = await samples();
+  const inputs = await icSamples(DIR, EVENTS);
   const [withPage, without] = [config(inputs, true), config(inputs, false)];
   const best = { page: undefined as Run | undefined, nopage: undefined as Run | undefined };
   for (let k = 0; k < REPEAT; k++) {

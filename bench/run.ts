@@ -28,25 +28,18 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseDocument } from "yaml";
-import { writeTopcpSample } from "../fixtures/generate-topcp.js";
 import type { JaggedColumn, NumericArray } from "../src/batch/index.js";
 import { openParquet } from "../src/parquet/index.js";
 import { padGroup } from "../src/stages/index.js";
 import { byRole, threadProfiles } from "./cpu-profile.js";
+import { icConfig as sharedIcConfig, icSamples, option, ROOT } from "./ic-input.js";
 import { stageCosts } from "./stage-costs.js";
 import type { StageCosts } from "./stage-costs.js";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
 const flag = (name: string): boolean => process.argv.includes(`--${name}`);
 
 const EVENTS = Number(option("events", "2000000"));
@@ -55,7 +48,6 @@ const DIELECTRON = option("dielectron", "0,0.55").split(",").map(Number);
 const COMPRESSIONS = option("compression", "none,gzip,lzf").split(",") as Compression[];
 const DIR = path.resolve(ROOT, option("dir", ".sxflow-tmp/bench-run"));
 const REPEAT = Number(option("repeat", "2"));
-const ROW_GROUP = 100_000;
 const MAX_W = Math.max(...WORKERS);
 const BASELINE = option("baseline", "");
 const DIST = path.join(ROOT, "dist");
@@ -68,35 +60,14 @@ function load(): string {
     .join(" ");
 }
 
-async function samples(events: number, dielectron: number): Promise<string> {
-  const dir = path.join(DIR, `events-${events}${dielectron ? `-ee${dielectron}` : ""}`);
-  if (existsSync(dir)) return dir;
-  // Generated under a temporary name: an interrupted generation is never taken for a complete one.
-  const partial = `${dir}.partial`;
-  rmSync(partial, { recursive: true, force: true });
-  for (const [sample, n] of [["ttbar", Math.ceil(events / 2)], ["wjets", Math.floor(events / 2)]] as const) {
-    const t = performance.now();
-    process.stderr.write(`generating ${n} ${sample} events (dielectron ${dielectron}) into ${dir} ...`);
-    await writeTopcpSample({ sample, events: n, seed: 20251126, out: partial, rowGroupSize: ROW_GROUP, dielectron });
-    process.stderr.write(` ${((performance.now() - t) / 1000).toFixed(0)} s\n`);
-  }
-  renameSync(partial, dir);
-  return dir;
-}
+const samples = (events: number, dielectron: number): Promise<string> => icSamples(DIR, events, dielectron);
 
 /** The IC example configuration with the generated samples and the given output compression. */
-function icConfig(inputs: string, out: string, html = true, compression: Compression = "none"): string {
-  const doc = parseDocument(readFileSync(path.join(ROOT, "examples", "ic-ttbar-wjets.yaml"), "utf8"));
-  doc.setIn(["samples", 0, "files"], [path.join(inputs, "ttbar.parquet")]);
-  doc.setIn(["samples", 1, "files"], [path.join(inputs, "wjets.parquet")]);
-  doc.setIn(["output", "dir"], out);
-  doc.setIn(["output", "compression"], compression);
-  doc.setIn(["report", "html"], html);
-  const file = path.join(out, "ic-bench.yaml");
-  mkdirSync(out, { recursive: true });
-  writeFileSync(file, doc.toString());
-  return file;
-}
+const icConfig = (inputs: string, out: string, html = true, compression: Compression = "none"): string =>
+  sharedIcConfig(inputs, out, "ic-bench.yaml", (doc) => {
+    doc.setIn(["output", "compression"], compression);
+    doc.setIn(["report", "html"], html);
+  });
 
 interface ChildResult {
   eventsRead: number;
