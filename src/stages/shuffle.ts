@@ -22,6 +22,12 @@ export interface BucketShufflerOptions {
 
 const WRITE_BUFFERS_BYTES = 64 * 2 ** 20;
 
+/**
+ * Rows per piece in which the second pass hands a bucket's permuted rows to the sink. Part of the
+ * output format: the sink interleaves its datasets' chunks in the order their rows arrive.
+ */
+export const SECOND_PASS_CHUNK_ROWS = 10_000;
+
 /** Buckets needed so that each holds about `memoryBytes / 2` on average for `totalRows` rows. */
 export function bucketsFor(totalRows: number, rowBytes: number, memoryBytes: number): number {
   return Math.max(1, Math.ceil((totalRows * rowBytes) / Math.max(rowBytes, memoryBytes / 2)));
@@ -125,7 +131,7 @@ export class BucketShuffler {
    * Pass 2: the rows in shuffled order, as chunks of at most `chunkRows` rows. Buckets that never
    * reached their write buffer's size are shuffled straight from memory.
    */
-  async *rows(chunkRows = 10_000): AsyncGenerator<Uint8Array> {
+  async *rows(chunkRows = SECOND_PASS_CHUNK_ROWS): AsyncGenerator<Uint8Array> {
     this.startReading("rows");
     try {
       yield* permutedBuckets({ rowBytes: this.rowBytes, buckets: this.buckets.length, seed: this.seed, chunkRows }, (index) => this.take(index));
@@ -147,6 +153,17 @@ export class BucketShuffler {
     const bucketBytes = this.buckets.map((b) => b.onDisk);
     for (const bucket of this.buckets) bucket.buffer = new Uint8Array(0);
     return { dir: this.dir, bucketBytes };
+  }
+
+  /**
+   * Ends pass 1 for a second pass run elsewhere (on worker threads): every bucket is flushed to
+   * its file, whose path and size are returned (bytes 0: no file). The files stay until `close`.
+   */
+  async spilled(): Promise<{ file: string; bytes: number }[]> {
+    this.startReading("spilled");
+    for (let index = 0; index < this.buckets.length; index++) await this.flush(index);
+    for (const bucket of this.buckets) bucket.buffer = new Uint8Array(0);
+    return this.buckets.map((b, index) => ({ file: this.bucketPath(index), bytes: b.onDisk }));
   }
 
   private startReading(what: string): void {
@@ -201,7 +218,7 @@ export interface PermutedBucketsOptions {
  */
 export async function* permutedBuckets(options: PermutedBucketsOptions, load: (index: number) => Promise<Uint8Array>): AsyncGenerator<Uint8Array> {
   const rb = options.rowBytes;
-  const chunkRows = options.chunkRows ?? 10_000;
+  const chunkRows = options.chunkRows ?? SECOND_PASS_CHUNK_ROWS;
   const orders = bucketOrders(options.seed);
   for (let index = 0; index < options.buckets; index++) {
     const data = await load(index);
@@ -233,5 +250,41 @@ export function gatherRows(data: Uint8Array, order: Uint32Array, rowBytes: numbe
     return out;
   }
   for (let i = 0; i < order.length; i++) out.set(data.subarray(order[i]! * rowBytes, (order[i]! + 1) * rowBytes), i * rowBytes);
+  return out;
+}
+
+/** A byte range of every row (a group's records), see gatherSections. */
+export interface RowSection {
+  offset: number;
+  bytes: number;
+}
+
+/**
+ * Rows `order[0]`, `order[1]`, ... of `data`, section by section: the first section's bytes of
+ * every row in that order, then the second's, ... A sink writing one dataset per section then
+ * copies each dataset's records in one piece instead of row by row.
+ */
+export function gatherSections(data: Uint8Array, order: Uint32Array, rowBytes: number, sections: readonly RowSection[]): Uint8Array {
+  const n = order.length;
+  const out = new Uint8Array(n * sections.reduce((t, s) => t + s.bytes, 0));
+  const aligned = rowBytes % 4 === 0 && data.byteOffset % 4 === 0 && sections.every((s) => s.offset % 4 === 0 && s.bytes % 4 === 0);
+  // Whole words when every section allows (as in gatherRows), else bytes.
+  const unit = aligned ? 4 : 1;
+  const from = aligned ? new Uint32Array(data.buffer, data.byteOffset, data.length / 4) : data;
+  const to = aligned ? new Uint32Array(out.buffer) : out;
+  const first = Int32Array.from(sections, (s) => s.offset / unit);
+  const size = Int32Array.from(sections, (s) => s.bytes / unit);
+  const at = new Int32Array(sections.length);
+  for (let s = 1; s < sections.length; s++) at[s] = at[s - 1]! + n * size[s - 1]!;
+  const stride = rowBytes / unit;
+  // One pass over the order, each row read once (the reads are random, the writes sequential).
+  for (let i = 0; i < n; i++) {
+    const row = order[i]! * stride;
+    for (let s = 0; s < first.length; s++) {
+      let t = at[s]!;
+      for (let f = row + first[s]!, end = f + size[s]!; f < end; ) to[t++] = from[f++]!;
+      at[s] = t;
+    }
+  }
   return out;
 }
