@@ -35,7 +35,7 @@ export function bucketsFor(totalRows: number, rowBytes: number, memoryBytes: num
 
 interface Bucket {
   buffer: Uint8Array;
-  /** The buffer as words (its length is a whole number of rows, so of words when the rows are). */
+  /** The buffer as words, when rows are whole words (its length is a whole number of rows). */
   words: Uint32Array;
   used: number;
   onDisk: number;
@@ -113,7 +113,7 @@ export class BucketShuffler {
       const bucket = this.buckets[target[i]!]!;
       if (bucket.buffer.length === 0) {
         bucket.buffer = new Uint8Array(this.bufferBytes);
-        bucket.words = new Uint32Array(bucket.buffer.buffer);
+        if (rb % 4 === 0) bucket.words = new Uint32Array(bucket.buffer.buffer);
       }
       if (words) {
         const to = bucket.words;
