@@ -1,4 +1,5 @@
 import { inflateSync } from "node:zlib";
+import { inflateInto } from "./inflate.js";
 import { lz4WithChecksum } from "./kernels.js";
 import { lz4DecodeBlock } from "./lz4.js";
 import { xzDecode } from "./xz.js";
@@ -165,6 +166,14 @@ function decodeBlock(src: Uint8Array, block: Block, index: number, out: Uint8Arr
   try {
     switch (algorithm) {
       case "ZL":
+        if (out) {
+          if (inflateInto(src, start, end, out, op, size)) return undefined;
+        } else {
+          // Pooled like inflateSync's own output (see decodeBlocks); the caller gets a plain view.
+          const own = Buffer.allocUnsafe(size);
+          const view = new Uint8Array(own.buffer, own.byteOffset, size);
+          if (inflateInto(src, start, end, view, 0, size)) return view;
+        }
         decoded = inflateBlock(src.subarray(start, end), size);
         break;
       case "L4": {
@@ -200,7 +209,8 @@ function blockAt(where: Place, index: number, ip: number): string {
 
 /**
  * ROOT's ZL blocks hold a zlib stream (RFC 1950, `78 xx`) in every file seen, from ROOT 5.30 to
- * uproot 5. One output chunk of the declared size avoids zlib's chunk concatenation.
+ * uproot 5. One output chunk of the declared size avoids zlib's chunk concatenation. Only for
+ * blocks the reused state (inflate.ts) did not accept: its result or error is the answer.
  */
 function inflateBlock(block: Uint8Array, size: number): Uint8Array {
   let out: Uint8Array;
