@@ -156,12 +156,15 @@ export class Tree {
     for (const { b, path } of all) if (path !== listed.get(b)) this.aliases.set(path, listed.get(b)!);
     const leafOwner = new Map<LeafModel, string>();
     for (const { b } of all) for (const l of b.leaves) leafOwner.set(l, listed.get(b)!);
+    // A counter leaf is usually one of the tree's own leaves; else the branch with a leaf of its name.
+    const counterOf = (l: LeafModel): string | undefined => {
+      const own = leafOwner.get(l);
+      if (own !== undefined) return own;
+      const owner = all.find((x) => x.b.leaves.some((y) => y.name === l.name));
+      return owner && listed.get(owner.b);
+    };
     for (const { b, path } of all) {
-      const byLeafName = (l: LeafModel): string | undefined => {
-        const owner = all.find((x) => x.b.leaves.some((y) => y.name === l.name));
-        return owner && listed.get(owner.b);
-      };
-      const c = classify(b, (l) => leafOwner.get(l) ?? byLeafName(l));
+      const c = classify(b, counterOf);
       const interp = c.interpretation;
       const supported = interp.kind !== "unsupported";
       const name = listed.get(b)!;
