@@ -3,7 +3,7 @@ import { inflateInto } from "./inflate.js";
 import { lz4WithChecksum } from "./kernels.js";
 import { lz4DecodeBlock } from "./lz4.js";
 import { xzDecode } from "./xz.js";
-import { zstdDecodeSync, zstdInit, zstdReady } from "./zstd.js";
+import { zstdDecodeInto, zstdInit, zstdReady } from "./zstd.js";
 
 /**
  * Where a payload is, for messages: a string, or an object whose toString builds the text only
@@ -169,10 +169,8 @@ function decodeBlock(src: Uint8Array, block: Block, index: number, out: Uint8Arr
         if (out) {
           if (inflateInto(src, start, end, out, op, size)) return undefined;
         } else {
-          // Pooled like inflateSync's own output (see decodeBlocks); the caller gets a plain view.
-          const own = Buffer.allocUnsafe(size);
-          const view = new Uint8Array(own.buffer, own.byteOffset, size);
-          if (inflateInto(src, start, end, view, 0, size)) return view;
+          const own = ownBuffer(size);
+          if (inflateInto(src, start, end, own, 0, size)) return own;
         }
         decoded = inflateBlock(src.subarray(start, end), size);
         break;
@@ -189,9 +187,11 @@ function decodeBlock(src: Uint8Array, block: Block, index: number, out: Uint8Arr
         const n = lz4DecodeBlock(src, start + LZ4_CHECKSUM, end, out!, op, op + size);
         throw new Error(n === size ? "LZ4 block rejected by the WebAssembly decoder but not by the JavaScript one" : `LZ4 block decoded to ${n} bytes instead of ${size}`);
       }
-      case "ZS":
-        decoded = zstdDecodeSync(src.subarray(start, end), size);
-        break;
+      case "ZS": {
+        const target = out ?? ownBuffer(size);
+        zstdDecodeInto(src.subarray(start, end), target, out ? op : 0, size);
+        return out ? undefined : target;
+      }
       case "XZ":
         throw new Error("LZMA blocks need the asynchronous decoder");
     }
@@ -201,6 +201,16 @@ function decodeBlock(src: Uint8Array, block: Block, index: number, out: Uint8Arr
   if (!out) return decoded;
   out.set(decoded, op);
   return undefined;
+}
+
+/**
+ * A block's own output, every byte of which the decoder writes: pooled for small sizes like
+ * inflateSync's own output (see decodeBlocks), as a plain Uint8Array view (Buffer's slice()
+ * shares memory, Uint8Array's copies).
+ */
+function ownBuffer(size: number): Uint8Array {
+  const b = Buffer.allocUnsafe(size);
+  return new Uint8Array(b.buffer, b.byteOffset, size);
 }
 
 function blockAt(where: Place, index: number, ip: number): string {
