@@ -1,7 +1,8 @@
 /**
  * The package's one worker module: the table of everything that runs on a worker thread, used by
  * the pipeline's pool (scan, chains of stages, release), by the HDF5 encoder pool (chunk encoding)
- * and by the merge of a sharded run (its second pass, bucket by bucket).
+ * by the merge of a sharded run (its second pass, bucket by bucket) and by a run's report page
+ * thread (its plots).
  * Never loads h5wasm or apache-arrow; the readers (and parquet-wasm) load with the first pipeline
  * task, so that an encoder thread does not pay for them.
  */
@@ -10,9 +11,12 @@ import { encodeChunk } from "./hdf5/chunk-encoder.js";
 import type { ChunkFilters } from "./hdf5/chunk-encoder.js";
 import type { ChainPayload, ScanPayload } from "./pipeline/worker.js";
 import { dispatcher } from "./pool/worker-pool.js";
+import type { RunData } from "./report/page-frame.js";
 import type { GatherTask } from "./shards/gather.js";
 
 const pipeline = () => import("./pipeline/worker.js");
+/** The report page's plots: the plotting library and a DOM, loaded by the page thread only (report/write.ts). */
+const reportPage = () => import("./report/page.js");
 
 export interface ChunkTask {
   raw: Uint8Array;
@@ -35,6 +39,9 @@ export const handlers = {
   runChainMoved: async (payload: ChainPayload) => (await pipeline()).runChainMoved(payload),
   encodeChunk: encodeChunkMoved,
   gatherBucket: async (task: GatherTask) => (await import("./shards/gather.js")).gatherBucketMoved(task),
+  loadReportPage: async () => void (await reportPage()),
+  reportSections: async (runs: RunData[]) => (await reportPage()).plottedSections(runs),
+  reportTiming: async (runs: RunData[]) => (await reportPage()).timingSection(runs),
 };
 export type WorkerHandlers = typeof handlers;
 

@@ -11,6 +11,7 @@ import { VERSION } from "../version.js";
 import { PipelineError } from "./plan.js";
 import type { Progress } from "./progress.js";
 import { writeSaltConfig } from "../sinks/salt-config.js";
+import { ReportPage } from "../report/write.js";
 import { PhaseTimer } from "./report.js";
 import type { PipelineReport, ReportBuilder } from "./report.js";
 import { configAttr } from "./session.js";
@@ -67,20 +68,12 @@ export class RunSink implements SplitSink {
   }
 }
 
-type ReportPageModule = typeof import("../report/write.js");
-
 /**
- * Starts loading the report page's code (the plotting library and a DOM, a second or more of
- * module loading on a busy machine) when the run writes a page: called as the conversion starts,
- * the main thread, otherwise waiting for the workers, loads it then instead of after the files.
+ * Starts the report page's thread when the run writes a page: called as the conversion starts, so
+ * that the plotting library loads (on its own thread) during the run rather than after it.
  */
-export function preloadReportPage(cfg: RunConfig): Promise<ReportPageModule> | undefined {
-  if (!cfg.report.html) return undefined;
-  // Loaded here only: the plotting library is not needed by anything else.
-  const loading = import("../report/write.js");
-  // A failure is reported where the page is written.
-  loading.catch(() => undefined);
-  return loading;
+export function startReportPage(session: RunSession): ReportPage | undefined {
+  return session.cfg.report.html ? new ReportPage(session.workers) : undefined;
 }
 
 export interface FinishInput {
@@ -99,8 +92,8 @@ export interface FinishInput {
   otherSeconds?: number;
   /** The run's phases so far; the phases of this function are added. */
   phases?: PhaseTimer;
-  /** The report page's code, if its loading started earlier (preloadReportPage). */
-  reportPage?: Promise<ReportPageModule>;
+  /** The report page, if its thread started earlier (startReportPage); closed here. */
+  reportPage?: ReportPage;
 }
 
 /**
@@ -110,6 +103,15 @@ export interface FinishInput {
  * committed into the output directory as one set (the previous outputs stay whole until then).
  */
 export async function finishRun(input: FinishInput): Promise<PipelineReport> {
+  const page = input.reportPage ?? startReportPage(input.session);
+  try {
+    return await finish(input, page);
+  } finally {
+    await page?.close();
+  }
+}
+
+async function finish(input: FinishInput, page: ReportPage | undefined): Promise<PipelineReport> {
   const { session, sink, report, progress } = input;
   const phases = input.phases ?? new PhaseTimer();
   const { cfg } = session;
@@ -123,6 +125,11 @@ export async function finishRun(input: FinishInput): Promise<PipelineReport> {
     throw new PipelineError(`${(err as Error).message} (statistics of the train split, written to norm_dict.yaml)`);
   }
   const weights = classWeights(report.trainCounts(), { method: cfg.classWeights.method, empty: cfg.classWeights.empty, classNames: cfg.classes });
+  const histograms = report.histogramResult();
+  // Everything the page shows but the times is final: drawn while the files are written.
+  const reportOf = (seconds: number, phases: Record<string, number>) =>
+    report.finish({ sxflowVersion: VERSION, workers: session.workers, classWeights: weights, normDict, outputs, seconds, phases });
+  if (histograms) page?.draw({ label: cfg.output.name, report: reportOf(0, {}), histograms });
 
   for (let s = 0; s < SPLIT_NAMES.length; s++) {
     const rows = input.shuffled(s);
@@ -149,11 +156,9 @@ export async function finishRun(input: FinishInput): Promise<PipelineReport> {
     version: VERSION,
   });
   phases.end("write files");
-  const final = report.finish({ sxflowVersion: VERSION, workers: session.workers, classWeights: weights, normDict, outputs, seconds: elapsed(), phases: phases.seconds });
-  const histograms = report.histogramResult();
-  if (files.page && histograms) {
-    const { writeReportPage } = await (input.reportPage ?? preloadReportPage(cfg)!);
-    await writeReportPage({ label: cfg.output.name, report: final, histograms }, files.histograms!, files.page);
+  const final = reportOf(elapsed(), phases.seconds);
+  if (files.page && histograms && page) {
+    await page.write({ label: cfg.output.name, report: final, histograms }, files.histograms!, files.page);
     phases.end("report page");
     const seconds = elapsed();
     Object.assign(final, { seconds, eventsPerSecond: seconds > 0 ? Math.round(final.eventsRead / seconds) : 0, phases: { ...phases.seconds } });

@@ -4,7 +4,7 @@ import type { RunConfig } from "../config/index.js";
 import { OutputDir } from "../output-dir/index.js";
 import { BucketShuffler, SPLIT_NAMES } from "../stages/index.js";
 import type { EventBatch } from "../stages/index.js";
-import { finishRun, preloadReportPage, RunSink } from "./finish.js";
+import { finishRun, RunSink, startReportPage } from "./finish.js";
 import { Progress } from "./progress.js";
 import { PhaseTimer, ReportBuilder } from "./report.js";
 import type { PipelineReport } from "./report.js";
@@ -45,6 +45,8 @@ async function convertInto(session: RunSession, output: OutputDir): Promise<Pipe
   const sink = new RunSink(session, plan, output);
   const shufflers: (BucketShuffler | undefined)[] = [];
   const progress = session.options.progress ? new Progress(session.options.progress, totalEntries) : undefined;
+  // Its thread loads the plotting library during the conversion; finishRun draws and closes it.
+  const reportPage = startReportPage(session);
   try {
     const buckets = shuffleBuckets(session, built);
     if (buckets > 0) {
@@ -74,7 +76,6 @@ async function convertInto(session: RunSession, output: OutputDir): Promise<Pipe
         }, callback);
       },
     });
-    const reportPage = preloadReportPage(cfg);
     const statistics = statisticsStream();
     const converted = parallel(runChainSpecs(plan), { pool: session.pool, signal, reuse: earlyResults(session, plan) });
     await pipeline(taskSource(tasks), converted, statistics, route);
@@ -84,6 +85,7 @@ async function convertInto(session: RunSession, output: OutputDir): Promise<Pipe
     return await finishRun({ session, sink, output, report, stats: statistics.partials, shuffled: (s) => shufflers[s]?.rows(), progress, phases, ...(reportPage ? { reportPage } : {}) });
   } catch (err) {
     progress?.done();
+    await reportPage?.close();
     await sink.abort().catch(() => undefined);
     throw err;
   } finally {

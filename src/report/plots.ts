@@ -1,5 +1,6 @@
-import * as Plot from "@observablehq/plot";
-import { parseHTML } from "linkedom";
+import type { Markish, PlotOptions } from "@observablehq/plot";
+import { classColor, PALETTE, RUN_DASH } from "./palette.js";
+import * as Plot from "./plot-lib.js";
 
 /**
  * SVG plots of the report page, drawn by Observable Plot on a linkedom document (no browser, no
@@ -7,28 +8,18 @@ import { parseHTML } from "linkedom";
  * page's legends match.
  */
 
-/** Observable's categorical palette (Plot's default `observable10`), one colour per class. */
-export const PALETTE = ["#4269d0", "#efb118", "#ff725c", "#6cc5b0", "#3ca951", "#ff8ab7", "#a463f2", "#97bbf5", "#9c6b4e", "#9498a0"];
-
-/** Dash pattern per overlaid run: the first run solid, the second dashed. */
-export const RUN_DASH = [undefined, "5,3"] as const;
-
 /** The DOM document type Plot expects (the project compiles without the DOM library). */
-type PlotDocument = NonNullable<Plot.PlotOptions["document"]>;
+type PlotDocument = NonNullable<PlotOptions["document"]>;
 
 let doc: PlotDocument | undefined;
 
 function document(): PlotDocument {
-  return (doc ??= parseHTML("<!doctype html><html><head></head><body></body></html>").document as unknown as PlotDocument);
+  return (doc ??= Plot.parseHTML("<!doctype html><html><head></head><body></body></html>").document as unknown as PlotDocument);
 }
 
-function svg(options: Plot.PlotOptions): string {
+function svg(options: PlotOptions): string {
   const node = Plot.plot({ document: document(), style: { background: "white", overflow: "visible" }, ...options });
   return (node as unknown as { outerHTML: string }).outerHTML;
-}
-
-export function classColor(k: number): string {
-  return PALETTE[k % PALETTE.length]!;
 }
 
 /** One histogram line: display edges and one value per bin. */
@@ -53,7 +44,7 @@ export function stepPlot(
   series: readonly StepSeries[],
   axes: { x: string; y: string; log?: boolean; rules?: { x: number; label: string }[] },
 ): string {
-  const marks: Plot.Markish[] = [Plot.ruleY([0])];
+  const marks: Markish[] = [Plot.ruleY([0])];
   for (const s of series) {
     marks.push(Plot.line(stepPoints(s), { x: "x", y: "y", stroke: classColor(s.cls), strokeWidth: 1.5, strokeDasharray: RUN_DASH[s.run] }));
   }
@@ -91,7 +82,7 @@ export function barPlot(bars: readonly Bar[], axes: { x: string; marginLeft?: nu
   const other = bars.filter((b) => b.run !== 0);
   const width = axes.labelWidth ?? 40;
   const short = (s: string) => (s.length > width ? `${s.slice(0, width - 1)}…` : s);
-  const marks: Plot.Markish[] = [];
+  const marks: Markish[] = [];
   const behind = first.filter((b) => b.behind !== undefined);
   if (behind.length) marks.push(Plot.barX(behind, { y: "category", x: "behind", fill: "#cfd8ec" }));
   marks.push(Plot.barX(first, { y: "category", x: "value", fill: (b: Bar) => b.color ?? PALETTE[0] }));

@@ -1,20 +1,58 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { PipelineReport } from "../pipeline/report.js";
+import { createWorkerPool, moduleBeside } from "../pool/index.js";
+import type { WorkerPool } from "../pool/index.js";
 import { writeFileAtomic } from "../sinks/atomic-write.js";
+import type { WorkerHandlers } from "../worker.js";
 import { parseRunHistograms } from "./histograms.js";
-import { renderReportPage } from "./page.js";
-import type { RunData } from "./page.js";
+import { framePage } from "./page-frame.js";
+import type { RunData } from "./page-frame.js";
 
 /**
- * Writes a run's histograms and its page (each atomically: temporary name, then rename).
- * Returns the paths written, so that the caller can remove them if a later output fails.
+ * A run's report page, drawn on a thread of its own so that the plotting library's loading and
+ * the plots overlap the run (a second or so of CPU that would otherwise follow the written files):
+ * the thread starts with the conversion and loads the library; `draw` hands it the histograms
+ * and counts once they are final, while the run writes its files; `write` adds the sections that
+ * show the final times and writes the page. With no worker threads (workers: 0) it all runs on
+ * the calling thread, in the same order.
  */
-export async function writeReportPage(run: RunData, histogramsPath: string, pagePath: string): Promise<string[]> {
-  const page = renderReportPage([run]);
-  await writeFileAtomic(histogramsPath, `${JSON.stringify(run.histograms)}\n`);
-  await writeFileAtomic(pagePath, page);
-  return [histogramsPath, pagePath];
+export class ReportPage {
+  private readonly pool: Promise<WorkerPool<WorkerHandlers>>;
+  private sections?: Promise<string>;
+  private closing?: Promise<void>;
+
+  constructor(threads: number) {
+    this.pool = createWorkerPool<WorkerHandlers>({ module: moduleBeside(import.meta.url, "../worker"), workers: threads > 0 ? 1 : 0 });
+    // In a thread, the library loads at once; on this thread, with the first plot.
+    const loading = threads > 0 ? this.pool.then((p) => p.run("loadReportPage", undefined)) : this.pool;
+    // A failure is reported by `write`.
+    loading.catch(() => undefined);
+  }
+
+  /** Starts drawing the sections that do not depend on the run's times (its histograms and counts are final). */
+  draw(run: RunData): void {
+    this.sections = this.pool.then((p) => p.run("reportSections", [run]));
+    this.sections.catch(() => undefined);
+  }
+
+  /**
+   * Writes the run's histograms and its page (each atomically: temporary name, then rename), the
+   * page with the final `run.report`'s times. Returns the paths written, so that the caller can
+   * remove them if a later output fails.
+   */
+  async write(run: RunData, histogramsPath: string, pagePath: string): Promise<string[]> {
+    const pool = await this.pool;
+    const [sections, timing] = await Promise.all([this.sections ?? pool.run("reportSections", [run]), pool.run("reportTiming", [run])]);
+    await writeFileAtomic(histogramsPath, `${JSON.stringify(run.histograms)}\n`);
+    await writeFileAtomic(pagePath, framePage([run], sections, timing));
+    return [histogramsPath, pagePath];
+  }
+
+  /** Stops the page thread (also when the run failed before `write`); once, whoever asks first. */
+  close(): Promise<void> {
+    return (this.closing ??= this.pool.then((p) => p.close(), () => undefined));
+  }
 }
 
 /**

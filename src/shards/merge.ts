@@ -2,7 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { RunConfig } from "../config/index.js";
 import { OutputDir } from "../output-dir/index.js";
-import { finishRun, preloadReportPage, RunSink } from "../pipeline/finish.js";
+import { finishRun, RunSink, startReportPage } from "../pipeline/finish.js";
 import { PipelineError } from "../pipeline/plan.js";
 import { ReportBuilder } from "../pipeline/report.js";
 import type { PipelineReport } from "../pipeline/report.js";
@@ -175,8 +175,6 @@ export function mergeShards(config: RunConfig | string, options: MergeOptions = 
     const { cfg } = session;
     const count = shardCount(await listShards(cfg.output.dir), shardsDir(cfg.output.dir), options.shards);
     const { dirs, manifests } = await checkShards(session, count);
-    // Loaded while the second pass waits on its worker, not after it.
-    const reportPage = preloadReportPage(cfg);
     const report = new ReportBuilder(cfg, manifests[0]!.groups);
     let stats: StatsPartials = {};
     for (const dir of dirs) {
@@ -189,6 +187,8 @@ export function mergeShards(config: RunConfig | string, options: MergeOptions = 
     const sink = new RunSink(session, manifests[0]!, output);
     // One worker: it gathers the next bucket while this thread writes (and a compressing sink's own threads encode).
     const pool = session.workers > 0 ? await createWorkerPool<WorkerHandlers>({ module: moduleBeside(import.meta.url, "../worker"), workers: 1 }) : undefined;
+    // Its thread loads the plotting library and draws while the second pass runs; finishRun closes it.
+    const reportPage = startReportPage(session);
     try {
       return await finishRun({
         session,

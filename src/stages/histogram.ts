@@ -58,18 +58,35 @@ function float32Bits(values: NumericArray): Uint32Array {
 /** One worker's dense scratch counts, zeroed again after each use (only the touched bins). */
 let scratch: Uint32Array | undefined;
 
+/** Positions of the set bytes of a mask, ascending: the entries a group's fields histogram (train, valid). */
+export function maskedPositions(mask: Uint8Array): Int32Array {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) n += mask[i] === 0 ? 0 : 1;
+  const out = new Int32Array(n);
+  for (let i = 0, k = 0; k < n; i++) if (mask[i] !== 0) out[k++] = i;
+  return out;
+}
+
 /**
  * Histogram of the entries whose mask byte is set (all entries without a mask); float64 and
- * 64-bit integer values are binned by their float32 rounding.
+ * 64-bit integer values are binned by their float32 rounding. Fields of one group share their
+ * mask: `fieldHistogramAt` takes its set positions, found once (maskedPositions).
  */
 export function fieldHistogram(values: NumericArray, mask?: Uint8Array): FieldHistogram {
   if (mask && mask.length !== values.length) throw new RangeError(`mask of ${mask.length} entries for ${values.length} values`);
+  return fieldHistogramAt(values, mask && maskedPositions(mask));
+}
+
+/** Histogram of the entries at `positions` (all entries without). */
+export function fieldHistogramAt(values: NumericArray, positions?: Int32Array): FieldHistogram {
   const bits = float32Bits(values);
   const dense = (scratch ??= new Uint32Array(FINE_BINS));
   const out = emptyHistogram();
-  for (let i = 0; i < bits.length; i++) {
-    if (mask && mask[i] === 0) continue;
-    const b = bits[i]!;
+  const n = positions ? positions.length : bits.length;
+  for (let k = 0; k < n; k++) {
+    // A list of positions rather than a test per entry: which entries are train and valid
+    // follows no pattern the CPU could predict.
+    const b = bits[positions ? positions[k]! : k]!;
     if ((b & EXPONENT_MASK) === EXPONENT_MASK) {
       if ((b & 0x7fffff) !== 0) out.nan++;
       else if (b >>> 31) out.negInf++;

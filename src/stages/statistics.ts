@@ -2,7 +2,7 @@ import type { FlatColumn, NumericArray } from "../batch/core.js";
 import { fieldColumn, SPLIT_COLUMN } from "./event-batch.js";
 import type { EventBatch } from "./event-batch.js";
 import { halfToFloat } from "./half.js";
-import { fieldHistogram } from "./histogram.js";
+import { fieldHistogramAt, maskedPositions } from "./histogram.js";
 import type { FieldHistogram } from "./histogram.js";
 import type { GroupPlan } from "./record.js";
 import { batchStats } from "./stats.js";
@@ -47,13 +47,14 @@ export function statisticsStep(spec: StatisticsSpec): Step {
     for (let gi = 0; gi < groups.length; gi++) {
       const { g, fields } = groups[gi]!;
       const mask = trainMask(splits, g.global ? undefined : (column(eb, fieldColumn(g.name, "valid")) as Uint8Array), g.max);
+      const positions = withHistograms ? maskedPositions(mask) : undefined;
       const stats: Record<string, FieldStats> = {};
       const histograms: Record<string, FieldHistogram> = {};
       for (const f of fields) {
         const stored = column(eb, fieldColumn(g.name, f.name));
         const values = f.h5 === "float16" ? halfToFloat(stored as Uint16Array) : stored;
         stats[f.name] = batchStats(values, mask);
-        if (withHistograms) histograms[f.name] = fieldHistogram(values, mask);
+        if (positions) histograms[f.name] = fieldHistogramAt(values, positions);
       }
       out[g.name] = stats;
       if (withHistograms) eb.header.histograms.fields[g.name] = histograms;

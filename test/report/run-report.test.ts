@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, unlinkSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -167,6 +167,16 @@ describe("run report: histograms and page", () => {
       }
     } finally {
       h5.close();
+    }
+  });
+
+  it("fails cleanly when the page cannot be drawn: the error names the config path, no output is committed", async () => {
+    for (const workers of [2, 0]) {
+      const out = path.join(dir, `bad-binning-${workers}`);
+      // eta is negative in part: no log axis for it.
+      const bad = config(out, { report: { binning: { "jet.eta": { log: true } } } });
+      await expect(runPipeline(writeConfig(dir, bad, `bad-${workers}.yaml`), { workers })).rejects.toThrow(/report\.binning\."jet\.eta": a log axis needs a positive lower edge/);
+      expect(existsSync(out) ? readdirSync(out).filter((n) => !n.endsWith(".yaml")) : []).toEqual([]);
     }
   });
 

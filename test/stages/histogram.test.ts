@@ -7,6 +7,7 @@ import {
   fieldHistogram,
   fineBinRange,
   finiteCount,
+  maskedPositions,
   mergeHistogramPartials,
   mergeHistograms,
   multiplicityCounts,
@@ -44,6 +45,14 @@ describe("fieldHistogram", () => {
           expected.set(bin!, (expected.get(bin!) ?? 0) + 1);
         }
         expect(h.bins.map((b, k) => [b, h.counts[k]])).toEqual([...expected].sort((a, b) => a[0] - b[0]));
+      }),
+    );
+  });
+
+  it("lists the positions of a mask's set bytes, which a group's fields share", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (mask) => {
+        expect([...maskedPositions(mask)]).toEqual([...mask.keys()].filter((i) => mask[i] !== 0));
       }),
     );
   });
