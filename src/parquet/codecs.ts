@@ -1,5 +1,5 @@
 import { gunzipSync } from "node:zlib";
-import { zstdDecodeSync, zstdInit } from "../root/compression/zstd.js";
+import { zstdDecodeInto, zstdInit } from "../root/compression/zstd.js";
 import { Codec } from "./metadata.js";
 import { snappyDecode } from "./snappy.js";
 
@@ -17,8 +17,11 @@ export function decompress(codec: number, src: Uint8Array, size: number): Uint8A
     case Codec.UNCOMPRESSED:
       if (src.length !== size) throw new Error(`an uncompressed page of ${src.length} bytes declares ${size}`);
       return src;
-    case Codec.ZSTD:
-      return zstdDecodeSync(src, size);
+    case Codec.ZSTD: {
+      const out = new Uint8Array(size);
+      zstdDecodeInto(src, out, 0, size);
+      return out;
+    }
     case Codec.SNAPPY:
       return snappyDecode(src, size);
     case Codec.GZIP: {
