@@ -1,4 +1,4 @@
-import { fineBinRange } from "../stages/histogram.js";
+import { FINE_BINS, fineBinRange } from "../stages/histogram.js";
 import type { FieldHistogram } from "../stages/histogram.js";
 
 /** A field's binning from the config (`report.binning."group.field"`); missing keys are chosen from the data. */
@@ -40,13 +40,19 @@ interface Piece {
 
 /** The fine bins of several histograms, summed and ordered by value. */
 function pieces(histograms: readonly FieldHistogram[]): Piece[] {
-  const byBin = new Map<number, number>();
-  for (const h of histograms) h.bins.forEach((b, k) => byBin.set(b, (byBin.get(b) ?? 0) + h.counts[k]!));
-  const out = [...byBin].map(([b, count]) => {
+  // Summed on the dense fine bins: positive values have the lower indices (ascending with the
+  // value), negative ones the upper half (descending with the value).
+  const dense = new Float64Array(FINE_BINS);
+  for (const h of histograms) for (let k = 0; k < h.bins.length; k++) dense[h.bins[k]!]! += h.counts[k]!;
+  const out: Piece[] = [];
+  const add = (b: number) => {
+    if (dense[b] === 0) return;
     const [lo, hi] = fineBinRange(b);
-    return { lo, hi, count };
-  });
-  return out.sort((a, b) => a.lo - b.lo);
+    out.push({ lo, hi, count: dense[b]! });
+  };
+  for (let b = FINE_BINS - 1; b >= FINE_BINS / 2; b--) add(b);
+  for (let b = 0; b < FINE_BINS / 2; b++) add(b);
+  return out;
 }
 
 /** The q-quantile, interpolated linearly inside the fine bin that holds it. */
