@@ -1,4 +1,4 @@
-import { FINE_BINS, fineBinRange } from "../stages/histogram.js";
+import { emptyHistogram, FINE_BINS, fineBinRange, mergeHistograms } from "../stages/histogram.js";
 import type { FieldHistogram } from "../stages/histogram.js";
 
 /** A field's binning from the config (`report.binning."group.field"`); missing keys are chosen from the data. */
@@ -40,18 +40,18 @@ interface Piece {
 
 /** The fine bins of several histograms, summed and ordered by value. */
 function pieces(histograms: readonly FieldHistogram[]): Piece[] {
-  // Summed on the dense fine bins: positive values have the lower indices (ascending with the
-  // value), negative ones the upper half (descending with the value).
-  const dense = new Float64Array(FINE_BINS);
-  for (const h of histograms) for (let k = 0; k < h.bins.length; k++) dense[h.bins[k]!]! += h.counts[k]!;
+  // The sum keeps the bins in index order: positive values ascending in the lower half of the
+  // indices, then negative values descending in the upper half.
+  const sum = histograms.reduce(mergeHistograms, emptyHistogram());
+  let negative = sum.bins.findIndex((b) => b >= FINE_BINS / 2);
+  if (negative < 0) negative = sum.bins.length;
   const out: Piece[] = [];
-  const add = (b: number) => {
-    if (dense[b] === 0) return;
-    const [lo, hi] = fineBinRange(b);
-    out.push({ lo, hi, count: dense[b]! });
+  const add = (k: number) => {
+    const [lo, hi] = fineBinRange(sum.bins[k]!);
+    out.push({ lo, hi, count: sum.counts[k]! });
   };
-  for (let b = FINE_BINS - 1; b >= FINE_BINS / 2; b--) add(b);
-  for (let b = 0; b < FINE_BINS / 2; b++) add(b);
+  for (let k = sum.bins.length - 1; k >= negative; k--) add(k);
+  for (let k = 0; k < negative; k++) add(k);
   return out;
 }
 
