@@ -12,7 +12,8 @@
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Worker } from "node:worker_threads";
+import { fileURLToPath } from "node:url";
+import { type ChildProcess, fork } from "node:child_process";
 import { inflateSync } from "node:zlib";
 import Benchmark from "benchmark";
 import { decompressBasket } from "../src/root/compression/index.js";
@@ -25,7 +26,7 @@ import { codecsOf, type StoredBasket, storedBaskets } from "./root-baskets.js";
 import { jsrootRead, jsrootTree, loadJsroot } from "./root-jsroot.js";
 import { xxh64 as xxh64Js } from "./root-xxh64-js.js";
 import { floatVectorDecoder, sxflowIterate, sxflowRead, withTree } from "./root-sxflow.js";
-import type { ThreadReply, ThreadRequest } from "./root-reader-thread-task.js";
+import type { ProcessReply, ProcessRequest } from "./root-reader-process-task.js";
 
 const args = process.argv.slice(2);
 const QUICK = args.includes("--quick");
@@ -157,80 +158,60 @@ async function timeRuns(n: number, fn: () => Promise<unknown>): Promise<{ best: 
   return { best: times[0]!, median: times[Math.floor(times.length / 2)]! };
 }
 
-/** CPU time of the whole process (every thread) in milliseconds. */
-function cpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-}
-
-/**
- * The issue's "open + read" figure: `n` pairs of runs, sxflow then JSROOT, each run opening the
- * file, reading the tree metadata and every value, and closing it, after two warm-up pairs;
- * medians of each reader's runs, in wall time and in the process's CPU time (every thread: V8's
- * helper threads, which may still be sweeping the other reader's garbage, count too; the wall
- * time also holds the time spent waiting for a core on a shared machine). As in a process reading
- * many files, no collection is forced between runs.
- */
-async function interleaved(n: number, ours: () => Promise<unknown>, theirs: () => Promise<unknown>): Promise<Record<"sx" | "js" | "sxCpu" | "jsCpu", number>> {
-  const runs: Record<"sx" | "js" | "sxCpu" | "jsCpu", number[]> = { sx: [], js: [], sxCpu: [], jsCpu: [] };
-  const time = async (fn: () => Promise<unknown>, wall: number[], cpu: number[], keep: boolean): Promise<void> => {
-    const t0 = performance.now();
-    const c0 = cpuMs();
-    await fn();
-    if (!keep) return;
-    wall.push(performance.now() - t0);
-    cpu.push(cpuMs() - c0);
-  };
-  for (let i = -2; i < n; i++) {
-    await time(ours, runs.sx, runs.sxCpu, i >= 0);
-    await time(theirs, runs.js, runs.jsCpu, i >= 0);
-  }
-  const median = (x: number[]) => x.sort((p, q) => p - q)[Math.floor(x.length / 2)]!;
-  return { sx: median(runs.sx), js: median(runs.js), sxCpu: median(runs.sxCpu), jsCpu: median(runs.jsCpu) };
-}
-
-/** A reader in a worker thread of its own (bench/root-reader-thread-task.ts), kept for the whole run. */
-class ReaderThread {
-  private readonly worker: Worker;
+/** A reader in a child process of its own (bench/root-reader-process-task.ts), kept for the whole run. */
+class ReaderProcess {
+  private readonly child: ChildProcess;
 
   constructor(reader: "sxflow" | "jsroot") {
-    this.worker = new Worker(new URL("./root-reader-thread.mjs", import.meta.url), { workerData: { reader } });
+    this.child = fork(fileURLToPath(new URL("./root-reader-process.mjs", import.meta.url)), [reader], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   }
 
-  call(m: ThreadRequest): Promise<ThreadReply> {
+  call(m: ProcessRequest): Promise<ProcessReply> {
     return new Promise((resolve, reject) => {
       const failed = (err: Error) => reject(err);
-      this.worker.once("error", failed);
-      this.worker.once("message", (r: ThreadReply) => {
-        this.worker.off("error", failed);
+      const exited = (code: number | null) => reject(new Error(`reader process exited (${code})`));
+      this.child.once("error", failed);
+      this.child.once("exit", exited);
+      this.child.once("message", (r: ProcessReply) => {
+        this.child.off("error", failed);
+        this.child.off("exit", exited);
         if ("error" in r) reject(new Error(r.error));
         else resolve(r);
       });
-      this.worker.postMessage(m);
+      this.child.send(m);
     });
   }
 
-  terminate(): Promise<number> {
-    return this.worker.terminate();
+  close(): void {
+    this.child.disconnect();
   }
 }
 
+type Medians = Record<"sx" | "js" | "sxCpu" | "jsCpu", number>;
+
 /**
- * The same interleaving as `interleaved`, each reader in its own thread: both warmed up there
+ * The issue's "open + read" figure, each reader in its own process: both warmed up there
  * (timeRuns' rule), then `n` pairs of runs after two warm-up pairs, sxflow then JSROOT, one
- * thread running while the other waits. Medians of the wall time measured in the reader's thread
- * and of the process's CPU time over the run.
+ * process running while the other waits; each run opens the file, reads the tree metadata and
+ * every value, and closes it. Medians of the wall time measured in the reader's process and of
+ * that process's CPU time over the run (all its threads, and only its own: the wall time also
+ * holds the waits for a core on a shared machine, the CPU time does not). As in a process
+ * reading many files, no collection is forced between runs.
+ *
+ * `primed`: each timed run comes right after an untimed run of the same reader, as when a
+ * process reads file after file. Otherwise each run follows the other reader's run, which has
+ * evicted much of the caches: a tiny file's run then costs several times its steady cost for
+ * both readers (see bench/README.md).
  */
-async function interleavedThreads(
+async function interleaved(
   n: number,
-  threads: { sx: ReaderThread; js: ReaderThread },
-  job: { file: string; tree: string; branches: string[] },
-): Promise<Record<"sx" | "js" | "sxCpu" | "jsCpu", number>> {
-  for (const t of [threads.sx, threads.js]) await t.call({ op: "warm", ...job, warmMs: WARM_MS });
-  const runs: Record<"sx" | "js" | "sxCpu" | "jsCpu", number[]> = { sx: [], js: [], sxCpu: [], jsCpu: [] };
+  readers: { sx: ReaderProcess; js: ReaderProcess },
+  primed: boolean,
+): Promise<Medians> {
+  const runs: Record<keyof Medians, number[]> = { sx: [], js: [], sxCpu: [], jsCpu: [] };
   for (let i = -2; i < n; i++) {
-    const a = (await threads.sx.call({ op: "run" })) as { wall: number; cpu: number };
-    const b = (await threads.js.call({ op: "run" })) as { wall: number; cpu: number };
+    const a = (await readers.sx.call({ op: "run", primed })) as { wall: number; cpu: number };
+    const b = (await readers.js.call({ op: "run", primed })) as { wall: number; cpu: number };
     if (i < 0) continue;
     runs.sx.push(a.wall);
     runs.sxCpu.push(a.cpu);
@@ -352,11 +333,11 @@ function sumsAgree(reference: Map<string, number>, a: Map<string, number>): stri
 async function files(): Promise<string[]> {
   const rows = [
     "| file | codec | branches | entries | MB | decompress alone MB/s | sxflow ms best / median | sxflow MB/s | sxflow events/s | iterate only ms (file open) | rest MB/s (iterate − decompress) | decode alone MB/s | JSROOT ms best / median | JSROOT MB/s | JSROOT events/s | speed-up (best / median) | " +
-      `open + read, interleaved, median of ${INTERLEAVED_RUNS}, each reader in its own thread: sxflow ms / JSROOT ms | speed-up (open + read) | same runs, CPU ms: sxflow / JSROOT | speed-up (CPU) | ` +
-      `open + read, interleaved, both readers in the main thread (one heap): sxflow ms / JSROOT ms | speed-up | same runs, CPU ms | speed-up (CPU) | sums agree | sxflow = uproot | JSROOT = uproot |`,
+      `open + read, interleaved, median of ${INTERLEAVED_RUNS}, each reader in its own process: sxflow ms / JSROOT ms | speed-up (open + read) | same runs, CPU ms: sxflow / JSROOT | speed-up (CPU) | ` +
+      `each run right after an untimed one of the same reader, wall ms: sxflow / JSROOT | speed-up | same runs, CPU ms | speed-up (CPU) | load average | sums agree | sxflow = uproot | JSROOT = uproot |`,
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
-  const threads = { sx: new ReaderThread("sxflow"), js: new ReaderThread("jsroot") };
+  const readers = { sx: new ReaderProcess("sxflow"), js: new ReaderProcess("jsroot") };
   for (const c of CASES) {
     if (ONLY && !c.file.includes(ONLY)) continue;
     const full = path.join(SHARED_ROOT_DIR, c.file);
@@ -375,12 +356,10 @@ async function files(): Promise<string[]> {
     const js = await timeRuns(QUICK ? 1 : 3, async () => {
       theirs = await jsrootRead(full, tree, branches);
     });
-    const both = await interleaved(
-      INTERLEAVED_RUNS,
-      () => sxflowRead(full, tree, branches),
-      () => jsrootRead(full, tree, branches),
-    );
-    const own = await interleavedThreads(INTERLEAVED_RUNS, threads, { file: full, tree, branches });
+    const job = { file: full, tree, branches };
+    for (const r of [readers.sx, readers.js]) await r.call({ op: "warm", ...job, warmMs: WARM_MS });
+    const own = await interleaved(INTERLEAVED_RUNS, readers, false);
+    const primed = await interleaved(INTERLEAVED_RUNS, readers, true);
     const label = c.file.replace(/\.root$/, "") + (c.select ? ` (${c.select.label})` : "");
     const uproot = uprootSums(c.file, tree, branches);
     const rest = it.best - dec.best;
@@ -391,13 +370,14 @@ async function files(): Promise<string[]> {
         `${f1(mb(bytes) / (js.best / 1000))} | ${rate(entries / (js.best / 1000))} | ${(js.best / sx.best).toFixed(1)}× / ${(js.median / sx.median).toFixed(1)}× | ` +
         `${own.sx.toFixed(2)} / ${own.js.toFixed(1)} | ${(own.js / own.sx).toFixed(1)}× | ` +
         `${own.sxCpu.toFixed(2)} / ${own.jsCpu.toFixed(1)} | ${(own.jsCpu / own.sxCpu).toFixed(1)}× | ` +
-        `${both.sx.toFixed(1)} / ${both.js.toFixed(1)} | ${(both.js / both.sx).toFixed(1)}× | ` +
-        `${both.sxCpu.toFixed(1)} / ${both.jsCpu.toFixed(1)} | ${(both.jsCpu / both.sxCpu).toFixed(1)}× | ${sumsAgree(theirs, ours)} | ` +
+        `${primed.sx.toFixed(2)} / ${primed.js.toFixed(1)} | ${(primed.js / primed.sx).toFixed(1)}× | ` +
+        `${primed.sxCpu.toFixed(2)} / ${primed.jsCpu.toFixed(1)} | ${(primed.jsCpu / primed.sxCpu).toFixed(1)}× | ${os.loadavg()[0]!.toFixed(1)} | ${sumsAgree(theirs, ours)} | ` +
         `${sumsAgree(uproot, ours)} | ${sumsAgree(uproot, theirs)} |`,
     );
     console.error(rows[rows.length - 1]);
   }
-  await Promise.all([threads.sx.terminate(), threads.js.terminate()]);
+  readers.sx.close();
+  readers.js.close();
   return rows;
 }
 

@@ -21,6 +21,8 @@ import { parquetWasm } from "./wasm.js";
 import { isWasmTrap, trapped } from "./wasm-trap.js";
 import { describeColumns, TREENAME_COLUMN, type ParquetBranch, type UnsupportedColumn } from "./schema.js";
 import { suggestNames } from "../text/close-names.js";
+import { readFileMeta } from "./metadata.js";
+import { OwnColumns, ownedPiece } from "./own-columns.js";
 
 export interface OpenParquetOptions {
   /**
@@ -36,6 +38,12 @@ export interface OpenParquetOptions {
   treeRuns?: readonly TreeRun[];
   /** Range-request settings when `path` is an http(s):// URL. */
   http?: HttpSourceOptions;
+  /**
+   * "parquet-wasm" decodes every column through parquet-wasm, as before sxflow had its own
+   * column-chunk decoder (for comparisons; also set by SXFLOW_PARQUET_DECODER=parquet-wasm).
+   * Default "auto": sxflow's decoder where it supports the column chunk, parquet-wasm elsewhere.
+   */
+  decoder?: "auto" | "parquet-wasm";
 }
 
 /** Consecutive rows of one tree in the `treename` column. */
@@ -148,6 +156,7 @@ export class ParquetReader {
   /** File-row ranges of the selected entries, in order, with the entry each starts at. */
   private readonly segments: { start: number; stop: number; entry: number }[];
   private readonly branchByName: Map<string, ParquetBranch>;
+  private wasmChunks = 0;
 
   private constructor(
     readonly path: string,
@@ -161,6 +170,8 @@ export class ParquetReader {
     runs: TreeRun[],
     /** Column chunk locations, for fetching them ahead (remote files). */
     private readonly chunks: ChunkRange[],
+    /** The own decoder (undefined: everything through parquet-wasm). */
+    private readonly own: OwnColumns | undefined,
   ) {
     this.rowGroups = rowGroups;
     this.treeRuns = runs;
@@ -287,7 +298,9 @@ export class ParquetReader {
     }
     const readable = branches.filter((b) => b.name !== TREENAME_COLUMN);
     const notReadable = unsupported.filter((u) => u.name !== TREENAME_COLUMN);
-    return new ParquetReader(path, file, slices, options.http, readable, notReadable, options.tree, rowGroups, runs, chunks);
+    const decoder = options.decoder ?? (process.env.SXFLOW_PARQUET_DECODER === "parquet-wasm" ? "parquet-wasm" : "auto");
+    const own = decoder === "auto" ? new OwnColumns(path, readFileMeta(footer, path), plain, new Map(readable.map((b) => [b.name, b]))) : undefined;
+    return new ParquetReader(path, file, slices, options.http, readable, notReadable, options.tree, rowGroups, runs, chunks, own);
   }
 
   /**
@@ -411,17 +424,61 @@ export class ParquetReader {
     }
   }
 
-  /** File rows [lo, hi) of consecutive row groups: all of them, or a part of a single one. */
+  /**
+   * File rows [lo, hi) of consecutive row groups: all of them, or a part of a single one. Each
+   * row group's columns that the own decoder reads are decoded whole first, so that a column
+   * it gives back (nulls) joins the others in parquet-wasm before anything is yielded.
+   */
   private async *streamRows(gs: IndexedGroup[], lo: number, hi: number, branches: string[], batchSize: number): AsyncGenerator<Batch> {
-    const g = gs[0]!;
-    const part = lo > g.start || hi < gs[gs.length - 1]!.stop;
-    if (this.slices.remote) {
-      // parquet-wasm asks for one or two column chunks at a time: announce all of these row
-      // groups' chunks so that a remote file fetches them coalesced and ahead of the decoder.
-      const wanted = new Set(gs.map((x) => x.index));
-      const columns = new Set(branches);
-      this.slices.willNeed(this.chunks.filter((c) => wanted.has(c.rowGroup) && columns.has(c.column)));
+    const own = this.own;
+    const chosen = gs.map((g) => own?.chunks(g.index, branches));
+    if (!own || chosen.every((c) => !c || c.size === 0)) {
+      yield* this.wasmRows(gs, lo, hi, branches, batchSize);
+      return;
     }
+    if (this.slices.remote) this.announce(gs, branches);
+    for (const [i, g] of gs.entries()) {
+      const a = Math.max(lo, g.start);
+      const b = Math.min(hi, g.stop);
+      const decoded = await own.decode(g.index, a - g.start, b - g.start, chosen[i]!);
+      const rest = branches.filter((name) => !decoded.has(name));
+      const whole = (at: number, rows: number): boolean => at === a && rows === b - a;
+      const piece = (columns: Record<string, Column>, at: number, rows: number): void => {
+        for (const [name, c] of decoded) columns[name] = whole(at, rows) ? c : ownedPiece(c, at - a, at - a + rows);
+      };
+      if (rest.length === 0) {
+        for (let at = a; at < b; at += batchSize) {
+          const rows = Math.min(batchSize, b - at);
+          const columns: Record<string, Column> = {};
+          piece(columns, at, rows);
+          yield { length: rows, columns: ordered(columns, branches) };
+        }
+        continue;
+      }
+      let at = a;
+      for await (const batch of this.wasmRows([g], a, b, rest, batchSize)) {
+        piece(batch.columns, at, batch.length);
+        at += batch.length;
+        yield { length: batch.length, columns: ordered(batch.columns, branches) };
+      }
+    }
+  }
+
+  /** Tells a remote file which column chunks of these row groups are about to be read. */
+  private announce(gs: IndexedGroup[], branches: string[]): void {
+    const wanted = new Set(gs.map((x) => x.index));
+    const columns = new Set(branches);
+    this.slices.willNeed(this.chunks.filter((c) => wanted.has(c.rowGroup) && columns.has(c.column)));
+  }
+
+  /** File rows [lo, hi) of consecutive row groups through parquet-wasm. */
+  private async *wasmRows(gs: IndexedGroup[], lo: number, hi: number, branches: string[], batchSize: number): AsyncGenerator<Batch> {
+    const g = gs[0]!;
+    this.wasmChunks += gs.length * branches.length;
+    const part = lo > g.start || hi < gs[gs.length - 1]!.stop;
+    // parquet-wasm asks for one or two column chunks at a time: announce all of these row
+    // groups' chunks so that a remote file fetches them coalesced and ahead of the decoder.
+    if (this.slices.remote) this.announce(gs, branches);
     let stream: ReadableStream;
     try {
       const range = part ? { offset: lo - g.start, limit: hi - lo } : {};
@@ -476,6 +533,14 @@ export class ParquetReader {
     return { length: 0, columns };
   }
 
+  /**
+   * Column chunks (row group x column, or a part of one) decoded so far by sxflow's own decoder
+   * and by parquet-wasm.
+   */
+  get decodedChunks(): { own: number; parquetWasm: number } {
+    return { own: this.own?.counts.own ?? 0, parquetWasm: this.wasmChunks };
+  }
+
   /** Releases the wasm-side file handle. */
   close(): void {
     this.file.free();
@@ -508,6 +573,13 @@ async function decodeError(
   if (!faulty) return new Error(`${path}: ${where}: ${cause}`);
   const detail = faulty.cause.startsWith("WebAssembly") ? `the decoder failed (${faulty.cause}): the data of a page is corrupt` : faulty.cause;
   return new Error(`${path}: cannot decode row group ${faulty.rowGroup}, column "${faulty.column}": ${detail}`);
+}
+
+/** The columns in the order asked for (what parquet-wasm's batches have). */
+function ordered(columns: Record<string, Column>, names: readonly string[]): Record<string, Column> {
+  const out: Record<string, Column> = {};
+  for (const name of names) out[name] = columns[name]!;
+  return out;
 }
 
 function groupNames(gs: IndexedGroup[]): string {

@@ -55,6 +55,13 @@ export interface WriteParquetOptions {
    * corrupt pages (see checksum-writer.ts).
    */
   pageChecksums?: boolean;
+  /** Data page format: 1 (the default, what pyarrow writes unless asked) or 2. */
+  pageVersion?: 1 | 2;
+  /**
+   * Target bytes of a data page (parquet-wasm's default: 1 MiB). When set, the size is checked
+   * every 64 rows (by default every 1024), so that small limits do cut pages.
+   */
+  pageSize?: number;
 }
 
 /** A batch of one tree, for a file holding several trees as ServiceX writes them. */
@@ -252,6 +259,8 @@ async function writeParts(
     .setDictionaryEnabled(options.dictionary ?? false)
     .setCreatedBy(`sxflow ${VERSION}`);
   if (options.metadata) props = props.setKeyValueMetadata(new Map(Object.entries(options.metadata)));
+  if (options.pageVersion === 2) props = props.setWriterVersion(parquetWasm.WriterVersion.V2);
+  if (options.pageSize !== undefined) props = props.setDataPageSizeLimit(options.pageSize).setWriteBatchSize(64);
 
   const parts = pieces(batches, Math.min(rowGroupSize, PIECE));
   let rows = 0;

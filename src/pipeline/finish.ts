@@ -4,8 +4,12 @@ import { writeFileAtomic } from "../sinks/atomic-write.js";
 import { outputPaths } from "../sinks/paths.js";
 import { writeClassDict, writeNormDict } from "../sinks/salt-dicts.js";
 import { saltSink } from "../sinks/split-sink.js";
-import type { RunSummary, SinkFactory, SplitSink } from "../sinks/split-sink.js";
-import { classWeights, finalizePartials, SPLIT_NAMES } from "../stages/index.js";
+import type { RunSummary, SaltSplitSink, SinkContext, SinkFactory, SplitSink } from "../sinks/split-sink.js";
+import { classWeights, finalizePartials, SECOND_PASS_CHUNK_ROWS, SPLIT_NAMES } from "../stages/index.js";
+import type { WorkerPool } from "../pool/index.js";
+import type { WorkerHandlers } from "../worker.js";
+import { secondPass } from "./second-pass.js";
+import type { PermutedBucket, SplitBuckets } from "./second-pass.js";
 import type { NormDict, RecordLayout, StatsPartials } from "../stages/index.js";
 import { VERSION } from "../version.js";
 import { PipelineError } from "./plan.js";
@@ -40,23 +44,42 @@ const arrowSink: SinkFactory = (context) => {
 export class RunSink implements SplitSink {
   readonly rows: number[] = SPLIT_NAMES.map(() => 0);
   private readonly sink: SplitSink;
+  private readonly groups: SaltSplitSink | undefined;
 
+  /** `pool`: worker threads to compress on (default: the session's). */
   constructor(
     session: RunSession,
     private readonly layout: RecordLayout,
     output: OutputDir,
+    workers: WorkerPool<WorkerHandlers> = session.pool,
   ) {
     const { cfg } = session;
-    const factory = session.options.sink ?? (cfg.output.format === "arrow" ? arrowSink : saltSink);
     // The files record the configuration as given (output.dir included), not the staging directory.
     // Chunks are compressed on the run's own worker threads: no extra threads to start.
-    const pool = session.pool.workers > 0 ? { pool: session.pool } : {};
-    this.sink = factory({ config: staged(cfg, output), layout, threads: session.workers, ...pool, attrs: { sxflow_version: VERSION, config: configAttr(cfg) } });
+    const pool = workers.workers > 0 ? { pool: workers } : {};
+    const context: SinkContext = { config: staged(cfg, output), layout, threads: session.workers, ...pool, attrs: { sxflow_version: VERSION, config: configAttr(cfg) } };
+    if (session.options.sink || cfg.output.format === "arrow") {
+      this.sink = (session.options.sink ?? arrowSink)(context);
+    } else {
+      const salt = saltSink(context);
+      this.sink = salt;
+      this.groups = salt;
+    }
+  }
+
+  /** Whether the sink takes rows group by group (appendGroups): the SALT files do. */
+  get byGroup(): boolean {
+    return this.groups !== undefined;
   }
 
   append(split: number, rows: Uint8Array): Promise<void> {
     this.rows[split]! += rows.length / this.layout.rowBytes;
     return this.sink.append(split, rows);
+  }
+
+  appendGroups(split: number, groups: readonly Uint8Array[], rows: number): Promise<void> {
+    this.rows[split]! += rows;
+    return this.groups!.appendGroups(split, groups, rows);
   }
 
   close(summary: RunSummary): Promise<void> {
@@ -65,6 +88,21 @@ export class RunSink implements SplitSink {
 
   abort(): Promise<void> {
     return this.sink.abort();
+  }
+}
+
+/**
+ * A permuted bucket into the sink, SECOND_PASS_CHUNK_ROWS rows at a time: the pieces in which the
+ * single-threaded second pass gave them, which decide how the datasets' chunks interleave.
+ */
+async function appendBucket(sink: RunSink, layout: RecordLayout, bucket: PermutedBucket, byGroup: boolean): Promise<void> {
+  const { split, rows, bytes } = bucket;
+  const widths = layout.groups.map((g) => g.recordBytes * (g.global ? 1 : g.max));
+  const starts = widths.map((_w, g) => rows * widths.slice(0, g).reduce((a, b) => a + b, 0));
+  for (let at = 0; at < rows; at += SECOND_PASS_CHUNK_ROWS) {
+    const end = Math.min(rows, at + SECOND_PASS_CHUNK_ROWS);
+    if (byGroup) await sink.appendGroups(split, widths.map((w, g) => bytes.subarray(starts[g]! + at * w, starts[g]! + end * w)), end - at);
+    else await sink.append(split, bytes.subarray(at * layout.rowBytes, end * layout.rowBytes));
   }
 }
 
@@ -79,14 +117,21 @@ export function startReportPage(session: RunSession): ReportPage | undefined {
 export interface FinishInput {
   session: RunSession;
   sink: RunSink;
+  layout: RecordLayout;
   /** The locked output directory whose staging directory the sink writes into. */
   output: OutputDir;
   /** Counters of every task, added in task order. */
   report: ReportBuilder;
   /** Train statistics of every task, merged in task order. */
   stats: StatsPartials;
-  /** The shuffle's second pass of a split, or undefined when its rows were appended during pass 1. */
-  shuffled: (split: number) => AsyncIterable<Uint8Array> | undefined;
+  /** Each split's shuffle buckets for the second pass (none for a split whose rows were appended during pass 1). */
+  buckets: readonly (SplitBuckets | undefined)[];
+  /** Threads of the second pass (and of the sink's compression). */
+  pool: WorkerPool<WorkerHandlers>;
+  /** Remove the bucket files as the second pass reads them (a run's own spill). */
+  removeBuckets?: boolean;
+  /** Rows of a split to append in order without a shuffle (a merge of unshuffled shards). */
+  unshuffled?: (split: number) => AsyncIterable<Uint8Array> | undefined;
   progress?: Progress;
   /** Seconds spent elsewhere on this run (a merge's shards), added to the report's time. */
   otherSeconds?: number;
@@ -132,12 +177,17 @@ async function finish(input: FinishInput, page: ReportPage | undefined): Promise
   if (histograms) page?.draw({ label: cfg.output.name, report: reportOf(0, {}), histograms });
 
   for (let s = 0; s < SPLIT_NAMES.length; s++) {
-    const rows = input.shuffled(s);
+    const rows = input.unshuffled?.(s);
     if (!rows) continue;
     for await (const chunk of rows) {
       signal?.throwIfAborted();
       await sink.append(s, chunk);
     }
+  }
+  if (input.buckets.some((b) => b)) {
+    const { byGroup } = sink;
+    const permuted = secondPass(input.pool, input.buckets, { layout: input.layout, byGroup, remove: input.removeBuckets === true, ...(signal ? { signal } : {}) });
+    for await (const bucket of permuted) await appendBucket(sink, input.layout, bucket, byGroup);
     phases.end("shuffle (pass 2)");
   }
 

@@ -7,6 +7,7 @@ import type { EventBatch } from "../stages/index.js";
 import { finishRun, RunSink, startReportPage } from "./finish.js";
 import { Progress } from "./progress.js";
 import { PhaseTimer, ReportBuilder } from "./report.js";
+import type { SplitBuckets } from "./second-pass.js";
 import type { PipelineReport } from "./report.js";
 import { earlyResults, noticeOf, planSession, shuffleBuckets, withSession } from "./session.js";
 import type { RunPipelineOptions, RunSession } from "./session.js";
@@ -81,8 +82,14 @@ async function convertInto(session: RunSession, output: OutputDir): Promise<Pipe
     await pipeline(taskSource(tasks), converted, statistics, route);
     signal?.throwIfAborted();
     phases.end("convert (pass 1)");
-    // Pass 2: each shuffled split's buckets, permuted, into its file.
-    return await finishRun({ session, sink, output, report, stats: statistics.partials, shuffled: (s) => shufflers[s]?.rows(), progress, phases, ...(reportPage ? { reportPage } : {}) });
+    // Pass 2: each shuffled split's buckets, permuted on the workers, into its file.
+    const spills: (SplitBuckets | undefined)[] = [];
+    for (const [s, shuffler] of shufflers.entries()) {
+      const spill = await shuffler?.spilled();
+      spills.push(spill && { seed: cfg.shuffle.seed + s, buckets: spill.map((b) => [{ shard: "this run", ...b }]) });
+    }
+    const common = { session, sink, output, report, layout: plan, stats: statistics.partials, progress, phases };
+    return await finishRun({ ...common, buckets: spills, pool: session.pool, removeBuckets: true, ...(reportPage ? { reportPage } : {}) });
   } catch (err) {
     progress?.done();
     await reportPage?.close();

@@ -8,7 +8,7 @@ import type { HttpSourceOptions } from "../sources/http-bytes.js";
 import { Tree } from "./tree.js";
 import { parseTTree } from "./ttree.js";
 import { treeMayHoldObjects } from "./objects.js";
-import { readStreamerInfos, type StreamerInfo } from "./streamers.js";
+import { readStreamerRecord, type StreamerInfo } from "./streamers.js";
 
 /** One entry of a file's directory listing. */
 export interface KeyInfo {
@@ -149,11 +149,14 @@ export class RootFile {
     return new Tree(this.source, best.info.name, model, treeMayHoldObjects(model.branches) ? await this.streamers() : undefined);
   }
 
-  private streamerInfos: Promise<Map<string, StreamerInfo>> | undefined;
+  private streamerInfos: Promise<() => Map<string, StreamerInfo>> | undefined;
 
-  /** The file's StreamerInfo record, read once and only for trees that may hold unsplit objects. */
-  private streamers(): Promise<Map<string, StreamerInfo>> {
-    return (this.streamerInfos ??= readStreamerInfos(this.source, this.header.seekInfo));
+  /**
+   * The file's StreamerInfo record, read once and only for trees that may hold unsplit objects;
+   * parsed when a tree first needs a class (Tree lists object members on demand).
+   */
+  private streamers(): Promise<() => Map<string, StreamerInfo>> {
+    return (this.streamerInfos ??= readStreamerRecord(this.source, this.header.seekInfo));
   }
 
   async close(): Promise<void> {

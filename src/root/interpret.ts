@@ -4,8 +4,7 @@ import {
   fixedDimensions,
   formatType,
   leafElementType,
-  normaliseType,
-  parseCppType,
+  normalisedType,
   TYPE_NAMES,
 } from "./leaf-types.js";
 import type { StringDepth } from "./strings.js";
@@ -86,7 +85,7 @@ function strings(typeName: string, depth: StringDepth): Classified {
 }
 
 function fromClassName(className: string): Classified {
-  const t = normaliseType(parseCppType(className));
+  const t = normalisedType(className);
   const typeName = formatType(t);
   if (STRING_CLASSES.has(t.name) && t.args.length === 0) return strings(typeName, 0);
   const vectorOf = (u: { name: string; args: unknown[] }): boolean => (u.name === "vector" || u.name === "RVec") && u.args.length === 1;

@@ -149,6 +149,22 @@ export function normaliseType(t: CppType): CppType {
   return { name, args };
 }
 
+/**
+ * normaliseType(parseCppType(text)), kept by text: a tree repeats a few class names over many
+ * branches, and parsing each again was a tenth of opening a tree (uproot-HZZ-objects' 58
+ * branches). Bounded, since a process may open files of many classes. The types are shared:
+ * callers must not change them.
+ */
+export function normalisedType(text: string): CppType {
+  let t = NORMALISED.get(text);
+  if (!t) {
+    if (NORMALISED.size >= 1024) NORMALISED.clear();
+    NORMALISED.set(text, (t = normaliseType(parseCppType(text))));
+  }
+  return t;
+}
+const NORMALISED = new Map<string, CppType>();
+
 /** uproot's spelling of a normalised type: `std::vector<int32_t>`, `std::map<int32_t, int16_t>`. */
 export function formatType(t: CppType): string {
   const numeric = CPP_TYPES[t.name];
@@ -165,6 +181,7 @@ export function cppElementType(t: CppType): ElementType | undefined {
 /** Fixed dimensions written in a leaf title, e.g. `x[2][3]` -> [2, 3]; counted dimensions excluded. */
 export function fixedDimensions(title: string): number[] {
   const dims: number[] = [];
+  if (!title.includes("[")) return dims;
   for (const m of title.matchAll(/\[([^\]]+)\]/g)) {
     const d = Number(m[1]);
     if (Number.isInteger(d)) dims.push(d);

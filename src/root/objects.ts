@@ -2,7 +2,7 @@ import type { ElementType } from "../batch/types.js";
 import type { BasketPlace, RawBasket } from "./basket.js";
 import type { Piece } from "./decode.js";
 import { RootError } from "./errors.js";
-import { cppElementType, ITEM_SIZE, normaliseType, parseCppType } from "./leaf-types.js";
+import { cppElementType, ITEM_SIZE, normalisedType } from "./leaf-types.js";
 import type { StreamerInfo } from "./streamers.js";
 import type { BranchModel } from "./ttree.js";
 
@@ -68,7 +68,7 @@ export class UnsupportedObject extends Error {}
 export function mayHoldObjects(b: BranchModel): boolean {
   const el = b.element;
   if (!el || b.branches.length > 0 || el.id >= 0 || !el.className) return false;
-  const t = normaliseType(parseCppType(el.className));
+  const t = normalisedType(el.className);
   const inner = t.name === "vector" && t.args.length === 1 ? t.args[0]! : t;
   return inner.args.length === 0 && inner.name !== "string" && inner.name !== "TString" && cppElementType(inner) === undefined;
 }
@@ -107,7 +107,7 @@ function planClass(className: string, infos: Map<string, StreamerInfo>, path: st
 
 /** The plan for a branch of class `className` (`TVector3`, `vector<TLorentzVector>`), or why there is none. */
 export function planObjects(className: string, infos: Map<string, StreamerInfo>): ObjectPlan {
-  const t = normaliseType(parseCppType(className));
+  const t = normalisedType(className);
   const vector = t.name === "vector" && t.args.length === 1;
   const inner = vector ? t.args[0]! : t;
   if (inner.args.length > 0) throw new UnsupportedObject(`class templates (${className}) are not decoded`);

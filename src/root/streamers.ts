@@ -112,9 +112,20 @@ export function parseStreamerInfos(payload: Uint8Array, keylen: number, where: s
 
 /** Reads the StreamerInfo record of a file. */
 export async function readStreamerInfos(source: FileSource, seekInfo: number): Promise<Map<string, StreamerInfo>> {
+  return (await readStreamerRecord(source, seekInfo))();
+}
+
+/**
+ * Reads the StreamerInfo record's bytes and returns its parser, which parses them on its first
+ * call only: a tree that may hold unsplit objects needs the classes only when one of those
+ * branches is listed or read, and parsing costs several times the read (uproot-HZZ-objects:
+ * 67 µs against 14 µs).
+ */
+export async function readStreamerRecord(source: FileSource, seekInfo: number): Promise<() => Map<string, StreamerInfo>> {
   const what = "StreamerInfo record";
   if (seekInfo <= 0 || seekInfo >= source.size) throw new RootError(`${source.name}: the ${what} offset ${seekInfo} is outside the file`);
   const key = await readKeyAt(source, seekInfo, what);
   const payload = await readKeyPayload(source, key, what);
-  return parseStreamerInfos(payload, key.keylen, `${source.name}: ${what}`);
+  let parsed: Map<string, StreamerInfo> | undefined;
+  return () => (parsed ??= parseStreamerInfos(payload, key.keylen, `${source.name}: ${what}`));
 }

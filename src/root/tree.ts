@@ -70,6 +70,8 @@ interface BranchState {
   inconsistent?: string;
   /** A member column of a branch of unsplit objects: the branch (its listed name), the plan and the member's index. */
   object?: { branch: string; plan: ObjectPlan; member: number };
+  /** A branch that may hold unsplit objects whose members are not listed yet: its uproot path (see listObjects). */
+  unlistedObjects?: string;
 }
 
 type Decodable = Exclude<Interpretation, { kind: "unsupported" }>;
@@ -125,13 +127,15 @@ export class Tree {
   private readonly states = new Map<string, BranchState>();
   /** Other accepted spellings: uproot's path of every branch, and own names shared by no other branch. */
   private readonly aliases = new Map<string, string>();
+  /** Whether some branch's object members are still to be listed (BranchState.unlistedObjects). */
+  private objectsUnlisted = false;
 
   constructor(
     private readonly source: FileSource,
     readonly name: string,
     private readonly model: TreeModel,
-    /** The file's streamers, read when the tree may hold unsplit objects (RootFile.tree decides). */
-    streamers?: Map<string, StreamerInfo>,
+    /** The file's streamers, parsed on first call; given when the tree may hold unsplit objects (RootFile.tree decides). */
+    private readonly streamers?: () => Map<string, StreamerInfo>,
   ) {
     this.entries = model.entries;
     this.title = model.title;
@@ -152,12 +156,15 @@ export class Tree {
     for (const { b, path } of all) if (path !== listed.get(b)) this.aliases.set(path, listed.get(b)!);
     const leafOwner = new Map<LeafModel, string>();
     for (const { b } of all) for (const l of b.leaves) leafOwner.set(l, listed.get(b)!);
-    for (const { b } of all) {
-      const byLeafName = (l: LeafModel): string | undefined => {
-        const owner = all.find((x) => x.b.leaves.some((y) => y.name === l.name));
-        return owner && listed.get(owner.b);
-      };
-      const c = classify(b, (l) => leafOwner.get(l) ?? byLeafName(l));
+    // A counter leaf is usually one of the tree's own leaves; else the branch with a leaf of its name.
+    const counterOf = (l: LeafModel): string | undefined => {
+      const own = leafOwner.get(l);
+      if (own !== undefined) return own;
+      const owner = all.find((x) => x.b.leaves.some((y) => y.name === l.name));
+      return owner && listed.get(owner.b);
+    };
+    for (const { b, path } of all) {
+      const c = classify(b, counterOf);
       const interp = c.interpretation;
       const supported = interp.kind !== "unsupported";
       const name = listed.get(b)!;
@@ -185,8 +192,31 @@ export class Tree {
         state.inconsistent = `its baskets hold ${held} entries but its fEntries says ${b.entries}, so the file is inconsistent`;
       }
       this.states.set(name, state);
-      const path = all.find((x) => x.b === b)!.path;
-      if (streamers && interp.kind === "unsupported" && mayHoldObjects(b)) this.addObjectMembers(state, path, streamers);
+      if (streamers && interp.kind === "unsupported" && mayHoldObjects(b)) {
+        state.unlistedObjects = path;
+        this.objectsUnlisted = true;
+      }
+    }
+  }
+
+  /**
+   * Lists the members of the branches of unsplit objects, each right after its branch, parsing
+   * the file's streamers: when the branches are first listed or a name that may be one of them is
+   * first looked up, so that reading the tree's other branches never pays for the classes
+   * (uproot-HZZ-objects: about 0.2 ms of a 0.8 ms open + read of its 11 numeric branches).
+   */
+  private listObjects(): void {
+    if (!this.objectsUnlisted) return;
+    this.objectsUnlisted = false;
+    const streamers = this.streamers!();
+    const listed = [...this.states];
+    this.states.clear();
+    for (const [name, state] of listed) {
+      this.states.set(name, state);
+      const path = state.unlistedObjects;
+      if (path === undefined) continue;
+      delete state.unlistedObjects;
+      this.addObjectMembers(state, path, streamers);
     }
   }
 
@@ -240,6 +270,7 @@ export class Tree {
   }
 
   get branches(): BranchInfo[] {
+    this.listObjects();
     return [...this.states.values()].map((s) => copyInfo(s.info));
   }
 
@@ -248,7 +279,11 @@ export class Tree {
   }
 
   private state(name: string): BranchState {
-    const s = this.states.get(name) ?? this.states.get(this.aliases.get(name) ?? "");
+    let s = this.states.get(name) ?? this.states.get(this.aliases.get(name) ?? "");
+    if (this.objectsUnlisted && (!s || s.unlistedObjects !== undefined)) {
+      this.listObjects();
+      s = this.states.get(name) ?? this.states.get(this.aliases.get(name) ?? "");
+    }
     if (!s) {
       const shared = [...this.states.keys()].filter((k) => k.endsWith(`/${name}`));
       if (shared.length > 1) {

@@ -3,10 +3,11 @@
  * put in its permuted order. The main thread draws the orders (one generator runs through all
  * buckets) and writes the outputs meanwhile.
  */
-import { open } from "node:fs/promises";
+import { open, rm } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { move } from "piscina";
-import { gatherRows } from "../stages/shuffle.js";
+import { gatherRows, gatherSections } from "../stages/shuffle.js";
+import type { RowSection } from "../stages/shuffle.js";
 
 /** A shard's part of a bucket: its file and the byte count its manifest gives. */
 export interface BucketPart {
@@ -21,6 +22,10 @@ export interface GatherTask {
   rowBytes: number;
   /** The bucket's permutation (bucketOrders), of all its rows. */
   order: Uint32Array;
+  /** Give the rows section by section (gatherSections) instead of whole. */
+  sections?: RowSection[];
+  /** Remove the parts' files once read (a run's own spill, no longer needed). */
+  remove?: boolean;
 }
 
 /** A part's file opened and checked to hold its bytes (undefined for an empty part, which has no file). */
@@ -47,9 +52,19 @@ export async function readPart(file: FileHandle, into: Uint8Array, at: number, p
   }
 }
 
-/** One bucket: the parts concatenated in shard order (the run's task order), then permuted. */
-export async function gatherBucket(task: GatherTask): Promise<Uint8Array> {
-  const data = new Uint8Array(task.parts.reduce((n, p) => n + p.bytes, 0));
+/**
+ * The buffer a bucket's parts are read into, kept from one bucket to the next: a fresh one per
+ * bucket costs page faults and zeroed pages for every byte the merge reads.
+ */
+export interface Scratch {
+  bytes: Uint8Array;
+}
+
+/** One bucket: the parts concatenated in order (a merge's shards, in the run's task order), then permuted. */
+export async function gatherBucket(task: GatherTask, scratch: Scratch = { bytes: new Uint8Array(0) }): Promise<Uint8Array> {
+  const total = task.parts.reduce((n, p) => n + p.bytes, 0);
+  if (scratch.bytes.length < total) scratch.bytes = new Uint8Array(total);
+  const data = scratch.bytes.subarray(0, total);
   let at = 0;
   for (const part of task.parts) {
     const file = await openPart(part);
@@ -60,12 +75,16 @@ export async function gatherBucket(task: GatherTask): Promise<Uint8Array> {
       await file.close();
     }
     at += part.bytes;
+    if (task.remove) await rm(part.file, { force: true });
   }
-  return gatherRows(data, task.order, task.rowBytes);
+  return task.sections ? gatherSections(data, task.order, task.rowBytes, task.sections) : gatherRows(data, task.order, task.rowBytes);
 }
+
+/** The merge's worker thread's read buffer: it lives as long as the merge's pool. */
+const workerScratch: Scratch = { bytes: new Uint8Array(0) };
 
 /** gatherBucket on a worker thread: the rows are moved to the main thread, not copied. */
 export async function gatherBucketMoved(task: GatherTask): Promise<ArrayBuffer> {
-  const rows = await gatherBucket(task);
+  const rows = await gatherBucket(task, workerScratch);
   return move(rows.buffer as ArrayBuffer) as ArrayBuffer;
 }

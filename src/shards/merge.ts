@@ -9,20 +9,17 @@ import type { PipelineReport } from "../pipeline/report.js";
 import { configAttr, noticeOf, withSession } from "../pipeline/session.js";
 import type { RunPipelineOptions, RunSession } from "../pipeline/session.js";
 import { createWorkerPool, moduleBeside } from "../pool/index.js";
-import type { WorkerPool } from "../pool/index.js";
-import { bucketFile, bucketOrders, mergePartials, SPLIT_NAMES } from "../stages/index.js";
+import { bucketFile, mergePartials, SPLIT_NAMES } from "../stages/index.js";
 import type { StatsPartials } from "../stages/index.js";
 import { VERSION } from "../version.js";
 import type { WorkerHandlers } from "../worker.js";
 import { shardName } from "./assign.js";
 import type { ShardId } from "./assign.js";
-import { gatherBucket, openPart, readPart } from "./gather.js";
-import type { BucketPart, GatherTask } from "./gather.js";
+import { openPart, readPart } from "./gather.js";
+import type { BucketPart } from "./gather.js";
+import type { SplitBuckets } from "../pipeline/second-pass.js";
 import { decodeHeaders, HEADERS, MANIFEST, shardsDir, splitDir } from "./store.js";
 import type { ShardManifest } from "./store.js";
-
-/** Rows per chunk handed to the sink, as BucketShuffler.rows gives them in a single run. */
-const CHUNK_ROWS = 10_000;
 
 export interface MergeOptions extends RunPipelineOptions {
   /** The shard count to merge, when shards of several counts are present. */
@@ -113,44 +110,20 @@ async function checkShards(session: RunSession, count: number): Promise<{ dirs: 
   return { dirs, manifests };
 }
 
-/** Gathers a bucket on the merge's worker thread, or on this thread without workers. */
-type Gather = (task: GatherTask) => Promise<Uint8Array>;
-
-function gatherOn(pool: WorkerPool<WorkerHandlers> | undefined): Gather {
-  if (!pool) return gatherBucket;
-  return async (task) => new Uint8Array(await pool.run("gatherBucket", task, [task.order.buffer as ArrayBuffer]));
-}
-
-/**
- * One split's rows as the single run's second pass gives them: bucket k is the concatenation of
- * every shard's bucket k in shard order (which is the run's task order), then permuted. A worker
- * gathers the next bucket while this thread writes the current one, so that at most three
- * buckets are in memory (the one written, the next one's rows and their permuted copy). Without
- * a shuffle (one bucket per shard), the shards' rows in shard order, 16 MiB at a time.
- */
-async function* splitRows(dirs: string[], manifests: ShardManifest[], split: number, seed: number, gather: Gather): AsyncGenerator<Uint8Array> {
-  const { buckets, rowBytes } = manifests[0]!;
+/** A split's buckets for the second pass: bucket k is every shard's bucket k, in shard order (the run's task order). */
+function splitBuckets(dirs: string[], manifests: ShardManifest[], split: number, seed: number): SplitBuckets {
+  const { buckets } = manifests[0]!;
   const parts = (k: number): BucketPart[] =>
     dirs.map((d, i) => ({ shard: path.basename(d), file: bucketFile(splitDir(d, SPLIT_NAMES[split]!), k), bytes: manifests[i]!.splits[split]!.bucketBytes[k]! }));
-  if (buckets > 0) {
-    const orders = bucketOrders(seed);
-    const start = (k: number): Promise<Uint8Array> => {
-      const p = parts(k);
-      const gathered = gather({ parts: p, rowBytes, order: orders(p.reduce((n, x) => n + x.bytes, 0) / rowBytes) });
-      gathered.catch(() => undefined);
-      return gathered;
-    };
-    let next = start(0);
-    for (let k = 0; k < buckets; k++) {
-      const rows = await next;
-      if (k + 1 < buckets) next = start(k + 1);
-      // Chunks of the size the single run's second pass gives its sink.
-      for (let at = 0; at < rows.length; at += CHUNK_ROWS * rowBytes) yield rows.subarray(at, at + CHUNK_ROWS * rowBytes);
-    }
-    return;
-  }
+  return { seed, buckets: Array.from({ length: buckets }, (_, k) => parts(k)) };
+}
+
+/** Without a shuffle (one bucket per shard): a split's rows are the shards' in shard order, 16 MiB at a time. */
+async function* unshuffledRows(dirs: string[], manifests: ShardManifest[], split: number): AsyncGenerator<Uint8Array> {
+  const { rowBytes } = manifests[0]!;
   const chunk = Math.max(1, Math.floor((16 * 2 ** 20) / rowBytes)) * rowBytes;
-  for (const part of parts(0)) {
+  for (const [i, d] of dirs.entries()) {
+    const part: BucketPart = { shard: path.basename(d), file: bucketFile(splitDir(d, SPLIT_NAMES[split]!), 0), bytes: manifests[i]!.splits[split]!.bucketBytes[0]! };
     const file = await openPart(part);
     if (!file) continue;
     try {
@@ -184,9 +157,10 @@ export function mergeShards(config: RunConfig | string, options: MergeOptions = 
       }
     }
     const output = await OutputDir.open(cfg.output.dir, noticeOf(session.options));
-    const sink = new RunSink(session, manifests[0]!, output);
-    // One worker: it gathers the next bucket while this thread writes (and a compressing sink's own threads encode).
-    const pool = session.workers > 0 ? await createWorkerPool<WorkerHandlers>({ module: moduleBeside(import.meta.url, "../worker"), workers: 1 }) : undefined;
+    // The session converts nothing and has no threads: the second pass and the compression get their own.
+    const pool = await createWorkerPool<WorkerHandlers>({ module: moduleBeside(import.meta.url, "../worker"), workers: session.workers });
+    const sink = new RunSink(session, manifests[0]!, output, pool);
+    const shuffled = manifests[0]!.buckets > 0;
     // Its thread loads the plotting library and draws while the second pass runs; finishRun closes it.
     const reportPage = startReportPage(session);
     try {
@@ -195,8 +169,11 @@ export function mergeShards(config: RunConfig | string, options: MergeOptions = 
         sink,
         output,
         report,
+        layout: manifests[0]!,
         stats,
-        shuffled: (s) => splitRows(dirs, manifests, s, cfg.shuffle.seed + s, gatherOn(pool)),
+        pool,
+        buckets: SPLIT_NAMES.map((_, s) => (shuffled ? splitBuckets(dirs, manifests, s, cfg.shuffle.seed + s) : undefined)),
+        ...(shuffled ? {} : { unshuffled: (s: number) => unshuffledRows(dirs, manifests, s) }),
         otherSeconds: manifests.reduce((t, m) => t + m.seconds, 0),
         ...(reportPage ? { reportPage } : {}),
       });
@@ -204,7 +181,7 @@ export function mergeShards(config: RunConfig | string, options: MergeOptions = 
       await sink.abort().catch(() => undefined);
       throw err;
     } finally {
-      await pool?.close();
+      await pool.close();
       await output.close();
     }
   }, false);

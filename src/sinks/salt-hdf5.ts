@@ -91,6 +91,16 @@ export class SaltWriter {
     for (const [gi, g] of this.plan.groups.entries()) await datasets[gi]!.appendPacked(bytes, rows, this.plan.rowBytes, g.rowOffset);
   }
 
+  /** Appends whole rows given group by group (SplitSink.appendGroups), in the order `append` would copy them. */
+  async appendGroups(split: number, groups: readonly Uint8Array[], rows: number): Promise<void> {
+    if (rows === 0) return;
+    const datasets = this.datasets[split]!;
+    for (const [gi, g] of this.plan.groups.entries()) {
+      const bytes = g.recordBytes * (g.global ? 1 : g.max);
+      await datasets[gi]!.appendPacked(groups[gi]!, rows, bytes, 0);
+    }
+  }
+
   /** Sets an attribute of a dataset in every split's file. */
   setDatasetAttr(group: string, name: string, value: AttrValue): void {
     for (const ds of this.datasets) ds.find((d) => d.name === group)!.setAttr(name, value);

@@ -48,8 +48,18 @@ export interface SinkContext {
 
 export type SinkFactory = (context: SinkContext) => SplitSink;
 
+/** The SALT sink, which also takes rows group by group. */
+export interface SaltSplitSink extends SplitSink {
+  /**
+   * Whole rows as `append` takes them, given group by group: `groups[g]` holds the records of
+   * `layout.groups[g]` of all `rows` rows, one row after the other. The shuffle's second pass
+   * gives rows so (each group is then copied into its chunks in one piece, not row by row).
+   */
+  appendGroups(split: number, groups: readonly Uint8Array[], rows: number): Promise<void>;
+}
+
 /** The default sink: `<name>_<split>.h5` in SALT's layout, one compound dataset per group. */
-export const saltSink: SinkFactory = ({ config, layout, threads, pool, attrs }) => {
+export const saltSink = ({ config, layout, threads, pool, attrs }: SinkContext): SaltSplitSink => {
   mkdirSync(config.output.dir, { recursive: true });
   const writer = new SaltWriter(layout, {
     dir: config.output.dir,
@@ -62,6 +72,7 @@ export const saltSink: SinkFactory = ({ config, layout, threads, pool, attrs }) 
   });
   return {
     append: (split, rows) => writer.append(split, rows),
+    appendGroups: (split, groups, rows) => writer.appendGroups(split, groups, rows),
     async close(summary) {
       writer.setDatasetAttr(config.globalGroup, config.labelField, config.classes);
       SPLIT_NAMES.forEach((split, s) => {

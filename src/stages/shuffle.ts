@@ -22,6 +22,12 @@ export interface BucketShufflerOptions {
 
 const WRITE_BUFFERS_BYTES = 64 * 2 ** 20;
 
+/**
+ * Rows per piece in which the second pass hands a bucket's permuted rows to the sink. Part of the
+ * output format: the sink interleaves its datasets' chunks in the order their rows arrive.
+ */
+export const SECOND_PASS_CHUNK_ROWS = 10_000;
+
 /** Buckets needed so that each holds about `memoryBytes / 2` on average for `totalRows` rows. */
 export function bucketsFor(totalRows: number, rowBytes: number, memoryBytes: number): number {
   return Math.max(1, Math.ceil((totalRows * rowBytes) / Math.max(rowBytes, memoryBytes / 2)));
@@ -29,6 +35,8 @@ export function bucketsFor(totalRows: number, rowBytes: number, memoryBytes: num
 
 interface Bucket {
   buffer: Uint8Array;
+  /** The buffer as words, when rows are whole words (its length is a whole number of rows). */
+  words: Uint32Array;
   used: number;
   onDisk: number;
 }
@@ -63,7 +71,7 @@ export class BucketShuffler {
     this.maxBucketBytes = options.maxBucketBytes ?? 2 ** 30;
     this.seed = options.seed;
     this.route = new Xoshiro128(options.seed);
-    this.buckets = Array.from({ length: options.buckets }, () => ({ buffer: new Uint8Array(0), used: 0, onDisk: 0 }));
+    this.buckets = Array.from({ length: options.buckets }, () => ({ buffer: new Uint8Array(0), words: new Uint32Array(0), used: 0, onDisk: 0 }));
   }
 
   static async create(options: BucketShufflerOptions): Promise<BucketShuffler> {
@@ -98,10 +106,21 @@ export class BucketShuffler {
     const n = rows.length / rb;
     const route = stream === undefined ? this.route : new Xoshiro128(this.seed, stream);
     const target = assignBuckets(n, this.buckets.length, route);
+    // Whole words when the rows allow: no view object per row (rows are small, and there are millions).
+    const words = rb % 4 === 0 && rows.byteOffset % 4 === 0 ? new Uint32Array(rows.buffer, rows.byteOffset, rows.length / 4) : undefined;
+    const w = rb / 4;
     for (let i = 0; i < n; i++) {
       const bucket = this.buckets[target[i]!]!;
-      if (bucket.buffer.length === 0) bucket.buffer = new Uint8Array(this.bufferBytes);
-      bucket.buffer.set(rows.subarray(i * rb, (i + 1) * rb), bucket.used);
+      if (bucket.buffer.length === 0) {
+        bucket.buffer = new Uint8Array(this.bufferBytes);
+        if (rb % 4 === 0) bucket.words = new Uint32Array(bucket.buffer.buffer);
+      }
+      if (words) {
+        const to = bucket.words;
+        for (let f = i * w, t = bucket.used / 4, end = f + w; f < end; ) to[t++] = words[f++]!;
+      } else {
+        bucket.buffer.set(rows.subarray(i * rb, (i + 1) * rb), bucket.used);
+      }
       bucket.used += rb;
       if (bucket.used === this.bufferBytes) await this.flush(target[i]!);
     }
@@ -125,7 +144,7 @@ export class BucketShuffler {
    * Pass 2: the rows in shuffled order, as chunks of at most `chunkRows` rows. Buckets that never
    * reached their write buffer's size are shuffled straight from memory.
    */
-  async *rows(chunkRows = 10_000): AsyncGenerator<Uint8Array> {
+  async *rows(chunkRows = SECOND_PASS_CHUNK_ROWS): AsyncGenerator<Uint8Array> {
     this.startReading("rows");
     try {
       yield* permutedBuckets({ rowBytes: this.rowBytes, buckets: this.buckets.length, seed: this.seed, chunkRows }, (index) => this.take(index));
@@ -145,8 +164,19 @@ export class BucketShuffler {
     for (let index = 0; index < this.buckets.length; index++) await this.flush(index);
     this.state = "closed";
     const bucketBytes = this.buckets.map((b) => b.onDisk);
-    for (const bucket of this.buckets) bucket.buffer = new Uint8Array(0);
+    for (const bucket of this.buckets) release(bucket);
     return { dir: this.dir, bucketBytes };
+  }
+
+  /**
+   * Ends pass 1 for a second pass run elsewhere (on worker threads): every bucket is flushed to
+   * its file, whose path and size are returned (bytes 0: no file). The files stay until `close`.
+   */
+  async spilled(): Promise<{ file: string; bytes: number }[]> {
+    this.startReading("spilled");
+    for (let index = 0; index < this.buckets.length; index++) await this.flush(index);
+    for (const bucket of this.buckets) release(bucket);
+    return this.buckets.map((b, index) => ({ file: this.bucketPath(index), bytes: b.onDisk }));
   }
 
   private startReading(what: string): void {
@@ -168,7 +198,7 @@ export class BucketShuffler {
     } else {
       data = bucket.buffer.subarray(0, bucket.used);
     }
-    bucket.buffer = new Uint8Array(0);
+    release(bucket);
     return data;
   }
 
@@ -176,9 +206,15 @@ export class BucketShuffler {
   async close(): Promise<void> {
     if (this.state === "closed") return;
     this.state = "closed";
-    for (const bucket of this.buckets) bucket.buffer = new Uint8Array(0);
+    for (const bucket of this.buckets) release(bucket);
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Drops a bucket's write buffer. */
+function release(bucket: Bucket): void {
+  bucket.buffer = new Uint8Array(0);
+  bucket.words = new Uint32Array(0);
 }
 
 /** The file of bucket `index` in a shuffler's spill directory. */
@@ -201,7 +237,7 @@ export interface PermutedBucketsOptions {
  */
 export async function* permutedBuckets(options: PermutedBucketsOptions, load: (index: number) => Promise<Uint8Array>): AsyncGenerator<Uint8Array> {
   const rb = options.rowBytes;
-  const chunkRows = options.chunkRows ?? 10_000;
+  const chunkRows = options.chunkRows ?? SECOND_PASS_CHUNK_ROWS;
   const orders = bucketOrders(options.seed);
   for (let index = 0; index < options.buckets; index++) {
     const data = await load(index);
@@ -233,5 +269,41 @@ export function gatherRows(data: Uint8Array, order: Uint32Array, rowBytes: numbe
     return out;
   }
   for (let i = 0; i < order.length; i++) out.set(data.subarray(order[i]! * rowBytes, (order[i]! + 1) * rowBytes), i * rowBytes);
+  return out;
+}
+
+/** A byte range of every row (a group's records), see gatherSections. */
+export interface RowSection {
+  offset: number;
+  bytes: number;
+}
+
+/**
+ * Rows `order[0]`, `order[1]`, ... of `data`, section by section: the first section's bytes of
+ * every row in that order, then the second's, ... A sink writing one dataset per section then
+ * copies each dataset's records in one piece instead of row by row.
+ */
+export function gatherSections(data: Uint8Array, order: Uint32Array, rowBytes: number, sections: readonly RowSection[]): Uint8Array {
+  const n = order.length;
+  const out = new Uint8Array(n * sections.reduce((t, s) => t + s.bytes, 0));
+  const aligned = rowBytes % 4 === 0 && data.byteOffset % 4 === 0 && sections.every((s) => s.offset % 4 === 0 && s.bytes % 4 === 0);
+  // Whole words when every section allows (as in gatherRows), else bytes.
+  const unit = aligned ? 4 : 1;
+  const from = aligned ? new Uint32Array(data.buffer, data.byteOffset, data.length / 4) : data;
+  const to = aligned ? new Uint32Array(out.buffer) : out;
+  const first = Int32Array.from(sections, (s) => s.offset / unit);
+  const size = Int32Array.from(sections, (s) => s.bytes / unit);
+  const at = new Int32Array(sections.length);
+  for (let s = 1; s < sections.length; s++) at[s] = at[s - 1]! + n * size[s - 1]!;
+  const stride = rowBytes / unit;
+  // One pass over the order, each row read once (the reads are random, the writes sequential).
+  for (let i = 0; i < n; i++) {
+    const row = order[i]! * stride;
+    for (let s = 0; s < first.length; s++) {
+      let t = at[s]!;
+      for (let f = row + first[s]!, end = f + size[s]!; f < end; ) to[t++] = from[f++]!;
+      at[s] = t;
+    }
+  }
   return out;
 }

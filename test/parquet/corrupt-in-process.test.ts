@@ -8,11 +8,12 @@ const dir = tempDir("parquet-corrupt");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // A file of its own: after a trap, this thread's parquet-wasm instance is not used again.
-describe("a corrupt Parquet page without a CRC, read on the calling thread", () => {
+// (sxflow's own decoder reads these columns by default: own-decoder-corrupt.test.ts.)
+describe("a corrupt Parquet page without a CRC, decoded by parquet-wasm on the calling thread", () => {
   it("is an error naming the file, the row group and the one column that fails, not an uncaught WebAssembly trap", async () => {
     // 16 bytes: a single flipped byte in unchecksummed zstd data may decode silently.
     const c = corruptCopy(dir, await ttbarWithoutCrcs(dir), { rowGroup: 1, column: "jet_pt_NOSYS" }, 16);
-    const reader = await openParquet(c.file, { tree: "reco" });
+    const reader = await openParquet(c.file, { tree: "reco", decoder: "parquet-wasm" });
     const names = reader.branches.map((b) => b.name);
     // Before the fix, RuntimeError: unreachable escaped as an uncaught exception (vitest reports
     // it as an unhandled error and fails the run) and this promise never settled; then the error

@@ -1,7 +1,7 @@
 import { deflateSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decompressBasket } from "../../src/root/compression/index.js";
+import { decompressBasket, decompressBasketSync } from "../../src/root/compression/index.js";
 import { lz4DecodeBlock } from "../../src/root/compression/lz4.js";
 import { lz4WithChecksum, xxh64 } from "../../src/root/compression/kernels.js";
 import { ROOT_FIXTURES } from "../shared-data.js";
@@ -127,6 +127,25 @@ describe("zlib blocks", () => {
     const bad = Uint8Array.from(k.payload);
     bad[bad.length - 3]! ^= 0xff; // inside the Adler-32 / final deflate bytes
     await expect(decompressBasket(bad, k.objlen, WHERE)).rejects.toThrow(/basket 3.*compression block 0.*zlib/);
+  });
+
+  it("rejects a zlib block that decodes to fewer bytes than it declares", async () => {
+    const z = deflateSync(new Uint8Array(400));
+    await expect(decompressBasket(concat(header("ZL", 8, z.length, 500), z), 500, WHERE)).rejects.toThrow(/basket 3.*zlib stream decoded to 400 bytes instead of 500/);
+  });
+
+  it("decodes the blocks that follow a corrupt one (the reused inflate state recovers)", async () => {
+    const k = fixtureBlock("ZL");
+    const good = await decompressBasket(k.payload, k.objlen, WHERE);
+    const bad = Uint8Array.from(k.payload);
+    bad[bad.length - 3]! ^= 0xff;
+    for (let i = 0; i < 3; i++) {
+      await expect(decompressBasket(bad, k.objlen, WHERE)).rejects.toThrow(/zlib/);
+      expect(Buffer.compare(await decompressBasket(k.payload, k.objlen, WHERE), good)).toBe(0);
+      // A block cut short, then a whole one again.
+      await expect(decompressBasket(concat(header("ZL", 8, k.payload.length - 14, k.objlen), k.payload.subarray(9, k.payload.length - 5)), k.objlen, WHERE)).rejects.toThrow(/zlib/);
+      expect(Buffer.compare(decompressBasketSync(k.payload, k.objlen, WHERE)!, good)).toBe(0);
+    }
   });
 
   it("rejects a zlib block that decodes to more than it declares", async () => {

@@ -1,11 +1,11 @@
 import { readdirSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { padGlobal, padGroup } from "../../src/stages/pad.js";
 import { assignBuckets, permutation, splitmix32, Xoshiro128 } from "../../src/random/prng.js";
-import { BucketShuffler, bucketsFor } from "../../src/stages/shuffle.js";
+import { BucketShuffler, bucketOrders, bucketsFor, gatherRows, gatherSections } from "../../src/stages/shuffle.js";
 import { fieldOf, layoutOf, packGroups } from "./record-helpers.js";
 
 let parent = "";
@@ -174,5 +174,50 @@ describe("row layout", () => {
     expect(Array.from(fieldOf(rows, layout, "jet", "valid") as Uint8Array)).toEqual([0, 0, 1, 1, 1, 0]);
     // An event of no split is left out.
     expect(packGroups([event, jet], layout, Uint8Array.from([0, 3, 0]), [2]).length).toBe(2 * layout.rowBytes);
+  });
+});
+
+describe("second pass by sections", () => {
+  /** `count` rows of `rowBytes` bytes, every byte telling its row and place. */
+  const rowsOf = (count: number, rowBytes: number) => Uint8Array.from({ length: count * rowBytes }, (_, i) => (Math.floor(i / rowBytes) * 31 + (i % rowBytes) * 7) & 0xff);
+
+  it("gives the permuted rows of gatherRows section by section, for word-aligned and unaligned sections", () => {
+    const rng = new Xoshiro128(7);
+    for (const sections of [
+      [{ offset: 0, bytes: 32 }, { offset: 32, bytes: 140 }, { offset: 172, bytes: 52 }],
+      [{ offset: 0, bytes: 5 }, { offset: 5, bytes: 13 }, { offset: 18, bytes: 2 }],
+    ]) {
+      const rowBytes = sections.reduce((t, s) => t + s.bytes, 0);
+      const data = rowsOf(1000, rowBytes);
+      const order = permutation(1000, rng);
+      const whole = gatherRows(data, order, rowBytes);
+      const got = gatherSections(data, order, rowBytes, sections);
+      const expected = sections.flatMap(({ offset, bytes }) => Array.from({ length: 1000 }, (_, r) => whole.subarray(r * rowBytes + offset, r * rowBytes + offset + bytes)));
+      expect(Buffer.from(got).equals(Buffer.concat(expected))).toBe(true);
+    }
+  });
+
+  it("spills every bucket to its file for a second pass elsewhere, which permutes them as rows() does (rows of whole words or not)", async () => {
+    for (const rowBytes of [12, 10]) {
+      const options = { rowBytes, buckets: 3, seed: 99, tmpDir: parent };
+      const data = rowsOf(5000, rowBytes);
+      const block = 100 * rowBytes;
+      const inOrder = await BucketShuffler.create(options);
+      const spilling = await BucketShuffler.create({ ...options, bufferBytes: block });
+      for (let at = 0; at < data.length; at += block) {
+        await inOrder.write(data.subarray(at, at + block), at / block);
+        await spilling.write(data.subarray(at, at + block), at / block);
+      }
+      const expected: Uint8Array[] = [];
+      for await (const chunk of inOrder.rows()) expected.push(chunk);
+      const files = await spilling.spilled();
+      expect(files.reduce((t, f) => t + f.bytes, 0)).toBe(data.length);
+      const orders = bucketOrders(99);
+      const got: Uint8Array[] = [];
+      for (const f of files) got.push(gatherRows(f.bytes > 0 ? await readFile(f.file) : new Uint8Array(0), orders(f.bytes / rowBytes), rowBytes));
+      expect(Buffer.concat(got)).toEqual(Buffer.concat(expected));
+      await spilling.close();
+      expect(readdirSync(parent).some((d) => d === path.basename(spilling.directory))).toBe(false);
+    }
   });
 });

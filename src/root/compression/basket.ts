@@ -1,8 +1,9 @@
 import { inflateSync } from "node:zlib";
+import { inflateInto } from "./inflate.js";
 import { lz4WithChecksum } from "./kernels.js";
 import { lz4DecodeBlock } from "./lz4.js";
 import { xzDecode } from "./xz.js";
-import { zstdDecodeSync, zstdInit, zstdReady } from "./zstd.js";
+import { zstdDecodeInto, zstdInit, zstdReady } from "./zstd.js";
 
 /**
  * Where a payload is, for messages: a string, or an object whose toString builds the text only
@@ -165,6 +166,12 @@ function decodeBlock(src: Uint8Array, block: Block, index: number, out: Uint8Arr
   try {
     switch (algorithm) {
       case "ZL":
+        if (out) {
+          if (inflateInto(src, start, end, out, op, size)) return undefined;
+        } else {
+          const own = ownBuffer(size);
+          if (inflateInto(src, start, end, own, 0, size)) return own;
+        }
         decoded = inflateBlock(src.subarray(start, end), size);
         break;
       case "L4": {
@@ -180,9 +187,11 @@ function decodeBlock(src: Uint8Array, block: Block, index: number, out: Uint8Arr
         const n = lz4DecodeBlock(src, start + LZ4_CHECKSUM, end, out!, op, op + size);
         throw new Error(n === size ? "LZ4 block rejected by the WebAssembly decoder but not by the JavaScript one" : `LZ4 block decoded to ${n} bytes instead of ${size}`);
       }
-      case "ZS":
-        decoded = zstdDecodeSync(src.subarray(start, end), size);
-        break;
+      case "ZS": {
+        const target = out ?? ownBuffer(size);
+        zstdDecodeInto(src.subarray(start, end), target, out ? op : 0, size);
+        return out ? undefined : target;
+      }
       case "XZ":
         throw new Error("LZMA blocks need the asynchronous decoder");
     }
@@ -194,13 +203,24 @@ function decodeBlock(src: Uint8Array, block: Block, index: number, out: Uint8Arr
   return undefined;
 }
 
+/**
+ * A block's own output, every byte of which the decoder writes: pooled for small sizes like
+ * inflateSync's own output (see decodeBlocks), as a plain Uint8Array view (Buffer's slice()
+ * shares memory, Uint8Array's copies).
+ */
+function ownBuffer(size: number): Uint8Array {
+  const b = Buffer.allocUnsafe(size);
+  return new Uint8Array(b.buffer, b.byteOffset, size);
+}
+
 function blockAt(where: Place, index: number, ip: number): string {
   return `${where}: compression block ${index} (payload byte ${ip})`;
 }
 
 /**
  * ROOT's ZL blocks hold a zlib stream (RFC 1950, `78 xx`) in every file seen, from ROOT 5.30 to
- * uproot 5. One output chunk of the declared size avoids zlib's chunk concatenation.
+ * uproot 5. One output chunk of the declared size avoids zlib's chunk concatenation. Only for
+ * blocks the reused state (inflate.ts) did not accept: its result or error is the answer.
  */
 function inflateBlock(block: Uint8Array, size: number): Uint8Array {
   let out: Uint8Array;

@@ -1,0 +1,190 @@
+import { decompress } from "./codecs.js";
+import { bitWidth, decodeLevels } from "./hybrid.js";
+import { Encoding, type ChunkMeta } from "./metadata.js";
+import { pageCrc, readPageHeader } from "./page-header.js";
+import { field, num, ThriftTruncated } from "./thrift.js";
+import type { LeafPlan } from "./leaf-plan.js";
+
+/** The column chunk needs parquet-wasm after all (found before anything was output): nulls, or a page the metadata did not announce. */
+export class NeedsFallback extends Error {}
+
+/** An error in page `page` of a chunk (the caller names file, row group and column). */
+export class PageError extends Error {
+  constructor(
+    readonly page: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A data page with its levels decoded and its values still encoded. */
+export interface DataPage {
+  /** Index of the page in the chunk (dictionary page included), for errors. */
+  page: number;
+  /** Levels (values, nulls and empty lists included). */
+  levels: number;
+  /** Levels in scratch memory: valid only during the call that receives the page. */
+  rep: Uint8Array | undefined;
+  def: Uint8Array | undefined;
+  /** Rows of the chunk before this page, when known (flat columns, and v2 pages skipped). */
+  firstRow: number;
+  encoding: number;
+  /** The page's values section, decompressed. */
+  values: Uint8Array;
+}
+
+/** The dictionary page's PLAIN values, still as bytes. */
+export interface DictionaryPage {
+  page: number;
+  values: Uint8Array;
+  count: number;
+}
+
+/**
+ * Receives each data page in order; returns the rows that start in it, or -1 once the rows
+ * asked for are complete (no further page is read).
+ */
+export type PageVisitor = (page: DataPage, dictionary: DictionaryPage | undefined) => number;
+
+// PageHeader, DataPageHeader(V2) and DictionaryPageHeader field ids of parquet.thrift.
+const DATA_PAGE = 0;
+const DICTIONARY_PAGE = 2;
+const DATA_PAGE_V2 = 3;
+
+function int(v: unknown, what: string, page: number): number {
+  const n = num(v as never);
+  if (n === undefined || n < 0) throw new PageError(page, `corrupt page header (no ${what})`);
+  return n;
+}
+
+// Level scratch memory, reused from page to page (levels are consumed during the visit).
+let repScratch = new Uint8Array(1 << 16);
+let defScratch = new Uint8Array(1 << 16);
+
+function scratch(which: "rep" | "def", n: number): Uint8Array {
+  if (which === "rep") {
+    if (repScratch.length < n) repScratch = new Uint8Array(Math.max(n, repScratch.length * 2));
+    return repScratch;
+  }
+  if (defScratch.length < n) defScratch = new Uint8Array(Math.max(n, defScratch.length * 2));
+  return defScratch;
+}
+
+/**
+ * Reads the pages of one column chunk from the first that holds row `lo`: checks each page's CRC
+ * where the writer stored one, decompresses it, decodes its levels and hands it to `visit`, until
+ * `visit` says the rows are complete. Pages wholly before `lo` are skipped undecompressed where
+ * their header tells their rows. Returns the rows counted (all of the chunk's, if read to the end).
+ */
+export function readChunkPages(bytes: Uint8Array, plan: LeafPlan, chunk: ChunkMeta, lo: number, visit: PageVisitor): number {
+  let dictionary: DictionaryPage | undefined;
+  let rows = 0;
+  const repWidth = bitWidth(plan.maxRep);
+  const defWidth = bitWidth(plan.maxDef);
+  let at = 0;
+  for (let page = 0; at < bytes.length; page++) {
+    let h;
+    try {
+      h = readPageHeader(bytes, at, `page ${page}`);
+    } catch (error) {
+      if (error instanceof ThriftTruncated) throw new PageError(page, "corrupt page header (it runs past the column chunk)");
+      throw new PageError(page, (error as Error).message.replace(`page ${page}: `, ""));
+    }
+    const start = at + h.length;
+    const end = start + h.compressedSize;
+    if (end > bytes.length) throw new PageError(page, `corrupt page header (a page of ${h.compressedSize} bytes runs past the column chunk)`);
+    at = end;
+    const body = bytes.subarray(start, end);
+    const type = h.header.get(1);
+    const size = int(h.header.get(2), "uncompressed page size", page);
+    if (type === DICTIONARY_PAGE) {
+      checkCrc(body, h.crc, page);
+      const d = h.header.get(7);
+      const encoding = num(field(d, 2));
+      if (encoding !== Encoding.PLAIN && encoding !== Encoding.PLAIN_DICTIONARY) throw new NeedsFallback(`dictionary page encoding ${encoding}`);
+      dictionary = { page, values: inflate(chunk.codec, body, size, page), count: int(field(d, 1), "dictionary size", page) };
+      continue;
+    }
+    if (type !== DATA_PAGE && type !== DATA_PAGE_V2) continue;
+    const v2 = type === DATA_PAGE_V2;
+    const dh = h.header.get(v2 ? 8 : 5);
+    const levels = int(field(dh, 1), "value count", page);
+    const encoding = num(field(dh, v2 ? 4 : 2)) ?? -1;
+    const headerRows = v2 ? int(field(dh, 3), "row count", page) : plan.maxRep === 0 ? levels : undefined;
+    if (headerRows !== undefined && rows + headerRows <= lo) {
+      // Wholly before the wanted rows: not even decompressed (nor checked: its bytes are not used).
+      rows += headerRows;
+      continue;
+    }
+    checkCrc(body, h.crc, page);
+    let rep: Uint8Array | undefined;
+    let def: Uint8Array | undefined;
+    let values: Uint8Array;
+    try {
+      if (v2) {
+        const defLength = int(field(dh, 5), "definition levels length", page);
+        const repLength = int(field(dh, 6), "repetition levels length", page);
+        if (repLength + defLength > body.length || repLength + defLength > size) throw new Error("its level sections run past the page");
+        if (plan.maxRep > 0) rep = levelsOf(body, 0, repLength, repWidth, levels, "rep");
+        if (plan.maxDef > 0) def = levelsOf(body, repLength, repLength + defLength, defWidth, levels, "def");
+        const rest = body.subarray(repLength + defLength);
+        const compressed = field(dh, 7) !== false;
+        const valuesSize = size - repLength - defLength;
+        // A page of nulls only may store no bytes at all for its values, not even an empty frame.
+        values = valuesSize === 0 && rest.length === 0 ? rest : compressed ? decompress(chunk.codec, rest, valuesSize) : rest;
+      } else {
+        const raw = decompress(chunk.codec, body, size);
+        let p = 0;
+        if (plan.maxRep > 0) {
+          if (num(field(dh, 4)) !== Encoding.RLE) throw new NeedsFallback("repetition levels not RLE");
+          [rep, p] = prefixedLevels(raw, p, repWidth, levels, "rep");
+        }
+        if (plan.maxDef > 0) {
+          if (num(field(dh, 3)) !== Encoding.RLE) throw new NeedsFallback("definition levels not RLE");
+          [def, p] = prefixedLevels(raw, p, defWidth, levels, "def");
+        }
+        values = raw.subarray(p);
+      }
+    } catch (error) {
+      if (error instanceof NeedsFallback || error instanceof PageError) throw error;
+      throw new PageError(page, (error as Error).message);
+    }
+    const started = visit({ page, levels, rep, def, firstRow: rows, encoding, values }, dictionary);
+    if (started < 0) return -1;
+    rows += started;
+  }
+  return rows;
+}
+
+function inflate(codec: number, body: Uint8Array, size: number, page: number): Uint8Array {
+  try {
+    return decompress(codec, body, size);
+  } catch (error) {
+    throw new PageError(page, (error as Error).message);
+  }
+}
+
+function checkCrc(body: Uint8Array, crc: number | undefined, page: number): void {
+  if (crc === undefined) return;
+  const actual = pageCrc(body);
+  if (actual !== crc) throw new PageError(page, `page CRC mismatch (stored ${hex(crc)}, computed ${hex(actual)}): the page's bytes are corrupt`);
+}
+
+function hex(crc: number): string {
+  return `0x${(crc >>> 0).toString(16).padStart(8, "0")}`;
+}
+
+function levelsOf(src: Uint8Array, start: number, end: number, width: number, count: number, which: "rep" | "def"): Uint8Array {
+  const out = scratch(which, count);
+  decodeLevels(src, start, end, width, out, count);
+  return out;
+}
+
+/** Data page v1 levels: a 4-byte length, then the hybrid runs. */
+function prefixedLevels(raw: Uint8Array, p: number, width: number, count: number, which: "rep" | "def"): [Uint8Array, number] {
+  if (p + 4 > raw.length) throw new Error("its levels end early");
+  const length = (raw[p]! | (raw[p + 1]! << 8) | (raw[p + 2]! << 16) | (raw[p + 3]! << 24)) >>> 0;
+  if (p + 4 + length > raw.length) throw new Error(`its levels (${length} bytes) run past the page`);
+  return [levelsOf(raw, p + 4, p + 4 + length, width, count, which), p + 4 + length];
+}
