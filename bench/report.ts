@@ -9,7 +9,10 @@
  * 2. Where the page's CPU goes: one run with the page under --cpu-prof; the page thread's profile
  *    split into thread start and module loading, plotting (Plot, d3), DOM (linkedom), serialising
  *    the SVG, the page's own code (binning, sections) and garbage collection; per plot.
- * 3. The workers' share: CPU per event of the two stages that histogram (pad: multiplicities;
+ * 3. The page alone, from that run's outputs, in fresh processes (best and median of N): CPU of
+ *    all threads from starting the page thread to the written page, and the same on the calling
+ *    thread (workers: 0). Its share of a run holds under load better than the pairs' difference.
+ * 4. The workers' share: CPU per event of the two stages that histogram (pad: multiplicities;
  *    statistics: field histograms), with and without histograms, on this thread, best of N.
  *
  * Usage: npm run bench:report [-- --events 2000000] [--dielectron 0,0.55] [--workers 2] [--repeat 3]
@@ -162,6 +165,27 @@ interface StepTimes {
   statistics: number;
 }
 
+/** CPU milliseconds of drawing and writing the page of a run's outputs, in a fresh process each time (all threads: process.resourceUsage). */
+function pageAlone(outputDir: string, threads: number): number {
+  const code = `
+    const { readFileSync } = await import("node:fs");
+    const { ReportPage } = await import(${JSON.stringify(path.join(ROOT, "dist", "report", "write.js"))});
+    const dir = ${JSON.stringify(outputDir)};
+    const name = "ic_ttbar_wjets";
+    const run = { label: name, report: JSON.parse(readFileSync(dir + "/" + name + "_report.json", "utf8")), histograms: JSON.parse(readFileSync(dir + "/" + name + "_histograms.json", "utf8")) };
+    const cpu = () => { const u = process.resourceUsage(); return (u.userCPUTime + u.systemCPUTime) / 1000; };
+    const start = cpu();
+    const page = new ReportPage(${threads});
+    page.draw(run);
+    await page.write(run, dir + "/alone_histograms.json", dir + "/alone_report.html");
+    await page.close();
+    process.stdout.write(String(cpu() - start));
+  `;
+  const child = spawnSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8" });
+  if (child.status !== 0) throw new Error(`page alone failed:\n${child.stderr}`);
+  return Number(child.stdout);
+}
+
 /** CPU milliseconds of the pad and statistics stages over every task of a configuration, with and without histograms; best of `rounds`. */
 async function histogramSteps(configPath: string, rounds: number): Promise<{ events: number; passed: number; with: StepTimes; without: StepTimes }> {
   const cfg = await loadRunConfig(configPath);
@@ -216,6 +240,14 @@ async function main(): Promise<void> {
   if (summary.length) console.log(`\ncost of the report (best of ${REPEAT} each, target < 5 %; load now ${load()}):\n${summary.join("\n")}`);
 
   if (!flag("no-profile")) pageProfile(inputs.get(DIELECTRON[DIELECTRON.length - 1]!)!);
+
+  const outputs = path.join(DIR, `out-${path.basename(inputs.get(DIELECTRON[DIELECTRON.length - 1]!)!)}-page`);
+  const runs = Math.max(REPEAT, 5);
+  console.log(`\nthe page alone, from the outputs in ${outputs}, ${runs} fresh processes each (CPU of every thread, ms; load ${load()}):`);
+  for (const threads of [1, 0]) {
+    const ms = Array.from({ length: runs }, () => pageAlone(outputs, threads)).sort((a, b) => a - b);
+    console.log(`  ${threads ? "on the page thread (as a run does):" : "on the calling thread (workers: 0): "} best ${ms[0]!.toFixed(0)}, median ${ms[runs >> 1]!.toFixed(0)}`);
+  }
 
   if (!flag("no-stages")) {
     console.log(`\nhistograms in the workers: CPU of the pad and statistics stages with and without them, on this thread, best of ${REPEAT}:`);

@@ -1,4 +1,4 @@
-import { fineBinRange } from "../stages/histogram.js";
+import { emptyHistogram, FINE_BINS, fineBinRange, mergeHistograms } from "../stages/histogram.js";
 import type { FieldHistogram } from "../stages/histogram.js";
 
 /** A field's binning from the config (`report.binning."group.field"`); missing keys are chosen from the data. */
@@ -40,13 +40,19 @@ interface Piece {
 
 /** The fine bins of several histograms, summed and ordered by value. */
 function pieces(histograms: readonly FieldHistogram[]): Piece[] {
-  const byBin = new Map<number, number>();
-  for (const h of histograms) h.bins.forEach((b, k) => byBin.set(b, (byBin.get(b) ?? 0) + h.counts[k]!));
-  const out = [...byBin].map(([b, count]) => {
-    const [lo, hi] = fineBinRange(b);
-    return { lo, hi, count };
-  });
-  return out.sort((a, b) => a.lo - b.lo);
+  // The sum keeps the bins in index order: positive values ascending in the lower half of the
+  // indices, then negative values descending in the upper half.
+  const sum = histograms.reduce(mergeHistograms, emptyHistogram());
+  let negative = sum.bins.findIndex((b) => b >= FINE_BINS / 2);
+  if (negative < 0) negative = sum.bins.length;
+  const out: Piece[] = [];
+  const add = (k: number) => {
+    const [lo, hi] = fineBinRange(sum.bins[k]!);
+    out.push({ lo, hi, count: sum.counts[k]! });
+  };
+  for (let k = sum.bins.length - 1; k >= negative; k--) add(k);
+  for (let k = 0; k < negative; k++) add(k);
+  return out;
 }
 
 /** The q-quantile, interpolated linearly inside the fine bin that holds it. */

@@ -19,8 +19,11 @@ export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+// One formatter for the page: toLocaleString with options builds a new one per call (tens of µs, thousands of calls).
+const NUMBER = new Intl.NumberFormat("en-US", { maximumFractionDigits: 3 });
+
 export function fmt(n: number): string {
-  return n.toLocaleString("en-US", { maximumFractionDigits: 3 });
+  return NUMBER.format(n);
 }
 
 export function pct(part: number, whole: number): string {

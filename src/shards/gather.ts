@@ -52,19 +52,12 @@ export async function readPart(file: FileHandle, into: Uint8Array, at: number, p
   }
 }
 
-/**
- * The buffer a bucket's parts are read into, kept from one bucket to the next: a fresh one per
- * bucket costs page faults and zeroed pages for every byte the merge reads.
- */
-export interface Scratch {
-  bytes: Uint8Array;
-}
-
 /** One bucket: the parts concatenated in order (a merge's shards, in the run's task order), then permuted. */
-export async function gatherBucket(task: GatherTask, scratch: Scratch = { bytes: new Uint8Array(0) }): Promise<Uint8Array> {
-  const total = task.parts.reduce((n, p) => n + p.bytes, 0);
-  if (scratch.bytes.length < total) scratch.bytes = new Uint8Array(total);
-  const data = scratch.bytes.subarray(0, total);
+export async function gatherBucket(task: GatherTask): Promise<Uint8Array> {
+  // A fresh buffer per bucket: one kept from bucket to bucket saved about 6 % of a merge's CPU
+  // (fewer page faults), but then every worker thread of the second pass held a bucket's size
+  // (up to 128 MiB by default) until the end of the run.
+  const data = new Uint8Array(task.parts.reduce((n, p) => n + p.bytes, 0));
   let at = 0;
   for (const part of task.parts) {
     const file = await openPart(part);
@@ -80,11 +73,8 @@ export async function gatherBucket(task: GatherTask, scratch: Scratch = { bytes:
   return task.sections ? gatherSections(data, task.order, task.rowBytes, task.sections) : gatherRows(data, task.order, task.rowBytes);
 }
 
-/** The merge's worker thread's read buffer: it lives as long as the merge's pool. */
-const workerScratch: Scratch = { bytes: new Uint8Array(0) };
-
 /** gatherBucket on a worker thread: the rows are moved to the main thread, not copied. */
 export async function gatherBucketMoved(task: GatherTask): Promise<ArrayBuffer> {
-  const rows = await gatherBucket(task, workerScratch);
+  const rows = await gatherBucket(task);
   return move(rows.buffer as ArrayBuffer) as ArrayBuffer;
 }
