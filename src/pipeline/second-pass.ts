@@ -33,7 +33,7 @@ export interface SecondPassOptions {
   /** Remove the bucket files once read. */
   remove?: boolean;
   /**
-   * Bucket bytes being permuted or waiting for the sink at once, at most (default 384 MiB; one
+   * Bucket bytes being permuted or waiting for the sink at once, at most (default 256 MiB; one
    * bucket always). A bucket costs twice its size on its worker (read and permuted), then once here.
    */
   memoryBytes?: number;
@@ -67,7 +67,7 @@ export async function* secondPass(pool: WorkerPool<WorkerHandlers>, splits: read
       }
     }
   })();
-  const budget = options.memoryBytes ?? 384 * 2 ** 20;
+  const budget = options.memoryBytes ?? 256 * 2 ** 20;
   const slots = Math.max(1, pool.workers) + 1;
   const queue: { split: number; rows: number; bytes: number; result: Promise<Uint8Array> }[] = [];
   let held = 0;
