@@ -5,15 +5,13 @@
  * two copies of the same small loops, each monomorphic in its output.
  */
 
-export class HybridError extends Error {}
-
 /** Bits needed for values up to `max`. */
 export function bitWidth(max: number): number {
   return max === 0 ? 0 : 32 - Math.clz32(max);
 }
 
 function truncated(): never {
-  throw new HybridError("RLE/bit-packed data ends early");
+  throw new Error("RLE/bit-packed data ends early");
 }
 
 /** Reads the varint run header at `at`; returns [header, next position]. */
@@ -49,7 +47,7 @@ export function decodeLevels(src: Uint8Array, at: number, end: number, width: nu
       at += width > 0 ? 1 : 0;
       out.fill(v, o, o + run);
       o += run;
-      if (h >>> 1 === 0) throw new HybridError("empty RLE run");
+      if (h >>> 1 === 0) throw new Error("empty RLE run");
     } else {
       const values = (h >>> 1) * 8;
       const bytes = (h >>> 1) * width;
@@ -104,7 +102,7 @@ export function decodeIndices(src: Uint8Array, at: number, end: number, width: n
     const h = header(src, at, end);
     at = headerEnd;
     if ((h & 1) === 0) {
-      if (h >>> 1 === 0) throw new HybridError("empty RLE run");
+      if (h >>> 1 === 0) throw new Error("empty RLE run");
       const run = Math.min(h >>> 1, count - o);
       if (at + bytesPerValue > end) truncated();
       let v = 0;

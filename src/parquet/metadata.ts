@@ -39,7 +39,6 @@ export interface ChunkMeta {
 }
 
 export interface RowGroupMeta {
-  rows: number;
   /** Chunks by leaf path. */
   chunks: Map<string, ChunkMeta>;
 }
@@ -125,7 +124,7 @@ export function readFileMeta(footer: Uint8Array, where: string): FileMeta {
       const meta = chunkMeta(c);
       if (meta) chunks.set(meta.path, meta);
     }
-    rowGroups.push({ rows: num(field(g, 3)) ?? 0, chunks });
+    rowGroups.push({ chunks });
   }
   return { schema, rowGroups };
 }

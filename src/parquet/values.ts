@@ -10,7 +10,7 @@ import { Type } from "./metadata.js";
  */
 
 /** Bytes per PLAIN value of a physical type (0 for BOOLEAN: bits). */
-export function plainWidth(physical: number): number {
+function plainWidth(physical: number): number {
   return physical === Type.INT64 || physical === Type.DOUBLE ? 8 : physical === Type.BOOLEAN ? 0 : 4;
 }
 
