@@ -31,6 +31,7 @@ import { compileStage } from "../src/pipeline/chain.js";
 import { buildPlan, scanInThread } from "../src/pipeline/plan.js";
 import { runStages } from "../src/pipeline/stages.js";
 import { readStep } from "../src/sources/read-step.js";
+import type { CpuProfile, ProfileNode } from "./cpu-profile.js";
 import { icConfig, icSamples, option, ROOT } from "./ic-input.js";
 
 const flag = (name: string): boolean => process.argv.includes(`--${name}`);
@@ -88,18 +89,6 @@ function pairs(inputs: string): { page: Run; nopage: Run } {
     for (const o of order) if (!best[o] || pair[o].seconds < best[o]!.seconds) best[o] = pair[o];
   }
   return { page: best.page!, nopage: best.nopage! };
-}
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string };
-  children?: number[];
-}
-
-interface CpuProfile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
 }
 
 /** What a sample of the page thread was doing, from its stack (the innermost library or phase wins). */
