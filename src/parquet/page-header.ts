@@ -43,26 +43,38 @@ export function checkPages(bytes: Uint8Array, where: (page: number) => string): 
   let at = 0;
   let checked = 0;
   for (let page = 0; at < bytes.length; page++) {
-    let h: PageHeader;
-    try {
-      h = readPageHeader(bytes, at, where(page));
-    } catch (error) {
-      if (error instanceof ThriftTruncated) throw new Error(`${where(page)}: corrupt page header (it runs past the column chunk)`);
-      throw error;
-    }
-    const start = at + h.length;
-    const end = start + h.compressedSize;
-    if (end > bytes.length) throw new Error(`${where(page)}: corrupt page header (a page of ${h.compressedSize} bytes runs past the column chunk)`);
-    if (h.crc !== undefined) {
-      const actual = pageCrc(bytes.subarray(start, end));
-      if (actual !== h.crc) {
-        throw new Error(`${where(page)}: page CRC mismatch (stored ${hex(h.crc)}, computed ${hex(actual)}): the page's bytes are corrupt`);
-      }
-      checked++;
-    }
+    const { header, start, end } = pageAt(bytes, at, where(page));
+    const bad = crcMismatch(bytes.subarray(start, end), header.crc);
+    if (bad) throw new Error(`${where(page)}: ${bad}`);
+    if (header.crc !== undefined) checked++;
     at = end;
   }
   return checked;
+}
+
+/**
+ * The page whose header starts at `at` of a column chunk's `bytes`, with where its bytes start
+ * and end; an Error naming `where` when the header or the page runs past the chunk.
+ */
+export function pageAt(bytes: Uint8Array, at: number, where: string): { header: PageHeader; start: number; end: number } {
+  let header: PageHeader;
+  try {
+    header = readPageHeader(bytes, at, where);
+  } catch (error) {
+    if (error instanceof ThriftTruncated) throw new Error(`${where}: corrupt page header (it runs past the column chunk)`);
+    throw error;
+  }
+  const start = at + header.length;
+  const end = start + header.compressedSize;
+  if (end > bytes.length) throw new Error(`${where}: corrupt page header (a page of ${header.compressedSize} bytes runs past the column chunk)`);
+  return { header, start, end };
+}
+
+/** Why a page's bytes fail the CRC its header stored; undefined when they match or none was stored. */
+export function crcMismatch(body: Uint8Array, crc: number | undefined): string | undefined {
+  if (crc === undefined) return undefined;
+  const actual = pageCrc(body);
+  return actual === crc ? undefined : `page CRC mismatch (stored ${hex(crc)}, computed ${hex(actual)}): the page's bytes are corrupt`;
 }
 
 function hex(crc: number): string {

@@ -1,8 +1,8 @@
 import { decompress } from "./codecs.js";
 import { bitWidth, decodeLevels } from "./hybrid.js";
 import { Encoding, type ChunkMeta } from "./metadata.js";
-import { pageCrc, readPageHeader } from "./page-header.js";
-import { field, num, ThriftTruncated } from "./thrift.js";
+import { crcMismatch, pageAt } from "./page-header.js";
+import { field, num } from "./thrift.js";
 import type { LeafPlan } from "./leaf-plan.js";
 
 /** The column chunk needs parquet-wasm after all (found before anything was output): nulls, or a page the metadata did not announce. */
@@ -84,16 +84,12 @@ export function readChunkPages(bytes: Uint8Array, plan: LeafPlan, chunk: ChunkMe
   const defWidth = bitWidth(plan.maxDef);
   let at = 0;
   for (let page = 0; at < bytes.length; page++) {
-    let h;
+    let h, start, end;
     try {
-      h = readPageHeader(bytes, at, `page ${page}`);
+      ({ header: h, start, end } = pageAt(bytes, at, `page ${page}`));
     } catch (error) {
-      if (error instanceof ThriftTruncated) throw new PageError(page, "corrupt page header (it runs past the column chunk)");
       throw new PageError(page, (error as Error).message.replace(`page ${page}: `, ""));
     }
-    const start = at + h.length;
-    const end = start + h.compressedSize;
-    if (end > bytes.length) throw new PageError(page, `corrupt page header (a page of ${h.compressedSize} bytes runs past the column chunk)`);
     at = end;
     const body = bytes.subarray(start, end);
     const type = h.header.get(1);
@@ -166,13 +162,8 @@ function inflate(codec: number, body: Uint8Array, size: number, page: number): U
 }
 
 function checkCrc(body: Uint8Array, crc: number | undefined, page: number): void {
-  if (crc === undefined) return;
-  const actual = pageCrc(body);
-  if (actual !== crc) throw new PageError(page, `page CRC mismatch (stored ${hex(crc)}, computed ${hex(actual)}): the page's bytes are corrupt`);
-}
-
-function hex(crc: number): string {
-  return `0x${(crc >>> 0).toString(16).padStart(8, "0")}`;
+  const bad = crcMismatch(body, crc);
+  if (bad) throw new PageError(page, bad);
 }
 
 function levelsOf(src: Uint8Array, start: number, end: number, width: number, count: number, which: "rep" | "def"): Uint8Array {
