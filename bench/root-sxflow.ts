@@ -1,10 +1,12 @@
-/** sxflow's reader as measured by bench/root.ts: open, iterate, and add up every value. */
+/** sxflow's reader as measured by bench/root.ts (the compiled package): open, iterate, and add up every value. */
 import { readFileSync } from "node:fs";
 import type { Column, NumericArray } from "../src/batch/types.js";
-import { BasketPlace, readBasket, type RawBasket } from "../src/root/basket.js";
-import { assembleColumn, decodeBasket } from "../src/root/decode.js";
-import { openRoot, type Tree } from "../src/root/index.js";
+import type { RawBasket } from "../src/root/basket.js";
+import type { Tree } from "../src/root/index.js";
 import type { Interpretation } from "../src/root/interpret.js";
+import { distModule } from "./root-dist.js";
+
+const { openRoot } = await distModule<typeof import("../src/root/index.js")>("root/index.js");
 
 // One loop per common array type: a single loop over every typed-array type turns megamorphic
 // and then costs more per value than reading it did (issue-816: a quarter of the run time).
@@ -88,6 +90,8 @@ export function sxflowRead(file: string, treeName: string, branches: string[]): 
  * reader's internal functions. The copy is timed too, so this is a lower bound.
  */
 export async function floatVectorDecoder(file: string, treeName: string, branches: string[]): Promise<() => Promise<void>> {
+  const { BasketPlace, readBasket } = await distModule<typeof import("../src/root/basket.js")>("root/basket.js");
+  const { assembleColumn, decodeBasket } = await distModule<typeof import("../src/root/decode.js")>("root/decode.js");
   const bytes = readFileSync(file);
   const work = await withTree(file, treeName, async (tree) =>
     Promise.all(
