@@ -11,7 +11,7 @@
  * --pairs N (interleaved pairs of the open + read comparison, default 7), --open-read-only (per file
  * only that comparison, without the best-of series), --baseline DIR (the compiled package of an
  * earlier version, its dist/, as a third reader in the same interleaving: before and after in one run).
- * Times the compiled package: run `npm run build` first (root-dist.ts).
+ * Whole reads time the built package: run `npm run build` first (root-dist.ts).
  */
 import { readFileSync } from "node:fs";
 import os from "node:os";
@@ -27,13 +27,14 @@ import { jsrootRead, jsrootTree, loadJsroot } from "./root-jsroot.js";
 import { xxh64 as xxh64Js } from "./root-xxh64-js.js";
 import { floatVectorDecoder, sxflowIterate, sxflowRead, withTree } from "./root-sxflow.js";
 import type { ProcessReply, ProcessRequest } from "./root-reader-process-task.js";
-import { distModule } from "./root-dist.js";
+import { sxflowPackage } from "./root-dist.js";
+// The codec micro benchmarks and "decompress alone" call internals, which the package does not
+// export: from src/ (through tsx). Whole reads time the built package (root-dist.ts).
+import { decompressBasket } from "../src/root/compression/index.js";
+import { lz4DecodeBlock } from "../src/root/compression/lz4.js";
+import { lz4WithChecksum, xxh64 } from "../src/root/compression/kernels.js";
 
-// The compiled package, as users run it and as the reader processes time it (root-dist.ts).
-const { decompressBasket } = await distModule<typeof import("../src/root/compression/index.js")>("root/compression/index.js");
-const { openRoot } = await distModule<typeof import("../src/root/index.js")>("root/index.js");
-const { lz4DecodeBlock } = await distModule<typeof import("../src/root/compression/lz4.js")>("root/compression/lz4.js");
-const { lz4WithChecksum, xxh64 } = await distModule<typeof import("../src/root/compression/kernels.js")>("root/compression/kernels.js");
+const { openRoot } = await sxflowPackage();
 
 const args = process.argv.slice(2);
 const QUICK = args.includes("--quick");
