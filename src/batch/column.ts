@@ -120,6 +120,48 @@ export function filterColumn(column: Column, mask: Uint8Array): Column {
 }
 
 /**
+ * The same bytes as lanes of the element's width (8-byte elements as two 32-bit lanes), so that
+ * copies are bit-exact and the copy loops see three array types whatever the column types: a loop
+ * fed every element type goes megamorphic and V8 deoptimised it again and again.
+ */
+function lanesOf(values: NumericArray): { lanes: Uint8Array | Uint16Array | Int32Array; per: number } {
+  const { buffer, byteOffset, byteLength } = values;
+  switch (values.BYTES_PER_ELEMENT) {
+    case 1:
+      return { lanes: new Uint8Array(buffer, byteOffset, byteLength), per: 1 };
+    case 2:
+      return { lanes: new Uint16Array(buffer, byteOffset, byteLength / 2), per: 1 };
+    case 4:
+      return { lanes: new Int32Array(buffer, byteOffset, byteLength / 4), per: 1 };
+    default:
+      return { lanes: new Int32Array(buffer, byteOffset, byteLength / 4), per: 2 };
+  }
+}
+
+/** Copies lanes [start[k] * per, end[k] * per) of every kept event, one after the other. */
+function gatherRanges(src: Uint8Array | Uint16Array | Int32Array, dst: Uint8Array | Uint16Array | Int32Array, o: Int32Array, index: Int32Array, per: number): void {
+  let pos = 0;
+  for (let k = 0; k < index.length; k++) {
+    const i = index[k]!;
+    const end = o[i + 1]! * per;
+    for (let j = o[i]! * per; j < end; j++) dst[pos++] = src[j]!;
+  }
+}
+
+/** Copies `width` lanes from lane index[k] * width of every kept event. */
+function gatherFixed(src: Uint8Array | Uint16Array | Int32Array, dst: Uint8Array | Uint16Array | Int32Array, index: Int32Array, width: number): void {
+  if (width === 1) {
+    for (let k = 0; k < index.length; k++) dst[k] = src[index[k]!]!;
+    return;
+  }
+  let pos = 0;
+  for (let k = 0; k < index.length; k++) {
+    const end = (index[k]! + 1) * width;
+    for (let j = index[k]! * width; j < end; j++) dst[pos++] = src[j]!;
+  }
+}
+
+/**
  * The events at `index` (increasing), in that order. The work follows the kept events, not every
  * event of the column: cuts often keep a few per cent, and one index serves every column.
  */
@@ -128,30 +170,20 @@ export function takeColumn(column: Column, index: Int32Array): Column {
   const count = index.length;
   if (column.kind === "flat") {
     const w = flatWidth(column.shape);
-    const src = column.values as Float64Array;
-    const out = allocate(elementTypeOf(column.values), count * w) as Float64Array;
-    if (w === 1) {
-      for (let k = 0; k < count; k++) out[k] = src[index[k]!]!;
-    } else {
-      for (let k = 0; k < count; k++) out.set(src.subarray(index[k]! * w, index[k]! * w + w), k * w);
-    }
-    return { ...column, values: out as NumericArray };
+    const out = allocate(elementTypeOf(column.values), count * w);
+    const src = lanesOf(column.values);
+    gatherFixed(src.lanes, lanesOf(out).lanes, index, w * src.per);
+    return { ...column, values: out };
   }
   const o = column.offsets;
   const offsets = new Int32Array(count + 1);
   let total = 0;
   for (let k = 0; k < count; k++) offsets[k + 1] = total += o[index[k]! + 1]! - o[index[k]!]!;
   if (!isColumn(column.values)) {
-    const src = column.values as Float64Array;
-    const out = allocate(elementTypeOf(column.values), total) as Float64Array;
-    for (let k = 0, pos = 0; k < count; k++) {
-      const a = o[index[k]!]!;
-      const b = o[index[k]! + 1]!;
-      if (b - a === 1) out[pos] = src[a]!;
-      else if (b > a) out.set(src.subarray(a, b), pos);
-      pos += b - a;
-    }
-    return { ...column, offsets, values: out as NumericArray };
+    const out = allocate(elementTypeOf(column.values), total);
+    const src = lanesOf(column.values);
+    gatherRanges(src.lanes, lanesOf(out).lanes, o, index, src.per);
+    return { ...column, offsets, values: out };
   }
   // A list of lists: keep the inner lists of the kept events.
   const inner = new Int32Array(total);

@@ -92,7 +92,9 @@ export function compileCut(source: string, schema: ExprSchema, options: CompileO
  */
 export function cutMask(batch: Batch, cut: CompiledExpression): Uint8Array {
   if (cut.kind === "object") throw new EvaluationError(`a cut must give one value per event: ${JSON.stringify(cut.source)} gives one per object`);
-  return toMask(new Evaluator(batch, cut.source).run(cut.plan), batch.length);
+  // Only a branch's values are the batch's own; any other boolean result is a fresh 0/1 array.
+  const fresh = cut.plan.dtype === "bool" && cut.plan.op !== "branch";
+  return toMask(new Evaluator(batch, cut.source).run(cut.plan), batch.length, fresh);
 }
 
 /** The events of the batch that pass the cut, flat and jagged columns kept consistent. */

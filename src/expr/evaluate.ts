@@ -464,8 +464,13 @@ function matchesRepresentation(values: Values, dtype: DType): boolean {
   return values instanceof Float64Array;
 }
 
-/** A per-event selection: 1 where the value is non-zero (NaN counts, as `cut != 0` in numpy) and not missing. */
-export function toMask(value: Value, length: number): Uint8Array {
+/**
+ * A per-event selection: 1 where the value is non-zero (NaN counts, as `cut != 0` in numpy) and not
+ * missing. `fresh`: the value was computed here (not a batch column), so a boolean result, already
+ * 0/1 bytes, is the mask itself rather than copied into one.
+ */
+export function toMask(value: Value, length: number, fresh = false): Uint8Array {
+  if (fresh && typeof value !== "number" && !value.valid && value.values instanceof Uint8Array && value.values.length === length) return value.values;
   const mask = new Uint8Array(length);
   if (typeof value === "number") return mask.fill(value !== 0 ? 1 : 0);
   const { values, valid } = value;

@@ -8,32 +8,36 @@ import type { GroupPlan } from "./record.js";
  * into its HDF5 dataset as it is.
  */
 
-function bytesOf(values: NumericArray): Uint8Array {
-  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+/** A field's values as lanes of its element size (8-byte values as two 32-bit lanes): one load per value, whatever its type. */
+function lanesOf(values: NumericArray, size: number): Uint8Array | Uint16Array | Uint32Array {
+  const { buffer, byteOffset, byteLength } = values;
+  if (values.BYTES_PER_ELEMENT !== size) throw new Error(`internal error: a field of ${size}-byte values holds ${values.BYTES_PER_ELEMENT}-byte ones`);
+  if (size === 1) return new Uint8Array(buffer, byteOffset, byteLength);
+  if (size === 2) return new Uint16Array(buffer, byteOffset, byteLength / 2);
+  return new Uint32Array(buffer, byteOffset, byteLength / 4);
 }
 
-/** Copies `count` items of `size` bytes from a dense source to a strided destination. */
-function scatter(src: Uint8Array, s: number, dst: Uint8Array, d: number, stride: number, count: number, size: number): void {
+/**
+ * Copies `count` items of `size` bytes from dense lanes (from lane `s`) to a strided destination.
+ * Records are packed, so a field's bytes in a row are not aligned: DataView stores write them
+ * whole (little-endian, as the host holds them), not byte by byte.
+ */
+function scatter(src: Uint8Array | Uint16Array | Uint32Array, s: number, dst: DataView, bytes: Uint8Array, d: number, stride: number, count: number, size: number): void {
   switch (size) {
     case 1:
-      for (let j = 0; j < count; j++, d += stride) dst[d] = src[s++]!;
+      for (let j = 0; j < count; j++, d += stride) bytes[d] = src[s++]!;
       return;
     case 2:
-      for (let j = 0; j < count; j++, d += stride, s += 2) {
-        dst[d] = src[s]!;
-        dst[d + 1] = src[s + 1]!;
-      }
+      for (let j = 0; j < count; j++, d += stride) dst.setUint16(d, src[s++]!, true);
       return;
     case 4:
-      for (let j = 0; j < count; j++, d += stride, s += 4) {
-        dst[d] = src[s]!;
-        dst[d + 1] = src[s + 1]!;
-        dst[d + 2] = src[s + 2]!;
-        dst[d + 3] = src[s + 3]!;
-      }
+      for (let j = 0; j < count; j++, d += stride) dst.setUint32(d, src[s++]!, true);
       return;
     default:
-      for (let j = 0; j < count; j++, d += stride) for (let b = 0; b < size; b++) dst[d + b] = src[s++]!;
+      for (let j = 0; j < count; j++, d += stride, s += 2) {
+        dst.setUint32(d, src[s]!, true);
+        dst.setUint32(d + 4, src[s + 1]!, true);
+      }
   }
 }
 
@@ -46,11 +50,12 @@ function rowIndex(splits: Uint8Array, splitRows: readonly number[]): Int32Array 
   return rowOf;
 }
 
-/** One field of every event (`per` bytes each) into its place in the rows. */
-function scatterField(src: Uint8Array, per: number, out: Uint8Array, rowOf: Int32Array, rowBytes: number, at: number, stride: number, count: number, size: number): void {
+/** One field of every event (`count` values each) into its place in the rows. */
+function scatterField(src: Uint8Array | Uint16Array | Uint32Array, out: DataView, bytes: Uint8Array, rowOf: Int32Array, rowBytes: number, at: number, stride: number, count: number, size: number): void {
+  const per = size === 8 ? 2 * count : count;
   for (let i = 0; i < rowOf.length; i++) {
     const r = rowOf[i]!;
-    if (r >= 0) scatter(src, i * per, out, r * rowBytes + at, stride, count, size);
+    if (r >= 0) scatter(src, i * per, out, bytes, r * rowBytes + at, stride, count, size);
   }
 }
 
@@ -68,6 +73,7 @@ export function packRowsBySplit(
 ): Uint8Array {
   const total = splitRows.reduce((a, b) => a + b, 0);
   const out = new Uint8Array(total * rowBytes);
+  const view = new DataView(out.buffer);
   const rowOf = rowIndex(splits, splitRows);
   // Loops over events only in small helpers, and no forEach callbacks: V8 recompiled per-task
   // closures, and code following an on-stack-compiled loop, over and over.
@@ -75,7 +81,7 @@ export function packRowsBySplit(
     const g = groups[gi]!;
     for (let fi = 0; fi < g.fields.length; fi++) {
       const f = g.fields[fi]!;
-      scatterField(bytesOf(columns[gi]![fi]!), g.max * f.size, out, rowOf, rowBytes, g.rowOffset + f.offset, g.recordBytes, g.max, f.size);
+      scatterField(lanesOf(columns[gi]![fi]!, f.size), view, out, rowOf, rowBytes, g.rowOffset + f.offset, g.recordBytes, g.max, f.size);
     }
   }
   return out;

@@ -64,6 +64,41 @@ describe("filterColumn on jagged columns", () => {
       ),
     );
   });
+
+  it("copies the kept values bit for bit for every element type, from views at any offset", () => {
+    const types = [Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...types),
+        fc.array(fc.tuple(fc.nat(3), fc.boolean()), { maxLength: 30 }),
+        fc.nat(4),
+        fc.uint8Array({ minLength: 8 * 130, maxLength: 8 * 130 }),
+        fc.integer({ min: 1, max: 3 }),
+        (Type, events, lead, bytes, width) => {
+          // Random bytes: NaNs with payloads included. The view starts `lead` elements into its buffer.
+          const all = new Type(bytes.buffer, 0, 130);
+          const total = events.reduce((n, [len]) => n + len, 0);
+          const values = all.subarray(lead, lead + total);
+          const offsets = new Int32Array(events.length + 1);
+          events.forEach(([len], i) => (offsets[i + 1] = offsets[i]! + len));
+          const mask = Uint8Array.from(events, ([, keep]) => (keep ? 1 : 0));
+          const size = Type.BYTES_PER_ELEMENT;
+          const bytesOf = (a: ArrayBufferView, from: number, to: number) => Array.from(new Uint8Array(a.buffer, a.byteOffset + from * size, (to - from) * size));
+
+          const jagged = filterColumn({ kind: "jagged", offsets, values }, mask) as JaggedColumn;
+          const kept = events.flatMap(([, keep], i) => (keep ? bytesOf(values, offsets[i]!, offsets[i + 1]!) : []));
+          expect(jagged.values).toBeInstanceOf(Type);
+          expect(bytesOf(jagged.values as ArrayBufferView & { length: number }, 0, (jagged.values as { length: number }).length)).toEqual(kept);
+
+          const fixed = all.subarray(lead, lead + width * events.length);
+          const flat = filterColumn({ kind: "flat", values: fixed, shape: [width] }, mask);
+          const want = events.flatMap(([, keep], i) => (keep ? bytesOf(fixed, i * width, (i + 1) * width) : []));
+          expect(flat.values).toBeInstanceOf(Type);
+          expect(bytesOf(flat.values as ArrayBufferView, 0, (flat.values as { length: number }).length)).toEqual(want);
+        },
+      ),
+    );
+  });
 });
 
 /** Events of a list-of-lists column as nested plain arrays. */
