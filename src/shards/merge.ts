@@ -8,7 +8,7 @@ import { ReportBuilder } from "../pipeline/report.js";
 import type { PipelineReport } from "../pipeline/report.js";
 import { configAttr, noticeOf, withSession } from "../pipeline/session.js";
 import type { RunPipelineOptions, RunSession } from "../pipeline/session.js";
-import { createWorkerPool, moduleBeside } from "../pool/index.js";
+import { createWorkerPool } from "../pool/index.js";
 import { bucketFile, mergePartials, SPLIT_NAMES } from "../stages/index.js";
 import type { StatsPartials } from "../stages/index.js";
 import { VERSION } from "../version.js";
@@ -20,6 +20,7 @@ import type { BucketPart } from "./gather.js";
 import type { SplitBuckets } from "../pipeline/second-pass.js";
 import { decodeHeaders, HEADERS, MANIFEST, shardsDir, splitDir } from "./store.js";
 import type { ShardManifest } from "./store.js";
+import { workerModule } from "../worker-module.js";
 
 export interface MergeOptions extends RunPipelineOptions {
   /** The shard count to merge, when shards of several counts are present. */
@@ -158,7 +159,7 @@ export function mergeShards(config: RunConfig | string, options: MergeOptions = 
     }
     const output = await OutputDir.open(cfg.output.dir, noticeOf(session.options));
     // The session converts nothing and has no threads: the second pass and the compression get their own.
-    const pool = await createWorkerPool<WorkerHandlers>({ module: moduleBeside(import.meta.url, "../worker"), workers: session.workers });
+    const pool = await createWorkerPool<WorkerHandlers>({ module: workerModule(), workers: session.workers });
     const sink = new RunSink(session, manifests[0]!, output, pool);
     const shuffled = manifests[0]!.buckets > 0;
     // Its thread loads the plotting library and draws while the second pass runs; finishRun closes it.
