@@ -10,7 +10,7 @@ import path from "node:path";
 
 export interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string };
+  callFrame: { functionName: string; url: string; lineNumber: number };
   children?: number[];
 }
 
@@ -33,7 +33,7 @@ const PHASES: [RegExp, string][] = [
   [/\/hdf5\/(dataset-writer|interleave)\.js/, "chunk fill"],
   [/\/hdf5\//, "file write"],
   [/\/sinks\/encoder-pool\.js|\/pool\/|node_modules\/piscina\//, "thread hand-off"],
-  [/\/report\/|@observablehq|linkedom/, "report page"],
+  [/\/report\/|\/plot-lib\.js|@observablehq|linkedom/, "report page"],
   [/\/pipeline\/|\/sinks\//, "pipeline (order, route, report)"],
 ];
 
@@ -43,6 +43,39 @@ function phaseOfFrame(url: string): string | undefined {
   if (STARTUP.test(url)) return "startup (loading modules)";
   for (const [re, phase] of PHASES) if (re.test(url)) return phase;
   return undefined;
+}
+
+/**
+ * The source file of a line of a bundled file of dist/ (scripts/build.mjs): esbuild puts each
+ * module's code under a `// src/<path>.ts` or `// node_modules/<path>` comment. Returned as a
+ * path the patterns above match (`.js`), or the bundle's own URL for the lines before the first
+ * module (esbuild's helpers).
+ */
+const bundleLines = new Map<string, [number, string][]>();
+function sourceOf(url: string, line: number): string {
+  if (!url.startsWith("file://") || !url.includes("/dist/")) return url;
+  let marks = bundleLines.get(url);
+  if (!marks) {
+    marks = [];
+    try {
+      const lines = readFileSync(new URL(url), "utf8").split("\n");
+      for (let i = 0; i < lines.length; i++) {
+        const m = /^\/\/ ((?:src|node_modules)\/\S+)$/.exec(lines[i]!);
+        if (m) marks.push([i, `bundle:/${m[1]!.replace(/\.ts$/, ".js")}`]);
+      }
+    } catch {
+      // A file no longer there (an earlier build): its samples keep their URL.
+    }
+    bundleLines.set(url, marks);
+  }
+  let lo = 0;
+  let hi = marks.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (marks[mid]![0] <= line) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 ? marks[lo - 1]![1] : url;
 }
 
 export type PhaseTimes = Record<string, number>;
@@ -56,7 +89,9 @@ export function phaseTimes(profile: CpuProfile): PhaseTimes {
   const resolve = (id: number): string => {
     const known = phaseOf.get(id);
     if (known) return known;
-    const { functionName, url } = byId.get(id)!.callFrame;
+    const frame = byId.get(id)!.callFrame;
+    const { functionName } = frame;
+    const url = sourceOf(frame.url, frame.lineNumber);
     let phase: string;
     if (functionName === "(idle)" || functionName === "atomicsWaitLoop") phase = "idle";
     else if (functionName === "(garbage collector)") phase = "garbage collection";

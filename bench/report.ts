@@ -158,7 +158,7 @@ interface StepTimes {
 function pageAlone(outputDir: string, threads: number): number {
   const code = `
     const { readFileSync } = await import("node:fs");
-    const { ReportPage } = await import(${JSON.stringify(path.join(ROOT, "dist", "report", "write.js"))});
+    const { ReportPage } = await import(${JSON.stringify(path.join(ROOT, "dist", "index.js"))});
     const dir = ${JSON.stringify(outputDir)};
     const name = "ic_ttbar_wjets";
     const run = { label: name, report: JSON.parse(readFileSync(dir + "/" + name + "_report.json", "utf8")), histograms: JSON.parse(readFileSync(dir + "/" + name + "_histograms.json", "utf8")) };

@@ -49,15 +49,12 @@ interface Step {
 
 /** `sxflow <args>` in a fresh process, as the CLI runs it; CPU of the process and its children from the shell's `times`. */
 function sxflow(args: string[]): Step {
-  const code = `
-    const { runCli } = await import(${JSON.stringify(path.join(ROOT, "dist", "cli", "dispatch.js"))});
-    const status = await runCli(${JSON.stringify(args)});
-    process.stdout.write("\\n" + JSON.stringify({ status, maxRssMB: process.resourceUsage().maxRSS / 1024 }) + "\\n");
-  `;
+  // Preloaded before the command: prints its exit status and peak RSS as it exits.
+  const atExit = `process.on("exit", (status) => process.stdout.write("\\n" + JSON.stringify({ status, maxRssMB: process.resourceUsage().maxRSS / 1024 }) + "\\n"));`;
   // `times` prints the shell's own user/system time, then its children's (the node process and everything it started).
-  const shell = `"$0" --input-type=module -e "$1"; s=$?; times; exit $s`;
+  const shell = `"$0" --import "$1" "$2" "\${@:3}"; s=$?; times; exit $s`;
   const t = performance.now();
-  const c = spawnSync("bash", ["-c", shell, process.execPath, code], { encoding: "utf8", maxBuffer: 1 << 24 });
+  const c = spawnSync("bash", ["-c", shell, process.execPath, `data:text/javascript,${encodeURIComponent(atExit)}`, path.join(ROOT, "dist", "cli", "main.js"), ...args], { encoding: "utf8", maxBuffer: 1 << 24 });
   const wall = (performance.now() - t) / 1000;
   const lines = c.stdout.trim().split("\n");
   const r = c.status === 0 ? (JSON.parse(lines.at(-3) ?? "") as { status: number; maxRssMB: number }) : undefined;

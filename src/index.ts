@@ -13,6 +13,7 @@ export * from "./sources/index.js";
 export * from "./sinks/index.js";
 export * from "./pipeline/index.js";
 export * from "./shards/index.js";
+export { loadRun, ReportPage } from "./report/write.js";
 export { VERSION } from "./version.js";
 
 // Names two modules share: the explicit exports below settle which one the package root means.

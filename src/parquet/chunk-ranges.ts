@@ -1,13 +1,4 @@
-import { field, num, ThriftReader } from "./thrift.js";
-
-// Field ids of parquet.thrift.
-const FILE_ROW_GROUPS = 4;
-const GROUP_COLUMNS = 1;
-const CHUNK_META = 3;
-const META_PATH = 3;
-const META_COMPRESSED_SIZE = 7;
-const META_DATA_PAGE = 9;
-const META_DICTIONARY_PAGE = 11;
+import type { Footer } from "./footer.js";
 
 /** Where one column chunk's pages lie in the file. */
 export interface ChunkRange {
@@ -23,23 +14,16 @@ export interface ChunkRange {
  * data page) over the chunk's compressed size. Chunks whose metadata lacks these are left out
  * (they are then read when parquet-wasm asks, without read-ahead).
  */
-export function columnChunkRanges(footer: Uint8Array, where: string): ChunkRange[] {
-  const groups = field(new ThriftReader(footer, where).struct(), FILE_ROW_GROUPS);
-  if (!Array.isArray(groups)) return [];
-  const decoder = new TextDecoder();
+export function columnChunkRanges(footer: Footer): ChunkRange[] {
   const out: ChunkRange[] = [];
-  groups.forEach((group, rowGroup) => {
-    const columns = field(group, GROUP_COLUMNS);
-    if (!Array.isArray(columns)) return;
-    for (const chunk of columns) {
-      const m = field(chunk, CHUNK_META);
-      const path = field(m, META_PATH);
-      const length = num(field(m, META_COMPRESSED_SIZE));
-      const dict = num(field(m, META_DICTIONARY_PAGE));
-      const data = num(field(m, META_DATA_PAGE));
+  footer.rowGroups.forEach((group, rowGroup) => {
+    for (const c of group.columns ?? []) {
+      const dict = c.dictionaryPageOffset;
+      const data = c.dataPageOffset;
       const offset = dict !== undefined && dict > 0 && (data === undefined || dict < data) ? dict : data;
-      if (!Array.isArray(path) || !(path[0] instanceof Uint8Array) || length === undefined || offset === undefined) continue;
-      out.push({ rowGroup, column: decoder.decode(path[0]), offset, length });
+      const column = c.path?.[0];
+      if (column === undefined || c.compressedSize === undefined || offset === undefined) continue;
+      out.push({ rowGroup, column, offset, length: c.compressedSize });
     }
   });
   return out;

@@ -68,7 +68,7 @@ interface Node {
 
 /** Taken after an export: exporting may have grown (and so replaced) the memory buffer. */
 function memoryView(): FfiView {
-  return new FfiView(parquetWasm.wasmMemory().buffer as ArrayBuffer);
+  return new FfiView(parquetWasm().wasmMemory().buffer as ArrayBuffer);
 }
 
 function childOf(m: FfiView, node: Node, i: number): Node {

@@ -1,12 +1,16 @@
 /**
- * Streaming Parquet reader: parquet-wasm decodes row groups into Arrow record batches, and
- * ffi.ts copies their buffers out of wasm memory through the Arrow C Data Interface straight into
- * sxflow batches. The file is read with positioned reads (file-slices.ts); the schema and the
- * ServiceX tree column are read the same way, so this module does not load apache-arrow.
+ * Streaming Parquet reader. The footer is read once (footer.ts); the branches come from its
+ * schema (arrow-fields.ts), and sxflow's own decoder reads the column chunks it supports
+ * (own-columns.ts). parquet-wasm is loaded and given the file only when something needs it: a
+ * column chunk the own decoder gives back, a schema the derivation is not sure of, tree names the
+ * statistics do not tell. It decodes row groups into Arrow record batches, and ffi.ts copies
+ * their buffers out of wasm memory through the Arrow C Data Interface straight into sxflow
+ * batches. The file is read with positioned reads (file-slices.ts); this module does not load
+ * apache-arrow.
  */
 import { stat } from "node:fs/promises";
 import type { ParquetFile, RecordBatch as WasmRecordBatch } from "parquet-wasm";
-import { ffiSchemaFields, ffiStringRuns, ffiToBatch } from "./ffi.js";
+import { ffiSchemaFields, ffiStringRuns, ffiToBatch, type FfiField } from "./ffi.js";
 import { concatBatches } from "../batch/batch.js";
 import { allocate } from "../batch/element-type.js";
 import type { Batch, Column, NumericArray } from "../batch/types.js";
@@ -21,7 +25,9 @@ import { parquetWasm } from "./wasm.js";
 import { isWasmTrap, trapped } from "./wasm-trap.js";
 import { describeColumns, TREENAME_COLUMN, type ParquetBranch, type UnsupportedColumn } from "./schema.js";
 import { suggestNames } from "../text/close-names.js";
-import { readFileMeta } from "./metadata.js";
+import { fileMeta } from "./metadata.js";
+import { readFooter, type Footer } from "./footer.js";
+import { deriveArrowFields } from "./arrow-fields.js";
 import { OwnColumns, ownedPiece } from "./own-columns.js";
 
 export interface OpenParquetOptions {
@@ -135,6 +141,19 @@ async function checkEnvelope(path: string, file: FileSlices): Promise<number> {
   return footer;
 }
 
+/** Codec names by parquet.thrift's CompressionCodec value (as parquet-wasm names them, lower case). */
+const CODEC_NAMES = ["uncompressed", "snappy", "gzip", "lzo", "brotli", "lz4", "zstd", "lz4_raw"];
+
+/** parquet-wasm's handle on the file; errors as the open's. */
+async function wasmFileOf(path: string, slices: CheckedSlices): Promise<ParquetFile> {
+  try {
+    // parquet-wasm uses only size, slice() and arrayBuffer() of the Blob it is given.
+    return await parquetWasm().ParquetFile.fromFile(slices as unknown as Blob);
+  } catch (error) {
+    throw new Error(`${path}: cannot read the Parquet metadata: ${message(error)}`);
+  }
+}
+
 function pushRun(runs: TreeRun[], name: string, rows: number): void {
   const last = runs[runs.length - 1];
   if (last && last.name === name) last.rows += rows;
@@ -157,10 +176,15 @@ export class ParquetReader {
   private readonly segments: { start: number; stop: number; entry: number }[];
   private readonly branchByName: Map<string, ParquetBranch>;
   private wasmChunks = 0;
+  /** parquet-wasm's handle, opened on first need. */
+  private file: Promise<ParquetFile> | undefined;
+  private opened: ParquetFile | undefined;
+  private closed = false;
 
   private constructor(
     readonly path: string,
-    private readonly file: ParquetFile,
+    file: ParquetFile | undefined,
+    private readonly footer: Footer,
     private readonly slices: CheckedSlices,
     private readonly http: HttpSourceOptions | undefined,
     readonly branches: ParquetBranch[],
@@ -173,6 +197,7 @@ export class ParquetReader {
     /** The own decoder (undefined: everything through parquet-wasm). */
     private readonly own: OwnColumns | undefined,
   ) {
+    if (file) this.keep(file);
     this.rowGroups = rowGroups;
     this.treeRuns = runs;
     this.fileRows = rowGroups.length ? rowGroups[rowGroups.length - 1]!.stop : 0;
@@ -206,47 +231,52 @@ export class ParquetReader {
     } catch (error) {
       throw new Error(`cannot open Parquet file ${isUrl(path) ? "" : `${path}: `}${message(error)}`);
     }
-    let footer: Uint8Array;
+    let footer: Footer;
     let chunks: ChunkRange[];
     try {
       const footerLength = await checkEnvelope(path, plain);
-      footer = await plain.read(plain.size - 8 - footerLength, plain.size - 8);
+      const bytes = await plain.read(plain.size - 8 - footerLength, plain.size - 8);
+      try {
+        footer = readFooter(bytes, path);
+      } catch (error) {
+        throw new Error(`${path}: cannot read the Parquet metadata: ${message(error).replace(`${path}: `, "")}`);
+      }
+      chunks = columnChunkRanges(footer);
     } catch (error) {
       plain.close();
       throw error;
     }
-    try {
-      chunks = columnChunkRanges(footer, path);
-    } catch (error) {
-      plain.close();
-      throw new Error(`${path}: cannot read the Parquet metadata: ${message(error).replace(`${path}: `, "")}`);
-    }
     const slices = checkedSlices(plain, chunks, path);
-    let file: ParquetFile;
-    try {
-      // parquet-wasm uses only size, slice() and arrayBuffer() of the Blob it is given.
-      file = await parquetWasm.ParquetFile.fromFile(slices as unknown as Blob);
-    } catch (error) {
-      slices.close();
-      throw new Error(`${path}: cannot read the Parquet metadata: ${message(error)}`);
+    const decoder = options.decoder ?? (process.env.SXFLOW_PARQUET_DECODER === "parquet-wasm" ? "parquet-wasm" : "auto");
+    // The schema from the footer; parquet-wasm's when the derivation is not sure (or asked for).
+    let fields: FfiField[] | undefined = decoder === "auto" ? deriveArrowFields(footer) : undefined;
+    let file: ParquetFile | undefined;
+    if (!fields) {
+      try {
+        file = await wasmFileOf(path, slices);
+      } catch (error) {
+        slices.close();
+        throw error;
+      }
+      try {
+        fields = ffiSchemaFields(file.schema());
+      } catch (error) {
+        file.free();
+        slices.close();
+        throw new Error(`${path}: cannot convert the Parquet schema to Arrow: ${message(error)}`);
+      }
     }
     const release = (): void => {
-      file.free();
+      file?.free();
       slices.close();
     };
-    let fields;
-    try {
-      fields = ffiSchemaFields(file.schema());
-    } catch (error) {
-      release();
-      throw new Error(`${path}: cannot convert the Parquet schema to Arrow: ${message(error)}`);
-    }
     const { branches, unsupported } = describeColumns(fields);
     const rowGroups: EntryRange[] = [];
     let row = 0;
-    for (const rg of file.metadata().rowGroups()) {
-      rowGroups.push({ start: row, stop: row + rg.numRows() });
-      row += rg.numRows();
+    const groupRows = file ? file.metadata().rowGroups().map((rg) => rg.numRows()) : footer.rowGroups.map((rg) => rg.numRows!);
+    for (const rows of groupRows) {
+      rowGroups.push({ start: row, stop: row + rows });
+      row += rows;
     }
     const runs: TreeRun[] = [];
     const hasTreeColumn = fields.some((f) => f.name === TREENAME_COLUMN);
@@ -261,7 +291,7 @@ export class ParquetReader {
     } else if (hasTreeColumn && row > 0) {
       let g = 0;
       try {
-        const known = treesFromFooter(footer, TREENAME_COLUMN, path);
+        const known = treesFromFooter(footer, TREENAME_COLUMN);
         for (; g < rowGroups.length; g++) {
           const name = known[g];
           if (name !== undefined) {
@@ -269,6 +299,7 @@ export class ParquetReader {
             continue;
           }
           // The statistics cannot tell (several trees, or none written): read the names.
+          file ??= await wasmFileOf(path, slices);
           const stream = await trapped(file.stream({ rowGroups: [g], columns: [TREENAME_COLUMN], batchSize: 1 << 20 }));
           const batches = (stream as AsyncIterable<WasmRecordBatch>)[Symbol.asyncIterator]();
           for (let next = await trapped(batches.next()); !next.done; next = await trapped(batches.next())) {
@@ -279,6 +310,7 @@ export class ParquetReader {
         // After a trap the wasm side is left alone; the file itself is still closed.
         if (isWasmTrap(error)) slices.close();
         else release();
+        if (!file) throw error;
         throw await decodeError(path, options.http, slices, [g], [TREENAME_COLUMN], error, "cannot read the tree names");
       }
     }
@@ -298,9 +330,23 @@ export class ParquetReader {
     }
     const readable = branches.filter((b) => b.name !== TREENAME_COLUMN);
     const notReadable = unsupported.filter((u) => u.name !== TREENAME_COLUMN);
-    const decoder = options.decoder ?? (process.env.SXFLOW_PARQUET_DECODER === "parquet-wasm" ? "parquet-wasm" : "auto");
-    const own = decoder === "auto" ? new OwnColumns(path, readFileMeta(footer, path), plain, new Map(readable.map((b) => [b.name, b]))) : undefined;
-    return new ParquetReader(path, file, slices, options.http, readable, notReadable, options.tree, rowGroups, runs, chunks, own);
+    const own = decoder === "auto" ? new OwnColumns(path, fileMeta(footer), plain, new Map(readable.map((b) => [b.name, b]))) : undefined;
+    return new ParquetReader(path, file, footer, slices, options.http, readable, notReadable, options.tree, rowGroups, runs, chunks, own);
+  }
+
+  private keep(file: ParquetFile): void {
+    this.opened = file;
+    this.file = Promise.resolve(file);
+  }
+
+  /** parquet-wasm's handle on the file, opened (and parquet-wasm loaded) on first need. */
+  private wasmFile(): Promise<ParquetFile> {
+    this.file ??= wasmFileOf(this.path, this.slices).then((file) => {
+      if (this.closed) file.free();
+      else this.opened = file;
+      return file;
+    });
+    return this.file;
   }
 
   /**
@@ -309,14 +355,15 @@ export class ParquetReader {
    */
   columnStorage(): Map<string, ColumnStorage> {
     const out = new Map<string, ColumnStorage>();
-    for (const rg of this.file.metadata().rowGroups()) {
-      for (const c of rg.columns()) {
-        const name = c.columnPath()[0]!;
+    for (const rg of this.footer.rowGroups) {
+      for (const c of rg.columns ?? []) {
+        const name = c.path?.[0];
+        if (name === undefined) continue;
         const s = out.get(name) ?? { compressedBytes: 0, uncompressedBytes: 0, chunks: 0, codecs: [] };
-        s.compressedBytes += c.compressedSize();
-        s.uncompressedBytes += c.uncompressedSize();
+        s.compressedBytes += c.compressedSize ?? 0;
+        s.uncompressedBytes += c.uncompressedSize ?? 0;
         s.chunks++;
-        const codec = (parquetWasm.Compression[c.compression()] ?? String(c.compression())).toLowerCase();
+        const codec = CODEC_NAMES[c.codec ?? -1] ?? String(c.codec);
         if (!s.codecs.includes(codec)) s.codecs.push(codec);
         out.set(name, s);
       }
@@ -479,10 +526,11 @@ export class ParquetReader {
     // parquet-wasm asks for one or two column chunks at a time: announce all of these row
     // groups' chunks so that a remote file fetches them coalesced and ahead of the decoder.
     if (this.slices.remote) this.announce(gs, branches);
+    const file = await this.wasmFile();
     let stream: ReadableStream;
     try {
       const range = part ? { offset: lo - g.start, limit: hi - lo } : {};
-      stream = await this.file.stream({ rowGroups: gs.map((x) => x.index), ...range, columns: branches, batchSize });
+      stream = await file.stream({ rowGroups: gs.map((x) => x.index), ...range, columns: branches, batchSize });
     } catch (error) {
       throw new Error(`${this.path}: cannot read columns ${branches.join(", ")}: ${message(error)}`);
     }
@@ -541,9 +589,10 @@ export class ParquetReader {
     return { own: this.own?.counts.own ?? 0, parquetWasm: this.wasmChunks };
   }
 
-  /** Releases the wasm-side file handle. */
+  /** Releases the file (and parquet-wasm's handle on it, if one was opened). */
   close(): void {
-    this.file.free();
+    this.closed = true;
+    this.opened?.free();
     this.slices.close();
   }
 }

@@ -75,14 +75,18 @@ export interface WriteParquetResult {
   rowGroups: number;
 }
 
-const CODECS: Record<ParquetCompression, Compression> = {
-  zstd: parquetWasm.Compression.ZSTD,
-  snappy: parquetWasm.Compression.SNAPPY,
-  gzip: parquetWasm.Compression.GZIP,
-  lz4: parquetWasm.Compression.LZ4_RAW,
-  brotli: parquetWasm.Compression.BROTLI,
-  none: parquetWasm.Compression.UNCOMPRESSED,
-};
+/** parquet-wasm's codec for each option. */
+function codecs(): Record<ParquetCompression, Compression> {
+  const { Compression } = parquetWasm();
+  return {
+    zstd: Compression.ZSTD,
+    snappy: Compression.SNAPPY,
+    gzip: Compression.GZIP,
+    lz4: Compression.LZ4_RAW,
+    brotli: Compression.BROTLI,
+    none: Compression.UNCOMPRESSED,
+  };
+}
 
 const DEFAULT_ROW_GROUP = 65536;
 /** Largest batch handed to parquet-wasm at once (see {@link pieces}). */
@@ -251,15 +255,15 @@ async function writeParts(
   if (!Number.isInteger(rowGroupSize) || rowGroupSize < 1) {
     throw new RangeError(`writeParquet ${path}: rowGroupSize must be a positive integer, got ${rowGroupSize}`);
   }
-  const codec = CODECS[options.compression ?? "zstd"];
+  const codec = codecs()[options.compression ?? "zstd"];
   if (codec === undefined) throw new Error(`writeParquet ${path}: unknown compression "${options.compression}"`);
-  let props = new parquetWasm.WriterPropertiesBuilder()
+  let props = new (parquetWasm().WriterPropertiesBuilder)()
     .setCompression(codec)
     .setMaxRowGroupSize(rowGroupSize)
     .setDictionaryEnabled(options.dictionary ?? false)
     .setCreatedBy(`sxflow ${VERSION}`);
   if (options.metadata) props = props.setKeyValueMetadata(new Map(Object.entries(options.metadata)));
-  if (options.pageVersion === 2) props = props.setWriterVersion(parquetWasm.WriterVersion.V2);
+  if (options.pageVersion === 2) props = props.setWriterVersion(parquetWasm().WriterVersion.V2);
   if (options.pageSize !== undefined) props = props.setDataPageSizeLimit(options.pageSize).setWriteBatchSize(64);
 
   const parts = pieces(batches, Math.min(rowGroupSize, PIECE));
@@ -274,7 +278,7 @@ async function writeParts(
           return;
         }
         const rb = toRecordBatch(next.value, options);
-        const wasm = parquetWasm.Table.fromIPCStream(tableToIPC(new Table(rb), "stream"));
+        const wasm = parquetWasm().Table.fromIPCStream(tableToIPC(new Table(rb), "stream"));
         for (const b of wasm.recordBatches()) controller.enqueue(b);
         // The enqueued batches share the table's buffers; without an explicit free the table
         // would pin them in wasm memory until a garbage collection that may never come.
@@ -289,7 +293,7 @@ async function writeParts(
 
   const temp = `${path}.${process.pid}.${Date.now().toString(36)}.tmp`;
   try {
-    const bytes = chunksOf(await parquetWasm.transformParquetStream(source, props.build()));
+    const bytes = chunksOf(await parquetWasm().transformParquetStream(source, props.build()));
     await writeCoalesced(options.pageChecksums === false ? bytes : addPageChecksums(bytes, path), temp);
     // parquet-wasm ends the file normally when its input stream errors: never keep that file.
     if (failure !== undefined) throw failure;

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { addAbortSignal, Duplex, Readable, Transform, Writable } from "node:stream";
 import type { SinkContext, SplitSink } from "../sinks/index.js";
 import { saltSink } from "../sinks/split-sink.js";
-import { createWorkerPool, defaultWorkerCount, moduleBeside, orderedMap } from "../pool/index.js";
+import { createWorkerPool, defaultWorkerCount, orderedMap } from "../pool/index.js";
 import type { WorkerPool } from "../pool/index.js";
 import { BucketShuffler, finalizePartials, mergePartials, SPLIT_NAMES } from "../stages/index.js";
 import type { EventBatch, NormDict, RecordLayout, StatsPartials } from "../stages/index.js";
@@ -16,6 +16,7 @@ import type { TaskSpec } from "../sources/read-step.js";
 import type { WorkerHandlers } from "../worker.js";
 import { compileChain, compileStage } from "./chain.js";
 import type { ChainInput, StageSpec } from "./chain.js";
+import { workerModule } from "../worker-module.js";
 
 export interface StageStreamOptions {
   /** Destroys the stream (and so the pipeline) when aborted. */
@@ -126,7 +127,7 @@ export function parallel(specs: StageSpec[], options: ParallelOptions = {}): Dup
   // The signal is watched by the generator itself (between tasks, and by the pool for a task in
   // flight): destroying a generator's stream from outside would wait on the task it awaits.
   return Duplex.from(async function* (source: AsyncIterable<ChainInput>) {
-      const pool = options.pool ?? (await createWorkerPool<WorkerHandlers>({ module: moduleBeside(import.meta.url, "../worker"), workers: options.workers ?? defaultWorkerCount() }));
+      const pool = options.pool ?? (await createWorkerPool<WorkerHandlers>({ module: workerModule(), workers: options.workers ?? defaultWorkerCount() }));
       const task = pool.workers > 0 ? "runChainMoved" : "runChain";
       try {
         const run = (input: ChainInput) => options.reuse?.(input) ?? pool.run(task, { chain, specs, input }, undefined, signal);

@@ -1,13 +1,14 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { PipelineReport } from "../pipeline/report.js";
-import { createWorkerPool, moduleBeside } from "../pool/index.js";
+import { createWorkerPool } from "../pool/index.js";
 import type { WorkerPool } from "../pool/index.js";
 import { writeFileAtomic } from "../sinks/atomic-write.js";
 import type { WorkerHandlers } from "../worker.js";
 import { parseRunHistograms } from "./histograms.js";
 import { framePage } from "./page-frame.js";
 import type { RunData } from "./page-frame.js";
+import { workerModule } from "../worker-module.js";
 
 /**
  * A run's report page, drawn on a thread of its own so that the plotting library's loading and
@@ -23,7 +24,7 @@ export class ReportPage {
   private closing?: Promise<void>;
 
   constructor(threads: number) {
-    this.pool = createWorkerPool<WorkerHandlers>({ module: moduleBeside(import.meta.url, "../worker"), workers: threads > 0 ? 1 : 0 });
+    this.pool = createWorkerPool<WorkerHandlers>({ module: workerModule(), workers: threads > 0 ? 1 : 0 });
     // In a thread, the library loads at once; on this thread, with the first plot.
     const loading = threads > 0 ? this.pool.then((p) => p.run("loadReportPage", undefined)) : this.pool;
     // A failure is reported by `write`.

@@ -53,7 +53,7 @@ export type RemoteStructure = Record<string, TreeStructure>;
 
 /** Reads the first string value of a parquet file written by the python transformer. */
 async function firstString(file: string): Promise<string> {
-  const table = tableFromIPC(parquetWasm.readParquet(new Uint8Array(await readFile(file))).intoIPCStream());
+  const table = tableFromIPC(parquetWasm().readParquet(new Uint8Array(await readFile(file))).intoIPCStream());
   const column = table.getChild("structure") ?? table.getChildAt(0);
   const value: unknown = column?.get(0);
   if (typeof value !== "string") throw new ServiceXError(`${file}: no structure string in the transform output`);

@@ -8,7 +8,7 @@ import { ReportBuilder } from "../pipeline/report.js";
 import type { PipelineReport } from "../pipeline/report.js";
 import { configAttr, noticeOf, withSession } from "../pipeline/session.js";
 import type { RunPipelineOptions, RunSession } from "../pipeline/session.js";
-import { createWorkerPool, moduleBeside } from "../pool/index.js";
+import { createWorkerPool } from "../pool/index.js";
 import { bucketFile, mergePartials, SPLIT_NAMES } from "../stages/index.js";
 import type { StatsPartials } from "../stages/index.js";
 import { VERSION } from "../version.js";
@@ -20,6 +20,7 @@ import type { BucketPart } from "./gather.js";
 import type { SplitBuckets } from "../pipeline/second-pass.js";
 import { decodeHeaders, HEADERS, MANIFEST, shardsDir, splitDir } from "./store.js";
 import type { ShardManifest } from "./store.js";
+import { workerModule } from "../worker-module.js";
 
 export interface MergeOptions extends RunPipelineOptions {
   /** The shard count to merge, when shards of several counts are present. */
@@ -146,43 +147,49 @@ async function* unshuffledRows(dirs: string[], manifests: ShardManifest[], split
 export function mergeShards(config: RunConfig | string, options: MergeOptions = {}): Promise<PipelineReport> {
   return withSession(config, options, async (session) => {
     const { cfg } = session;
-    const count = shardCount(await listShards(cfg.output.dir), shardsDir(cfg.output.dir), options.shards);
-    const { dirs, manifests } = await checkShards(session, count);
-    const report = new ReportBuilder(cfg, manifests[0]!.groups);
-    let stats: StatsPartials = {};
-    for (const dir of dirs) {
-      for (const h of decodeHeaders(await readFile(path.join(dir, HEADERS), "utf8"))) {
-        report.add(h);
-        stats = mergePartials(stats, h.stats);
-      }
-    }
-    const output = await OutputDir.open(cfg.output.dir, noticeOf(session.options));
-    // The session converts nothing and has no threads: the second pass and the compression get their own.
-    const pool = await createWorkerPool<WorkerHandlers>({ module: moduleBeside(import.meta.url, "../worker"), workers: session.workers });
-    const sink = new RunSink(session, manifests[0]!, output, pool);
-    const shuffled = manifests[0]!.buckets > 0;
-    // Its thread loads the plotting library and draws while the second pass runs; finishRun closes it.
+    // The session converts nothing and has no threads: the second pass and the compression get
+    // their own, started now so that they load the second pass's modules while the shards are
+    // checked; the report page's thread loads the plotting library meanwhile and draws while the
+    // second pass runs (finishRun closes it).
+    const pool = await createWorkerPool<WorkerHandlers>({ module: workerModule(), workers: session.workers, warm: "loadGather" });
     const reportPage = startReportPage(session);
+    let output: OutputDir | undefined;
     try {
-      return await finishRun({
-        session,
-        sink,
-        output,
-        report,
-        layout: manifests[0]!,
-        stats,
-        pool,
-        buckets: SPLIT_NAMES.map((_, s) => (shuffled ? splitBuckets(dirs, manifests, s, cfg.shuffle.seed + s) : undefined)),
-        ...(shuffled ? {} : { unshuffled: (s: number) => unshuffledRows(dirs, manifests, s) }),
-        otherSeconds: manifests.reduce((t, m) => t + m.seconds, 0),
-        ...(reportPage ? { reportPage } : {}),
-      });
-    } catch (err) {
-      await sink.abort().catch(() => undefined);
-      throw err;
+      const count = shardCount(await listShards(cfg.output.dir), shardsDir(cfg.output.dir), options.shards);
+      const { dirs, manifests } = await checkShards(session, count);
+      const report = new ReportBuilder(cfg, manifests[0]!.groups);
+      let stats: StatsPartials = {};
+      for (const dir of dirs) {
+        for (const h of decodeHeaders(await readFile(path.join(dir, HEADERS), "utf8"))) {
+          report.add(h);
+          stats = mergePartials(stats, h.stats);
+        }
+      }
+      output = await OutputDir.open(cfg.output.dir, noticeOf(session.options));
+      const sink = new RunSink(session, manifests[0]!, output, pool);
+      const shuffled = manifests[0]!.buckets > 0;
+      try {
+        return await finishRun({
+          session,
+          sink,
+          output,
+          report,
+          layout: manifests[0]!,
+          stats,
+          pool,
+          buckets: SPLIT_NAMES.map((_, s) => (shuffled ? splitBuckets(dirs, manifests, s, cfg.shuffle.seed + s) : undefined)),
+          ...(shuffled ? {} : { unshuffled: (s: number) => unshuffledRows(dirs, manifests, s) }),
+          otherSeconds: manifests.reduce((t, m) => t + m.seconds, 0),
+          ...(reportPage ? { reportPage } : {}),
+        });
+      } catch (err) {
+        await sink.abort().catch(() => undefined);
+        throw err;
+      }
     } finally {
+      await reportPage?.close();
       await pool.close();
-      await output.close();
+      await output?.close();
     }
   }, false);
 }

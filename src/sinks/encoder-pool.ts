@@ -5,9 +5,10 @@
 
 import type { ChunkFilters, EncodedChunk } from "../hdf5/write.js";
 import type { ChunkEncoder } from "../hdf5/write.js";
-import { createThreadPool, moduleBeside } from "../pool/worker-pool.js";
+import { createThreadPool } from "../pool/worker-pool.js";
 import type { WorkerPool } from "../pool/worker-pool.js";
 import type { ChunkTask, WorkerHandlers } from "../worker.js";
+import { workerModule } from "../worker-module.js";
 
 export interface EncoderPool extends ChunkEncoder {
   readonly threads: number;
@@ -16,7 +17,7 @@ export interface EncoderPool extends ChunkEncoder {
 
 export function createEncoderPool(threads: number): EncoderPool {
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`encoder pool: threads must be a positive integer, got ${threads}`);
-  const pool = createThreadPool<WorkerHandlers>(moduleBeside(import.meta.url, "../worker"), threads);
+  const pool = createThreadPool<WorkerHandlers>(workerModule(), threads);
   return encoderOn(pool, () => pool.close());
 }
 

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { TTBAR, WJETS, writeConfig } from "../pipeline/helpers.js";
 import { columnChunkRanges } from "../../src/parquet/chunk-ranges.js";
+import { readFooter } from "../../src/parquet/footer.js";
 import { readPageHeader } from "../../src/parquet/page-header.js";
 import { writeTopcpSample } from "../../fixtures/generate-topcp.js";
 
@@ -26,7 +27,7 @@ export interface Corruption {
 export function corruptCopy(dir: string, source: string, target: { rowGroup: number; column: string }, count = 1): Corruption {
   const bytes = readFileSync(source);
   const footerLength = bytes.readUInt32LE(bytes.length - 8);
-  const chunks = columnChunkRanges(bytes.subarray(bytes.length - 8 - footerLength, bytes.length - 8), source);
+  const chunks = columnChunkRanges(readFooter(bytes.subarray(bytes.length - 8 - footerLength, bytes.length - 8), source));
   const chunk = chunks.find((c) => c.rowGroup === target.rowGroup && c.column === target.column);
   if (!chunk) throw new Error(`${source} has no chunk of column ${target.column} in row group ${target.rowGroup}`);
   const page = readPageHeader(bytes, chunk.offset, source);

@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { openParquet, writeParquet } from "../../src/parquet/index.js";
-import { readFileMeta } from "../../src/parquet/metadata.js";
+import { fileMeta } from "../../src/parquet/metadata.js";
+import { readFooter } from "../../src/parquet/footer.js";
 import { readPageHeader } from "../../src/parquet/page-header.js";
 import { encodeStruct, field, I64, ThriftReader, withField, type ThriftStruct } from "../../src/parquet/thrift.js";
 import { tempDir } from "./helpers.js";
@@ -64,7 +65,7 @@ describe("corrupt column chunks read by sxflow's own decoder: errors name file, 
   it("definition levels above the column's maximum", async () => {
     const source = await listFile("levels-source.parquet");
     const bytes = readFileSync(source);
-    const meta = readFileMeta(footerOf(bytes), source);
+    const meta = fileMeta(readFooter(footerOf(bytes), source));
     const chunk = meta.rowGroups[0]!.chunks.get("x.list.item")!;
     const page = readPageHeader(bytes, chunk.offset, source);
     // Data page v1, uncompressed: [rep length][rep runs][def length][def runs][values].

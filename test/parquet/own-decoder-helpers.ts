@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { openParquet, type ParquetReader } from "../../src/parquet/index.js";
-import { readFileMeta } from "../../src/parquet/metadata.js";
+import { fileMeta } from "../../src/parquet/metadata.js";
+import { readFooter } from "../../src/parquet/footer.js";
 import { readPageHeader } from "../../src/parquet/page-header.js";
 import type { Batch } from "../../src/batch/types.js";
 import { fingerprint } from "./helpers.js";
@@ -66,7 +67,7 @@ export async function compareDecoders(file: string, only?: string[]): Promise<{ 
 export function layout(file: string, leaf: string): { encodings: number[]; pageTypes: number[]; pages: number } {
   const bytes = readFileSync(file);
   const footer = bytes.readUInt32LE(bytes.length - 8);
-  const meta = readFileMeta(bytes.subarray(bytes.length - 8 - footer, bytes.length - 8), file);
+  const meta = fileMeta(readFooter(bytes.subarray(bytes.length - 8 - footer, bytes.length - 8), file));
   const chunk = meta.rowGroups[0]!.chunks.get(leaf)!;
   const pageTypes = new Set<number>();
   let pages = 0;

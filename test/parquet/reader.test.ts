@@ -8,12 +8,13 @@ import { openParquet, writeParquet } from "../../src/parquet/index.js";
 import { detectFormat } from "../../src/sources/index.js";
 import { FIXTURES_DIR, ROOT_FIXTURES } from "../shared-data.js";
 import { treesFromFooter } from "../../src/parquet/tree-stats.js";
+import { readFooter } from "../../src/parquet/footer.js";
 import { serviceXStyleFile, tempDir } from "./helpers.js";
 
 const dir = tempDir("parquet-reader");
 
 /** The Thrift-encoded footer of a Parquet file. */
-function readFooter(file: string): Uint8Array {
+function footerBytes(file: string): Uint8Array {
   const bytes = readFileSync(file);
   const length = bytes.readUInt32LE(bytes.length - 8);
   return new Uint8Array(bytes.subarray(bytes.length - 8 - length, bytes.length - 8));
@@ -129,7 +130,7 @@ describe("ServiceX-style files with a treename column", () => {
     ]);
     expect(all.entries).toBe(95);
     // Groups of 40 rows: the second mixes trees, so its statistics cannot tell and the reader read its names.
-    expect(treesFromFooter(readFooter(file), "treename", file)).toEqual(["reco", undefined, "reco"]);
+    expect(treesFromFooter(readFooter(footerBytes(file), file), "treename")).toEqual(["reco", undefined, "reco"]);
     expect(all.branches.map((b) => b.name)).toEqual(ALL);
     await expect(all.read(["treename"])).rejects.toThrow(/"treename" is a string column; select rows of one tree/);
 
@@ -165,10 +166,10 @@ describe("ServiceX-style files with a treename column", () => {
     ]);
     expect(await r.read(ALL, 10, 50)).toEqual(sliceBatch(concatBatches([a, c]), 10, 50));
     // The footer statistics name each group's tree, so opening reads no tree names.
-    const footer = readFooter(grouped);
-    expect(treesFromFooter(footer, "treename", grouped)).toEqual(["reco", "truth", "reco"]);
-    expect(treesFromFooter(footer, "no_such_column", grouped)).toEqual([undefined, undefined, undefined]);
-    expect(() => treesFromFooter(footer.subarray(0, footer.length - 40), "treename", grouped)).toThrow(
+    const footer = footerBytes(grouped);
+    expect(treesFromFooter(readFooter(footer, grouped), "treename")).toEqual(["reco", "truth", "reco"]);
+    expect(treesFromFooter(readFooter(footer, grouped), "no_such_column")).toEqual([undefined, undefined, undefined]);
+    expect(() => readFooter(footer.subarray(0, footer.length - 40), grouped)).toThrow(
       new RegExp(`^${grouped}: corrupt footer \\((unexpected end|length \\d+ beyond the footer) at byte \\d+ of ${footer.length - 40}\\)$`),
     );
     const steps = await collect(r.iterate({ branches: ["weight"], stepEntries: 7 }));
