@@ -100,11 +100,26 @@ let scanTaken = 0;
 let scanNulls = 0;
 let scanBad = -1;
 
+/**
+ * A list column's values as its pages are scanned, one array per element type reused from chunk
+ * to chunk: the page's bytes do not outlive the page, and the count is known only at the end.
+ */
+const listValues = new Map<string, NumericArray>();
+
+/** The scratch array of `plan`'s element type, holding at least `n` values (the first `keep` kept). */
+function listScratch(plan: LeafPlan, n: number, keep: number): NumericArray {
+  const have = listValues.get(plan.elementType);
+  if (have && have.length >= n) return have;
+  const grown = allocate(plan.elementType, Math.max(n, 2 * (have?.length ?? 0), 1024));
+  if (have && keep > 0) (grown as Float64Array).set((have as Float64Array).subarray(0, keep));
+  listValues.set(plan.elementType, grown);
+  return grown;
+}
+
 function listColumn(bytes: Uint8Array, plan: LeafPlan, chunk: ChunkMeta, dict: Dictionary, lo: number, hi: number): Column {
   const offsets = new Int32Array(hi - lo + 1);
   let row = -1;
   let elements = 0;
-  const takes: Take[] = [];
   // A required list of required values (what awkward writes): levels cannot be null.
   const plain = plan.listDef === 0 && plan.maxDef === 1;
   readChunkPages(bytes, plan, chunk, lo, (page, d) => {
@@ -121,13 +136,13 @@ function listColumn(bytes: Uint8Array, plan: LeafPlan, chunk: ChunkMeta, dict: D
     if (scanNulls > 0) throw new NeedsFallback("nulls");
     row = scanRow;
     elements = scanElements;
-    if (scanTaken > 0) takes.push(take(page, dict.get(d), scanBefore, scanTaken, at));
+    if (scanTaken > 0) copyValues(take(page, dict.get(d), scanBefore, scanTaken, at), plan, listScratch(plan, elements, at));
     return row >= hi ? -1 : row - firstRow;
   });
   if (row + 1 < hi) throw shortChunk(row + 1, hi);
   offsets[hi - lo] = elements;
   const values = allocate(plan.elementType, elements);
-  for (const t of takes) copyValues(t, plan, values);
+  if (elements > 0) (values as Float64Array).set((listValues.get(plan.elementType)! as Float64Array).subarray(0, elements));
   const out: Column = { kind: "jagged", offsets, values };
   if (plan.elementType === "bool") out.elementType = "bool";
   return out;
@@ -276,6 +291,9 @@ function plainRows(rep: Uint8Array, def: Uint8Array, i: number, n: number, lo: n
   scanElements = elements;
 }
 
+/** Dictionary indices of a page, reused from page to page. */
+let indexScratch = new Int32Array(0);
+
 /** A page's values [from, from + count) (counting non-null values) into `out` at `at`. */
 function copyValues(t: Take, plan: LeafPlan, out: NumericArray): void {
   try {
@@ -290,8 +308,10 @@ function copyValues(t: Take, plan: LeafPlan, out: NumericArray): void {
         if (src.length < 1) throw new Error("the page's dictionary indices are missing");
         const width = src[0]!;
         if (width > 32) throw new Error(`dictionary index width ${width} above 32 bits`);
-        const indices = new Int32Array(t.from + t.count);
-        decodeIndices(src, 1, src.length, width, indices, indices.length);
+        const n = t.from + t.count;
+        if (indexScratch.length < n) indexScratch = new Int32Array(Math.max(n, 2 * indexScratch.length));
+        const indices = indexScratch;
+        decodeIndices(src, 1, src.length, width, indices, n);
         gather(t.dict, indices, t.from, t.count, out, t.at);
         return;
       }
