@@ -5,7 +5,7 @@
  * canvas).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { closeSync, existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -27,6 +27,8 @@ export interface JsrootTree {
 }
 interface JsrootFile {
   readObject(name: string): Promise<JsrootTree>;
+  /** The descriptor of a local file (TNodejsFile), which JSROOT itself never closes. */
+  fd?: number;
 }
 interface Selector {
   tgtobj: Record<string, unknown>;
@@ -58,10 +60,24 @@ export function loadJsroot(): Promise<Jsroot> {
   return loaded;
 }
 
-/** Reads the tree's metadata with JSROOT. */
-export async function jsrootTree(file: string, treeName: string): Promise<JsrootTree> {
+/**
+ * Opens a file with JSROOT, calls `use` and closes the file's descriptor: JSROOT opens local
+ * files with fs.open and has no close for them, while sxflow's timed runs close theirs (one system
+ * call each, a few microseconds), and a process reading file after file must.
+ */
+async function withFile<T>(file: string, use: (f: JsrootFile) => Promise<T>): Promise<T> {
   const js = await loadJsroot();
-  return (await js.openFile(file)).readObject(treeName);
+  const f = await js.openFile(file);
+  try {
+    return await use(f);
+  } finally {
+    if (f.fd !== undefined) closeSync(f.fd);
+  }
+}
+
+/** Reads the tree's metadata with JSROOT. */
+export function jsrootTree(file: string, treeName: string): Promise<JsrootTree> {
+  return withFile(file, (f) => f.readObject(treeName));
 }
 
 function sumValue(v: unknown): number {
@@ -78,12 +94,16 @@ function sumValue(v: unknown): number {
 
 /**
  * Opens the file, reads the tree and processes every entry of `branches` through a TSelector,
- * adding up every value (so every value is materialised, as in the sxflow run). Returns the
- * per-branch sums.
+ * adding up every value (so every value is materialised, as in the sxflow run), and closes the
+ * file. Returns the per-branch sums.
  */
-export async function jsrootRead(file: string, treeName: string, branches: string[]): Promise<Map<string, number>> {
+export function jsrootRead(file: string, treeName: string, branches: string[]): Promise<Map<string, number>> {
+  return withFile(file, (f) => jsrootProcess(f, treeName, branches));
+}
+
+async function jsrootProcess(f: JsrootFile, treeName: string, branches: string[]): Promise<Map<string, number>> {
   const js = await loadJsroot();
-  const tree = await (await js.openFile(file)).readObject(treeName);
+  const tree = await f.readObject(treeName);
   // treeProcess refuses a tree without entries ("Branch x does not have entries"): opening the
   // file and reading the tree is then the whole read, as for sxflow.
   if (tree.fEntries === 0) return new Map(branches.map((b) => [b, 0]));

@@ -1,10 +1,13 @@
-/** sxflow's reader as measured by bench/root.ts: open, iterate, and add up every value. */
+/** sxflow's reader as measured by bench/root.ts (the built package): open, iterate, and add up every value. */
 import { readFileSync } from "node:fs";
 import type { Column, NumericArray } from "../src/batch/types.js";
 import { BasketPlace, readBasket, type RawBasket } from "../src/root/basket.js";
 import { assembleColumn, decodeBasket } from "../src/root/decode.js";
-import { openRoot, type Tree } from "../src/root/index.js";
+import type { Tree } from "../src/root/index.js";
 import type { Interpretation } from "../src/root/interpret.js";
+import { sxflowPackage } from "./root-dist.js";
+
+const { openRoot } = await sxflowPackage();
 
 // One loop per common array type: a single loop over every typed-array type turns megamorphic
 // and then costs more per value than reading it did (issue-816: a quarter of the run time).
@@ -82,7 +85,8 @@ export function sxflowRead(file: string, treeName: string, branches: string[]): 
 }
 
 /**
- * Decoding alone on float-vector branches (`float[n]`, `std::vector<float>`): the decompressed
+ * Decoding alone on float-vector branches (`float[n]`, `std::vector<float>`), with the reader's
+ * internal functions (from src/: the package does not export them): the decompressed
  * baskets are prepared once; each run copies them (decoding works in place, as on the reader's
  * own freshly decompressed buffers) and decodes and assembles one column per branch with the
  * reader's internal functions. The copy is timed too, so this is a lower bound.

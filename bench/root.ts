@@ -7,7 +7,11 @@
  *    read and summed (the sums are compared), with decompression timed alone to split the time.
  *
  * MB = uncompressed basket payload of the chosen branches (offset tables included). Single thread.
- * Options: --quick (fewer repetitions), --no-micro, --no-files, --only <substring of a file name>.
+ * Options: --quick (fewer repetitions), --no-micro, --no-files, --only <substrings of file names, comma-separated>,
+ * --pairs N (interleaved pairs of the open + read comparison, default 7), --open-read-only (per file
+ * only that comparison, without the best-of series), --baseline DIR (the compiled package of an
+ * earlier version, its dist/, as a third reader in the same interleaving: before and after in one run).
+ * Whole reads time the built package: run `npm run build` first (root-dist.ts).
  */
 import { readFileSync } from "node:fs";
 import os from "node:os";
@@ -16,28 +20,34 @@ import { fileURLToPath } from "node:url";
 import { type ChildProcess, fork } from "node:child_process";
 import { inflateSync } from "node:zlib";
 import Benchmark from "benchmark";
-import { decompressBasket } from "../src/root/compression/index.js";
-import { openRoot } from "../src/root/index.js";
 import type { BranchInfo } from "../src/root/tree.js";
-import { lz4DecodeBlock } from "../src/root/compression/lz4.js";
-import { lz4WithChecksum, xxh64 } from "../src/root/compression/kernels.js";
 import { SHARED_ROOT_DIR } from "../test/shared-data.js";
 import { codecsOf, type StoredBasket, storedBaskets } from "./root-baskets.js";
 import { jsrootRead, jsrootTree, loadJsroot } from "./root-jsroot.js";
 import { xxh64 as xxh64Js } from "./root-xxh64-js.js";
 import { floatVectorDecoder, sxflowIterate, sxflowRead, withTree } from "./root-sxflow.js";
 import type { ProcessReply, ProcessRequest } from "./root-reader-process-task.js";
+import { sxflowPackage } from "./root-dist.js";
+// The codec micro benchmarks and "decompress alone" call internals, which the package does not
+// export: from src/ (through tsx). Whole reads time the built package (root-dist.ts).
+import { decompressBasket } from "../src/root/compression/index.js";
+import { lz4DecodeBlock } from "../src/root/compression/lz4.js";
+import { lz4WithChecksum, xxh64 } from "../src/root/compression/kernels.js";
+
+const { openRoot } = await sxflowPackage();
 
 const args = process.argv.slice(2);
 const QUICK = args.includes("--quick");
 const MICRO = !args.includes("--no-micro");
 const FILES = !args.includes("--no-files");
-const ONLY = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
+const ONLY = args.includes("--only") ? args[args.indexOf("--only") + 1]!.split(",") : undefined;
+const OPEN_READ_ONLY = args.includes("--open-read-only");
+const BASELINE = args.includes("--baseline") ? path.resolve(args[args.indexOf("--baseline") + 1]!) : undefined;
 /** Minimum warm-up and timed durations per series (see timeRuns). */
 const WARM_MS = QUICK ? 50 : 150;
 const WINDOW_MS = QUICK ? 100 : 300;
 /** Pairs of runs in the interleaved "open + read" comparison. */
-const INTERLEAVED_RUNS = QUICK ? 3 : 7;
+const INTERLEAVED_RUNS = args.includes("--pairs") ? Number(args[args.indexOf("--pairs") + 1]) : QUICK ? 3 : 7;
 /** Node's collector when run with --expose-gc (the npm script does). */
 const collect = (globalThis as { gc?: () => void }).gc;
 
@@ -162,8 +172,10 @@ async function timeRuns(n: number, fn: () => Promise<unknown>): Promise<{ best: 
 class ReaderProcess {
   private readonly child: ChildProcess;
 
-  constructor(reader: "sxflow" | "jsroot") {
-    this.child = fork(fileURLToPath(new URL("./root-reader-process.mjs", import.meta.url)), [reader], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  /** `dist`: another compiled sxflow package to time (root-dist.ts). */
+  constructor(reader: "sxflow" | "jsroot", dist?: string) {
+    const env = dist ? { ...process.env, SXFLOW_BENCH_DIST: dist } : process.env;
+    this.child = fork(fileURLToPath(new URL("./root-reader-process.mjs", import.meta.url)), [reader], { stdio: ["ignore", "inherit", "inherit", "ipc"], env });
   }
 
   call(m: ProcessRequest): Promise<ProcessReply> {
@@ -187,7 +199,8 @@ class ReaderProcess {
   }
 }
 
-type Medians = Record<"sx" | "js" | "sxCpu" | "jsCpu", number>;
+type Medians = Record<"sx" | "js" | "sxCpu" | "jsCpu", number> & { base?: number; baseCpu?: number };
+type Readers = { sx: ReaderProcess; js: ReaderProcess; base?: ReaderProcess };
 
 /**
  * The issue's "open + read" figure, each reader in its own process: both warmed up there
@@ -202,24 +215,43 @@ type Medians = Record<"sx" | "js" | "sxCpu" | "jsCpu", number>;
  * process reads file after file. Otherwise each run follows the other reader's run, which has
  * evicted much of the caches: a tiny file's run then costs several times its steady cost for
  * both readers (see bench/README.md).
+ *
+ * With a baseline (an earlier sxflow), each round runs it and sxflow in alternating order, then
+ * JSROOT: both sxflow builds follow JSROOT and each other equally often. Compare sxflow with its
+ * baseline then; the sxflow/JSROOT ratio of the issue is the run without one.
  */
-async function interleaved(
-  n: number,
-  readers: { sx: ReaderProcess; js: ReaderProcess },
-  primed: boolean,
-): Promise<Medians> {
-  const runs: Record<keyof Medians, number[]> = { sx: [], js: [], sxCpu: [], jsCpu: [] };
+async function interleaved(n: number, readers: Readers, primed: boolean): Promise<Medians> {
+  const runs: Record<"sx" | "js" | "sxCpu" | "jsCpu" | "base" | "baseCpu", number[]> = { sx: [], js: [], sxCpu: [], jsCpu: [], base: [], baseCpu: [] };
+  type Run = { wall: number; cpu: number };
+  const run = async (r: ReaderProcess) => (await r.call({ op: "run", primed })) as Run;
   for (let i = -2; i < n; i++) {
-    const a = (await readers.sx.call({ op: "run", primed })) as { wall: number; cpu: number };
-    const b = (await readers.js.call({ op: "run", primed })) as { wall: number; cpu: number };
+    let a: Run;
+    let base: Run | undefined;
+    if (readers.base && i % 2 === 0) {
+      base = await run(readers.base);
+      a = await run(readers.sx);
+    } else {
+      a = await run(readers.sx);
+      if (readers.base) base = await run(readers.base);
+    }
+    const b = await run(readers.js);
     if (i < 0) continue;
     runs.sx.push(a.wall);
     runs.sxCpu.push(a.cpu);
     runs.js.push(b.wall);
     runs.jsCpu.push(b.cpu);
+    if (base) {
+      runs.base.push(base.wall);
+      runs.baseCpu.push(base.cpu);
+    }
   }
   const median = (x: number[]) => x.sort((p, q) => p - q)[Math.floor(x.length / 2)]!;
-  return { sx: median(runs.sx), js: median(runs.js), sxCpu: median(runs.sxCpu), jsCpu: median(runs.jsCpu) };
+  const m: Medians = { sx: median(runs.sx), js: median(runs.js), sxCpu: median(runs.sxCpu), jsCpu: median(runs.jsCpu) };
+  if (readers.base) {
+    m.base = median(runs.base);
+    m.baseCpu = median(runs.baseCpu);
+  }
+  return m;
 }
 
 async function decompressAll(baskets: StoredBasket[]): Promise<void> {
@@ -330,18 +362,61 @@ function sumsAgree(reference: Map<string, number>, a: Map<string, number>): stri
   return bad.length === 0 ? "yes" : `NO: ${bad.slice(0, 3).join(", ")}${bad.length > 3 ? ` +${bad.length - 3}` : ""}`;
 }
 
+const OPEN_READ_HEAD =
+  (BASELINE ? "baseline -> sxflow, interleaved, wall ms (CPU ms) | same, primed | " : "") +
+  `open + read, interleaved, median of ${INTERLEAVED_RUNS}, each reader in its own process: sxflow ms / JSROOT ms | speed-up (open + read) | same runs, CPU ms: sxflow / JSROOT | speed-up (CPU) | ` +
+  `each run right after an untimed one of the same reader, wall ms: sxflow / JSROOT | speed-up | same runs, CPU ms | speed-up (CPU) | load average | sums agree | sxflow = uproot | JSROOT = uproot |`;
+
+/** The issue's open + read comparison of one file in the reader processes (see interleaved), with each reader's sums. */
+async function openRead(readers: Readers, job: { file: string; tree: string; branches: string[] }) {
+  const [ours, theirs, before] = await Promise.all(
+    [readers.sx, readers.js, ...(readers.base ? [readers.base] : [])].map(
+      async (r) => new Map(((await r.call({ op: "warm", ...job, warmMs: WARM_MS })) as { sums: [string, number][] }).sums),
+    ),
+  );
+  if (before && sumsAgree(before, ours!) !== "yes") throw new Error(`${job.file}: the baseline's sums differ from sxflow's: ${sumsAgree(before, ours!)}`);
+  const own = await interleaved(INTERLEAVED_RUNS, readers, false);
+  const primed = await interleaved(INTERLEAVED_RUNS, readers, true);
+  return { ours: ours!, theirs: theirs!, own, primed };
+}
+
+function openReadCells(r: Awaited<ReturnType<typeof openRead>>, uproot: Map<string, number>): string {
+  const { own, primed } = r;
+  const baseline = (m: Medians) =>
+    m.base === undefined ? "" : `${m.base.toFixed(2)} -> ${m.sx.toFixed(2)} (CPU ${m.baseCpu!.toFixed(2)} -> ${m.sxCpu.toFixed(2)}) | `;
+  return (
+    baseline(own) +
+    baseline(primed) +
+    `${own.sx.toFixed(2)} / ${own.js.toFixed(1)} | ${(own.js / own.sx).toFixed(1)}× | ` +
+    `${own.sxCpu.toFixed(2)} / ${own.jsCpu.toFixed(1)} | ${(own.jsCpu / own.sxCpu).toFixed(1)}× | ` +
+    `${primed.sx.toFixed(2)} / ${primed.js.toFixed(1)} | ${(primed.js / primed.sx).toFixed(1)}× | ` +
+    `${primed.sxCpu.toFixed(2)} / ${primed.jsCpu.toFixed(1)} | ${(primed.jsCpu / primed.sxCpu).toFixed(1)}× | ${os.loadavg()[0]!.toFixed(1)} | ${sumsAgree(r.theirs, r.ours)} | ` +
+    `${sumsAgree(uproot, r.ours)} | ${sumsAgree(uproot, r.theirs)} |`
+  );
+}
+
 async function files(): Promise<string[]> {
-  const rows = [
-    "| file | codec | branches | entries | MB | decompress alone MB/s | sxflow ms best / median | sxflow MB/s | sxflow events/s | iterate only ms (file open) | rest MB/s (iterate − decompress) | decode alone MB/s | JSROOT ms best / median | JSROOT MB/s | JSROOT events/s | speed-up (best / median) | " +
-      `open + read, interleaved, median of ${INTERLEAVED_RUNS}, each reader in its own process: sxflow ms / JSROOT ms | speed-up (open + read) | same runs, CPU ms: sxflow / JSROOT | speed-up (CPU) | ` +
-      `each run right after an untimed one of the same reader, wall ms: sxflow / JSROOT | speed-up | same runs, CPU ms | speed-up (CPU) | load average | sums agree | sxflow = uproot | JSROOT = uproot |`,
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-  ];
-  const readers = { sx: new ReaderProcess("sxflow"), js: new ReaderProcess("jsroot") };
+  const rows = OPEN_READ_ONLY
+    ? [`| file | branches | entries | ${OPEN_READ_HEAD}`, `|---|---|---|${"---|".repeat(BASELINE ? 14 : 12)}`]
+    : [
+        "| file | codec | branches | entries | MB | decompress alone MB/s | sxflow ms best / median | sxflow MB/s | sxflow events/s | iterate only ms (file open) | rest MB/s (iterate − decompress) | decode alone MB/s | JSROOT ms best / median | JSROOT MB/s | JSROOT events/s | speed-up (best / median) | " +
+          OPEN_READ_HEAD,
+        `|${"---|".repeat(BASELINE ? 29 : 27)}`,
+      ];
+  const readers: Readers = { sx: new ReaderProcess("sxflow"), js: new ReaderProcess("jsroot") };
+  if (BASELINE) readers.base = new ReaderProcess("sxflow", BASELINE);
   for (const c of CASES) {
-    if (ONLY && !c.file.includes(ONLY)) continue;
+    if (ONLY && !ONLY.some((o) => c.file.includes(o))) continue;
     const full = path.join(SHARED_ROOT_DIR, c.file);
     const { tree, entries, branches } = await treeAndBranches(c);
+    const label = c.file.replace(/\.root$/, "") + (c.select ? ` (${c.select.label})` : "");
+    const uproot = uprootSums(c.file, tree, branches);
+    const job = { file: full, tree, branches };
+    if (OPEN_READ_ONLY) {
+      rows.push(`| ${label} | ${branches.length} | ${entries} | ${openReadCells(await openRead(readers, job), uproot)}`);
+      console.error(rows[rows.length - 1]);
+      continue;
+    }
     const baskets = storedBaskets(full, await jsrootTree(full, tree), branches);
     const bytes = baskets.reduce((n, b) => n + b.objlen, 0);
     const n = QUICK ? 3 : 7;
@@ -356,33 +431,26 @@ async function files(): Promise<string[]> {
     const js = await timeRuns(QUICK ? 1 : 3, async () => {
       theirs = await jsrootRead(full, tree, branches);
     });
-    const job = { file: full, tree, branches };
-    for (const r of [readers.sx, readers.js]) await r.call({ op: "warm", ...job, warmMs: WARM_MS });
-    const own = await interleaved(INTERLEAVED_RUNS, readers, false);
-    const primed = await interleaved(INTERLEAVED_RUNS, readers, true);
-    const label = c.file.replace(/\.root$/, "") + (c.select ? ` (${c.select.label})` : "");
-    const uproot = uprootSums(c.file, tree, branches);
+    const r = await openRead(readers, job);
     const rest = it.best - dec.best;
     rows.push(
       `| ${label} | ${codecsOf(baskets)} | ${branches.length} | ${entries} | ${mb(bytes).toFixed(3)} | ${f1(mb(bytes) / (dec.best / 1000))} | ` +
         `${sx.best.toFixed(1)} / ${sx.median.toFixed(1)} | ${f1(mb(bytes) / (sx.best / 1000))} | ${rate(entries / (sx.best / 1000))} | ` +
         `${it.best.toFixed(1)} | ${rest > 0 ? f1(mb(bytes) / (rest / 1000)) : "n/a"} | ${decodeOnly ? f1(mb(bytes) / (decodeOnly.best / 1000)) : ""} | ${js.best.toFixed(1)} / ${js.median.toFixed(1)} | ` +
         `${f1(mb(bytes) / (js.best / 1000))} | ${rate(entries / (js.best / 1000))} | ${(js.best / sx.best).toFixed(1)}× / ${(js.median / sx.median).toFixed(1)}× | ` +
-        `${own.sx.toFixed(2)} / ${own.js.toFixed(1)} | ${(own.js / own.sx).toFixed(1)}× | ` +
-        `${own.sxCpu.toFixed(2)} / ${own.jsCpu.toFixed(1)} | ${(own.jsCpu / own.sxCpu).toFixed(1)}× | ` +
-        `${primed.sx.toFixed(2)} / ${primed.js.toFixed(1)} | ${(primed.js / primed.sx).toFixed(1)}× | ` +
-        `${primed.sxCpu.toFixed(2)} / ${primed.jsCpu.toFixed(1)} | ${(primed.jsCpu / primed.sxCpu).toFixed(1)}× | ${os.loadavg()[0]!.toFixed(1)} | ${sumsAgree(theirs, ours)} | ` +
-        `${sumsAgree(uproot, ours)} | ${sumsAgree(uproot, theirs)} |`,
+        openReadCells({ ...r, ours, theirs }, uproot),
     );
     console.error(rows[rows.length - 1]);
   }
   readers.sx.close();
   readers.js.close();
+  readers.base?.close();
   return rows;
 }
 
 const load = os.loadavg().map((x) => x.toFixed(1)).join(" ");
 const out: string[] = [`Node ${process.version}, ${os.cpus().length} CPUs, load average ${load} at start, ${new Date().toISOString()}, single thread`, ""];
 if (MICRO) out.push("### Codecs (benchmark.js, real HZZ baskets)", "", ...(await micro()), "");
-if (FILES) out.push("### Files: sxflow reader vs JSROOT (best of runs; open + metadata + every value read and summed)", "", ...(await files()));
+const filesTitle = OPEN_READ_ONLY ? "### Files: open + read, sxflow reader vs JSROOT" : "### Files: sxflow reader vs JSROOT (best of runs; open + metadata + every value read and summed)";
+if (FILES) out.push(filesTitle, "", ...(await files()));
 console.log(out.join("\n"));

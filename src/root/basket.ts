@@ -28,7 +28,7 @@ export interface RawBasket {
  * fWriteBasket, stopping at a zero seek), then the embedded ones, which count only when the
  * out-of-line baskets end before the branch's fEntries (otherwise they repeat flushed entries).
  */
-export function basketRefs(branch: BranchModel, where: string): BasketRef[] {
+export function basketRefs(branch: BranchModel, where: string | (() => string)): BasketRef[] {
   const refs: BasketRef[] = [];
   let n = 0;
   while (n < branch.writeBasket && n < branch.basketSeek.length && branch.basketSeek[n]! > 0) n++;
@@ -46,7 +46,7 @@ export function basketRefs(branch: BranchModel, where: string): BasketRef[] {
   }
   for (const r of refs) {
     if (r.entryStop < r.entryStart || r.entryStart < 0) {
-      throw new RootError(`${where}: basket ${r.index} has a corrupt entry range [${r.entryStart}, ${r.entryStop})`);
+      throw new RootError(`${typeof where === "string" ? where : where()}: basket ${r.index} has a corrupt entry range [${r.entryStart}, ${r.entryStop})`);
     }
   }
   return refs;
@@ -118,14 +118,14 @@ function basketBody(head: BasketHead, payload: Uint8Array, where: BasketPlace): 
   const count = u32be(payload, border) | 0;
   if (count !== nevbuf + 1 && count !== nevbuf) throw new RootError(`${where}: entry offset table holds ${count} offsets for ${nevbuf} entries`);
   if (border + 4 + 4 * nevbuf > payload.length) throw new RootError(`${where}: entry offset table truncated`);
-  // Copy the big-endian table into an aligned array and swap it natively, then check it.
+  // Read, rebase and check the big-endian table in one pass: on baskets of tens of entries this
+  // halved the table's cost against a native copy and swap followed by the check (no Buffer view
+  // per basket); on thousands of entries the two are alike.
   const offsets = new Int32Array(nevbuf + 1);
-  const table = Buffer.from(offsets.buffer, 0, 4 * nevbuf);
-  table.set(payload.subarray(border + 4, border + 4 + 4 * nevbuf));
-  table.swap32();
+  const table = new DataView(payload.buffer, payload.byteOffset + border + 4, 4 * nevbuf);
   let prev = 0;
   for (let i = 0; i < nevbuf; i++) {
-    const o = offsets[i]! - keylen;
+    const o = table.getInt32(4 * i) - keylen;
     if (o < prev || o > border) throw new RootError(`${where}: entry offset table: offset ${o} of entry ${i} is out of order or past the data`);
     offsets[i] = prev = o;
   }

@@ -31,8 +31,11 @@ const HEADER_BYTES = 64;
  * that follows the file's name and title (about 100-300 bytes in), so both cost one read.
  */
 const FIRST_READ_BYTES = 512;
-/** Local files up to this size are read whole at open (see FileSource.holdIfSmall). */
-const SMALL_FILE_BYTES = 64 * 1024;
+/**
+ * A local file's first bytes read at open (FileSource.open): files up to this size are then
+ * held whole (one more byte tells that the file ended).
+ */
+const HEAD_BYTES = 64 * 1024 + 1;
 
 export interface FileHeader {
   version: number;
@@ -72,12 +75,11 @@ export class RootFile {
   ) {}
 
   static async open(filePath: string, options: OpenRootOptions = {}): Promise<RootFile> {
-    const source = await FileSource.open(filePath, options.http);
+    const source = await FileSource.open(filePath, options.http, HEAD_BYTES);
     try {
       if (source.size < HEADER_BYTES) {
         throw new RootError(`${source.name} is truncated: ${source.size} bytes, smaller than a ROOT file header`);
       }
-      source.holdIfSmall(SMALL_FILE_BYTES);
       const first = await source.read(0, Math.min(FIRST_READ_BYTES, source.size), "file header");
       const header = readHeader(first, source.name);
       if (header.end > source.size) {

@@ -1,5 +1,6 @@
 import { isUrl, type ByteRange, type ByteSource } from "../sources/byte-source.js";
 import type { HttpSourceOptions } from "../sources/http-bytes.js";
+import { LocalByteSource } from "../sources/local-bytes.js";
 import { openByteSource } from "../sources/open-bytes.js";
 import { RootError } from "./errors.js";
 
@@ -16,19 +17,27 @@ export interface WantedRange extends ByteRange {
 export class FileSource {
   /** Short name for messages. */
   readonly name: string;
-  /** The whole file, when holdIfSmall read it. */
-  private whole: Uint8Array | undefined;
 
   private constructor(
     private readonly bytes: ByteSource,
     readonly path: string,
+    /**
+     * The file's first bytes, read at open (local files): the whole file when it is small, so
+     * that its later reads are copies from memory instead of system calls (opening and reading a
+     * small tree otherwise takes 6-8 positioned reads, each dearer than copying the few
+     * kilobytes it returns); else its header and whatever follows it.
+     */
+    private head: Uint8Array | undefined,
   ) {
     this.name = bytes.name;
   }
 
-  static async open(location: string, http?: HttpSourceOptions): Promise<FileSource> {
+  /** Opens a file; a local one with its first `headBytes` bytes read at once (see head). */
+  static async open(location: string, http?: HttpSourceOptions, headBytes = 0): Promise<FileSource> {
     try {
-      return new FileSource(await openByteSource(location, http), location);
+      if (isUrl(location) || headBytes <= 0) return new FileSource(await openByteSource(location, http), location, undefined);
+      const { source, head } = LocalByteSource.openWithHead(location, headBytes, declaredSize);
+      return new FileSource(source, location, head);
     } catch (err) {
       const where = isUrl(location) ? "" : ` ${location}`;
       throw new RootError(`cannot open ROOT file${where}: ${(err as Error).message}`);
@@ -60,25 +69,13 @@ export class FileSource {
   }
 
   /**
-   * Reads a local file of at most `limit` bytes whole, at once: its later reads are then copies
-   * from memory instead of system calls (opening and reading a small tree otherwise takes 6-8
-   * positioned reads, each dearer than copying the few kilobytes it returns). Copies, because
-   * the reader decodes basket bytes in place.
+   * Reads exactly `length` bytes at `offset`; `what` names the record for errors. The bytes may
+   * be the source's own (a view of its head): read them, never change them.
    */
-  holdIfSmall(limit: number): void {
-    const sync = this.bytes.readSync?.bind(this.bytes);
-    if (!sync || this.size > limit) return;
-    try {
-      this.whole = sync(0, this.size);
-    } catch (err) {
-      throw this.failed(err, 0, "the whole file");
-    }
-  }
-
-  /** Reads exactly `length` bytes at `offset`; `what` names the record for errors. */
   async read(offset: number, length: number, what: string): Promise<Uint8Array> {
     this.check(offset, length, what);
-    if (this.whole) return this.whole.slice(offset, offset + length);
+    const head = this.head;
+    if (head && offset + length <= head.length) return head.subarray(offset, offset + length);
     try {
       return await this.bytes.read(offset, length);
     } catch (err) {
@@ -92,8 +89,9 @@ export class FileSource {
    */
   readRanges(ranges: readonly WantedRange[]): Uint8Array[] | Promise<Uint8Array[]> {
     for (const r of ranges) this.check(r.offset, r.length, r.what);
-    const whole = this.whole;
-    if (whole) return ranges.map((r) => whole.slice(r.offset, r.offset + r.length));
+    // Copies from the head, because the reader decodes basket bytes in place.
+    const head = this.head;
+    if (head && ranges.every((r) => r.offset + r.length <= head.length)) return ranges.map((r) => head.slice(r.offset, r.offset + r.length));
     const sync = this.bytes.readSync?.bind(this.bytes);
     if (sync) {
       return ranges.map((r) => {
@@ -121,7 +119,18 @@ export class FileSource {
 
   async close(): Promise<void> {
     // Reads after close fail as they do for a file not held in memory.
-    this.whole = undefined;
+    this.head = undefined;
     await this.bytes.close();
   }
+}
+
+/**
+ * The length a ROOT file's header records (fEND), if `head` starts with one: "root", fVersion,
+ * fBEGIN, then fEND as 32 bits, or 64 bits from version 1000000 on.
+ */
+function declaredSize(head: Uint8Array): number | undefined {
+  if (head.length < 20 || head[0] !== 0x72 || head[1] !== 0x6f || head[2] !== 0x6f || head[3] !== 0x74) return undefined;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  if (view.getInt32(4) < 1000000) return view.getInt32(12);
+  return view.getUint32(12) * 0x100000000 + view.getUint32(16);
 }

@@ -72,6 +72,8 @@ interface BranchState {
   object?: { branch: string; plan: ObjectPlan; member: number };
   /** A branch that may hold unsplit objects whose members are not listed yet: its uproot path (see listObjects). */
   unlistedObjects?: string;
+  /** File, tree and branch for messages (Tree.whereOf), built on first use and kept: baskets name it each. */
+  where?: string;
 }
 
 type Decodable = Exclude<Interpretation, { kind: "unsupported" }>;
@@ -168,7 +170,7 @@ export class Tree {
       const interp = c.interpretation;
       const supported = interp.kind !== "unsupported";
       const name = listed.get(b)!;
-      const refs = basketRefs(b, this.where(name));
+      const refs = basketRefs(b, () => this.where(name));
       const held = refs.length ? refs[refs.length - 1]!.entryStop : 0;
       const info: BranchInfo = {
         name,
@@ -267,6 +269,11 @@ export class Tree {
 
   private where(branch?: string): string {
     return `${this.source.name}: tree "${this.name}"${branch === undefined ? "" : `, branch "${branch}"`}`;
+  }
+
+  /** where() of a state's branch, built once per branch rather than once per basket. */
+  private whereOf(s: BranchState): string {
+    return (s.where ??= this.where(s.info.name));
   }
 
   get branches(): BranchInfo[] {
@@ -404,8 +411,8 @@ export class Tree {
     let raw: RawBasket | Promise<RawBasket>;
     if (ref.seek >= 0) {
       const file = fetched.get(ref.seek);
-      if (!file) throw new RootError(`${this.where(s.info.name)}: basket ${ref.index} was not read`);
-      const where = new BasketPlace(this.where(s.info.name), ref.index, ref.seek);
+      if (!file) throw new RootError(`${this.whereOf(s)}: basket ${ref.index} was not read`);
+      const where = new BasketPlace(this.whereOf(s), ref.index, ref.seek);
       raw = readBasketSync(file, ref, where) ?? readBasket(file, ref, where);
     } else {
       const e = s.model.embedded[ref.index - (s.refs.length - s.model.embedded.length)]!;
@@ -416,7 +423,7 @@ export class Tree {
   }
 
   private decodePiece(s: BranchState & { interp: Decodable }, ref: BasketRef, raw: RawBasket, cache: BasketCache): Decoded | Promise<Decoded> {
-    const where = new BasketPlace(this.where(s.info.name), ref.index, -1);
+    const where = new BasketPlace(this.whereOf(s), ref.index, -1);
     if (raw.nevbuf !== ref.entryStop - ref.entryStart) {
       throw new RootError(`${where}: holds ${raw.nevbuf} entries, the branch says ${ref.entryStop - ref.entryStart}`);
     }

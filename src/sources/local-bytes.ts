@@ -2,6 +2,9 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
 import type { ByteRange, ByteSource } from "./byte-source.js";
 
+/** Where openWithHead reads (synchronously, so one buffer serves every open of the thread). */
+let scratch = new Uint8Array(0);
+
 /** Baskets or column chunks closer than this are read in one positioned read (page cache). */
 const LOCAL_GAP = 64 * 1024;
 
@@ -36,9 +39,38 @@ export class LocalByteSource implements ByteSource {
     }
   }
 
+  /**
+   * Opens `path` and reads its first `bytes` bytes at once. A format whose header records the
+   * file's length spares the fstat: when the read stops short exactly at the length
+   * `declaredSize` finds in those bytes, they are the whole file (the system calls are most of
+   * what opening a small ROOT file costs). Otherwise the size comes from fstat as in open().
+   */
+  static openWithHead(
+    path: string,
+    bytes: number,
+    declaredSize: (head: Uint8Array) => number | undefined,
+  ): { source: LocalByteSource; head: Uint8Array<ArrayBuffer> } {
+    const fd = openSync(path, "r");
+    try {
+      // Into a buffer kept for the next open, then copied out at its length: a fresh buffer of
+      // `bytes` per open cost more (allocation, page faults, collections) than the small read.
+      if (scratch.length < bytes) scratch = new Uint8Array(bytes);
+      const n = readSync(fd, scratch, 0, bytes, 0);
+      const head = new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n);
+      head.set(scratch.subarray(0, n));
+      const size = n < bytes && declaredSize(head) === n ? n : fstatSync(fd).size;
+      return { source: new LocalByteSource(fd, path, size), head };
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+  }
+
   readSync(offset: number, length: number): Uint8Array<ArrayBuffer> {
     if (this.fd < 0) throw new Error("the file is closed");
-    const out = new Uint8Array(length);
+    // Not zero-filled (the loop below writes every byte or throws), and an ArrayBuffer of its own
+    // at offset 0, which callers may hand on whole (Parquet passes `.buffer` to parquet-wasm).
+    const out = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
     let done = 0;
     while (done < length) {
       const n = readSync(this.fd, out, done, length - done, offset + done);

@@ -17,7 +17,22 @@ const HEADER = 9;
 const LZ4_CHECKSUM = 8;
 
 type Algorithm = "ZL" | "L4" | "ZS" | "XZ";
-const ALGORITHMS: ReadonlySet<string> = new Set<Algorithm>(["ZL", "L4", "ZS", "XZ"]);
+
+/** The algorithm of a block's two magic bytes, without making a string of them (once per basket). */
+function algorithmOf(a: number, b: number): Algorithm | undefined {
+  switch ((a << 8) | b) {
+    case 0x5a4c:
+      return "ZL";
+    case 0x4c34:
+      return "L4";
+    case 0x5a53:
+      return "ZS";
+    case 0x585a:
+      return "XZ";
+    default:
+      return undefined;
+  }
+}
 
 /** One compression block located by its header: payload bytes [start, end) decode to `size` bytes. */
 interface Block {
@@ -46,14 +61,15 @@ function scanBlocks(src: Uint8Array, uncompressedSize: number, where: Place): Bl
           `blocks so far declare ${op} of ${uncompressedSize} bytes`,
       );
     }
-    const algorithm = String.fromCharCode(src[ip]!, src[ip + 1]!);
+    const algorithm = algorithmOf(src[ip]!, src[ip + 1]!);
     // Sizes mean nothing under an unknown magic: report the magic first.
-    if (algorithm === "CS") {
-      throw new Error(`${blockAt(where, index, ip)}: CS block (ROOT's pre-2000 compression algorithm) is not supported`);
-    }
-    if (!ALGORITHMS.has(algorithm)) {
+    if (algorithm === undefined) {
+      const magic = String.fromCharCode(src[ip]!, src[ip + 1]!);
+      if (magic === "CS") {
+        throw new Error(`${blockAt(where, index, ip)}: CS block (ROOT's pre-2000 compression algorithm) is not supported`);
+      }
       throw new Error(
-        `${blockAt(where, index, ip)}: unknown compression algorithm ${JSON.stringify(algorithm)} ` +
+        `${blockAt(where, index, ip)}: unknown compression algorithm ${JSON.stringify(magic)} ` +
           `(bytes 0x${hex2(src[ip]!)} 0x${hex2(src[ip + 1]!)})`,
       );
     }
@@ -74,7 +90,7 @@ function scanBlocks(src: Uint8Array, uncompressedSize: number, where: Place): Bl
       );
     }
     if (size === 0) throw new Error(`${blockAt(where, index, ip)}: ${algorithm} block declares 0 uncompressed bytes`);
-    blocks.push({ algorithm: algorithm as Algorithm, at: ip, start, end, size });
+    blocks.push({ algorithm, at: ip, start, end, size });
     op += size;
     ip = end;
   }
