@@ -15,6 +15,8 @@ import type { RunData } from "./report/page-frame.js";
 import type { GatherTask } from "./shards/gather.js";
 
 const pipeline = () => import("./pipeline/worker.js");
+/** A merge's second pass, bucket by bucket (shards/merge.ts). */
+const gather = () => import("./shards/gather.js");
 /** The report page's plots: the plotting library and a DOM, loaded by the page thread only (report/write.ts). */
 const reportPage = () => import("./report/page.js");
 
@@ -33,12 +35,16 @@ function encodeChunkMoved(task: ChunkTask): ArrayBuffer {
 }
 
 export const handlers = {
+  /** A conversion pool's warm-up (see createThreadPool): the chain's modules and the readers. */
+  loadPipeline: async () => (await pipeline()).loadReaders(),
   scanFile: async (payload: ScanPayload) => (await pipeline()).scanFile(payload),
   releaseRun: async (run: string) => (await pipeline()).releaseRun(run),
   runChain: async (payload: ChainPayload) => (await pipeline()).runChain(payload),
   runChainMoved: async (payload: ChainPayload) => (await pipeline()).runChainMoved(payload),
   encodeChunk: encodeChunkMoved,
-  gatherBucket: async (task: GatherTask) => (await import("./shards/gather.js")).gatherBucketMoved(task),
+  /** A merge pool's warm-up (see createThreadPool): the second pass's modules. */
+  loadGather: async () => void (await gather()),
+  gatherBucket: async (task: GatherTask) => (await gather()).gatherBucketMoved(task),
   loadReportPage: async () => void (await reportPage()),
   reportSections: async (runs: RunData[]) => (await reportPage()).plottedSections(runs),
   reportTiming: async (runs: RunData[]) => (await reportPage()).timingSection(runs),

@@ -88,11 +88,21 @@ export async function withSession<T>(
   converts = true,
 ): Promise<T> {
   const started = performance.now();
-  const given = typeof config === "string" ? await loadRunConfig(config) : config;
+  // The threads start, and load the chain's modules and the readers (warm), while this thread
+  // loads the configuration when the caller gave their count, else as soon as it is known.
+  const startPool = (workers: number) => createWorkerPool<WorkerHandlers>({ module: workerModule(), workers: converts ? workers : 0, warm: "loadPipeline" });
+  const starting = options.workers !== undefined ? startPool(options.workers) : undefined;
+  let given: RunConfig;
+  try {
+    given = typeof config === "string" ? await loadRunConfig(config) : config;
+  } catch (err) {
+    await (await starting)?.close();
+    throw err;
+  }
   // Part of the configuration from here on: recorded in every output, compared by shards and merges.
   const loaded = options.maxEvents === undefined ? given : { ...given, maxEvents: options.maxEvents };
   const workers = options.workers ?? loaded.workers ?? defaultWorkerCount();
-  const pool = await createWorkerPool<WorkerHandlers>({ module: workerModule(), workers: converts ? workers : 0 });
+  const pool = await (starting ?? startPool(workers));
   const runId = randomUUID();
   logDebug("run.start", { config: loaded.source, run: runId, workers: pool.workers, samples: loaded.samples.length, maxEvents: loaded.maxEvents });
   // Files of `delivery: stream` samples are converted as the transform reports them, and the

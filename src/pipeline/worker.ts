@@ -23,6 +23,11 @@ export interface ScanPayload {
   tree: string;
 }
 
+/** Loads the readers (sources/read-step.ts loads them with the first file otherwise). */
+export async function loadReaders(): Promise<void> {
+  await import("../sources/tree-source.js");
+}
+
 /** Opens a file for planning and keeps it open for the run's tasks. */
 export async function scanFile(payload: ScanPayload): Promise<FileScan> {
   const started = performance.now();

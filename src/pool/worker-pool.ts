@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { Piscina } from "piscina";
+import { Piscina, workerData } from "piscina";
 
 /**
  * The functions a worker module offers, by task name. A worker module exports its table as
@@ -16,8 +16,21 @@ export interface TaskCall<H extends HandlerTable> {
   payload: unknown;
 }
 
+/** What a pool tells its threads when it starts them. */
+interface PoolThreadData {
+  /** The task module, when the thread's entry is ts-worker.cjs. */
+  sxflowTaskModule?: string;
+  /** A handler that every thread runs (without payload) as soon as it has loaded the module. */
+  sxflowWarm?: string;
+}
+
 /** The default export of a worker module: runs the named handler of its table. */
 export function dispatcher<H extends HandlerTable>(handlers: H): (call: TaskCall<H>) => unknown {
+  // On a pool's thread (none on the calling thread of an in-thread pool): the warm-up handler
+  // loads what the thread's first task will need while the pool's owner is still preparing it;
+  // a failure there is the first task's to report.
+  const warm = (workerData as PoolThreadData | null | undefined)?.sxflowWarm;
+  if (warm) void Promise.resolve(undefined).then(handlers[warm]).catch(() => undefined);
   return (call) => {
     const fn = handlers[call.task];
     if (!fn) throw new Error(`worker: no task "${call.task}"`);
@@ -30,6 +43,11 @@ export interface WorkerPoolOptions {
   module: URL;
   /** Worker threads; 0 runs tasks on the calling thread (debugging, tiny inputs). */
   workers: number;
+  /**
+   * A handler of the module that each thread runs as soon as it starts (loading the modules its
+   * tasks need), so that this happens while the caller still prepares the first tasks.
+   */
+  warm?: string;
 }
 
 export interface WorkerPool<H extends HandlerTable> {
@@ -59,14 +77,15 @@ export function moduleBeside(base: string, name: string): URL {
  * TypeScript source, which a Node 20 worker cannot load by itself: a small CommonJS entry
  * registers tsx inside the worker first.
  */
-function workerEntry(module: URL): { filename: string; workerData?: { sxflowTaskModule: string } } {
-  if (!module.pathname.endsWith(".ts")) return { filename: module.href };
-  return { filename: new URL("./ts-worker.cjs", import.meta.url).href, workerData: { sxflowTaskModule: module.href } };
+function workerEntry(module: URL, warm: string | undefined): { filename: string; workerData: PoolThreadData } {
+  const data: PoolThreadData = warm ? { sxflowWarm: warm } : {};
+  if (!module.pathname.endsWith(".ts")) return { filename: module.href, workerData: data };
+  return { filename: new URL("./ts-worker.cjs", import.meta.url).href, workerData: { ...data, sxflowTaskModule: module.href } };
 }
 
-/** A pool of `threads` (at least 1) worker threads running the module's handlers. */
-export function createThreadPool<H extends HandlerTable>(module: URL, threads: number): WorkerPool<H> {
-  const piscina = new Piscina({ ...workerEntry(module), minThreads: threads, maxThreads: threads });
+/** A pool of `threads` (at least 1) worker threads running the module's handlers; each runs `warm` first if given. */
+export function createThreadPool<H extends HandlerTable>(module: URL, threads: number, warm?: keyof H & string): WorkerPool<H> {
+  const piscina = new Piscina({ ...workerEntry(module, warm), minThreads: threads, maxThreads: threads });
   return {
     workers: threads,
     run(task, payload, transferList, signal) {
@@ -99,7 +118,7 @@ export function createThreadPool<H extends HandlerTable>(module: URL, threads: n
 }
 
 export async function createWorkerPool<H extends HandlerTable>(options: WorkerPoolOptions): Promise<WorkerPool<H>> {
-  if (options.workers > 0) return createThreadPool<H>(options.module, options.workers);
+  if (options.workers > 0) return createThreadPool<H>(options.module, options.workers, options.warm);
   const { handlers } = (await import(options.module.href)) as { handlers: H };
   return {
     workers: 0,

@@ -147,43 +147,49 @@ async function* unshuffledRows(dirs: string[], manifests: ShardManifest[], split
 export function mergeShards(config: RunConfig | string, options: MergeOptions = {}): Promise<PipelineReport> {
   return withSession(config, options, async (session) => {
     const { cfg } = session;
-    const count = shardCount(await listShards(cfg.output.dir), shardsDir(cfg.output.dir), options.shards);
-    const { dirs, manifests } = await checkShards(session, count);
-    const report = new ReportBuilder(cfg, manifests[0]!.groups);
-    let stats: StatsPartials = {};
-    for (const dir of dirs) {
-      for (const h of decodeHeaders(await readFile(path.join(dir, HEADERS), "utf8"))) {
-        report.add(h);
-        stats = mergePartials(stats, h.stats);
-      }
-    }
-    const output = await OutputDir.open(cfg.output.dir, noticeOf(session.options));
-    // The session converts nothing and has no threads: the second pass and the compression get their own.
-    const pool = await createWorkerPool<WorkerHandlers>({ module: workerModule(), workers: session.workers });
-    const sink = new RunSink(session, manifests[0]!, output, pool);
-    const shuffled = manifests[0]!.buckets > 0;
-    // Its thread loads the plotting library and draws while the second pass runs; finishRun closes it.
+    // The session converts nothing and has no threads: the second pass and the compression get
+    // their own, started now so that they load the second pass's modules while the shards are
+    // checked; the report page's thread loads the plotting library meanwhile and draws while the
+    // second pass runs (finishRun closes it).
+    const pool = await createWorkerPool<WorkerHandlers>({ module: workerModule(), workers: session.workers, warm: "loadGather" });
     const reportPage = startReportPage(session);
+    let output: OutputDir | undefined;
     try {
-      return await finishRun({
-        session,
-        sink,
-        output,
-        report,
-        layout: manifests[0]!,
-        stats,
-        pool,
-        buckets: SPLIT_NAMES.map((_, s) => (shuffled ? splitBuckets(dirs, manifests, s, cfg.shuffle.seed + s) : undefined)),
-        ...(shuffled ? {} : { unshuffled: (s: number) => unshuffledRows(dirs, manifests, s) }),
-        otherSeconds: manifests.reduce((t, m) => t + m.seconds, 0),
-        ...(reportPage ? { reportPage } : {}),
-      });
-    } catch (err) {
-      await sink.abort().catch(() => undefined);
-      throw err;
+      const count = shardCount(await listShards(cfg.output.dir), shardsDir(cfg.output.dir), options.shards);
+      const { dirs, manifests } = await checkShards(session, count);
+      const report = new ReportBuilder(cfg, manifests[0]!.groups);
+      let stats: StatsPartials = {};
+      for (const dir of dirs) {
+        for (const h of decodeHeaders(await readFile(path.join(dir, HEADERS), "utf8"))) {
+          report.add(h);
+          stats = mergePartials(stats, h.stats);
+        }
+      }
+      output = await OutputDir.open(cfg.output.dir, noticeOf(session.options));
+      const sink = new RunSink(session, manifests[0]!, output, pool);
+      const shuffled = manifests[0]!.buckets > 0;
+      try {
+        return await finishRun({
+          session,
+          sink,
+          output,
+          report,
+          layout: manifests[0]!,
+          stats,
+          pool,
+          buckets: SPLIT_NAMES.map((_, s) => (shuffled ? splitBuckets(dirs, manifests, s, cfg.shuffle.seed + s) : undefined)),
+          ...(shuffled ? {} : { unshuffled: (s: number) => unshuffledRows(dirs, manifests, s) }),
+          otherSeconds: manifests.reduce((t, m) => t + m.seconds, 0),
+          ...(reportPage ? { reportPage } : {}),
+        });
+      } catch (err) {
+        await sink.abort().catch(() => undefined);
+        throw err;
+      }
     } finally {
+      await reportPage?.close();
       await pool.close();
-      await output.close();
+      await output?.close();
     }
   }, false);
 }
