@@ -6,7 +6,12 @@
  * peak RSS is its own; the modes are interleaved `--repeat` times and the best CPU and wall time
  * of each kept (the machine is shared).
  *
- *   npm run bench:parquet -- [--events 1000000] [--file path] [--modes a,b] [--repeat 3]
+ * Then the cost of opening the file (footer, schema, tree column; no column read), in processes
+ * of their own, interleaved: the first open of a process (cold code) and the median of 20 more,
+ * through the own footer read against the parquet-wasm route (which instantiates parquet-wasm and
+ * takes the schema from it, as every open did before).
+ *
+ *   npm run bench:parquet -- [--events 1000000] [--file path] [--modes a,b] [--repeat 3] [--open-rounds 5]
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -53,6 +58,28 @@ const MODES = {
 } as const;
 
 type Mode = keyof typeof MODES;
+
+const OPEN_MODES = { "open: own footer read": "auto", "open: through parquet-wasm": "parquet-wasm" } as const;
+type OpenMode = keyof typeof OPEN_MODES;
+
+/** The first open in this process and the median of 20 more (wall ms), with the first one's CPU ms. */
+async function openChild(mode: OpenMode, file: string): Promise<void> {
+  const decoder = OPEN_MODES[mode];
+  const c0 = process.cpuUsage();
+  let t = performance.now();
+  (await openParquet(file, { decoder })).close();
+  const first = performance.now() - t;
+  const c = process.cpuUsage(c0);
+  const warm: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    t = performance.now();
+    (await openParquet(file, { decoder })).close();
+    warm.push(performance.now() - t);
+  }
+  warm.sort((x, y) => x - y);
+  const maxRssMB = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(JSON.stringify({ first, firstCpu: (c.user + c.system) / 1000, warm: warm[10]!, maxRssMB }));
+}
 
 function columnBytes(c: Column): number {
   if (c.kind === "flat") return c.values.byteLength;
@@ -121,7 +148,7 @@ async function child(mode: Mode, file: string): Promise<void> {
 
 async function main(): Promise<void> {
   const a = args();
-  if (a.child) return child(a.child as Mode, a.file!);
+  if (a.child) return a.child in OPEN_MODES ? openChild(a.child as OpenMode, a.file!) : child(a.child as Mode, a.file!);
   const events = Number(a.events ?? 1_000_000);
   const file = a.file ?? path.join(tmpdir(), `sxflow-bench-ttbar-${events}.parquet`);
   if (!existsSync(file)) {
@@ -156,6 +183,28 @@ async function main(): Promise<void> {
       `${mode.padEnd(58)} ${r.seconds.toFixed(2).padStart(6)} s (cpu ${r.cpuSeconds.toFixed(2)} s, ${((r.cpuSeconds / r.events) * 1e6).toFixed(2)} us/event)  ` +
         `${(r.events / r.seconds / 1e6).toFixed(2)} M events/s (${(r.events / r.cpuSeconds / 1e6).toFixed(2)} per CPU s)  ` +
         `${(r.bytes / 1e6 / r.cpuSeconds).toFixed(0).padStart(4)} MB/CPU s decoded (${(r.bytes / 1e6).toFixed(0)} MB)  peak RSS ${r.maxRssMB.toFixed(0)} MB`,
+    );
+  }
+  const openRounds = Number(a["open-rounds"] ?? 5);
+  if (openRounds === 0) return;
+  type Open = { first: number; firstCpu: number; warm: number; maxRssMB: number };
+  const opens = new Map<OpenMode, Open[]>();
+  for (let round = 0; round < openRounds; round++) {
+    for (const mode of Object.keys(OPEN_MODES) as OpenMode[]) {
+      const run = spawnSync(process.execPath, ["--import", "tsx", self, "--child", mode, "--file", file], { encoding: "utf8" });
+      if (run.status !== 0) throw new Error(`${mode} failed:\n${run.stderr}`);
+      opens.set(mode, [...(opens.get(mode) ?? []), JSON.parse(run.stdout) as Open]);
+    }
+  }
+  console.log(`\nopening the file, ${openRounds} interleaved processes each (best and median of the processes); load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  const range = (xs: number[]): string => {
+    const sorted = [...xs].sort((x, y) => x - y);
+    return `${sorted[0]!.toFixed(1)} / ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)}`;
+  };
+  for (const [mode, runs] of opens) {
+    console.log(
+      `${mode.padEnd(28)} first open ${range(runs.map((r) => r.first))} ms (CPU ${range(runs.map((r) => r.firstCpu))} ms), later opens ${range(runs.map((r) => r.warm))} ms, ` +
+        `peak RSS ${range(runs.map((r) => r.maxRssMB))} MB`,
     );
   }
 }

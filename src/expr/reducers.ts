@@ -20,39 +20,21 @@ export interface Reduced {
 export function reduceObjects(fn: ReduceFn, values: Values, offsets: Int32Array): Reduced {
   const n = offsets.length - 1;
   const out = new Float64Array(n);
+  // Every loop is in a function of its own: V8 compiles a loop on the stack while it runs, and
+  // code around it that had not run yet (another case) would throw that code away.
   switch (fn) {
     case "num":
     case "count":
-      for (let e = 0; e < n; e++) out[e] = offsets[e + 1]! - offsets[e]!;
-      return { values: out };
+      return lengths(offsets, out);
     case "count_nonzero":
     case "any":
-    case "all": {
-      for (let e = 0; e < n; e++) {
-        let c = 0;
-        const a = offsets[e]!, b = offsets[e + 1]!;
-        for (let j = a; j < b; j++) c += +(values[j] !== 0);
-        out[e] = fn === "count_nonzero" ? c : fn === "any" ? (c > 0 ? 1 : 0) : c === b - a ? 1 : 0;
-      }
-      return { values: out };
-    }
+    case "all":
+      return nonZero(fn, values, offsets, out);
     case "sum":
     case "nansum":
     case "prod":
-    case "nanprod": {
-      const product = fn === "prod" || fn === "nanprod";
-      const skipNaN = fn === "nansum" || fn === "nanprod";
-      for (let e = 0; e < n; e++) {
-        let acc = product ? 1 : 0;
-        for (let j = offsets[e]!, b = offsets[e + 1]!; j < b; j++) {
-          const v = values[j]!;
-          if (skipNaN && v !== v) continue;
-          acc = product ? acc * v : acc + v;
-        }
-        out[e] = acc;
-      }
-      return { values: out };
-    }
+    case "nanprod":
+      return fold(fn, values, offsets, out);
     case "min":
     case "max":
     case "nanmin":
@@ -70,20 +52,53 @@ export function reduceObjects(fn: ReduceFn, values: Values, offsets: Int32Array)
     case "std":
     case "nanstd":
       return moments(fn, values, offsets, out);
-    case "firsts": {
-      const valid = new Uint8Array(n);
-      for (let e = 0; e < n; e++) {
-        const a = offsets[e]!;
-        if (offsets[e + 1]! > a) {
-          out[e] = values[a]!;
-          valid[e] = 1;
-        } else {
-          out[e] = NaN;
-        }
-      }
-      return { values: out, valid };
+    case "firsts":
+      return firsts(values, offsets, out);
+  }
+}
+
+function lengths(offsets: Int32Array, out: Float64Array): Reduced {
+  for (let e = 0; e < out.length; e++) out[e] = offsets[e + 1]! - offsets[e]!;
+  return { values: out };
+}
+
+function nonZero(fn: "count_nonzero" | "any" | "all", values: Values, offsets: Int32Array, out: Float64Array): Reduced {
+  for (let e = 0; e < out.length; e++) {
+    let c = 0;
+    const a = offsets[e]!, b = offsets[e + 1]!;
+    for (let j = a; j < b; j++) c += +(values[j] !== 0);
+    out[e] = fn === "count_nonzero" ? c : fn === "any" ? (c > 0 ? 1 : 0) : c === b - a ? 1 : 0;
+  }
+  return { values: out };
+}
+
+function fold(fn: "sum" | "nansum" | "prod" | "nanprod", values: Values, offsets: Int32Array, out: Float64Array): Reduced {
+  const product = fn === "prod" || fn === "nanprod";
+  const skipNaN = fn === "nansum" || fn === "nanprod";
+  for (let e = 0; e < out.length; e++) {
+    let acc = product ? 1 : 0;
+    for (let j = offsets[e]!, b = offsets[e + 1]!; j < b; j++) {
+      const v = values[j]!;
+      if (skipNaN && v !== v) continue;
+      acc = product ? acc * v : acc + v;
+    }
+    out[e] = acc;
+  }
+  return { values: out };
+}
+
+function firsts(values: Values, offsets: Int32Array, out: Float64Array): Reduced {
+  const valid = new Uint8Array(out.length);
+  for (let e = 0; e < out.length; e++) {
+    const a = offsets[e]!;
+    if (offsets[e + 1]! > a) {
+      out[e] = values[a]!;
+      valid[e] = 1;
+    } else {
+      out[e] = NaN;
     }
   }
+  return { values: out, valid };
 }
 
 function extremum(fn: "min" | "max" | "nanmin" | "nanmax", values: Values, offsets: Int32Array, out: Float64Array): Reduced {

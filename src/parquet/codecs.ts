@@ -11,16 +11,25 @@ export async function codecInit(codec: number): Promise<void> {
   if (codec === Codec.ZSTD) await zstdInit();
 }
 
-/** A page's bytes decompressed to exactly `size` bytes (after {@link codecInit}). */
+/**
+ * Where zstd pages are decompressed, reused from page to page (grown to the largest page met):
+ * a fresh array per page was an allocation (zero-filled, then overwritten) and garbage per page.
+ */
+let zstdPages = new Uint8Array(0);
+
+/**
+ * A page's bytes decompressed to exactly `size` bytes (after {@link codecInit}). Those of a zstd
+ * page are in scratch memory, valid until the next call: a caller that keeps them copies them.
+ */
 export function decompress(codec: number, src: Uint8Array, size: number): Uint8Array {
   switch (codec) {
     case Codec.UNCOMPRESSED:
       if (src.length !== size) throw new Error(`an uncompressed page of ${src.length} bytes declares ${size}`);
       return src;
     case Codec.ZSTD: {
-      const out = new Uint8Array(size);
-      zstdDecodeInto(src, out, 0, size);
-      return out;
+      if (zstdPages.length < size) zstdPages = new Uint8Array(Math.max(size, Math.min(2 * zstdPages.length, 16 << 20)));
+      zstdDecodeInto(src, zstdPages, 0, size);
+      return zstdPages.subarray(0, size);
     }
     case Codec.SNAPPY:
       return snappyDecode(src, size);

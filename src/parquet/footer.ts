@@ -111,6 +111,16 @@ const SAFE = 2 ** 53;
 
 const utf8 = new TextDecoder();
 
+/**
+ * A zigzag-encoded integer's value. Below 2^31 with integer operations, so that row counts and
+ * offsets stay small integers for V8 (a division makes a heap number, and the decoder's loops over
+ * rows then ran on doubles).
+ */
+function zigzag(v: number): number {
+  if (v < 2 ** 31) return (v >>> 1) ^ -(v & 1);
+  return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+}
+
 /** A compact-protocol cursor with thrift.ts's bounds checks and messages. */
 class Cursor {
   at = 0;
@@ -150,7 +160,7 @@ class Cursor {
       shift += 7;
       if (shift > 35) this.fail("varint too long");
     }
-    return out % 2 === 0 ? out / 2 : -(out + 1) / 2;
+    return zigzag(out);
   }
 
   /** An unsigned varint of at most 64 bits, as a number (noted as odd beyond 2^53). */
@@ -170,7 +180,7 @@ class Cursor {
 
   long(): number {
     const v = this.varint();
-    return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+    return zigzag(v);
   }
 
   size(): number {

@@ -30,7 +30,7 @@ export interface DataPage {
   /** Rows of the chunk before this page, when known (flat columns, and v2 pages skipped). */
   firstRow: number;
   encoding: number;
-  /** The page's values section, decompressed. */
+  /** The page's values section, decompressed: like the levels, valid only during the call that receives the page. */
   values: Uint8Array;
 }
 
@@ -99,7 +99,8 @@ export function readChunkPages(bytes: Uint8Array, plan: LeafPlan, chunk: ChunkMe
       const d = h.header.get(7);
       const encoding = num(field(d, 2));
       if (encoding !== Encoding.PLAIN && encoding !== Encoding.PLAIN_DICTIONARY) throw new NeedsFallback(`dictionary page encoding ${encoding}`);
-      dictionary = { page, values: inflate(chunk.codec, body, size, page), count: int(field(d, 1), "dictionary size", page) };
+      // A copy: the decompressed bytes are scratch memory, and the dictionary serves every page of the chunk.
+      dictionary = { page, values: inflate(chunk.codec, body, size, page).slice(), count: int(field(d, 1), "dictionary size", page) };
       continue;
     }
     if (type !== DATA_PAGE && type !== DATA_PAGE_V2) continue;

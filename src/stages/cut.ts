@@ -16,7 +16,7 @@ export interface CutSpec {
  * any non-zero byte, 0 for zero; 5x faster than counting and and-ing with branches (5 cuts x 100k
  * events: 107 -> 22 ms of CPU).
  */
-function andInto(pass: Uint8Array, mask: Uint8Array, header: TaskHeader): void {
+function andInto(pass: Uint8Array, mask: Uint8Array, counts: { alone: number; cumulative: number }): void {
   let alone = 0;
   let cumulative = 0;
   for (let i = 0; i < mask.length; i++) {
@@ -26,13 +26,20 @@ function andInto(pass: Uint8Array, mask: Uint8Array, header: TaskHeader): void {
     pass[i] = p;
     cumulative += p;
   }
-  header.cutPass.push(alone);
-  header.cutCumulative.push(cumulative);
+  // Nothing after the loop but these stores: V8 compiles the loop on the stack, and code after it
+  // that had never run would be thrown away again.
+  counts.alone = alone;
+  counts.cumulative = cumulative;
 }
 
 function applyCuts(cuts: readonly CompiledExpression[], batch: Batch, header: TaskHeader): Batch {
   const pass = new Uint8Array(batch.length).fill(1);
-  for (const cut of cuts) andInto(pass, cutMask(batch, cut), header);
+  const counts = { alone: 0, cumulative: 0 };
+  for (const cut of cuts) {
+    andInto(pass, cutMask(batch, cut), counts);
+    header.cutPass.push(counts.alone);
+    header.cutCumulative.push(counts.cumulative);
+  }
   return header.cutCumulative[header.cutCumulative.length - 1] === batch.length ? batch : filterBatch(batch, pass);
 }
 

@@ -34,6 +34,21 @@ function stored(gp: GroupPlan, name: string, values: NumericArray, h5: string): 
   return h5 === "float16" ? toHalf(gp.name, name, values as Float32Array) : values;
 }
 
+/**
+ * A field that is a branch as it is: the batch's own column, in its own type, unless the branch is
+ * boolean (the evaluator maps its bytes to 0/1) or its shape is not the plain one the plan reads
+ * (the evaluator then explains the mismatch). The evaluator would turn 64-bit integers into
+ * float64, which the pad stage turns back into BigInts, slowly and inexactly above 2^53.
+ */
+function rawBranch(e: CompiledExpression, columns: Record<string, Column>): Column | undefined {
+  const plan = e.plan;
+  if (plan.op !== "branch" || plan.dtype === "bool" || plan.shape) return undefined;
+  const column = columns[plan.name];
+  if (!column) return undefined;
+  const plain = plan.level === "event" ? column.kind === "flat" && !column.shape : column.kind === "jagged" && ArrayBuffer.isView(column.values);
+  return plain ? column : undefined;
+}
+
 function padOne(g: CompiledGroup, eb: { batch: { length: number; columns: Record<string, Column> }; header: TaskHeader }, out: Record<string, Column>, histograms: boolean): void {
   const gp = g.plan;
   const batch = eb.batch;
@@ -45,7 +60,7 @@ function padOne(g: CompiledGroup, eb: { batch: { length: number; columns: Record
     const f = gp.fields[k]!;
     const e = g.exprs[k];
     if (!e) continue;
-    evaluated[f.name] = e.evaluate(batch);
+    evaluated[f.name] = rawBranch(e, batch.columns) ?? e.evaluate(batch);
     sources[f.name] = f.source!;
     casts[f.name] = f.value;
   }

@@ -8,36 +8,39 @@ import type { GroupPlan } from "./record.js";
  * into its HDF5 dataset as it is.
  */
 
-/** A field's values as lanes of its element size (8-byte values as two 32-bit lanes): one load per value, whatever its type. */
-function lanesOf(values: NumericArray, size: number): Uint8Array | Uint16Array | Uint32Array {
-  const { buffer, byteOffset, byteLength } = values;
-  if (values.BYTES_PER_ELEMENT !== size) throw new Error(`internal error: a field of ${size}-byte values holds ${values.BYTES_PER_ELEMENT}-byte ones`);
-  if (size === 1) return new Uint8Array(buffer, byteOffset, byteLength);
-  if (size === 2) return new Uint16Array(buffer, byteOffset, byteLength / 2);
-  return new Uint32Array(buffer, byteOffset, byteLength / 4);
+// Records are packed, so a field's bytes in a row are not aligned: DataView stores write them
+// whole (little-endian, as the host holds them), not byte by byte. One function per value size,
+// each with its loop over events: a switch per event met a new size after V8 had compiled the loop
+// on the stack, and threw the code away.
+
+function scatter1(src: Uint8Array, dst: Uint8Array, rowOf: Int32Array, rowBytes: number, at: number, stride: number, count: number): void {
+  for (let i = 0; i < rowOf.length; i++) {
+    if (rowOf[i]! < 0) continue;
+    for (let j = 0, s = i * count, d = rowOf[i]! * rowBytes + at; j < count; j++, d += stride) dst[d] = src[s++]!;
+  }
 }
 
-/**
- * Copies `count` items of `size` bytes from dense lanes (from lane `s`) to a strided destination.
- * Records are packed, so a field's bytes in a row are not aligned: DataView stores write them
- * whole (little-endian, as the host holds them), not byte by byte.
- */
-function scatter(src: Uint8Array | Uint16Array | Uint32Array, s: number, dst: DataView, bytes: Uint8Array, d: number, stride: number, count: number, size: number): void {
-  switch (size) {
-    case 1:
-      for (let j = 0; j < count; j++, d += stride) bytes[d] = src[s++]!;
-      return;
-    case 2:
-      for (let j = 0; j < count; j++, d += stride) dst.setUint16(d, src[s++]!, true);
-      return;
-    case 4:
-      for (let j = 0; j < count; j++, d += stride) dst.setUint32(d, src[s++]!, true);
-      return;
-    default:
-      for (let j = 0; j < count; j++, d += stride, s += 2) {
-        dst.setUint32(d, src[s]!, true);
-        dst.setUint32(d + 4, src[s + 1]!, true);
-      }
+function scatter2(src: Uint16Array, dst: DataView, rowOf: Int32Array, rowBytes: number, at: number, stride: number, count: number): void {
+  for (let i = 0; i < rowOf.length; i++) {
+    if (rowOf[i]! < 0) continue;
+    for (let j = 0, s = i * count, d = rowOf[i]! * rowBytes + at; j < count; j++, d += stride) dst.setUint16(d, src[s++]!, true);
+  }
+}
+
+function scatter4(src: Uint32Array, dst: DataView, rowOf: Int32Array, rowBytes: number, at: number, stride: number, count: number): void {
+  for (let i = 0; i < rowOf.length; i++) {
+    if (rowOf[i]! < 0) continue;
+    for (let j = 0, s = i * count, d = rowOf[i]! * rowBytes + at; j < count; j++, d += stride) dst.setUint32(d, src[s++]!, true);
+  }
+}
+
+function scatter8(src: Uint32Array, dst: DataView, rowOf: Int32Array, rowBytes: number, at: number, stride: number, count: number): void {
+  for (let i = 0; i < rowOf.length; i++) {
+    if (rowOf[i]! < 0) continue;
+    for (let j = 0, s = 2 * i * count, d = rowOf[i]! * rowBytes + at; j < count; j++, d += stride, s += 2) {
+      dst.setUint32(d, src[s]!, true);
+      dst.setUint32(d + 4, src[s + 1]!, true);
+    }
   }
 }
 
@@ -50,13 +53,14 @@ function rowIndex(splits: Uint8Array, splitRows: readonly number[]): Int32Array 
   return rowOf;
 }
 
-/** One field of every event (`count` values each) into its place in the rows. */
-function scatterField(src: Uint8Array | Uint16Array | Uint32Array, out: DataView, bytes: Uint8Array, rowOf: Int32Array, rowBytes: number, at: number, stride: number, count: number, size: number): void {
-  const per = size === 8 ? 2 * count : count;
-  for (let i = 0; i < rowOf.length; i++) {
-    const r = rowOf[i]!;
-    if (r >= 0) scatter(src, i * per, out, bytes, r * rowBytes + at, stride, count, size);
-  }
+/** One field of every event (`count` values of `size` bytes each) into its place in the rows. */
+function scatterField(values: NumericArray, size: number, out: Uint8Array, view: DataView, rowOf: Int32Array, rowBytes: number, at: number, stride: number, count: number): void {
+  const { buffer, byteOffset, byteLength } = values;
+  if (values.BYTES_PER_ELEMENT !== size) throw new Error(`internal error: a field of ${size}-byte values holds ${values.BYTES_PER_ELEMENT}-byte ones`);
+  if (size === 1) scatter1(new Uint8Array(buffer, byteOffset, byteLength), out, rowOf, rowBytes, at, stride, count);
+  else if (size === 2) scatter2(new Uint16Array(buffer, byteOffset, byteLength / 2), view, rowOf, rowBytes, at, stride, count);
+  else if (size === 4) scatter4(new Uint32Array(buffer, byteOffset, byteLength / 4), view, rowOf, rowBytes, at, stride, count);
+  else scatter8(new Uint32Array(buffer, byteOffset, byteLength / 4), view, rowOf, rowBytes, at, stride, count);
 }
 
 /**
@@ -81,7 +85,7 @@ export function packRowsBySplit(
     const g = groups[gi]!;
     for (let fi = 0; fi < g.fields.length; fi++) {
       const f = g.fields[fi]!;
-      scatterField(lanesOf(columns[gi]![fi]!, f.size), view, out, rowOf, rowBytes, g.rowOffset + f.offset, g.recordBytes, g.max, f.size);
+      scatterField(columns[gi]![fi]!, f.size, out, view, rowOf, rowBytes, g.rowOffset + f.offset, g.recordBytes, g.max);
     }
   }
   return out;

@@ -108,8 +108,25 @@ export class BucketShuffler {
     const target = assignBuckets(n, this.buckets.length, route);
     // Whole words when the rows allow: no view object per row (rows are small, and there are millions).
     const words = rb % 4 === 0 && rows.byteOffset % 4 === 0 ? new Uint32Array(rows.buffer, rows.byteOffset, rows.length / 4) : undefined;
+    for (let i = 0; i < n; ) {
+      i = this.copyRows(rows, words, target, i);
+      const bucket = target[i - 1]!;
+      if (this.buckets[bucket]!.used === this.bufferBytes) await this.flush(bucket);
+    }
+    this.rowCount += n;
+  }
+
+  /**
+   * Copies rows `from`, `from + 1`, ... into their buckets' buffers until one fills up (it is then
+   * the last row's) or the rows end; returns the index after the last row copied. The loop is
+   * synchronous and on its own: with an await inside, V8 compiled it on the stack and threw the
+   * code away again.
+   */
+  private copyRows(rows: Uint8Array, words: Uint32Array | undefined, target: Uint32Array, from: number): number {
+    const rb = this.rowBytes;
     const w = rb / 4;
-    for (let i = 0; i < n; i++) {
+    const n = target.length;
+    for (let i = from; i < n; i++) {
       const bucket = this.buckets[target[i]!]!;
       if (bucket.buffer.length === 0) {
         bucket.buffer = new Uint8Array(this.bufferBytes);
@@ -122,9 +139,9 @@ export class BucketShuffler {
         bucket.buffer.set(rows.subarray(i * rb, (i + 1) * rb), bucket.used);
       }
       bucket.used += rb;
-      if (bucket.used === this.bufferBytes) await this.flush(target[i]!);
+      if (bucket.used === this.bufferBytes) return i + 1;
     }
-    this.rowCount += n;
+    return n;
   }
 
   private bucketPath(index: number): string {

@@ -22,21 +22,34 @@ export interface StatisticsSpec {
 
 /** The `n * max` slots that count for statistics, ascending: valid slots (all of them without a valid flag) of train events. */
 function trainPositions(splits: Uint8Array, valid: Uint8Array | undefined, max: number): Int32Array {
+  return valid ? validTrainSlots(splits, valid, max) : trainSlots(splits, max);
+}
+
+function trainSlots(splits: Uint8Array, max: number): Int32Array {
+  let count = 0;
+  for (let i = 0; i < splits.length; i++) count += splits[i] === 0 ? max : 0;
+  const out = new Int32Array(count);
+  for (let i = 0, at = 0; i < splits.length; i++) {
+    if (splits[i] !== 0) continue;
+    for (let k = i * max, end = k + max; k < end; k++) out[at++] = k;
+  }
+  return out;
+}
+
+function validTrainSlots(splits: Uint8Array, valid: Uint8Array, max: number): Int32Array {
   let count = 0;
   for (let i = 0; i < splits.length; i++) {
     if (splits[i] !== 0) continue;
-    if (!valid) count += max;
-    else for (let k = i * max, end = k + max; k < end; k++) count += +(valid[k] !== 0);
+    for (let k = i * max, end = k + max; k < end; k++) count += +(valid[k] !== 0);
   }
   // One spare entry: every slot is written and the cursor moves past the valid ones only, with
   // no branch on validity (which the CPU mispredicts at the end of each event's objects).
   const out = new Int32Array(count + 1);
-  let at = 0;
-  for (let i = 0; i < splits.length; i++) {
+  for (let i = 0, at = 0; i < splits.length; i++) {
     if (splits[i] !== 0) continue;
     for (let k = i * max, end = k + max; k < end; k++) {
       out[at] = k;
-      at += valid ? +(valid[k] !== 0) : 1;
+      at += +(valid[k] !== 0);
     }
   }
   return out.subarray(0, count);
