@@ -175,7 +175,7 @@ class ReaderProcess {
   /** `dist`: another compiled sxflow package to time (root-dist.ts). */
   constructor(reader: "sxflow" | "jsroot", dist?: string) {
     const env = dist ? { ...process.env, SXFLOW_BENCH_DIST: dist } : process.env;
-    this.child = fork(fileURLToPath(new URL("./root-reader-process.mjs", import.meta.url)), [reader], { stdio: ["ignore", "inherit", "inherit", "ipc"], env });
+    this.child = fork(fileURLToPath(new URL("./root-reader-process.mjs", import.meta.url)), [reader], { stdio: ["ignore", "inherit", "inherit", "ipc"], env, serialization: "advanced" });
   }
 
   call(m: ProcessRequest): Promise<ProcessReply> {

@@ -121,7 +121,12 @@ function basketBody(head: BasketHead, payload: Uint8Array, where: BasketPlace): 
   // Read, rebase and check the big-endian table in one pass: on baskets of tens of entries this
   // halved the table's cost against a native copy and swap followed by the check (no Buffer view
   // per basket); on thousands of entries the two are alike.
-  const offsets = new Int32Array(nevbuf + 1);
+  // From Node's buffer pool (8-byte aligned; fresh beyond 4 KiB): an ArrayBuffer of its own per
+  // basket cost about a microsecond, as much as reading a table of a hundred entries. Every
+  // element is written below; columns copy offsets out (assembleColumn), so none outlives its
+  // basket in a batch.
+  const pooled = Buffer.allocUnsafe(4 * (nevbuf + 1));
+  const offsets = new Int32Array(pooled.buffer, pooled.byteOffset, nevbuf + 1);
   const table = new DataView(payload.buffer, payload.byteOffset + border + 4, 4 * nevbuf);
   let prev = 0;
   for (let i = 0; i < nevbuf; i++) {
@@ -134,20 +139,29 @@ function basketBody(head: BasketHead, payload: Uint8Array, where: BasketPlace): 
 }
 
 /**
+ * The payload of a basket stored without compression: its own bytes, which decoding changes in
+ * place, or a copy when `file` is shared (a view of the bytes a FileSource holds).
+ */
+function storedPayload(head: BasketHead, shared: boolean): Uint8Array {
+  return shared ? head.stored.slice() : head.stored;
+}
+
+/**
  * Decodes one out-of-line basket from its `ref.bytes` bytes of file (key, basket header,
  * decompressed payload, offset table) without a promise; undefined when its compression needs
- * an asynchronous decoder (LZMA, zstd before initialisation): use readBasket then.
+ * an asynchronous decoder (LZMA, zstd before initialisation): use readBasket then. `shared`:
+ * `file` must not be changed (see storedPayload).
  */
-export function readBasketSync(file: Uint8Array, ref: BasketRef, where: BasketPlace): RawBasket | undefined {
+export function readBasketSync(file: Uint8Array, ref: BasketRef, where: BasketPlace, shared = false): RawBasket | undefined {
   const head = basketHead(file, ref, where);
-  const payload = head.stored.length === head.objlen ? head.stored : decompressBasketSync(head.stored, head.objlen, where);
+  const payload = head.stored.length === head.objlen ? storedPayload(head, shared) : decompressBasketSync(head.stored, head.objlen, where);
   return payload && basketBody(head, payload, where);
 }
 
 /** readBasketSync for any compression. */
-export async function readBasket(file: Uint8Array, ref: BasketRef, where: BasketPlace): Promise<RawBasket> {
+export async function readBasket(file: Uint8Array, ref: BasketRef, where: BasketPlace, shared = false): Promise<RawBasket> {
   const head = basketHead(file, ref, where);
-  const payload = head.stored.length === head.objlen ? head.stored : await decompressBasket(head.stored, head.objlen, where);
+  const payload = head.stored.length === head.objlen ? storedPayload(head, shared) : await decompressBasket(head.stored, head.objlen, where);
   return basketBody(head, payload, where);
 }
 

@@ -84,6 +84,17 @@ export class FileSource {
   }
 
   /**
+   * Views of ranges that lie in the bytes read at open (small files: all of them), or undefined
+   * when one does not: no copy, so read them, never change them.
+   */
+  heldRanges(ranges: readonly WantedRange[]): Uint8Array[] | undefined {
+    const head = this.head;
+    if (!head || !ranges.every((r) => r.offset + r.length <= head.length)) return undefined;
+    for (const r of ranges) this.check(r.offset, r.length, r.what);
+    return ranges.map((r) => head.subarray(r.offset, r.offset + r.length));
+  }
+
+  /**
    * Several ranges: synchronously for a local file (the reader decodes right after reading, so
    * an asynchronous read would not overlap with anything), fetched together for a remote one.
    */

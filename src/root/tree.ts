@@ -84,6 +84,12 @@ interface ObjectPieces {
 /** A decoded basket: numbers (decode.ts), strings (strings.ts) or objects. */
 type Decoded = Piece | StringPiece | ObjectPieces;
 
+/** The baskets a step read, by file offset; `shared`: views of the source's own bytes (see readBasket). */
+interface Fetched {
+  bytes: Map<number, Uint8Array>;
+  shared: boolean;
+}
+
 const DEFAULT_STEP = 100_000;
 /** Upper bound of one coalesced read. */
 const COALESCE_MAX = 16 * 1024 * 1024;
@@ -402,18 +408,13 @@ export class Tree {
   }
 
   /** Decodes one basket, synchronously unless its codec or its counts need to wait. */
-  private loadPiece(
-    s: BranchState & { interp: Decodable },
-    ref: BasketRef,
-    fetched: Map<number, Uint8Array>,
-    cache: BasketCache,
-  ): Decoded | Promise<Decoded> {
+  private loadPiece(s: BranchState & { interp: Decodable }, ref: BasketRef, fetched: Fetched, cache: BasketCache): Decoded | Promise<Decoded> {
     let raw: RawBasket | Promise<RawBasket>;
     if (ref.seek >= 0) {
-      const file = fetched.get(ref.seek);
+      const file = fetched.bytes.get(ref.seek);
       if (!file) throw new RootError(`${this.whereOf(s)}: basket ${ref.index} was not read`);
       const where = new BasketPlace(this.whereOf(s), ref.index, ref.seek);
-      raw = readBasketSync(file, ref, where) ?? readBasket(file, ref, where);
+      raw = readBasketSync(file, ref, where, fetched.shared) ?? readBasket(file, ref, where, fetched.shared);
     } else {
       const e = s.model.embedded[ref.index - (s.refs.length - s.model.embedded.length)]!;
       // Decoding reuses the basket's memory (values and offsets): never let it touch the tree's own copy.
@@ -473,7 +474,7 @@ export class Tree {
    * costs a few reads, not one per basket); the source says how close is close (local files:
    * 64 KiB; over HTTP the skipped bytes are transferred, so less). Synchronous for local files.
    */
-  private prefetch(names: string[], start: number, stop: number, cache: BasketCache): Map<number, Uint8Array> | Promise<Map<number, Uint8Array>> {
+  private prefetch(names: string[], start: number, stop: number, cache: BasketCache): Fetched | Promise<Fetched> {
     const groups: { name: string; ref: BasketRef }[][] = [];
     const gap = this.source.coalesceGap;
     for (const w of this.wanted(names, start, stop, cache)) {
@@ -493,19 +494,23 @@ export class Tree {
       const more = g.length > 1 ? ` (with ${g.length - 1} nearby baskets)` : "";
       return { offset: lo, length: hi - lo, what: `basket ${g[0]!.ref.index} of tree "${this.name}", branch "${g[0]!.name}"${more}` };
     });
-    const split = (all: Uint8Array[]): Map<number, Uint8Array> => {
-      const fetched = new Map<number, Uint8Array>();
+    const split = (all: Uint8Array[], shared: boolean): Fetched => {
+      const bytes = new Map<number, Uint8Array>();
       groups.forEach((g, i) => {
         const lo = ranges[i]!.offset;
-        for (const { ref } of g) fetched.set(ref.seek, all[i]!.subarray(ref.seek - lo, ref.seek - lo + ref.bytes));
+        for (const { ref } of g) bytes.set(ref.seek, all[i]!.subarray(ref.seek - lo, ref.seek - lo + ref.bytes));
       });
-      return fetched;
+      return { bytes, shared };
     };
+    // A small file's baskets are views of the bytes read at open: compressed ones are only
+    // read, and readBasket copies those stored raw before decoding them in place.
+    const held = this.source.heldRanges(ranges);
+    if (held) return split(held, true);
     const read = this.source.readRanges(ranges);
-    return read instanceof Promise ? read.then(split) : split(read);
+    return read instanceof Promise ? read.then((all) => split(all, false)) : split(read, false);
   }
 
-  private column(asked: string, start: number, stop: number, cache: BasketCache, fetched: Map<number, Uint8Array>): Column | Promise<Column> {
+  private column(asked: string, start: number, stop: number, cache: BasketCache, fetched: Fetched): Column | Promise<Column> {
     const s = this.decodable(asked);
     const name = s.info.name;
     const itemSize = ITEM_SIZE[s.interp.elementType];

@@ -22,6 +22,26 @@ describe("ROOT file and tree listing", () => {
     });
   });
 
+  it("decodes a small file's raw-stored baskets alike on every read of one open file, as the zlib copy holds them", async () => {
+    // A file this small is held in memory whole from its open; baskets stored without
+    // compression are decoded from copies, so the held bytes never change between reads.
+    const numeric = (t: Awaited<ReturnType<Awaited<ReturnType<typeof openRoot>>["tree"]>>) =>
+      t.branches.filter((b) => b.supported && !b.strings).map((b) => b.name);
+    const zlib = await withFile("uproot-sample-6.20.04-zlib.root", async (file) => {
+      const t = await file.tree("sample");
+      return t.read(numeric(t));
+    });
+    await withFile("uproot-sample-6.20.04-lz4.root", async (file) => {
+      const t = await file.tree("sample");
+      const names = numeric(t);
+      expect((await Promise.all(names.map((n) => t.codec(n)))).filter((c) => c === "none").length).toBeGreaterThan(20);
+      const first = await t.read(names);
+      const again = await (await file.tree("sample")).read(names);
+      expect(first).toEqual(zlib);
+      expect(again).toEqual(zlib);
+    });
+  });
+
   it("suggests close names for unknown trees and branches", async () => {
     await withFile("uproot-small-dy-withoffsets.root", async (file) => {
       await expect(file.tree("tre")).rejects.toThrow(/unknown tree "tre" in uproot-small-dy-withoffsets\.root; did you mean "tree"\?/);
