@@ -14,14 +14,14 @@ export const ENTRY_KEY = "entry";
 
 export const NO_SPLIT = 255;
 
-/**
- * Low and high 32-bit halves of a 64-bit integer key column. BigInt columns are reinterpreted
- * in place (little-endian words); narrower integers are sign-extended; floats must hold integers.
- */
-interface KeyLimbs {
-  /** Little-endian 32-bit words of a BigInt column. Always present (undefined otherwise), so that every KeyLimbs has one shape for the hash loop. */
-  words: Uint32Array | undefined;
-  values: NumericArray;
+/** Rejects a float key column holding a value that is not an integer (a key must be exact). */
+function checkIntegers(name: string, values: NumericArray): void {
+  if (!(values instanceof Float32Array || values instanceof Float64Array)) return;
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isSafeInteger(values[i]!)) {
+      throw new Error(`split key "${name}" holds the non-integer value ${values[i]} at event ${i}`);
+    }
+  }
 }
 
 function keyColumn(batch: Batch, name: string): NumericArray {
@@ -39,69 +39,33 @@ function keyColumn(batch: Batch, name: string): NumericArray {
   return column.values;
 }
 
-function limbs(name: string, values: NumericArray): KeyLimbs {
-  if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
-    const words = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
-    return { words, values };
-  }
-  if (values instanceof Float32Array || values instanceof Float64Array) {
-    for (let i = 0; i < values.length; i++) {
-      if (!Number.isSafeInteger(values[i]!)) {
-        throw new Error(`split key "${name}" holds the non-integer value ${values[i]} at event ${i}`);
-      }
-    }
-  }
-  return { words: undefined, values };
-}
-
 /**
- * The 64-bit hash state as two unsigned 32-bit limbs, [high, low]. A typed array rather than
- * variables: uint32 values above 2^30 stored in closure variables would be boxed on every write.
+ * A key column as little-endian pairs of 32-bit words [low, high] per event: BigInt columns
+ * reinterpreted in place, narrower integers sign-extended into a copy. One array type for the hash
+ * loop whatever the key types.
  */
-const S = new Uint32Array(2);
-
-/** S *= (bh, bl) modulo 2^64, from 16-bit partial products that stay exact in doubles. */
-function mul64(bh: number, bl: number): void {
-  const ah = S[0]!;
-  const al = S[1]!;
-  const a0 = al & 0xffff;
-  const a1 = al >>> 16;
-  const b0 = bl & 0xffff;
-  const b1 = bl >>> 16;
-  const lo0 = a0 * b0;
-  const mid = a1 * b0 + a0 * b1;
-  const carry = Math.floor((lo0 + (mid % 0x10000) * 0x10000) / 0x100000000);
-  const hiOfLow = a1 * b1 + Math.floor(mid / 0x10000) + carry;
-  S[1] = Math.imul(al, bl);
-  S[0] = hiOfLow + Math.imul(ah, bl) + Math.imul(al, bh);
+function keyWords(name: string, values: NumericArray): Uint32Array {
+  if (values instanceof BigInt64Array || values instanceof BigUint64Array) return new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
+  checkIntegers(name, values);
+  const words = new Uint32Array(values.length * 2);
+  const v = values as Float64Array;
+  for (let i = 0; i < v.length; i++) {
+    words[2 * i] = v[i]! >>> 0;
+    words[2 * i + 1] = Math.floor(v[i]! / 0x100000000) >>> 0;
+  }
+  return words;
 }
 
-/** S ^= S >>> s for 0 < s < 32. */
-function xorShift(s: number): void {
-  const h = S[0]!;
-  const l = S[1]!;
-  S[1] = l ^ ((l >>> s) | (h << (32 - s)));
-  S[0] = h ^ (h >>> s);
-}
-
-/** S += (bh, bl) modulo 2^64. */
-function add64(bh: number, bl: number): void {
-  const lo = S[1]! + bl;
-  S[1] = lo;
-  S[0] = S[0]! + bh + (lo > 0xffffffff ? 1 : 0);
-}
-
-/** splitmix64's finaliser (Stafford variant 13) on S. */
-function mix64(): void {
-  xorShift(30);
-  mul64(0xbf58476d, 0x1ce4e5b9);
-  xorShift(27);
-  mul64(0x94d049bb, 0x133111eb);
-  // >>> 31: the low word takes 31 bits of the low limb and one of the high limb.
-  const h = S[0]!;
-  const l = S[1]!;
-  S[1] = l ^ ((l >>> 31) | (h << 1));
-  S[0] = h ^ (h >>> 31);
+/** High 32 bits of the product of two unsigned 32-bit numbers, exactly (from 16-bit partial products). */
+function mulHi(a: number, b: number): number {
+  const a0 = a & 0xffff;
+  const a1 = a >>> 16;
+  const b0 = b & 0xffff;
+  const b1 = b >>> 16;
+  const m1 = a1 * b0;
+  const m2 = a0 * b1;
+  const mid = ((a0 * b0) >>> 16) + (m1 & 0xffff) + (m2 & 0xffff);
+  return (a1 * b1 + (m1 >>> 16) + (m2 >>> 16) + (mid >>> 16)) >>> 0;
 }
 
 /**
@@ -110,34 +74,43 @@ function mix64(): void {
  */
 export function hashUniform(batch: Batch, keys: readonly string[], seed = 0): Float64Array {
   if (keys.length === 0) throw new Error("hash split needs at least one key column");
-  const cols = keys.map((k) => limbs(k, keyColumn(batch, k)));
-  const n = batch.length;
-  const out = new Float64Array(n);
-  const seedLo = seed >>> 0;
-  const seedHi = Math.floor(seed / 0x100000000) >>> 0;
-  for (let i = 0; i < n; i++) {
-    S[0] = seedHi;
-    S[1] = seedLo;
-    for (const c of cols) {
-      let lo: number;
-      let hi: number;
-      if (c.words) {
-        lo = c.words[2 * i]!;
-        hi = c.words[2 * i + 1]!;
-      } else {
-        const v = c.values[i] as number;
-        lo = v >>> 0;
-        hi = Math.floor(v / 0x100000000) >>> 0;
-      }
-      // Golden-ratio increment then finaliser, once per key: splitmix64 with the key folded in.
-      add64(0x9e3779b9, 0x7f4a7c15);
-      S[0] ^= hi;
-      S[1] ^= lo;
-      mix64();
-    }
-    out[i] = (S[0]! * 0x200000 + (S[1]! >>> 11)) / 0x20000000000000;
-  }
+  const cols = keys.map((k) => keyWords(k, keyColumn(batch, k)));
+  const out = new Float64Array(batch.length);
+  hashInto(cols, seed >>> 0, Math.floor(seed / 0x100000000) >>> 0, out);
   return out;
+}
+
+/**
+ * splitmix64 with the keys folded in, on the state as two unsigned 32-bit limbs in local variables
+ * (h, l): per key, the golden-ratio increment, the key xor-ed in, then the finaliser (Stafford
+ * variant 13). Products modulo 2^64 from Math.imul and mulHi, all exact.
+ */
+function hashInto(cols: Uint32Array[], seedLo: number, seedHi: number, out: Float64Array): void {
+  for (let i = 0; i < out.length; i++) {
+    let h = seedHi;
+    let l = seedLo;
+    for (let k = 0; k < cols.length; k++) {
+      const words = cols[k]!;
+      const sum = l + 0x7f4a7c15;
+      h = (h + 0x9e3779b9 + (sum > 0xffffffff ? 1 : 0)) >>> 0;
+      l = (sum ^ words[2 * i]!) >>> 0;
+      h = (h ^ words[2 * i + 1]!) >>> 0;
+      // S ^= S >>> 30; S *= 0xbf58476d1ce4e5b9
+      l = (l ^ ((l >>> 30) | (h << 2))) >>> 0;
+      h = (h ^ (h >>> 30)) >>> 0;
+      h = (mulHi(l, 0x1ce4e5b9) + Math.imul(h, 0x1ce4e5b9) + Math.imul(l, 0xbf58476d)) >>> 0;
+      l = Math.imul(l, 0x1ce4e5b9) >>> 0;
+      // S ^= S >>> 27; S *= 0x94d049bb133111eb
+      l = (l ^ ((l >>> 27) | (h << 5))) >>> 0;
+      h = (h ^ (h >>> 27)) >>> 0;
+      h = (mulHi(l, 0x133111eb) + Math.imul(h, 0x133111eb) + Math.imul(l, 0x94d049bb)) >>> 0;
+      l = Math.imul(l, 0x133111eb) >>> 0;
+      // S ^= S >>> 31
+      l = (l ^ ((l >>> 31) | (h << 1))) >>> 0;
+      h = (h ^ (h >>> 31)) >>> 0;
+    }
+    out[i] = (h * 0x200000 + (l >>> 11)) / 0x20000000000000;
+  }
 }
 
 /**
@@ -233,7 +206,7 @@ function residuesOf(field: string, values: NumericArray, m: number): Uint8Array 
     const mb = BigInt(m);
     for (let i = 0; i < n; i++) out[i] = Number(((values[i]! % mb) + mb) % mb);
   } else {
-    limbs(field, values); // rejects non-integer floats
+    checkIntegers(field, values);
     const v = values as Float64Array;
     for (let i = 0; i < n; i++) out[i] = ((v[i]! % m) + m) % m;
   }

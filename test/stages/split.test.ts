@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Batch } from "../../src/batch/index.js";
 import { assignSplits, checkSplitRules, hashSplit, hashUniform, NO_SPLIT, parseSplitCondition, ruleSplit } from "../../src/stages/split.js";
@@ -38,6 +39,24 @@ describe("hashSplit", () => {
     for (let i = 0; i < 5; i++) {
       expect(u[i]).toBe(referenceUniform([BigInt(run[i]!), ev[i]!], 42n));
     }
+  });
+
+  it("equals the BigInt reference for any 64-bit keys, signed 32-bit keys and seeds up to 2^53", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.bigInt({ min: 0n, max: M64 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n })), { minLength: 1, maxLength: 20 }),
+        fc.oneof(fc.nat(), fc.maxSafeNat()),
+        (rows, seed) => {
+          const a = BigUint64Array.from(rows, (r) => r[0]);
+          const b = Int32Array.from(rows, (r) => r[1]);
+          const c = BigInt64Array.from(rows, (r) => r[2]);
+          const batch: Batch = { length: rows.length, columns: { a: { kind: "flat", values: a }, b: { kind: "flat", values: b }, c: { kind: "flat", values: c } } };
+          const u = hashUniform(batch, ["a", "b", "c"], seed);
+          rows.forEach((r, i) => expect(u[i]).toBe(referenceUniform([r[0], BigInt(r[1]), r[2]], BigInt(seed))));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it("is deterministic per event, independent of batching and key storage type", () => {
