@@ -1,18 +1,24 @@
 import { availableParallelism, constants } from "node:os";
 import { parseCommandArgs } from "./args.js";
-import { loadRunConfig } from "../config/index.js";
-// Modules, not the package indexes: a shard process loads only what it runs (the indexes pull in
-// the Arrow, ServiceX and tensor code, a third of a shard's fixed cost).
-import { describeRun } from "../pipeline/dry-run.js";
-import { Progress } from "../pipeline/progress.js";
-import { runPipeline } from "../pipeline/run.js";
+import { startConversionPool } from "../pipeline/pool-start.js";
 import { parseShardId } from "../shards/assign.js";
 import type { ShardId } from "../shards/assign.js";
-import { runShard } from "../shards/run-shard.js";
 import type { ShardManifest } from "../shards/store.js";
-import { formatRunPlan } from "./run-plan.js";
 import { SERVICEX_HELP, SERVICEX_OPTIONS, serviceXOptions } from "./servicex-options.js";
 import type { PipelineReport } from "../pipeline/report.js";
+
+// The conversion's modules (the configuration's schema and YAML parser, the pipeline, the
+// readers' planning) load after the worker threads have started: the threads start up and load
+// their own modules meanwhile. Modules, not the package indexes: a shard process loads only what
+// it runs (the indexes pull in the Arrow, ServiceX and tensor code).
+const conversion = async () => {
+  const [{ Progress }, { runPipeline }, { runShard }] = await Promise.all([import("../pipeline/progress.js"), import("../pipeline/run.js"), import("../shards/run-shard.js")]);
+  return { Progress, runPipeline, runShard };
+};
+const dryRunModules = async () => {
+  const [{ loadRunConfig }, { describeRun }, { formatRunPlan }] = await Promise.all([import("../config/index.js"), import("../pipeline/dry-run.js"), import("./run-plan.js")]);
+  return { loadRunConfig, describeRun, formatRunPlan };
+};
 
 const HELP = `Usage: sxflow run <config.yaml> [--workers N] [--max-events N] [--dry-run] [--shard I/N] [--quiet] [--verbose]
 
@@ -119,6 +125,7 @@ export async function run(args: string[]): Promise<number> {
   if (quiet) servicex.progress = false;
   if (dryRun) {
     try {
+      const { loadRunConfig, describeRun, formatRunPlan } = await dryRunModules();
       const loaded = await loadRunConfig(parsed.positionals[0]!);
       const cfg = maxEvents === undefined ? loaded : { ...loaded, maxEvents };
       process.stdout.write(formatRunPlan(await describeRun(cfg, servicex.endpoint)));
@@ -141,9 +148,13 @@ export async function run(args: string[]): Promise<number> {
     process.once(sig, handler);
     return [sig, handler] as const;
   });
+  // The threads' count is the configuration's when --workers is not given: started for every core
+  // (the default), the run replaces them if the configuration asks for another count.
+  const pool = startConversionPool(workers ?? availableParallelism());
   try {
+    const { Progress, runPipeline, runShard } = await conversion();
     const notice = (message: string): void => void process.stderr.write(`sxflow run: ${message}\n`);
-    const options = { workers, signal: controller.signal, servicex, notice, ...(maxEvents !== undefined ? { maxEvents } : {}) };
+    const options = { workers, pool, signal: controller.signal, servicex, notice, ...(maxEvents !== undefined ? { maxEvents } : {}) };
     if (shard) {
       const done = await runShard(parsed.positionals[0]!, shard, options);
       if (!quiet) process.stdout.write(shardSummary(done.manifest, done.dir));
@@ -158,6 +169,8 @@ export async function run(args: string[]): Promise<number> {
     // The shell convention: 128 + the signal number (130 for Ctrl-C, 143 for SIGTERM).
     return caught ? 128 + constants.signals[caught] : 1;
   } finally {
+    // The run closed the threads it used; these only if the run never got them (closing twice is harmless).
+    await pool.then((p) => p.close(), () => undefined);
     for (const [sig, handler] of handlers) process.off(sig, handler);
   }
 }

@@ -3,7 +3,7 @@ import { Readable } from "node:stream";
 import { loadRunConfig } from "../config/index.js";
 import { logDebug } from "../log.js";
 import type { RunConfig } from "../config/index.js";
-import { createWorkerPool, defaultWorkerCount } from "../pool/index.js";
+import { defaultWorkerCount } from "../pool/index.js";
 import type { WorkerPool } from "../pool/index.js";
 import type { SinkFactory } from "../sinks/index.js";
 import { materialiseSamples, runSampleRequests } from "../sources/samples.js";
@@ -14,17 +14,23 @@ import { bucketsFor } from "../stages/index.js";
 import type { EventBatch } from "../stages/index.js";
 import type { WorkerHandlers } from "../worker.js";
 import { EarlyConversion } from "./early.js";
+import { startConversionPool } from "./pool-start.js";
 import { buildPlan } from "./plan.js";
 import type { BuiltPlan, FileScanner } from "./plan.js";
 import type { ChainInput } from "./chain.js";
 import { runChainSpecs } from "./stages.js";
 import { parallel } from "./streams.js";
 import type { PipelinePlan, TaskResult, TaskSpec } from "./types.js";
-import { workerModule } from "../worker-module.js";
 
 export interface RunPipelineOptions {
   /** Worker threads; 0 runs every task on the calling thread. Default: the config's `workers`, else every core. */
   workers?: number;
+  /**
+   * Worker threads already started for this run (startConversionPool), for example while the
+   * caller loaded its modules. Used if it has the run's worker count, else closed and replaced;
+   * the run closes it either way.
+   */
+  pool?: Promise<WorkerPool<WorkerHandlers>>;
   /** Aborting stops the pool and removes every partial output. */
   signal?: AbortSignal;
   /** A terminal stream to draw a progress bar on (nothing is drawn by default). */
@@ -88,10 +94,10 @@ export async function withSession<T>(
   converts = true,
 ): Promise<T> {
   const started = performance.now();
-  // The threads start, and load the chain's modules and the readers (warm), while this thread
-  // loads the configuration when the caller gave their count, else as soon as it is known.
-  const startPool = (workers: number) => createWorkerPool<WorkerHandlers>({ module: workerModule(), workers: converts ? workers : 0, warm: "loadPipeline" });
-  const starting = options.workers !== undefined ? startPool(options.workers) : undefined;
+  // The threads start, and load the chain's modules and the readers, while this thread loads the
+  // configuration when their count is known (the caller's pool or worker count), else once it is.
+  const threads = (workers: number) => (converts ? workers : 0);
+  const starting = options.pool ?? (options.workers !== undefined ? startConversionPool(threads(options.workers)) : undefined);
   let given: RunConfig;
   try {
     given = typeof config === "string" ? await loadRunConfig(config) : config;
@@ -102,7 +108,11 @@ export async function withSession<T>(
   // Part of the configuration from here on: recorded in every output, compared by shards and merges.
   const loaded = options.maxEvents === undefined ? given : { ...given, maxEvents: options.maxEvents };
   const workers = options.workers ?? loaded.workers ?? defaultWorkerCount();
-  const pool = await (starting ?? startPool(workers));
+  let pool = await (starting ?? startConversionPool(threads(workers)));
+  if (pool.workers !== threads(workers)) {
+    await pool.close();
+    pool = await startConversionPool(threads(workers));
+  }
   const runId = randomUUID();
   logDebug("run.start", { config: loaded.source, run: runId, workers: pool.workers, samples: loaded.samples.length, maxEvents: loaded.maxEvents });
   // Files of `delivery: stream` samples are converted as the transform reports them, and the

@@ -86,6 +86,7 @@ function workerEntry(module: URL, warm: string | undefined): { filename: string;
 /** A pool of `threads` (at least 1) worker threads running the module's handlers; each runs `warm` first if given. */
 export function createThreadPool<H extends HandlerTable>(module: URL, threads: number, warm?: keyof H & string): WorkerPool<H> {
   const piscina = new Piscina({ ...workerEntry(module, warm), minThreads: threads, maxThreads: threads });
+  let closing: Promise<void> | undefined;
   return {
     workers: threads,
     run(task, payload, transferList, signal) {
@@ -94,6 +95,8 @@ export function createThreadPool<H extends HandlerTable>(module: URL, threads: n
       // same moment, Piscina throws "Unexpected message from Worker" as an uncaught exception.
       // An abort rejects at once here instead; the task finishes unobserved and close() ends it.
       if (signal?.aborted) return Promise.reject(signal.reason);
+      // Piscina would start a new thread for it, which nothing would stop.
+      if (closing) return Promise.reject(new Error(`worker pool: task "${task}" after the pool was closed`));
       const call: TaskCall<H> = { task, payload };
       const result = piscina.run(call, { transferList }) as Promise<R>;
       if (!signal) return result;
@@ -113,7 +116,7 @@ export function createThreadPool<H extends HandlerTable>(module: URL, threads: n
         );
       });
     },
-    close: () => piscina.destroy(),
+    close: () => (closing ??= piscina.destroy()),
   };
 }
 

@@ -63,6 +63,30 @@ describe("worker pool", () => {
     });
   }
 
+  it("runs the warm-up handler on every thread as it starts, before the thread's first task; not on the calling thread", async () => {
+    for (const warm of ["warm", undefined] as const) {
+      const pool = await createWorkerPool<SquareHandlers>({ module: MODULE, workers: 2, ...(warm ? { warm } : {}) });
+      try {
+        const seen = await Promise.all([0, 1].map(() => pool.run("warmth", { delayMs: 200 })));
+        expect(new Set(seen.map((r) => r.thread)).size).toBe(2);
+        expect(seen.map((r) => r.warmed)).toEqual(warm ? [true, true] : [false, false]);
+      } finally {
+        await pool.close();
+      }
+    }
+    const inThread = await createWorkerPool<SquareHandlers>({ module: MODULE, workers: 0, warm: "warm" });
+    expect((await inThread.run("warmth", { delayMs: 0 })).warmed).toBe(false);
+    await inThread.close();
+  });
+
+  it("closes once however often it is asked, after which tasks are refused", async () => {
+    const pool = await createWorkerPool<SquareHandlers>({ module: MODULE, workers: 1 });
+    expect([...(await pool.run("square", { values: Float64Array.of(2), delayMs: 0 })).values]).toEqual([4]);
+    await Promise.all([pool.close(), pool.close()]);
+    await pool.close();
+    await expect(pool.run("square", { values: Float64Array.of(2), delayMs: 0 })).rejects.toThrow('task "square" after the pool was closed');
+  });
+
   it("an aborted signal rejects a running task at once, and the pool still closes cleanly", async () => {
     const pool = await createWorkerPool<SquareHandlers>({ module: MODULE, workers: 2 });
     try {

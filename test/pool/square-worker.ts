@@ -15,6 +15,21 @@ function fail(payload: { message: string }): never {
   throw new Error(payload.message);
 }
 
-export const handlers = { square, fail };
+/** Set by `warm` on this thread: whether a pool's warm-up ran here before the thread's first task. */
+let warmed = false;
+
+function warm(): void {
+  warmed = true;
+}
+
+function warmth(payload: { delayMs: number }): { warmed: boolean; thread: number } {
+  const end = Date.now() + payload.delayMs;
+  while (Date.now() < end) {
+    // Busy wait so that each of two concurrent tasks gets a thread of its own.
+  }
+  return { warmed, thread: threadId };
+}
+
+export const handlers = { square, fail, warm, warmth };
 export type SquareHandlers = typeof handlers;
 export default dispatcher(handlers);
