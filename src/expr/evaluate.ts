@@ -7,7 +7,7 @@ import { isBigIntArray } from "../batch/element-type.js";
 import type { Batch, Column, NumericArray } from "../batch/types.js";
 import type { DType } from "./functions.js";
 import { allocateFor, binaryKernel, broadcastToObjects, countNonZero, maskObjects, unaryKernel, type Values } from "./kernels.js";
-import { fuse, runFused, type FusedLoop, type FusedOutput } from "./fuse.js";
+import { fuse, isComparison, runFused, type FusedCompare, type FusedLoop, type FusedOutput } from "./fuse.js";
 import type { Plan } from "./plan.js";
 import { reduceObjects } from "./reducers.js";
 
@@ -55,8 +55,9 @@ export class Evaluator {
         return plan.value;
       case "branch":
         return this.branch(plan);
-      case "unary":
       case "binary":
+        return this.comparedReduction(plan) ?? this.fused(plan) ?? this.interpret(plan);
+      case "unary":
       case "where":
         return this.fused(plan) ?? this.interpret(plan);
       case "reduce":
@@ -142,16 +143,55 @@ export class Evaluator {
     return offsets ? { values: out, offsets } : { values: out };
   }
 
-  /** count_nonzero/any/all/sum of an element-wise expression, accumulated inside its loop. */
-  private fusedReduce(arg: Plan, output: FusedOutput): { values: Float64Array; offsets: Int32Array } | undefined {
+  /**
+   * count_nonzero/any/all/sum of an element-wise expression, accumulated inside its loop; with
+   * `compare`, each event's result is compared in the loop too (0/1 bytes), e.g. `num(x[x > 2]) > 3`.
+   */
+  private fusedReduce(arg: Plan, output: FusedOutput, compare?: FusedCompare): { values: Values; offsets: Int32Array } | undefined {
     if ((arg.op !== "unary" && arg.op !== "binary" && arg.op !== "where") || arg.level !== "object") return undefined;
     const loop = fuse(arg, "object");
     const inputs = this.fusedInputs(arg, loop);
     if (!inputs) return undefined;
     const n = inputs.offsets!.length - 1;
-    const out = new Float64Array(n);
-    runFused(loop, output, inputs.a, inputs.v, inputs.offsets, out, n);
+    const out = compare ? new Uint8Array(n) : new Float64Array(n);
+    runFused(loop, output, inputs.a, inputs.v, inputs.offsets, out, n, compare);
     return { values: out, offsets: inputs.offsets! };
+  }
+
+  /** A reduction done inside one fused loop (see `reduce`), or undefined when it cannot be. */
+  private fusedReduction(plan: Extract<Plan, { op: "reduce" }>, compare?: FusedCompare): Values | undefined {
+    // num(x[mask]) only needs the mask: count its true entries instead of building x[mask].
+    if ((plan.fn === "num" || plan.fn === "count") && plan.arg.op === "mask") {
+      const maskPlan = plan.arg.mask;
+      const target = this.run(plan.arg.target) as ArrayValue;
+      if (plan.fn !== "num" && target.valid) return undefined;
+      const counted = this.fusedReduce(maskPlan, maskPlan.dtype === "bool" ? "count_bool" : "count_nonzero", compare);
+      if (counted) this.sameStructure(target.offsets!, counted.offsets, plan.arg, plan.arg.target, maskPlan);
+      return counted?.values;
+    }
+    const fusedOutput: Partial<Record<string, FusedOutput>> = { count_nonzero: "count_nonzero", any: "any", all: "all", sum: "sum" };
+    const output = fusedOutput[plan.fn];
+    return output ? this.fusedReduce(plan.arg, output, compare)?.values : undefined;
+  }
+
+  /**
+   * A per-event reduction compared with a constant (`num(x[x > 2]) > 3`) as one loop, without the
+   * reduction's array of counts and a second loop over it.
+   */
+  private comparedReduction(plan: Extract<Plan, { op: "binary" }>): ArrayValue | undefined {
+    if (!isComparison(plan.fn) || plan.level !== "event") return undefined;
+    const { left, right } = plan;
+    // const (op) reduction is reduction (mirrored op) const.
+    const mirrored: Partial<Record<string, "gt" | "ge" | "lt" | "le">> = { gt: "lt", ge: "le", lt: "gt", le: "ge" };
+    if (left.op === "reduce" && right.op === "const" && !this.done.has(left)) {
+      const values = this.fusedReduction(left, { fn: plan.fn, value: right.value });
+      return values && { values };
+    }
+    if (right.op === "reduce" && left.op === "const" && !this.done.has(right)) {
+      const values = this.fusedReduction(right, { fn: mirrored[plan.fn] ?? plan.fn, value: left.value });
+      return values && { values };
+    }
+    return undefined;
   }
 
   private fail(reason: string): never {
@@ -271,26 +311,16 @@ export class Evaluator {
   }
 
   private reduce(plan: Extract<Plan, { op: "reduce" }>): ArrayValue {
-    // num(x[mask]) only needs the mask: count its true entries instead of building x[mask].
+    const fused = this.fusedReduction(plan);
+    if (fused) return { values: fused };
     if ((plan.fn === "num" || plan.fn === "count") && plan.arg.op === "mask") {
       const maskPlan = plan.arg.mask;
       const target = this.run(plan.arg.target) as ArrayValue;
       if (plan.fn === "num" || !target.valid) {
-        const fusedCount = this.fusedReduce(maskPlan, maskPlan.dtype === "bool" ? "count_bool" : "count_nonzero");
-        if (fusedCount) {
-          this.sameStructure(target.offsets!, fusedCount.offsets, plan.arg, plan.arg.target, maskPlan);
-          return { values: fusedCount.values };
-        }
         const mask = this.run(maskPlan) as ArrayValue;
         this.sameStructure(target.offsets!, mask.offsets!, plan.arg, plan.arg.target, maskPlan);
         if (!mask.valid) return { values: countNonZero(mask.values, mask.offsets!, maskPlan.dtype === "bool") };
       }
-    }
-    const fusedOutput: Partial<Record<string, FusedOutput>> = { count_nonzero: "count_nonzero", any: "any", all: "all", sum: "sum" };
-    const output = fusedOutput[plan.fn];
-    if (output) {
-      const r = this.fusedReduce(plan.arg, output);
-      if (r) return { values: r.values };
     }
     let arg = this.run(plan.arg) as ArrayValue;
     if (arg.valid && plan.fn !== "num") arg = dropMissing(arg);

@@ -107,7 +107,13 @@ type Kernel = (
 const cache = new Map<string, Kernel>();
 const CACHE_LIMIT = 512;
 
-function generate(loop: FusedLoop, output: FusedOutput, perObject: boolean): Kernel {
+/** A per-event accumulation compared with a constant inside the loop: `acc <op> value` as 0/1. */
+export interface FusedCompare {
+  fn: BinaryFn;
+  value: number;
+}
+
+function generate(loop: FusedLoop, output: FusedOutput, perObject: boolean, compare: FusedCompare | undefined): Kernel {
   const loadA = loop.elementLeaves.map((_, k) => `const a${k} = a[${k}];`).join(" ");
   const loadV = loop.eventLeaves.map((_, k) => `const w${k} = v[${k}];`).join(" ");
   const perEvent = loop.eventLeaves.map((_, k) => `const v${k} = w${k}[e];`).join(" ");
@@ -125,7 +131,8 @@ function generate(loop: FusedLoop, output: FusedOutput, perObject: boolean): Ker
       any: `acc += +(${loop.body} !== 0);`,
       all: `acc += +(${loop.body} !== 0);`,
     }[output];
-    const result = output === "any" ? "+(acc > 0)" : output === "all" ? "+(acc === end - start)" : "acc";
+    const accumulated = output === "any" ? "+(acc > 0)" : output === "all" ? "+(acc === end - start)" : "acc";
+    const result = compare ? `(+(${accumulated} ${COMPARE_JS[compare.fn]!} ${literal(compare.value)}))` : accumulated;
     src = `${loadA} ${loadV} let j = offsets[0];
       for (let e = 0; e < n; e++) { ${perEvent} const start = j; const end = offsets[e + 1]; let acc = 0;
         for (; j < end; j++) { ${step} } out[e] = ${result}; }`;
@@ -139,9 +146,17 @@ function generate(loop: FusedLoop, output: FusedOutput, perObject: boolean): Ker
   return fn;
 }
 
-/** Runs a fused loop; `n` is the number of elements (per-event loop) or of events (per-object loop). */
+/**
+ * Runs a fused loop; `n` is the number of elements (per-event loop) or of events (per-object loop).
+ * `compare`: an accumulation is compared with a constant before it is stored (0/1 values).
+ */
 export function runFused(
-  loop: FusedLoop, output: FusedOutput, a: Values[], v: Values[], offsets: Int32Array | undefined, out: Values, n: number,
+  loop: FusedLoop, output: FusedOutput, a: Values[], v: Values[], offsets: Int32Array | undefined, out: Values, n: number, compare?: FusedCompare,
 ): void {
-  generate(loop, output, offsets !== undefined)(a, v, offsets, out, n, UNARY, binaryScalar);
+  generate(loop, output, offsets !== undefined, compare)(a, v, offsets, out, n, UNARY, binaryScalar);
+}
+
+/** Whether `fn` compares (then a fused accumulation may be compared in its loop). */
+export function isComparison(fn: BinaryFn): boolean {
+  return COMPARE_JS[fn] !== undefined;
 }

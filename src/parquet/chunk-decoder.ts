@@ -116,31 +116,153 @@ function listScratch(plan: LeafPlan, n: number, keep: number): NumericArray {
   return grown;
 }
 
+/** What scanning one page's levels gave, and from what. */
+interface PageScan {
+  /** The page's encoded levels (a copy) and their layout, as readChunkPages passes them. */
+  encoded: Uint8Array;
+  layout: number;
+  levels: number;
+  firstRow: number;
+  /** Row and elements before the page and after it; values before the first taken, and taken. */
+  rowIn: number;
+  elementsIn: number;
+  rowOut: number;
+  elementsOut: number;
+  before: number;
+  taken: number;
+}
+
+interface ChunkScan {
+  lo: number;
+  hi: number;
+  pages: PageScan[];
+  offsets: Int32Array;
+}
+
+/**
+ * The level scans of the last few list chunks decoded in this thread (required lists of required
+ * values, most recent first), each for the rows [lo, hi) it was read for, with the offsets they
+ * gave (a copy: the column's own are transferred away with its batch). The columns of one
+ * collection (jet_pt, jet_eta, jet_phi...) have the same lists, so their chunks usually store the
+ * same level bytes page by page: a page whose encoded levels, starting state and rows equal a
+ * scan here decodes to the same offsets and counts, which are then taken instead of decoding and
+ * scanning the levels again. Several are kept because files interleave collections (TopCP-like
+ * files: el_eta, el_phi, jet_..., el_pt_NOSYS, jet_pt_NOSYS).
+ */
+const recentScans: ChunkScan[] = [];
+const RECENT_SCANS = 4;
+
+function matches(c: PageScan | undefined, encoded: Uint8Array, levels: number, firstRow: number, layout: number, rowIn: number, elementsIn: number): c is PageScan {
+  return c !== undefined && c.levels === levels && c.firstRow === firstRow && c.layout === layout && c.rowIn === rowIn && c.elementsIn === elementsIn && sameBytes(c.encoded, encoded);
+}
+
+/** Pages of list chunks read in this thread whose levels were taken from the chunk before (and all pages of such chunks). */
+export const levelReuse = { reused: 0, pages: 0 };
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function listColumn(bytes: Uint8Array, plan: LeafPlan, chunk: ChunkMeta, dict: Dictionary, lo: number, hi: number): Column {
   const offsets = new Int32Array(hi - lo + 1);
   let row = -1;
   let elements = 0;
+  // Required lists of required values only: pages decoded (or reused) in order, while each matches the last chunk's.
+  let cache: ChunkScan | undefined;
+  const scans: PageScan[] = [];
+  let reusing = true;
+  /** Offsets taken from the cache so far: [0, copied) are in place. */
+  let copied = 0;
+  const catchUp = (): void => {
+    // Rows started before the current one are final in the cache; the current one's end is not.
+    const upTo = Math.max(0, Math.min(hi - lo, row + 1 - lo));
+    if (cache && upTo > copied) offsets.set(cache.offsets.subarray(copied, upTo), copied);
+    copied = Math.max(copied, upTo);
+  };
+  /** Of the page being read: the cache's scan it matches, or its own entry of `scans` to fill. */
+  let hit: PageScan | undefined;
+  let own: PageScan | undefined;
+  /** A page was read without being offered to `known` (levels not as expected): nothing is kept. */
+  let unrecorded = false;
+  const known = (encoded: Uint8Array, levels: number, firstRow: number, layout: number): boolean => {
+    const rowIn = Math.max(row, firstRow - 1);
+    // The first page chooses the scan to follow, if one starts the same.
+    if (scans.length === 0) cache = recentScans.find((c) => c.lo === lo && c.hi === hi && matches(c.pages[0], encoded, levels, firstRow, layout, rowIn, elements));
+    const c = reusing && cache ? cache.pages[scans.length] : undefined;
+    if (matches(c, encoded, levels, firstRow, layout, rowIn, elements)) {
+      hit = c;
+      return true;
+    }
+    if (reusing) {
+      reusing = false;
+      catchUp();
+    }
+    own = { encoded: encoded.slice(), layout, levels, firstRow, rowIn, elementsIn: elements, rowOut: 0, elementsOut: 0, before: 0, taken: 0 };
+    scans.push(own);
+    return false;
+  };
   // A required list of required values (what awkward writes): levels cannot be null.
   const plain = plan.listDef === 0 && plan.maxDef === 1;
-  readChunkPages(bytes, plan, chunk, lo, (page, d) => {
-    // Rows skipped with their pages (v2 headers count them).
-    if (row < page.firstRow - 1) row = page.firstRow - 1;
-    const firstRow = row;
-    const at = elements;
-    if (plain) scanPlainList(page.rep!, page.def!, page.levels, lo, hi, offsets, row, elements);
+  readChunkPages(
+    bytes,
+    plan,
+    chunk,
+    lo,
+    (page, d) => {
+      // Rows skipped with their pages (v2 headers count them).
+      if (row < page.firstRow - 1) row = page.firstRow - 1;
+      const firstRow = row;
+      const at = elements;
+      if (hit) {
+        // The same levels as the last chunk's page: its scan's outcome.
+        const h = hit;
+        hit = undefined;
+        scans.push(h);
+        levelReuse.reused++;
+        levelReuse.pages++;
+        row = h.rowOut;
+        elements = h.elementsOut;
+        if (h.taken > 0) copyValues(take(page, dict.get(d), h.before, h.taken, at), plan, listScratch(plan, elements, at));
+        return row >= hi ? -1 : row - firstRow;
+      }
+      if (plain) levelReuse.pages++;
+      if (!own) {
+        unrecorded = true;
+        if (reusing) {
+          reusing = false;
+          catchUp();
+        }
+      }
+      if (plain) scanPlainList(page.rep!, page.def!, page.levels, lo, hi, offsets, row, elements);
     else scanList(page.rep!, page.def!, page.levels, plan.maxDef, plan.listDef, lo, hi, offsets, row, elements);
     if (scanBad >= 0) {
       const i = scanBad;
       throw new PageError(page.page, `levels out of range at value ${i} (repetition ${page.rep![i]}, definition ${page.def![i]}; maxima ${plan.maxRep} and ${plan.maxDef})`);
     }
-    if (scanNulls > 0) throw new NeedsFallback("nulls");
-    row = scanRow;
-    elements = scanElements;
-    if (scanTaken > 0) copyValues(take(page, dict.get(d), scanBefore, scanTaken, at), plan, listScratch(plan, elements, at));
-    return row >= hi ? -1 : row - firstRow;
-  });
+      if (scanNulls > 0) throw new NeedsFallback("nulls");
+      row = scanRow;
+      elements = scanElements;
+      if (own) {
+        Object.assign(own, { rowOut: row, elementsOut: elements, before: scanBefore, taken: scanTaken });
+        own = undefined;
+      }
+      if (scanTaken > 0) copyValues(take(page, dict.get(d), scanBefore, scanTaken, at), plan, listScratch(plan, elements, at));
+      return row >= hi ? -1 : row - firstRow;
+    },
+    plain ? known : undefined,
+  );
   if (row + 1 < hi) throw shortChunk(row + 1, hi);
+  if (reusing && cache) catchUp();
   offsets[hi - lo] = elements;
+  if (plain) {
+    // Most recent first: the scan followed to the end, or this chunk's own.
+    const kept = reusing && cache ? cache : unrecorded || scans.length === 0 ? undefined : { lo, hi, pages: scans, offsets: offsets.slice() };
+    if (cache) recentScans.splice(recentScans.indexOf(cache), 1);
+    if (kept) recentScans.unshift(kept);
+    recentScans.length = Math.min(recentScans.length, RECENT_SCANS);
+  }
   const values = allocate(plan.elementType, elements);
   if (elements > 0) (values as Float64Array).set((listValues.get(plan.elementType)! as Float64Array).subarray(0, elements));
   const out: Column = { kind: "jagged", offsets, values };

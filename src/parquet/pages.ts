@@ -2,7 +2,7 @@ import { decompress } from "./codecs.js";
 import { bitWidth, decodeLevels } from "./hybrid.js";
 import { Encoding, type ChunkMeta } from "./metadata.js";
 import { crcMismatch, pageAt } from "./page-header.js";
-import { field, num } from "./thrift.js";
+import { field, num, type ThriftValue } from "./thrift.js";
 import type { LeafPlan } from "./leaf-plan.js";
 
 /** The column chunk needs parquet-wasm after all (found before anything was output): nulls, or a page the metadata did not announce. */
@@ -47,6 +47,14 @@ export interface DictionaryPage {
  */
 export type PageVisitor = (page: DataPage, dictionary: DictionaryPage | undefined) => number;
 
+/**
+ * Asked before a page's levels are decoded, with their encoded bytes (both sections as stored),
+ * how many levels they hold, the rows before the page and their layout (v2: the repetition
+ * section's length; v1: -1): true when the caller already knows what they decode to. They are
+ * then not decoded, and the page reaches the visitor with rep and def undefined.
+ */
+export type LevelsKnown = (encoded: Uint8Array, levels: number, firstRow: number, layout: number) => boolean;
+
 // PageHeader, DataPageHeader(V2) and DictionaryPageHeader field ids of parquet.thrift.
 const DATA_PAGE = 0;
 const DICTIONARY_PAGE = 2;
@@ -77,7 +85,7 @@ function scratch(which: "rep" | "def", n: number): Uint8Array {
  * `visit` says the rows are complete. Pages wholly before `lo` are skipped undecompressed where
  * their header tells their rows. Returns the rows counted (all of the chunk's, if read to the end).
  */
-export function readChunkPages(bytes: Uint8Array, plan: LeafPlan, chunk: ChunkMeta, lo: number, visit: PageVisitor): number {
+export function readChunkPages(bytes: Uint8Array, plan: LeafPlan, chunk: ChunkMeta, lo: number, visit: PageVisitor, known?: LevelsKnown): number {
   let dictionary: DictionaryPage | undefined;
   let rows = 0;
   const repWidth = bitWidth(plan.maxRep);
@@ -123,8 +131,10 @@ export function readChunkPages(bytes: Uint8Array, plan: LeafPlan, chunk: ChunkMe
         const defLength = int(field(dh, 5), "definition levels length", page);
         const repLength = int(field(dh, 6), "repetition levels length", page);
         if (repLength + defLength > body.length || repLength + defLength > size) throw new Error("its level sections run past the page");
-        if (plan.maxRep > 0) rep = levelsOf(body, 0, repLength, repWidth, levels, "rep");
-        if (plan.maxDef > 0) def = levelsOf(body, repLength, repLength + defLength, defWidth, levels, "def");
+        if (!known?.(body.subarray(0, repLength + defLength), levels, rows, repLength)) {
+          if (plan.maxRep > 0) rep = levelsOf(body, 0, repLength, repWidth, levels, "rep");
+          if (plan.maxDef > 0) def = levelsOf(body, repLength, repLength + defLength, defWidth, levels, "def");
+        }
         const rest = body.subarray(repLength + defLength);
         const compressed = field(dh, 7) !== false;
         const valuesSize = size - repLength - defLength;
@@ -132,16 +142,21 @@ export function readChunkPages(bytes: Uint8Array, plan: LeafPlan, chunk: ChunkMe
         values = valuesSize === 0 && rest.length === 0 ? rest : compressed ? decompress(chunk.codec, rest, valuesSize) : rest;
       } else {
         const raw = decompress(chunk.codec, body, size);
-        let p = 0;
-        if (plan.maxRep > 0) {
-          if (num(field(dh, 4)) !== Encoding.RLE) throw new NeedsFallback("repetition levels not RLE");
-          [rep, p] = prefixedLevels(raw, p, repWidth, levels, "rep");
+        let p = known ? knownLevels(raw, plan, dh, levels, rows, known) : -1;
+        if (p >= 0) {
+          values = raw.subarray(p);
+        } else {
+          p = 0;
+          if (plan.maxRep > 0) {
+            if (num(field(dh, 4)) !== Encoding.RLE) throw new NeedsFallback("repetition levels not RLE");
+            [rep, p] = prefixedLevels(raw, p, repWidth, levels, "rep");
+          }
+          if (plan.maxDef > 0) {
+            if (num(field(dh, 3)) !== Encoding.RLE) throw new NeedsFallback("definition levels not RLE");
+            [def, p] = prefixedLevels(raw, p, defWidth, levels, "def");
+          }
+          values = raw.subarray(p);
         }
-        if (plan.maxDef > 0) {
-          if (num(field(dh, 3)) !== Encoding.RLE) throw new NeedsFallback("definition levels not RLE");
-          [def, p] = prefixedLevels(raw, p, defWidth, levels, "def");
-        }
-        values = raw.subarray(p);
       }
     } catch (error) {
       if (error instanceof NeedsFallback || error instanceof PageError) throw error;
@@ -171,6 +186,25 @@ function levelsOf(src: Uint8Array, start: number, end: number, width: number, co
   const out = scratch(which, count);
   decodeLevels(src, start, end, width, out, count);
   return out;
+}
+
+/**
+ * Where a v1 page's values start when `known` knows its levels (both sections RLE, their lengths
+ * within the page), else -1: the levels are then decoded, with the errors that gives.
+ */
+function knownLevels(raw: Uint8Array, plan: LeafPlan, dh: ThriftValue | undefined, levels: number, rows: number, known: LevelsKnown): number {
+  let p = 0;
+  for (const [max, encodingField] of [
+    [plan.maxRep, 4],
+    [plan.maxDef, 3],
+  ] as const) {
+    if (max === 0) continue;
+    if (num(field(dh, encodingField)) !== Encoding.RLE || p + 4 > raw.length) return -1;
+    const length = (raw[p]! | (raw[p + 1]! << 8) | (raw[p + 2]! << 16) | (raw[p + 3]! << 24)) >>> 0;
+    if (p + 4 + length > raw.length) return -1;
+    p += 4 + length;
+  }
+  return known(raw.subarray(0, p), levels, rows, -1) ? p : -1;
 }
 
 /** Data page v1 levels: a 4-byte length, then the hybrid runs. */

@@ -2,6 +2,7 @@ import { decompressBasket, decompressBasketSync } from "./compression/index.js";
 import { Cursor } from "./cursor.js";
 import { RootError } from "./errors.js";
 import { readKey } from "./key.js";
+import { scratchCopy, scratchInt32 } from "./scratch.js";
 import type { FileSource } from "./source.js";
 import type { BranchModel } from "./ttree.js";
 
@@ -121,12 +122,8 @@ function basketBody(head: BasketHead, payload: Uint8Array, where: BasketPlace): 
   // Read, rebase and check the big-endian table in one pass: on baskets of tens of entries this
   // halved the table's cost against a native copy and swap followed by the check (no Buffer view
   // per basket); on thousands of entries the two are alike.
-  // From Node's buffer pool (8-byte aligned; fresh beyond 4 KiB): an ArrayBuffer of its own per
-  // basket cost about a microsecond, as much as reading a table of a hundred entries. Every
-  // element is written below; columns copy offsets out (assembleColumn), so none outlives its
-  // basket in a batch.
-  const pooled = Buffer.allocUnsafe(4 * (nevbuf + 1));
-  const offsets = new Int32Array(pooled.buffer, pooled.byteOffset, nevbuf + 1);
+  // Every element is written below.
+  const offsets = scratchInt32(nevbuf + 1);
   const table = new DataView(payload.buffer, payload.byteOffset + border + 4, 4 * nevbuf);
   let prev = 0;
   for (let i = 0; i < nevbuf; i++) {
@@ -143,7 +140,7 @@ function basketBody(head: BasketHead, payload: Uint8Array, where: BasketPlace): 
  * place, or a copy when `file` is shared (a view of the bytes a FileSource holds).
  */
 function storedPayload(head: BasketHead, shared: boolean): Uint8Array {
-  return shared ? head.stored.slice() : head.stored;
+  return shared ? scratchCopy(head.stored) : head.stored;
 }
 
 /**

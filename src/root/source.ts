@@ -22,21 +22,21 @@ export class FileSource {
     private readonly bytes: ByteSource,
     readonly path: string,
     /**
-     * The file's first bytes, read at open (local files): the whole file when it is small, so
-     * that its later reads are copies from memory instead of system calls (opening and reading a
-     * small tree otherwise takes 6-8 positioned reads, each dearer than copying the few
-     * kilobytes it returns); else its header and whatever follows it.
+     * Bytes read at open (local files): the whole file when it is small, so that its later reads
+     * are copies from memory instead of system calls (opening and reading a small tree otherwise
+     * takes 6-8 positioned reads, each dearer than copying the few kilobytes it returns); else
+     * its header and the top directory's record that follows it.
      */
     private head: Uint8Array | undefined,
   ) {
     this.name = bytes.name;
   }
 
-  /** Opens a file; a local one with its first `headBytes` bytes read at once (see head). */
-  static async open(location: string, http?: HttpSourceOptions, headBytes = 0): Promise<FileSource> {
+  /** Opens a file; a local one of at most `wholeUpTo` bytes is read whole at once (see head). */
+  static async open(location: string, http?: HttpSourceOptions, wholeUpTo = 0): Promise<FileSource> {
     try {
-      if (isUrl(location) || headBytes <= 0) return new FileSource(await openByteSource(location, http), location, undefined);
-      const { source, head } = LocalByteSource.openWithHead(location, headBytes, declaredSize);
+      if (isUrl(location) || wholeUpTo <= 0) return new FileSource(await openByteSource(location, http), location, undefined);
+      const { source, head } = LocalByteSource.openHeld(location, wholeUpTo, declaredSize);
       return new FileSource(source, location, head);
     } catch (err) {
       const where = isUrl(location) ? "" : ` ${location}`;

@@ -2,8 +2,12 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
 import type { ByteRange, ByteSource } from "./byte-source.js";
 
-/** Where openWithHead reads (synchronously, so one buffer serves every open of the thread). */
+/** Where openHeld reads first (synchronously, so one buffer serves every open of the thread). */
 let scratch = new Uint8Array(0);
+/** openHeld's first read: a file shorter than this is known whole from it. */
+const PROBE_BYTES = 64 * 1024;
+/** What openHeld keeps of a file it does not hold whole: its header. */
+const HEAD_BYTES = 4096;
 
 /** Baskets or column chunks closer than this are read in one positioned read (page cache). */
 const LOCAL_GAP = 64 * 1024;
@@ -40,25 +44,33 @@ export class LocalByteSource implements ByteSource {
   }
 
   /**
-   * Opens `path` and reads its first `bytes` bytes at once. A format whose header records the
-   * file's length spares the fstat: when the read stops short exactly at the length
-   * `declaredSize` finds in those bytes, they are the whole file (the system calls are most of
-   * what opening a small ROOT file costs). Otherwise the size comes from fstat as in open().
+   * Opens `path` holding its bytes in memory when the file has at most `wholeUpTo` bytes (later
+   * reads are then copies instead of system calls), else its first 4 KiB (a format's header). A
+   * format whose header records the file's length spares the fstat: when the first read stops
+   * short exactly at the length `declaredSize` finds, those bytes are the whole file.
    */
-  static openWithHead(
+  static openHeld(
     path: string,
-    bytes: number,
+    wholeUpTo: number,
     declaredSize: (head: Uint8Array) => number | undefined,
   ): { source: LocalByteSource; head: Uint8Array<ArrayBuffer> } {
     const fd = openSync(path, "r");
     try {
-      // Into a buffer kept for the next open, then copied out at its length: a fresh buffer of
-      // `bytes` per open cost more (allocation, page faults, collections) than the small read.
-      if (scratch.length < bytes) scratch = new Uint8Array(bytes);
-      const n = readSync(fd, scratch, 0, bytes, 0);
-      const head = new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n);
-      head.set(scratch.subarray(0, n));
-      const size = n < bytes && declaredSize(head) === n ? n : fstatSync(fd).size;
+      // Into a buffer kept for the next open: a fresh buffer of this size per open cost more
+      // (allocation, page faults, collections) than the read.
+      const probe = Math.min(wholeUpTo, PROBE_BYTES) + 1;
+      if (scratch.length < probe) scratch = new Uint8Array(probe);
+      const n = readSync(fd, scratch, 0, probe, 0);
+      const size = n < probe && declaredSize(scratch.subarray(0, n)) === n ? n : fstatSync(fd).size;
+      const held = Math.min(size, size <= wholeUpTo ? size : HEAD_BYTES);
+      const head = new Uint8Array(Buffer.allocUnsafeSlow(held).buffer, 0, held);
+      const first = Math.min(n, held);
+      head.set(scratch.subarray(0, first));
+      for (let done = first; done < held; ) {
+        const k = readSync(fd, head, done, held - done, done);
+        if (k === 0) throw new Error(`unexpected end of file at byte ${done} of ${size} (was the file truncated?)`);
+        done += k;
+      }
       return { source: new LocalByteSource(fd, path, size), head };
     } catch (err) {
       closeSync(fd);

@@ -112,3 +112,28 @@ describe("the five cuts of the integration-challenge selection", () => {
     expect(() => compileCut("jet_pt_NOSYS > 26000", SCHEMA)).toThrow(/one value per event.*any\(/);
   });
 });
+
+describe("a reduction compared with a constant", () => {
+  it("selects the same events written either way round, for every comparison and reduction", () => {
+    const b = batch();
+    const reductions = [
+      "num(jet_pt_NOSYS[jet_pt_NOSYS > 26000])",
+      "count_nonzero(abs(jet_eta) < 2.2)",
+      "sum(jet_pt_NOSYS / 1000)",
+      "any(el_eta > 0.4)",
+      "all(jet_GN2v01_FixedCutBEff_77_select > 0)",
+      "num(el_pt_NOSYS)",
+    ];
+    const mirror: Record<string, string> = { ">": "<", ">=": "<=", "<": ">", "<=": ">=", "==": "==", "!=": "!=" };
+    for (const r of reductions) {
+      const counts = compileExpression(r, SCHEMA).evaluate(b).values as Float64Array;
+      for (const [op, back] of Object.entries(mirror)) {
+        for (const k of [0, 1, 2, 3, 100.5]) {
+          const want = Uint8Array.from(counts, (c) => (op === ">" ? c > k : op === ">=" ? c >= k : op === "<" ? c < k : op === "<=" ? c <= k : op === "==" ? c === k : c !== k) ? 1 : 0);
+          expect(cutMask(b, compileCut(`${r} ${op} ${k}`, SCHEMA))).toEqual(want);
+          expect(cutMask(b, compileCut(`${k} ${back} ${r}`, SCHEMA))).toEqual(want);
+        }
+      }
+    }
+  });
+});
