@@ -307,8 +307,8 @@ function scatterObjects(v: NumericArray, vBase: number, { slots, objects }: Plac
 
 /**
  * Pads one object group from jagged columns to `maxObjects` left-packed slots per event.
- * Without `select` and `sortBy` the values are block-copied per event; otherwise the kept objects
- * are chosen once and every field gathered through the same slot -> object index map.
+ * The kept objects are chosen once (selection, then the sort unless the keys already come in
+ * order, then truncation) and every field is copied through the same slot and object lists.
  */
 export function padGroup(spec: PadGroupSpec): PaddedGroup {
   const { name, maxObjects: max } = spec;
