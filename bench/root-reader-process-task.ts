@@ -11,29 +11,47 @@ import { sxflowRead } from "./root-sxflow.js";
 
 export type ProcessRequest =
   | { op: "warm"; file: string; tree: string; branches: string[]; warmMs: number }
-  /** One timed run; `primed`: right after an untimed run of the same reader (caches warm). */
-  | { op: "run"; primed: boolean };
-export type ProcessReply = { sums: [string, number][] } | { wall: number; cpu: number } | { error: string };
+  /**
+   * One timed run; `primed`: right after an untimed run of the same reader (caches warm);
+   * otherwise `idleMs`: the run starts no sooner than this long after this process's previous
+   * run ended (see bench/root.ts, interleaved).
+   */
+  | { op: "run"; primed: boolean; idleMs: number };
+/** Warm-up: the sums and the median time of one whole read. */
+export type ProcessReply = { sums: [string, number][]; runMs: number } | { wall: number; cpu: number } | { error: string };
 
 const read = process.argv[2] === "jsroot" ? jsrootRead : sxflowRead;
 let job: { file: string; tree: string; branches: string[] } | undefined;
+/** When this process's last read ended. */
+let lastEnd = 0;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 async function handle(m: ProcessRequest): Promise<ProcessReply> {
   if (m.op === "warm") {
     job = m;
     let sums = new Map<string, number>();
     const start = performance.now();
+    const times: number[] = [];
     // The warm-up rule of timeRuns in bench/root.ts: at least 3 runs and warmMs.
-    for (let i = 0; i < 50 && (i < 3 || performance.now() - start < m.warmMs); i++) sums = await read(m.file, m.tree, m.branches);
-    return { sums: [...sums] };
+    for (let i = 0; i < 50 && (i < 3 || performance.now() - start < m.warmMs); i++) {
+      const t = performance.now();
+      sums = await read(m.file, m.tree, m.branches);
+      times.push(performance.now() - t);
+    }
+    lastEnd = performance.now();
+    return { sums: [...sums], runMs: times.sort((a, b) => a - b)[times.length >> 1]! };
   }
   if (!job) throw new Error("run before warm");
   if (m.primed) await read(job.file, job.tree, job.branches);
+  // Idle until idleMs after the last read (a precise wait that leaves the core, as waiting for
+  // the other reader does).
+  else for (let left = m.idleMs - (performance.now() - lastEnd); left > 0; left = m.idleMs - (performance.now() - lastEnd)) Atomics.wait(sleeper, 0, 0, left);
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   await read(job.file, job.tree, job.branches);
   const wall = performance.now() - t0;
   const c = process.cpuUsage(c0);
+  lastEnd = performance.now();
   return { wall, cpu: (c.user + c.system) / 1000 };
 }
 

@@ -10,7 +10,8 @@
  * Options: --quick (fewer repetitions), --no-micro, --no-files, --only <substrings of file names, comma-separated>,
  * --pairs N (interleaved pairs of the open + read comparison, default 7), --open-read-only (per file
  * only that comparison, without the best-of series), --baseline DIR (the compiled package of an
- * earlier version, its dist/, as a third reader in the same interleaving: before and after in one run).
+ * earlier version, its dist/, as a third reader in the same interleaving: before and after in one run),
+ * --unequal-idle (the interleaving without equal idle before each run; see interleaved).
  * Whole reads time the built package: run `npm run build` first (root-dist.ts).
  */
 import { readFileSync } from "node:fs";
@@ -42,6 +43,7 @@ const MICRO = !args.includes("--no-micro");
 const FILES = !args.includes("--no-files");
 const ONLY = args.includes("--only") ? args[args.indexOf("--only") + 1]!.split(",") : undefined;
 const OPEN_READ_ONLY = args.includes("--open-read-only");
+const UNEQUAL_IDLE = args.includes("--unequal-idle");
 const BASELINE = args.includes("--baseline") ? path.resolve(args[args.indexOf("--baseline") + 1]!) : undefined;
 /** Minimum warm-up and timed durations per series (see timeRuns). */
 const WARM_MS = QUICK ? 50 : 150;
@@ -216,14 +218,23 @@ type Readers = { sx: ReaderProcess; js: ReaderProcess; base?: ReaderProcess };
  * evicted much of the caches: a tiny file's run then costs several times its steady cost for
  * both readers (see bench/README.md).
  *
+ * Equal idle: in the plain interleaving, a process left idle longer starts its run colder (its
+ * core runs other work, its caches are refilled; measured on this machine: jagged_array's run
+ * 49-74 us right after the previous one, 69-113 after 0.1 ms idle, 128-157 after 1 ms, 218-247
+ * after 2 ms). Each reader idles while the other runs, so the faster one waited the slower one's
+ * whole run and paid far more for it. Every plain run therefore starts `idleMs` after that
+ * reader's previous run ended, the same for both: a little more than the slower reader's run
+ * (warm-up median), so each waits about what the faster one waited before (--unequal-idle: the
+ * former protocol).
+ *
  * With a baseline (an earlier sxflow), each round runs it and sxflow in alternating order, then
  * JSROOT: both sxflow builds follow JSROOT and each other equally often. Compare sxflow with its
  * baseline then; the sxflow/JSROOT ratio of the issue is the run without one.
  */
-async function interleaved(n: number, readers: Readers, primed: boolean): Promise<Medians> {
+async function interleaved(n: number, readers: Readers, primed: boolean, idleMs: number): Promise<Medians> {
   const runs: Record<"sx" | "js" | "sxCpu" | "jsCpu" | "base" | "baseCpu", number[]> = { sx: [], js: [], sxCpu: [], jsCpu: [], base: [], baseCpu: [] };
   type Run = { wall: number; cpu: number };
-  const run = async (r: ReaderProcess) => (await r.call({ op: "run", primed })) as Run;
+  const run = async (r: ReaderProcess) => (await r.call({ op: "run", primed, idleMs })) as Run;
   for (let i = -2; i < n; i++) {
     let a: Run;
     let base: Run | undefined;
@@ -364,19 +375,22 @@ function sumsAgree(reference: Map<string, number>, a: Map<string, number>): stri
 
 const OPEN_READ_HEAD =
   (BASELINE ? "baseline -> sxflow, interleaved, wall ms (CPU ms) | same, primed | " : "") +
-  `open + read, interleaved, median of ${INTERLEAVED_RUNS}, each reader in its own process: sxflow ms / JSROOT ms | speed-up (open + read) | same runs, CPU ms: sxflow / JSROOT | speed-up (CPU) | ` +
+  `open + read, interleaved${UNEQUAL_IDLE ? "" : " with equal idle"}, median of ${INTERLEAVED_RUNS}, each reader in its own process: sxflow ms / JSROOT ms | speed-up (open + read) | same runs, CPU ms: sxflow / JSROOT | speed-up (CPU) | ` +
   `each run right after an untimed one of the same reader, wall ms: sxflow / JSROOT | speed-up | same runs, CPU ms | speed-up (CPU) | load average | sums agree | sxflow = uproot | JSROOT = uproot |`;
 
 /** The issue's open + read comparison of one file in the reader processes (see interleaved), with each reader's sums. */
 async function openRead(readers: Readers, job: { file: string; tree: string; branches: string[] }) {
-  const [ours, theirs, before] = await Promise.all(
+  const warm = await Promise.all(
     [readers.sx, readers.js, ...(readers.base ? [readers.base] : [])].map(
-      async (r) => new Map(((await r.call({ op: "warm", ...job, warmMs: WARM_MS })) as { sums: [string, number][] }).sums),
+      async (r) => (await r.call({ op: "warm", ...job, warmMs: WARM_MS })) as { sums: [string, number][]; runMs: number },
     ),
   );
+  const [ours, theirs, before] = warm.map((w) => new Map(w.sums));
   if (before && sumsAgree(before, ours!) !== "yes") throw new Error(`${job.file}: the baseline's sums differ from sxflow's: ${sumsAgree(before, ours!)}`);
-  const own = await interleaved(INTERLEAVED_RUNS, readers, false);
-  const primed = await interleaved(INTERLEAVED_RUNS, readers, true);
+  // A little more than the slowest reader's run and the messages around it (see interleaved).
+  const idleMs = UNEQUAL_IDLE ? 0 : 1.2 * Math.max(...warm.map((w) => w.runMs)) + 0.5;
+  const own = await interleaved(INTERLEAVED_RUNS, readers, false, idleMs);
+  const primed = await interleaved(INTERLEAVED_RUNS, readers, true, 0);
   return { ours: ours!, theirs: theirs!, own, primed };
 }
 
