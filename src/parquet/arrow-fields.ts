@@ -272,10 +272,11 @@ function leaves(n: Node, prefix: string[], out: { path: string; type: number }[]
   }
 }
 
-/** What parquet-rs checks of row groups against the schema: one chunk per leaf, in order, of its type. */
+/** What parquet-rs checks of row groups (one chunk per leaf, in order, of its type) and column orders against the schema. */
 function checkRowGroups(footer: Footer, root: Node): void {
   const expected: { path: string; type: number }[] = [];
   leaves(root, [], expected);
+  if (footer.columnOrders !== undefined && footer.columnOrders !== expected.length) notSure("column orders that do not match the leaves");
   for (const g of footer.rowGroups) {
     const columns = g.columns ?? [];
     if (columns.length !== expected.length) notSure("a row group whose chunks do not match the schema");

@@ -68,6 +68,8 @@ export interface Footer {
   rowGroups: FooterRowGroup[];
   /** key_value_metadata in order (value undefined when absent). */
   keyValues: { key: string; value: string | undefined }[];
+  /** How many column_orders the footer lists (parquet-rs wants one per leaf), if any. */
+  columnOrders: number | undefined;
   /** Why the footer is not as parquet.thrift requires (undefined when it is). */
   odd: string | undefined;
 }
@@ -542,7 +544,7 @@ function keyValue(c: Cursor, depth: number): { key: string; value: string | unde
 /** Reads a footer's bytes; throws (naming `where`) on bytes that are not a Thrift struct. */
 export function readFooter(bytes: Uint8Array, where: string): Footer {
   const c = new Cursor(bytes, where);
-  const footer: Footer = { schema: [], rowGroups: [], keyValues: [], odd: undefined };
+  const footer: Footer = { schema: [], rowGroups: [], keyValues: [], columnOrders: undefined, odd: undefined };
   let hasVersion = false;
   let hasRows = false;
   let hasSchema = false;
@@ -570,6 +572,9 @@ export function readFooter(bytes: Uint8Array, where: string): Footer {
             footer.rowGroups.push(c.isStruct(t, ld, "a row group") ? rowGroup(c, ld + 1) : { numRows: undefined, columns: undefined });
           });
         }
+        return true;
+      case 7:
+        if (c.isList(type, d, "column_orders")) footer.columnOrders = c.list(d + 1, (t, ld) => c.skip(t, ld));
         return true;
       case 5:
         if (c.isList(type, d, "key_value_metadata")) {

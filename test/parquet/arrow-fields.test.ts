@@ -191,5 +191,8 @@ describe("Arrow fields derived from the footer equal parquet-wasm's", () => {
     expect(deriveArrowFields({ ...footer, rowGroups: footer.rowGroups.map((g) => ({ ...g, columns: g.columns!.slice(1) })) })).toBeUndefined();
     expect(deriveArrowFields({ ...footer, keyValues: footer.keyValues.map((kv) => (kv.key === "ARROW:schema" ? { ...kv, value: `${kv.value!.slice(0, -8)}!!!!!!!!` } : kv)) })).toBeUndefined();
     expect(deriveArrowFields({ ...footer, odd: "a required field absent" })).toBeUndefined();
+    // parquet-rs: "Column order length mismatch".
+    expect(deriveArrowFields({ ...footer, columnOrders: footer.schema.length })).toBeUndefined();
+    expect(deriveArrowFields({ ...footer, columnOrders: footer.rowGroups[0]!.columns!.length })).toBeDefined();
   });
 });
