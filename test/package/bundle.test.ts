@@ -2,7 +2,9 @@ import { execFile } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
+import { RecordBatch, tableFromArrays } from "apache-arrow";
 import { afterAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../shared-data.js";
 
@@ -62,5 +64,13 @@ describe("the bundled build", () => {
     await sxflow("bundle", "run", config, "--shard", "1/2", "--quiet");
     await sxflow("bundle", "merge", config, "--quiet");
     expect(outputs()).toEqual(expected);
+
+    // Arrow objects cross the API: tables and record batches of the caller's apache-arrow and of the
+    // bundled one must pass for each other (apache-arrow marks its classes for instanceof).
+    const built = (await import(pathToFileURL(path.join(pkg, "dist", "index.js")).href)) as typeof import("../../src/index.js");
+    const table = tableFromArrays({ pt: new Float32Array([1.5, 2.5]), n: new Int32Array([3, 4]) });
+    const batch = built.arrowToBatch(table);
+    expect(batch.length).toBe(2);
+    expect(built.batchToArrow(batch)).toBeInstanceOf(RecordBatch);
   });
 });
