@@ -87,6 +87,8 @@ function workerEntry(module: URL, warm: string | undefined): { filename: string;
 export function createThreadPool<H extends HandlerTable>(module: URL, threads: number, warm?: keyof H & string): WorkerPool<H> {
   const piscina = new Piscina({ ...workerEntry(module, warm), minThreads: threads, maxThreads: threads });
   let closing: Promise<void> | undefined;
+  /** Tasks sent and not yet answered, including those whose caller stopped waiting (abort). */
+  const inFlight = new Set<Promise<unknown>>();
   return {
     workers: threads,
     run(task, payload, transferList, signal) {
@@ -99,6 +101,11 @@ export function createThreadPool<H extends HandlerTable>(module: URL, threads: n
       if (closing) return Promise.reject(new Error(`worker pool: task "${task}" after the pool was closed`));
       const call: TaskCall<H> = { task, payload };
       const result = piscina.run(call, { transferList }) as Promise<R>;
+      const settled: Promise<unknown> = result.then(
+        (): void => void inFlight.delete(settled),
+        (): void => void inFlight.delete(settled),
+      );
+      inFlight.add(settled);
       if (!signal) return result;
       result.catch(() => undefined);
       return new Promise<R>((resolve, reject) => {
@@ -116,8 +123,28 @@ export function createThreadPool<H extends HandlerTable>(module: URL, threads: n
         );
       });
     },
-    close: () => (closing ??= piscina.destroy()),
+    close: () => (closing ??= drainThenDestroy(piscina, inFlight)),
   };
+}
+
+/** How long close() waits for tasks in flight before it terminates their threads anyway. */
+const DRAIN_MS = 10_000;
+
+/**
+ * Piscina's destroy() drops the tasks in flight; when one of their threads answers in that moment,
+ * Piscina throws "Unexpected message from Worker" as an uncaught exception (seen after a failing
+ * stage, whose sibling tasks were still running). Tasks are bounded pieces of work, so close()
+ * lets them finish first; a thread stuck longer than DRAIN_MS is terminated regardless.
+ */
+async function drainThenDestroy(piscina: Piscina, inFlight: Set<Promise<unknown>>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, DRAIN_MS);
+    timer.unref();
+  });
+  await Promise.race([Promise.allSettled([...inFlight]), timeout]);
+  clearTimeout(timer);
+  await piscina.destroy();
 }
 
 export async function createWorkerPool<H extends HandlerTable>(options: WorkerPoolOptions): Promise<WorkerPool<H>> {

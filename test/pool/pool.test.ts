@@ -87,6 +87,15 @@ describe("worker pool", () => {
     await expect(pool.run("square", { values: Float64Array.of(2), delayMs: 0 })).rejects.toThrow('task "square" after the pool was closed');
   });
 
+  it("close() lets the tasks in flight finish before it ends the threads", async () => {
+    const pool = await createWorkerPool<SquareHandlers>({ module: MODULE, workers: 2 });
+    // Started and not awaited, as the sibling tasks of a failed stage are when a run is released.
+    const running = [3, 4, 5].map((v) => pool.run("square", { values: Float64Array.of(v), delayMs: 150 }));
+    await pool.close();
+    const results = await Promise.allSettled(running);
+    expect(results.map((r) => (r.status === "fulfilled" ? [...r.value.values] : String(r.reason)))).toEqual([[9], [16], [25]]);
+  });
+
   it("an aborted signal rejects a running task at once, and the pool still closes cleanly", async () => {
     const pool = await createWorkerPool<SquareHandlers>({ module: MODULE, workers: 2 });
     try {
