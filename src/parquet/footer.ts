@@ -10,6 +10,7 @@
  * field absent, a field of another wire type, a value beyond 2^53) is read as far as it goes and
  * marked `odd`: the reader then leaves its schema to parquet-wasm, which says what is wrong.
  */
+import { zigzag } from "./thrift.js";
 
 /** One element of the flattened schema (SchemaElement). */
 export interface SchemaElement {
@@ -112,16 +113,6 @@ const MAX_DEPTH = 32;
 const SAFE = 2 ** 53;
 
 const utf8 = new TextDecoder();
-
-/**
- * A zigzag-encoded integer's value. Below 2^31 with integer operations, so that row counts and
- * offsets stay small integers for V8 (a division makes a heap number, and the decoder's loops over
- * rows then ran on doubles).
- */
-function zigzag(v: number): number {
-  if (v < 2 ** 31) return (v >>> 1) ^ -(v & 1);
-  return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
-}
 
 /** A compact-protocol cursor with thrift.ts's bounds checks and messages. */
 class Cursor {

@@ -33,6 +33,16 @@ const entryTypes = new WeakMap<ThriftValue[], number>();
 /** The bytes ran out before the struct did (more may still arrive). */
 export class ThriftTruncated extends Error {}
 
+/**
+ * A zigzag-encoded integer's value. Below 2^31 with integer operations, so that row counts and
+ * offsets stay small integers for V8 (a division makes a heap number, and the decoder's loops over
+ * rows then ran on doubles).
+ */
+export function zigzag(v: number): number {
+  if (v < 2 ** 31) return (v >>> 1) ^ -(v & 1);
+  return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+}
+
 export class ThriftReader {
   private at = 0;
 
@@ -84,7 +94,7 @@ export class ThriftReader {
       shift += 7;
       if (shift > 35) this.fail("varint too long");
     }
-    return out % 2 === 0 ? out / 2 : -(out + 1) / 2;
+    return zigzag(out);
   }
 
   private long(): bigint {
