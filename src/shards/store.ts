@@ -64,13 +64,22 @@ function tagOf(value: number): string | undefined {
 function holdsSpecial(value: unknown): boolean {
   if (typeof value === "number") return tagOf(value) !== undefined;
   if (typeof value !== "object" || value === null) return false;
-  for (const v of Object.values(value)) if (holdsSpecial(v)) return true;
+  for (const v of Array.isArray(value) ? (value as unknown[]) : Object.values(value)) if (holdsSpecial(v)) return true;
   return false;
 }
 
 /** Puts the numbers back in place of their tags, in place (objects and arrays, any depth). */
 function untag(value: unknown): void {
   if (typeof value !== "object" || value === null) return;
+  if (Array.isArray(value)) {
+    // Indexed: `for in` over the histograms' long arrays of numbers enumerates string keys.
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (typeof v === "string" && v in SPECIAL) value[i] = SPECIAL[v];
+      else if (typeof v === "object") untag(v);
+    }
+    return;
+  }
   const o = value as Record<string, unknown>;
   for (const k in o) {
     const v = o[k];
@@ -96,7 +105,8 @@ export function encodeHeaders(headers: readonly TaskHeader[]): string {
  */
 export function decodeHeaders(text: string): TaskHeader[] {
   const headers = JSON.parse(text) as TaskHeader[];
-  untag(headers);
+  // Every tag is a string starting with "#": none in the text, nothing to walk.
+  if (text.includes('"#')) untag(headers);
   return headers;
 }
 
