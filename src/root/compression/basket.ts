@@ -50,6 +50,14 @@ interface Block {
  * with a precise message instead of a huge allocation or a decoder error.
  */
 function scanBlocks(src: Uint8Array, uncompressedSize: number, where: Place): Block[] {
+  // Nearly every basket is one block: a list of exactly one (a list grown by push reserves room
+  // for 17, allocated per basket).
+  if (src.length > HEADER && uncompressedSize > 0) {
+    const algorithm = algorithmOf(src[0]!, src[1]!);
+    const compressed = src[3]! | (src[4]! << 8) | (src[5]! << 16);
+    const size = src[6]! | (src[7]! << 8) | (src[8]! << 16);
+    if (algorithm !== undefined && compressed + HEADER === src.length && size === uncompressedSize) return [{ algorithm, at: 0, start: HEADER, end: src.length, size }];
+  }
   const blocks: Block[] = [];
   let ip = 0;
   let op = 0;
