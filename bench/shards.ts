@@ -12,7 +12,12 @@
  * of 1e7 events (the size docs/scale-out.md recommends) and the projected wall time of 1e9 events
  * on 100 nodes.
  *
- * Usage: npm run bench:shards [-- --events 4000000] [--shards 2,8] [--cases nocut,cuts] [--workers 2] [--repeat 2] [--dir .sxflow-tmp/bench-shards]
+ * Usage: npm run bench:shards [-- --events 4000000] [--shards 2,8] [--cases nocut,cuts] [--workers 2] [--repeat 2] [--dir .sxflow-tmp/bench-shards] [--out DIR] [--baseline OTHER/dist]
+ *
+ * `--dir` holds the generated samples (made there once), `--out` the outputs (default: `--dir`).
+ * `--baseline` names the `dist` directory of another build (say, a worktree of an earlier commit,
+ * built): each repetition then runs every step with it right after this build's, and the figures
+ * of both are printed, with the single runs' files checked to be the same bytes.
  *
  * Every step is the command a user runs (`sxflow run`, `sxflow run --shard i/n`, `sxflow merge`)
  * in a fresh process on the compiled package (built here). CPU is user + system time of that
@@ -35,6 +40,8 @@ const CASES = option("cases", "nocut,cuts").split(",");
 const WORKERS = Number(option("workers", "2"));
 const REPEAT = Number(option("repeat", "2"));
 const DIR = path.resolve(ROOT, option("dir", ".sxflow-tmp/bench-shards"));
+const OUT = path.resolve(ROOT, option("out", DIR));
+const BASELINE = option("baseline", "");
 const NAME = "ic_ttbar_wjets";
 /** Events per shard of the projection (docs/scale-out.md), and the projected run. */
 const SHARD_EVENTS = 1e7;
@@ -47,14 +54,20 @@ interface Step {
   maxRssMB: number;
 }
 
-/** `sxflow <args>` in a fresh process, as the CLI runs it; CPU of the process and its children from the shell's `times`. */
-function sxflow(args: string[]): Step {
+/** A build whose CLI the steps run: this worktree's dist (built here), or the baseline's. */
+interface Build {
+  label: string;
+  main: string;
+}
+
+/** `sxflow <args>` of `build` in a fresh process, as the CLI runs it; CPU of the process and its children from the shell's `times`. */
+function sxflow(build: Build, args: string[]): Step {
   // Preloaded before the command: prints its exit status and peak RSS as it exits.
   const atExit = `process.on("exit", (status) => process.stdout.write("\\n" + JSON.stringify({ status, maxRssMB: process.resourceUsage().maxRSS / 1024 }) + "\\n"));`;
   // `times` prints the shell's own user/system time, then its children's (the node process and everything it started).
   const shell = `"$0" --import "$1" "$2" "\${@:3}"; s=$?; times; exit $s`;
   const t = performance.now();
-  const c = spawnSync("bash", ["-c", shell, process.execPath, `data:text/javascript,${encodeURIComponent(atExit)}`, path.join(ROOT, "dist", "cli", "main.js"), ...args], { encoding: "utf8", maxBuffer: 1 << 24 });
+  const c = spawnSync("bash", ["-c", shell, process.execPath, `data:text/javascript,${encodeURIComponent(atExit)}`, build.main, ...args], { encoding: "utf8", maxBuffer: 1 << 24 });
   const wall = (performance.now() - t) / 1000;
   const lines = c.stdout.trim().split("\n");
   const r = c.status === 0 ? (JSON.parse(lines.at(-3) ?? "") as { status: number; maxRssMB: number }) : undefined;
@@ -82,6 +95,7 @@ function outputHashes(dir: string): string[] {
 }
 
 interface Case {
+  build: Build;
   name: string;
   title: string;
   config: () => string;
@@ -93,23 +107,27 @@ interface Case {
   passed: number;
 }
 
-async function makeCase(name: string): Promise<Case> {
+async function makeCase(build: Build, name: string): Promise<Case> {
   const cuts = name === "cuts";
   if (!cuts && name !== "nocut") throw new Error(`--cases: unknown case "${name}" (nocut, cuts)`);
   const inputs = await icSamples(DIR, EVENTS, cuts ? 0.55 : 0);
-  const out = path.join(DIR, `out-${name}`);
+  // The same output directory for both builds: it is part of the files' config attribute.
+  const out = path.join(OUT, `out-${name}`);
   const title = cuts ? "the example's cuts on samples of dielectron 0.55" : "without cuts: every event reaches the outputs";
   const config = () => icConfig(inputs, out, "bench.yaml", cuts ? undefined : (doc) => doc.setIn(["cuts"], []));
-  return { name, title, config, out, shards: new Map(COUNTS.map((n) => [n, { steps: Array.from({ length: n }, () => undefined) }])), passed: 0 };
+  return { build, name, title, config, out, shards: new Map(COUNTS.map((n) => [n, { steps: Array.from({ length: n }, () => undefined) }])), passed: 0 };
 }
+
+const singleDir = (c: Case) => path.join(OUT, `single-${c.name}${c.build.label === "this build" ? "" : "-baseline"}`);
 
 /** One repetition of a case: the single run, then each shard count's shards and merge, then an empty shard. */
 function repeatCase(c: Case): void {
-  const single = path.join(DIR, `single-${c.name}`);
+  const single = singleDir(c);
   const common = ["--workers", String(WORKERS), "--quiet"];
+  const step = (args: string[]) => sxflow(c.build, args);
   rmSync(c.out, { recursive: true, force: true, maxRetries: 3 });
   const file = c.config();
-  c.single = best(c.single, sxflow(["run", file, ...common]));
+  c.single = best(c.single, step(["run", file, ...common]));
   // The single run's outputs set aside: the shards and the merge use the same output.dir (it is in the files' config attribute).
   rmSync(single, { recursive: true, force: true });
   renameSync(c.out, single);
@@ -117,14 +135,14 @@ function repeatCase(c: Case): void {
   c.config();
   for (const [n, s] of c.shards) {
     // Shard 0 of the first count finds no index of the inputs and scans them all (two files here), the others read it.
-    for (let i = 0; i < n; i++) s.steps[i] = best(s.steps[i], sxflow(["run", file, "--shard", `${i}/${n}`, ...common]));
-    s.merge = best(s.merge, sxflow(["merge", file, "--shards", String(n), ...common]));
-    if (outputHashes(c.out).join() !== outputHashes(single).join()) throw new Error(`${c.name}, ${n} shards: the merged files differ from the single run's`);
+    for (let i = 0; i < n; i++) s.steps[i] = best(s.steps[i], step(["run", file, "--shard", `${i}/${n}`, ...common]));
+    s.merge = best(s.merge, step(["merge", file, "--shards", String(n), ...common]));
+    if (outputHashes(c.out).join() !== outputHashes(single).join()) throw new Error(`${c.name}, ${n} shards (${c.build.label}): the merged files differ from the single run's`);
     for (let i = 0; i < n; i++) rmSync(path.join(c.out, "shards", `${i}-of-${n}`), { recursive: true, force: true });
   }
   // A shard without tasks (one of more shards than there are tasks): a shard process's start
   // (configuration, worker threads, the index and one input's metadata), without its warm-up.
-  c.empty = best(c.empty, sxflow(["run", file, "--shard", "9999/10000", ...common]));
+  c.empty = best(c.empty, step(["run", file, "--shard", "9999/10000", ...common]));
 }
 
 /** A straight line through two points: `fixed + perUnit * x`. */
@@ -153,7 +171,7 @@ function mergeLines(cases: Case[]): { cpu: Line; wall: Line } {
 function report(c: Case, merge: { cpu: Line; wall: Line }): Record<string, unknown> {
   const s = c.single!;
   const e = c.empty!;
-  console.log(`\n${c.name}: ${fmt(EVENTS)} events, ${c.title}; ${fmt(c.passed)} pass (${((100 * c.passed) / EVENTS).toFixed(1)} %)`);
+  console.log(`\n${c.name} (${c.build.label}): ${fmt(EVENTS)} events, ${c.title}; ${fmt(c.passed)} pass (${((100 * c.passed) / EVENTS).toFixed(1)} %)`);
   console.log(`  single run:    wall ${s.wall.toFixed(1)} s, CPU ${s.cpu.toFixed(1)} s, peak RSS ${fmt(s.maxRssMB)} MB`);
   const totals: { n: number; cpu: number; wall: number }[] = [];
   for (const [n, { steps, merge: m }] of c.shards) {
@@ -206,18 +224,31 @@ function report(c: Case, merge: { cpu: Line; wall: Line }): Record<string, unkno
 async function main(): Promise<void> {
   console.log(`sxflow bench:shards  ${new Date().toISOString()}  ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), load ${load()}`);
   execFileSync("npm", ["run", "-s", "build"], { cwd: ROOT, stdio: "inherit" });
-  const cases: Case[] = [];
-  for (const name of CASES) cases.push(await makeCase(name));
+  const builds: Build[] = [{ label: "this build", main: path.join(ROOT, "dist", "cli", "main.js") }];
+  if (BASELINE) builds.push({ label: `baseline ${BASELINE}`, main: path.resolve(BASELINE, "cli", "main.js") });
+  const cases = new Map<Build, Case[]>();
+  for (const b of builds) cases.set(b, await Promise.all(CASES.map((name) => makeCase(b, name))));
   const loads: string[] = [load()];
   for (let r = 0; r < REPEAT; r++) {
-    for (const c of cases) repeatCase(c);
+    for (const [i, name] of CASES.entries()) {
+      for (const b of builds) repeatCase(cases.get(b)![i]!);
+      // Both builds convert the same inputs with the same configuration: the same bytes.
+      if (BASELINE) {
+        const [mine, theirs] = builds.map((b) => cases.get(b)![i]!);
+        if (outputHashes(singleDir(mine!)).join() !== outputHashes(singleDir(theirs!)).join()) throw new Error(`${name}: the single runs' files differ between this build and the baseline`);
+      }
+    }
     loads.push(load());
   }
   console.log(`\n${WORKERS} workers per process, uncompressed, best of ${REPEAT} interleaved; load average (1, 5, 15 min) before and after each repetition: ${loads.join(" | ")}`);
-  const merge = mergeLines(cases);
-  console.log(`merge, fitted over the cases' merges (${COUNTS[0]} shards): ${merge.cpu.fixed.toFixed(2)} s CPU + ${((merge.cpu.perUnit) * 1e6).toFixed(2)} us per row; wall ${merge.wall.fixed.toFixed(2)} s + ${((merge.wall.perUnit) * 1e6).toFixed(2)} us per row`);
-  const results = Object.fromEntries(cases.map((c) => [c.name, { ...report(c, merge), passed: c.passed, shards: Object.fromEntries([...c.shards].map(([n, x]) => [n, x])) }]));
-  writeFileSync(path.join(DIR, `results-${EVENTS}.json`), `${JSON.stringify({ events: EVENTS, workers: WORKERS, loads, results }, null, 2)}\n`);
+  const results: Record<string, unknown> = {};
+  for (const b of builds) {
+    const mine = cases.get(b)!;
+    const merge = mergeLines(mine);
+    console.log(`\n${b.label}: merge, fitted over the cases' merges (${COUNTS[0]} shards): ${merge.cpu.fixed.toFixed(2)} s CPU + ${(merge.cpu.perUnit * 1e6).toFixed(2)} us per row; wall ${merge.wall.fixed.toFixed(2)} s + ${(merge.wall.perUnit * 1e6).toFixed(2)} us per row`);
+    results[b.label] = Object.fromEntries(mine.map((c) => [c.name, { ...report(c, merge), passed: c.passed, shards: Object.fromEntries([...c.shards].map(([n, x]) => [n, x])) }]));
+  }
+  writeFileSync(path.join(OUT, `results-${EVENTS}.json`), `${JSON.stringify({ events: EVENTS, workers: WORKERS, loads, results }, null, 2)}\n`);
 }
 
 await main();

@@ -49,25 +49,65 @@ export function splitDir(dir: string, split: string): string {
   return path.join(dir, split);
 }
 
-/**
- * JSON of task headers with the numbers JSON cannot hold (NaN, infinities, -0) kept as tagged
- * strings: the merge must fold exactly the statistics the shard computed.
- */
-export function encodeHeaders(headers: readonly TaskHeader[]): string {
-  return JSON.stringify(headers, (_key, value: unknown) => {
-    if (typeof value !== "number") return value;
-    if (Number.isNaN(value)) return "#NaN";
-    if (value === Infinity) return "#Inf";
-    if (value === -Infinity) return "#-Inf";
-    if (Object.is(value, -0)) return "#-0";
-    return value;
-  });
-}
-
+/** The numbers JSON cannot hold (NaN, infinities, -0), as the tagged strings the headers keep them as. */
 const SPECIAL: Record<string, number> = { "#NaN": NaN, "#Inf": Infinity, "#-Inf": -Infinity, "#-0": -0 };
 
+function tagOf(value: number): string | undefined {
+  if (Number.isNaN(value)) return "#NaN";
+  if (value === Infinity) return "#Inf";
+  if (value === -Infinity) return "#-Inf";
+  if (Object.is(value, -0)) return "#-0";
+  return undefined;
+}
+
+/** Whether any number in `value` (objects and arrays, any depth) is one JSON cannot hold. */
+function holdsSpecial(value: unknown): boolean {
+  if (typeof value === "number") return tagOf(value) !== undefined;
+  if (typeof value !== "object" || value === null) return false;
+  for (const v of Array.isArray(value) ? (value as unknown[]) : Object.values(value)) if (holdsSpecial(v)) return true;
+  return false;
+}
+
+/** Puts the numbers back in place of their tags, in place (objects and arrays, any depth). */
+function untag(value: unknown): void {
+  if (typeof value !== "object" || value === null) return;
+  if (Array.isArray(value)) {
+    // Indexed: `for in` over the histograms' long arrays of numbers enumerates string keys.
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (typeof v === "string" && v in SPECIAL) value[i] = SPECIAL[v];
+      else if (typeof v === "object") untag(v);
+    }
+    return;
+  }
+  const o = value as Record<string, unknown>;
+  for (const k in o) {
+    const v = o[k];
+    if (typeof v === "string" && v in SPECIAL) o[k] = SPECIAL[v];
+    else untag(v);
+  }
+}
+
+/**
+ * JSON of task headers with the numbers JSON cannot hold (NaN, infinities, -0) kept as tagged
+ * strings: the merge must fold exactly the statistics the shard computed. A replacer function only
+ * when one is there: called for every value (hundreds of thousands in a shard's histograms), it
+ * costs 3-4 times the plain JSON.stringify.
+ */
+export function encodeHeaders(headers: readonly TaskHeader[]): string {
+  if (!holdsSpecial(headers)) return JSON.stringify(headers);
+  return JSON.stringify(headers, (_key, value: unknown) => (typeof value === "number" ? (tagOf(value) ?? value) : value));
+}
+
+/**
+ * The headers of encodeHeaders. Parsed plainly, then the tags put back by one walk: JSON.parse
+ * with a reviver took 10 times as long (0.35-0.45 s of CPU for a shard of 1e7 events at 10.7 %).
+ */
 export function decodeHeaders(text: string): TaskHeader[] {
-  return JSON.parse(text, (_key, value: unknown) => (typeof value === "string" && value in SPECIAL ? SPECIAL[value] : value)) as TaskHeader[];
+  const headers = JSON.parse(text) as TaskHeader[];
+  // Every tag is a string starting with "#": none in the text, nothing to walk.
+  if (text.includes('"#')) untag(headers);
+  return headers;
 }
 
 /** Temporary directories of unfinished attempts at a shard start with this. */

@@ -41,6 +41,19 @@ describe("shard assignment", () => {
     expect(back.stats.jet!.pt).toEqual({ count: 2, mean: NaN, m2: Infinity });
     expect(Object.is(back.stats.jet!.eta!.mean, -0)).toBe(true);
     expect(back.stats.jet!.eta!.m2).toBe(-Infinity);
+    // In arrays too, at any depth, next to strings that stay strings.
+    const deep = { index: 1, sample: "#NaN-like", histograms: { a: [{ bins: [1, -0, 3], counts: [NaN, 2] }] } };
+    const again = decodeHeaders(encodeHeaders([deep as unknown as TaskHeader]))[0] as unknown as typeof deep;
+    expect(again.sample).toBe("#NaN-like");
+    expect(Object.is(again.histograms.a[0]!.bins[1], -0)).toBe(true);
+    expect(again.histograms.a[0]!.counts).toEqual([NaN, 2]);
+  });
+
+  it("round-trips headers of ordinary numbers as plain JSON", () => {
+    const h = { index: 2, cutPass: [5, 4], stats: { jet: { pt: { count: 2, mean: 1.5, m2: 0.25 } } }, histograms: { x: { bins: [0, 7], counts: [1, 1] } } };
+    const text = encodeHeaders([h as unknown as TaskHeader]);
+    expect(text).toBe(JSON.stringify([h]));
+    expect(decodeHeaders(text)).toEqual([h]);
   });
 });
 
