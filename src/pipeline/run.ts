@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { RunConfig } from "../config/index.js";
 import { OutputDir } from "../output-dir/index.js";
-import { BucketShuffler, SPLIT_NAMES } from "../stages/index.js";
+import { BucketShuffler, SHUFFLE_MEMORY_BYTES, ShuffleMemory, SPLIT_NAMES } from "../stages/index.js";
 import type { EventBatch } from "../stages/index.js";
 import { finishRun, RunSink, startReportPage } from "./finish.js";
 import { Progress } from "./progress.js";
@@ -51,8 +51,10 @@ async function convertInto(session: RunSession, output: OutputDir): Promise<Pipe
   try {
     const buckets = shuffleBuckets(session, built);
     if (buckets > 0) {
+      // The splits' rows stay in memory together while they fit, and go to the second pass's threads from there.
+      const memory = new ShuffleMemory(session.options.shuffleMemoryBytes ?? SHUFFLE_MEMORY_BYTES);
       for (let s = 0; s < SPLIT_NAMES.length; s++) {
-        shufflers.push(await BucketShuffler.create({ rowBytes: plan.rowBytes, buckets, seed: cfg.shuffle.seed + s, tmpDir: output.staging }));
+        shufflers.push(await BucketShuffler.create({ rowBytes: plan.rowBytes, buckets, seed: cfg.shuffle.seed + s, tmpDir: output.staging, memory }));
       }
     }
 
@@ -85,8 +87,11 @@ async function convertInto(session: RunSession, output: OutputDir): Promise<Pipe
     // Pass 2: each shuffled split's buckets, permuted on the workers, into its file.
     const spills: (SplitBuckets | undefined)[] = [];
     for (const [s, shuffler] of shufflers.entries()) {
-      const spill = await shuffler?.spilled();
-      spills.push(spill && { seed: cfg.shuffle.seed + s, buckets: spill.map((b) => [{ shard: "this run", ...b }]) });
+      const buckets = shuffler?.bucketRows().map((b) => [
+        ...(b.onDisk > 0 ? [{ shard: "this run", file: b.file, bytes: b.onDisk }] : []),
+        ...(b.inMemory > 0 ? [{ rows: b.rows, bytes: b.inMemory }] : []),
+      ]);
+      spills.push(buckets && { seed: cfg.shuffle.seed + s, buckets });
     }
     const common = { session, sink, output, report, layout: plan, stats: statistics.partials, progress, phases };
     return await finishRun({ ...common, buckets: spills, pool: session.pool, removeBuckets: true, ...(reportPage ? { reportPage } : {}) });

@@ -40,6 +40,13 @@ export interface SecondPassOptions {
   signal?: AbortSignal;
 }
 
+/** What a gather task moves to its thread instead of copying: the order and the rows in memory. */
+function movedBuffers(task: GatherTask): ArrayBuffer[] {
+  const buffers = [task.order.buffer as ArrayBuffer];
+  for (const part of task.parts) if ("rows" in part) for (const piece of part.rows) buffers.push(piece.buffer as ArrayBuffer);
+  return buffers;
+}
+
 /** The byte range of each group's records in a row. */
 export function groupSections(layout: RecordLayout): RowSection[] {
   return layout.groups.map((g) => ({ offset: g.rowOffset, bytes: g.recordBytes * (g.global ? 1 : g.max) }));
@@ -54,7 +61,7 @@ export async function* secondPass(pool: WorkerPool<WorkerHandlers>, splits: read
   const sections = options.byGroup ? groupSections(options.layout) : undefined;
   const gather =
     pool.workers > 0
-      ? async (task: GatherTask) => new Uint8Array(await pool.run("gatherBucket", task, [task.order.buffer as ArrayBuffer], options.signal))
+      ? async (task: GatherTask) => new Uint8Array(await pool.run("gatherBucket", task, movedBuffers(task), options.signal))
       : gatherBucket;
   const jobs = (function* () {
     for (const [split, s] of splits.entries()) {
@@ -79,7 +86,7 @@ export async function* secondPass(pool: WorkerPool<WorkerHandlers>, splits: read
         next = jobs.next();
         if (bytes === 0) continue;
         const task: GatherTask = { parts, rowBytes, order, ...(sections ? { sections } : {}), ...(options.remove ? { remove: true } : {}) };
-        // Counted first: the order moves to the worker.
+        // Counted first: the order (and the rows in memory) move to the worker.
         const rows = order.length;
         const result = gather(task);
         result.catch(() => undefined);

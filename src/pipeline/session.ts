@@ -10,7 +10,7 @@ import { materialiseSamples, runSampleRequests } from "../sources/samples.js";
 import { ProgressDisplay } from "../servicex/progress.js";
 import { displayUrl, isUrl } from "../sources/byte-source.js";
 import type { MaterialiseOptions } from "../sources/samples.js";
-import { bucketsFor } from "../stages/index.js";
+import { bucketsFor, SHUFFLE_MEMORY_BYTES } from "../stages/index.js";
 import type { EventBatch } from "../stages/index.js";
 import type { WorkerHandlers } from "../worker.js";
 import { EarlyConversion } from "./early.js";
@@ -35,7 +35,10 @@ export interface RunPipelineOptions {
   signal?: AbortSignal;
   /** A terminal stream to draw a progress bar on (nothing is drawn by default). */
   progress?: NodeJS.WriteStream;
-  /** Memory for one shuffle bucket in the second pass (default 256 MiB); sets the bucket count. */
+  /**
+   * Memory for the shuffle (default 256 MiB): the rows pass 1 keeps in memory before it writes
+   * buckets to files, and twice the average bucket of the second pass (it sets the bucket count).
+   */
   shuffleMemoryBytes?: number;
   /** How samples given as ServiceX datasets or metadata categories are fetched (endpoint, cache...). */
   servicex?: MaterialiseOptions;
@@ -173,7 +176,7 @@ export function shuffleBuckets(session: RunSession, built: BuiltPlan): number {
 }
 
 /** Buckets per split for a plan: the configured count, or one per `memoryBytes` (default 256 MiB) of rows. */
-export function bucketCount(cfg: RunConfig, built: BuiltPlan, memoryBytes = 256 * 2 ** 20): number {
+export function bucketCount(cfg: RunConfig, built: BuiltPlan, memoryBytes = SHUFFLE_MEMORY_BYTES): number {
   if (!cfg.shuffle.enabled) return 0;
   return Math.min(cfg.shuffle.buckets ?? bucketsFor(built.totalEntries, built.plan.rowBytes, memoryBytes), 65536);
 }

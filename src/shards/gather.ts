@@ -10,12 +10,20 @@ import { gatherRows, gatherSections } from "../stages/shuffle.js";
 import type { RowSection } from "../stages/shuffle.js";
 
 /** A shard's part of a bucket: its file and the byte count its manifest gives. */
-export interface BucketPart {
+export interface FilePart {
   /** The shard's name (`<i>-of-<n>`), for the messages. */
   shard: string;
   file: string;
   bytes: number;
 }
+
+/** Rows of a bucket still in memory (a run's own, pass 1 kept them): moved to the thread that gathers them. */
+export interface MemoryPart {
+  rows: Uint8Array[];
+  bytes: number;
+}
+
+export type BucketPart = FilePart | MemoryPart;
 
 export interface GatherTask {
   parts: BucketPart[];
@@ -29,7 +37,7 @@ export interface GatherTask {
 }
 
 /** A part's file opened and checked to hold its bytes (undefined for an empty part, which has no file). */
-export async function openPart(part: BucketPart): Promise<FileHandle | undefined> {
+export async function openPart(part: FilePart): Promise<FileHandle | undefined> {
   if (part.bytes === 0) return undefined;
   const incomplete = (holds: string) => new Error(`shard ${part.shard} is incomplete: ${part.file} holds ${holds}, its manifest says ${part.bytes} bytes; run it again`);
   const handle = await open(part.file, "r").catch(() => {
@@ -60,6 +68,13 @@ export async function gatherBucket(task: GatherTask): Promise<Uint8Array> {
   const data = new Uint8Array(task.parts.reduce((n, p) => n + p.bytes, 0));
   let at = 0;
   for (const part of task.parts) {
+    if ("rows" in part) {
+      for (const piece of part.rows) {
+        data.set(piece, at);
+        at += piece.length;
+      }
+      continue;
+    }
     const file = await openPart(part);
     if (!file) continue;
     try {

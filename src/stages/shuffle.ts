@@ -1,7 +1,27 @@
-import { appendFile, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, open, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Xoshiro128, assignBuckets, permutation } from "../random/prng.js";
+
+/**
+ * Bytes of rows that shufflers may hold in memory together (the run's three splits share one):
+ * beyond it, a shuffler writes its largest bucket to its file.
+ */
+export class ShuffleMemory {
+  /** Bytes held now, by every shuffler sharing this budget. */
+  held = 0;
+
+  constructor(readonly limit: number) {}
+}
+
+/** Rows one shuffler keeps in memory when it is not given a budget to share. */
+const DEFAULT_MEMORY_BYTES = 64 * 2 ** 20;
+
+/**
+ * A run's memory for its shuffle (default): the rows its splits' shufflers keep in memory in pass
+ * 1, and twice the average bucket (bucketsFor), one of which the second pass holds at a time.
+ */
+export const SHUFFLE_MEMORY_BYTES = 256 * 2 ** 20;
 
 export interface BucketShufflerOptions {
   /** Bytes per row record; every written chunk is a whole number of rows. */
@@ -12,12 +32,17 @@ export interface BucketShufflerOptions {
   /** Parent directory of the temporary bucket directory (default: the OS temp dir). */
   tmpDir?: string;
   /**
-   * Write buffer per bucket before it is appended to its file (default 256 KiB, smaller when there
-   * are so many buckets that their buffers would exceed 64 MiB together).
+   * Bytes per piece in which a bucket collects its rows (default 256 KiB, smaller when there are
+   * so many buckets that their pieces being filled would exceed 64 MiB together).
    */
   bufferBytes?: number;
   /** Largest bucket pass 2 will load (default 1 GiB); a larger one is an error asking for more buckets. */
   maxBucketBytes?: number;
+  /**
+   * Memory for the rows of full pieces, shared with other shufflers (default: 64 MiB of its own).
+   * Rows stay in memory while they fit; beyond it, the largest bucket in memory goes to its file.
+   */
+  memory?: ShuffleMemory;
 }
 
 const WRITE_BUFFERS_BYTES = 64 * 2 ** 20;
@@ -34,20 +59,40 @@ export function bucketsFor(totalRows: number, rowBytes: number, memoryBytes: num
 }
 
 interface Bucket {
+  /** The piece being filled. */
   buffer: Uint8Array;
-  /** The buffer as words, when rows are whole words (its length is a whole number of rows). */
+  /** The piece as words, when rows are whole words (its length is a whole number of rows). */
   words: Uint32Array;
   used: number;
+  /** Full pieces in memory, in row order, after the `onDisk` bytes of the file. */
+  full: Uint8Array[];
+  /** Bytes of `full`. */
+  held: number;
   onDisk: number;
 }
 
 /**
+ * A bucket at the end of pass 1: its first `onDisk` bytes in its file (none: no file), then the
+ * rows of `rows`, in pass-1 order. Each array of `rows` owns its whole ArrayBuffer, so that it
+ * can be moved to another thread.
+ */
+export interface BucketRows {
+  file: string;
+  onDisk: number;
+  rows: Uint8Array[];
+  /** Bytes of `rows`. */
+  inMemory: number;
+}
+
+/**
  * Globally shuffles fixed-width row records with bounded memory, in two passes. Pass 1 (`write`)
- * sends every row to one of K buckets chosen by a seeded generator, appending to a temporary file
- * per bucket; pass 2 (`rows`) loads one bucket at a time, permutes it with a seeded Fisher-Yates
- * and emits it. Random bucket assignment followed by a uniform shuffle within each bucket is a
- * uniform permutation of all rows, and for a seed the output depends only on the input row order.
- * Memory: K write buffers (at most 64 MiB together by default) plus the largest bucket.
+ * sends every row to one of K buckets chosen by a seeded generator; a bucket's rows stay in
+ * memory while the shared budget allows, else go to a temporary file per bucket; pass 2 (`rows`)
+ * takes one bucket at a time, permutes it with a seeded Fisher-Yates and emits it. Random bucket
+ * assignment followed by a uniform shuffle within each bucket is a uniform permutation of all
+ * rows, and for a seed the output depends only on the input row order, not on what was spilled.
+ * Memory: the budget, K pieces being filled (at most 64 MiB together by default), plus the
+ * largest bucket.
  */
 export class BucketShuffler {
   private readonly rowBytes: number;
@@ -56,6 +101,7 @@ export class BucketShuffler {
   private readonly route: Xoshiro128;
   private readonly seed: number;
   private readonly buckets: Bucket[];
+  private readonly memory: ShuffleMemory;
   private rowCount = 0;
   private state: "writing" | "reading" | "closed" = "writing";
 
@@ -64,14 +110,15 @@ export class BucketShuffler {
     private readonly dir: string,
   ) {
     this.rowBytes = options.rowBytes;
-    // The bucket count grows with the input; the write buffers together must not.
+    // The bucket count grows with the input; the pieces being filled together must not.
     const bufferBytes = options.bufferBytes ?? Math.min(256 * 1024, Math.floor(WRITE_BUFFERS_BYTES / options.buckets));
     const rowsPerBuffer = Math.max(1, Math.floor(bufferBytes / options.rowBytes));
     this.bufferBytes = rowsPerBuffer * options.rowBytes;
     this.maxBucketBytes = options.maxBucketBytes ?? 2 ** 30;
+    this.memory = options.memory ?? new ShuffleMemory(DEFAULT_MEMORY_BYTES);
     this.seed = options.seed;
     this.route = new Xoshiro128(options.seed);
-    this.buckets = Array.from({ length: options.buckets }, () => ({ buffer: new Uint8Array(0), words: new Uint32Array(0), used: 0, onDisk: 0 }));
+    this.buckets = Array.from({ length: options.buckets }, () => ({ buffer: new Uint8Array(0), words: new Uint32Array(0), used: 0, full: [], held: 0, onDisk: 0 }));
   }
 
   static async create(options: BucketShufflerOptions): Promise<BucketShuffler> {
@@ -110,14 +157,14 @@ export class BucketShuffler {
     const words = rb % 4 === 0 && rows.byteOffset % 4 === 0 ? new Uint32Array(rows.buffer, rows.byteOffset, rows.length / 4) : undefined;
     for (let i = 0; i < n; ) {
       i = this.copyRows(rows, words, target, i);
-      const bucket = target[i - 1]!;
-      if (this.buckets[bucket]!.used === this.bufferBytes) await this.flush(bucket);
+      const bucket = this.buckets[target[i - 1]!]!;
+      if (bucket.used === this.bufferBytes) await this.keep(bucket);
     }
     this.rowCount += n;
   }
 
   /**
-   * Copies rows `from`, `from + 1`, ... into their buckets' buffers until one fills up (it is then
+   * Copies rows `from`, `from + 1`, ... into their buckets' pieces until one fills up (it is then
    * the last row's) or the rows end; returns the index after the last row copied. The loop is
    * synchronous and on its own: with an await inside, V8 compiled it on the stack and threw the
    * code away again.
@@ -144,23 +191,50 @@ export class BucketShuffler {
     return n;
   }
 
+  /** Keeps a bucket's full piece in memory, then spills buckets while the budget is exceeded. */
+  private async keep(bucket: Bucket): Promise<void> {
+    bucket.full.push(bucket.buffer);
+    bucket.held += bucket.used;
+    this.memory.held += bucket.used;
+    bucket.buffer = new Uint8Array(0);
+    bucket.words = new Uint32Array(0);
+    bucket.used = 0;
+    while (this.memory.held > this.memory.limit) {
+      let largest = 0;
+      for (let k = 1; k < this.buckets.length; k++) if (this.buckets[k]!.held > this.buckets[largest]!.held) largest = k;
+      // This shuffler holds nothing more; the others spill theirs as they fill up.
+      if (this.buckets[largest]!.held === 0) break;
+      await this.spill(largest);
+    }
+  }
+
   private bucketPath(index: number): string {
     return bucketFile(this.dir, index);
   }
 
-  private async flush(index: number): Promise<void> {
+  /**
+   * Appends a bucket's rows in memory (full pieces, and with `all` the one being filled too) to
+   * its file: one open, one gathered write per 512 pieces, one close, however many pieces (a
+   * bucket file's descriptor is not kept: thousands of buckets must not hold thousands).
+   */
+  private async spill(index: number, all = false): Promise<void> {
     const bucket = this.buckets[index]!;
-    if (bucket.used === 0) return;
-    // Append and close per flush: thousands of buckets must not hold thousands of descriptors.
-    await appendFile(this.bucketPath(index), bucket.buffer.subarray(0, bucket.used));
-    bucket.onDisk += bucket.used;
-    bucket.used = 0;
+    const pieces = bucket.full;
+    let bytes = bucket.held;
+    if (all && bucket.used > 0) {
+      pieces.push(bucket.buffer.subarray(0, bucket.used));
+      bytes += bucket.used;
+    }
+    if (bytes === 0) return;
+    await appendPieces(this.bucketPath(index), pieces);
+    this.memory.held -= bucket.held;
+    bucket.onDisk += bytes;
+    bucket.full = [];
+    bucket.held = 0;
+    if (all) release(bucket);
   }
 
-  /**
-   * Pass 2: the rows in shuffled order, as chunks of at most `chunkRows` rows. Buckets that never
-   * reached their write buffer's size are shuffled straight from memory.
-   */
+  /** Pass 2 on this thread: the rows in shuffled order, as chunks of at most `chunkRows` rows. */
   async *rows(chunkRows = SECOND_PASS_CHUNK_ROWS): AsyncGenerator<Uint8Array> {
     this.startReading("rows");
     try {
@@ -178,22 +252,27 @@ export class BucketShuffler {
    */
   async keepSpill(): Promise<{ dir: string; bucketBytes: number[] }> {
     this.startReading("keepSpill");
-    for (let index = 0; index < this.buckets.length; index++) await this.flush(index);
+    for (let index = 0; index < this.buckets.length; index++) await this.spill(index, true);
     this.state = "closed";
-    const bucketBytes = this.buckets.map((b) => b.onDisk);
-    for (const bucket of this.buckets) release(bucket);
-    return { dir: this.dir, bucketBytes };
+    return { dir: this.dir, bucketBytes: this.buckets.map((b) => b.onDisk) };
   }
 
   /**
-   * Ends pass 1 for a second pass run elsewhere (on worker threads): every bucket is flushed to
-   * its file, whose path and size are returned (bytes 0: no file). The files stay until `close`.
+   * Ends pass 1 for a second pass run elsewhere (on worker threads): every bucket's rows, those
+   * spilled to its file and those still in memory, which become the caller's (the budget no
+   * longer counts them). The files stay until `close`.
    */
-  async spilled(): Promise<{ file: string; bytes: number }[]> {
-    this.startReading("spilled");
-    for (let index = 0; index < this.buckets.length; index++) await this.flush(index);
-    for (const bucket of this.buckets) release(bucket);
-    return this.buckets.map((b, index) => ({ file: this.bucketPath(index), bytes: b.onDisk }));
+  bucketRows(): BucketRows[] {
+    this.startReading("bucketRows");
+    return this.buckets.map((b, index) => {
+      const rows = b.used > 0 ? [...b.full, b.buffer.subarray(0, b.used)] : b.full;
+      const out = { file: this.bucketPath(index), onDisk: b.onDisk, rows, inMemory: b.held + b.used };
+      this.memory.held -= b.held;
+      b.full = [];
+      b.held = 0;
+      release(b);
+      return out;
+    });
   }
 
   private startReading(what: string): void {
@@ -201,37 +280,75 @@ export class BucketShuffler {
     this.state = "reading";
   }
 
-  /** One bucket's rows, from memory or its file (which is removed), and the bucket emptied. */
+  /** One bucket's rows, from its file (which is removed) and memory, and the bucket emptied. */
   private async take(index: number): Promise<Uint8Array> {
     const bucket = this.buckets[index]!;
-    let data: Uint8Array;
-    if (bucket.onDisk > 0) {
-      await this.flush(index);
-      if (bucket.onDisk > this.maxBucketBytes) {
-        throw new Error(`shuffle bucket ${index} holds ${bucket.onDisk} bytes, over the ${this.maxBucketBytes}-byte limit: use more buckets`);
-      }
-      data = await readFile(this.bucketPath(index));
-      await rm(this.bucketPath(index));
-    } else {
-      data = bucket.buffer.subarray(0, bucket.used);
+    const bytes = bucket.onDisk + bucket.held + bucket.used;
+    if (bytes > this.maxBucketBytes) {
+      throw new Error(`shuffle bucket ${index} holds ${bytes} bytes, over the ${this.maxBucketBytes}-byte limit: use more buckets`);
     }
+    const pieces = [...bucket.full, bucket.buffer.subarray(0, bucket.used)];
+    if (bucket.onDisk > 0) {
+      pieces.unshift(await readFile(this.bucketPath(index)));
+      await rm(this.bucketPath(index));
+    }
+    const data = pieces.length === 1 ? pieces[0]! : concat(pieces, bytes);
+    this.memory.held -= bucket.held;
+    bucket.full = [];
+    bucket.held = 0;
     release(bucket);
     return data;
   }
 
-  /** Removes the temporary files; safe to call more than once. */
+  /** Removes the temporary files and drops the rows in memory; safe to call more than once. */
   async close(): Promise<void> {
     if (this.state === "closed") return;
     this.state = "closed";
-    for (const bucket of this.buckets) release(bucket);
+    for (const bucket of this.buckets) {
+      this.memory.held -= bucket.held;
+      bucket.full = [];
+      bucket.held = 0;
+      release(bucket);
+    }
     await rm(this.dir, { recursive: true, force: true });
   }
 }
 
-/** Drops a bucket's write buffer. */
+/** Drops a bucket's piece being filled. */
 function release(bucket: Bucket): void {
   bucket.buffer = new Uint8Array(0);
   bucket.words = new Uint32Array(0);
+  bucket.used = 0;
+}
+
+/** `pieces` one after the other in a new array of `bytes` bytes. */
+export function concat(pieces: readonly Uint8Array[], bytes = pieces.reduce((n, p) => n + p.length, 0)): Uint8Array {
+  const out = new Uint8Array(bytes);
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Appends `pieces` to a file, in order: gathered writes of at most 512 pieces, each retried until whole. */
+async function appendPieces(file: string, pieces: readonly Uint8Array[]): Promise<void> {
+  const handle = await open(file, "a");
+  try {
+    for (let first = 0; first < pieces.length; first += 512) {
+      const batch = pieces.slice(first, first + 512);
+      for (;;) {
+        let { bytesWritten } = await handle.writev(batch);
+        // A short write: go on from the first byte not written.
+        while (batch.length > 0 && bytesWritten >= batch[0]!.length) bytesWritten -= batch.shift()!.length;
+        if (batch.length === 0) break;
+        batch[0] = batch[0]!.subarray(bytesWritten);
+      }
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 /** The file of bucket `index` in a shuffler's spill directory. */

@@ -5,7 +5,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { padGlobal, padGroup } from "../../src/stages/pad.js";
 import { assignBuckets, permutation, splitmix32, Xoshiro128 } from "../../src/random/prng.js";
-import { BucketShuffler, bucketOrders, bucketsFor, gatherRows, gatherSections } from "../../src/stages/shuffle.js";
+import { gatherBucket } from "../../src/shards/gather.js";
+import { BucketShuffler, bucketFile, bucketOrders, bucketsFor, gatherRows, gatherSections, ShuffleMemory } from "../../src/stages/shuffle.js";
 import { fieldOf, layoutOf, packGroups } from "./record-helpers.js";
 
 let parent = "";
@@ -197,27 +198,58 @@ describe("second pass by sections", () => {
     }
   });
 
-  it("spills every bucket to its file for a second pass elsewhere, which permutes them as rows() does (rows of whole words or not)", async () => {
+  it("hands its buckets to a second pass elsewhere, in memory within the budget and from files beyond it, permuted as rows() does (rows of whole words or not)", async () => {
     for (const rowBytes of [12, 10]) {
       const options = { rowBytes, buckets: 3, seed: 99, tmpDir: parent };
       const data = rowsOf(5000, rowBytes);
       const block = 100 * rowBytes;
       const inOrder = await BucketShuffler.create(options);
-      const spilling = await BucketShuffler.create({ ...options, bufferBytes: block });
-      for (let at = 0; at < data.length; at += block) {
-        await inOrder.write(data.subarray(at, at + block), at / block);
-        await spilling.write(data.subarray(at, at + block), at / block);
-      }
+      for (let at = 0; at < data.length; at += block) await inOrder.write(data.subarray(at, at + block), at / block);
       const expected: Uint8Array[] = [];
       for await (const chunk of inOrder.rows()) expected.push(chunk);
-      const files = await spilling.spilled();
-      expect(files.reduce((t, f) => t + f.bytes, 0)).toBe(data.length);
-      const orders = bucketOrders(99);
-      const got: Uint8Array[] = [];
-      for (const f of files) got.push(gatherRows(f.bytes > 0 ? await readFile(f.file) : new Uint8Array(0), orders(f.bytes / rowBytes), rowBytes));
-      expect(Buffer.concat(got)).toEqual(Buffer.concat(expected));
-      await spilling.close();
-      expect(readdirSync(parent).some((d) => d === path.basename(spilling.directory))).toBe(false);
+      // All on disk, part in memory and part on disk, all in memory: the same rows for the second pass.
+      for (const limit of [0, 7 * block, 1e9]) {
+        const memory = new ShuffleMemory(limit);
+        // Pieces of 30 rows: the rows of a block do not fill them evenly.
+        const split = await BucketShuffler.create({ ...options, bufferBytes: 30 * rowBytes, memory });
+        for (let at = 0; at < data.length; at += block) {
+          await split.write(data.subarray(at, at + block), at / block);
+          expect(memory.held).toBeLessThanOrEqual(limit);
+        }
+        const files = readdirSync(split.directory);
+        if (limit === 0) expect(files.length).toBe(3);
+        if (limit > data.length) expect(files).toEqual([]);
+        const buckets = split.bucketRows();
+        expect(memory.held).toBe(0);
+        expect(buckets.reduce((t, b) => t + b.onDisk + b.inMemory, 0)).toBe(data.length);
+        if (limit === 7 * block) expect(buckets.some((b) => b.onDisk > 0 && b.inMemory > 0)).toBe(true);
+        const orders = bucketOrders(99);
+        const got: Uint8Array[] = [];
+        for (const b of buckets) {
+          const parts = [{ shard: "run", file: b.file, bytes: b.onDisk }, { rows: b.rows, bytes: b.inMemory }];
+          got.push(await gatherBucket({ parts, rowBytes, order: orders((b.onDisk + b.inMemory) / rowBytes), remove: true }));
+        }
+        expect(Buffer.concat(got)).toEqual(Buffer.concat(expected));
+        expect(readdirSync(split.directory)).toEqual([]);
+        await split.close();
+        expect(readdirSync(parent).some((d) => d === path.basename(split.directory))).toBe(false);
+      }
     }
+  });
+
+  it("keeps every bucket whole in its file for a merge, whatever it held in memory", async () => {
+    const rowBytes = 16;
+    const data = rowsOf(3000, rowBytes);
+    const spills: Buffer[][] = [];
+    for (const limit of [0, 1e9]) {
+      const s = await BucketShuffler.create({ rowBytes, buckets: 4, seed: 3, tmpDir: parent, bufferBytes: 50 * rowBytes, memory: new ShuffleMemory(limit) });
+      for (let at = 0; at < data.length; at += 64 * rowBytes) await s.write(data.subarray(at, at + 64 * rowBytes), at);
+      const { dir, bucketBytes } = await s.keepSpill();
+      spills.push(await Promise.all(bucketBytes.map(async (bytes, k) => (bytes > 0 ? readFile(bucketFile(dir, k)) : Buffer.alloc(0)))));
+      expect(spills.at(-1)!.map((b) => b.length)).toEqual(bucketBytes);
+      await rm(dir, { recursive: true });
+    }
+    expect(spills[1]).toEqual(spills[0]);
+    expect(spills[0]!.reduce((t, b) => t + b.length, 0)).toBe(data.length);
   });
 });
