@@ -158,7 +158,16 @@ async function* unshuffledRows(dirs: string[], manifests: ShardManifest[], split
  * order, does the shuffle's second pass over the shards' buckets and writes the outputs a single
  * `sxflow run` of the configuration writes, byte for byte (the report's times aside).
  */
-export function mergeShards(config: RunConfig | string, options: MergeOptions = {}): Promise<PipelineReport> {
+export async function mergeShards(config: RunConfig | string, options: MergeOptions = {}): Promise<PipelineReport> {
+  try {
+    return await mergeSession(config, options);
+  } finally {
+    // The caller's threads, when the merge failed before taking them (closing twice is harmless).
+    await options.threads?.then((p) => p.close(), () => undefined);
+  }
+}
+
+function mergeSession(config: RunConfig | string, options: MergeOptions): Promise<PipelineReport> {
   return withSession(config, options, async (session) => {
     const { cfg } = session;
     // The session converts nothing and has no threads: the second pass and the compression get

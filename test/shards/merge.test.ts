@@ -76,6 +76,10 @@ describe("sharded run and merge", () => {
     expect(report.eventsRead).toBe(10_000);
     expectSameOutputs(single, config.output.dir);
     await expect((await threads).run("loadGather", undefined)).rejects.toThrow(/after the pool was closed/);
+    // A merge that fails before it needs them (no such configuration) closes them too.
+    const unused = startMergePool(1);
+    await expect(mergeShards(path.join(work, "missing.yaml"), { threads: unused })).rejects.toThrow(/missing\.yaml/);
+    await expect((await unused).run("loadGather", undefined)).rejects.toThrow(/after the pool was closed/);
   });
 
   it("is exact without a shuffle, with compression and with shards that get no task", async () => {
