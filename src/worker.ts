@@ -10,9 +10,11 @@ import { move } from "piscina";
 import { encodeChunk } from "./hdf5/chunk-encoder.js";
 import type { ChunkFilters } from "./hdf5/chunk-encoder.js";
 import type { ChainPayload, ScanPayload } from "./pipeline/worker.js";
-import { dispatcher } from "./pool/worker-pool.js";
+import { dispatcher, sharedWithThread } from "./pool/worker-pool.js";
 import type { RunData } from "./report/page-frame.js";
 import type { GatherTask } from "./shards/gather.js";
+import { adoptZstdModule } from "./wasm/zstd-module.js";
+import type { ConversionShared } from "./wasm/zstd-module.js";
 
 const pipeline = () => import("./pipeline/worker.js");
 /** A merge's second pass, bucket by bucket (shards/merge.ts). */
@@ -33,6 +35,10 @@ function encodeChunkMoved(task: ChunkTask): ArrayBuffer {
   new DataView(out.buffer).setUint32(data.length, mask, true);
   return move(out.buffer) as ArrayBuffer;
 }
+
+// A conversion pool's threads receive zstd's WebAssembly module compiled (pipeline/pool-start.ts).
+const shared = sharedWithThread() as ConversionShared | undefined;
+if (shared?.zstd) adoptZstdModule(shared.zstd);
 
 export const handlers = {
   /** A conversion pool's warm-up (see createThreadPool): the chain's modules and the readers. */

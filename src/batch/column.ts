@@ -107,11 +107,23 @@ export function concatColumns(parts: Column[]): Column {
 
 /** Indices of the non-zero bytes of a mask. */
 export function maskIndex(mask: Uint8Array): Int32Array {
+  const index = new Int32Array(countSet(mask));
+  fillIndex(mask, index);
+  return index;
+}
+
+// maskIndex's loops in functions of their own: compiled on the stack during the first, one
+// function holding both was thrown away on reaching the allocation after it.
+
+function countSet(mask: Uint8Array): number {
   let count = 0;
   for (let i = 0; i < mask.length; i++) if (mask[i]) count++;
-  const index = new Int32Array(count);
+  return count;
+}
+
+function fillIndex(mask: Uint8Array, index: Int32Array): void {
+  const count = index.length;
   for (let i = 0, at = 0; at < count; i++) if (mask[i]) index[at++] = i;
-  return index;
 }
 
 /** Keeps the events whose mask byte is non-zero. */

@@ -1,6 +1,11 @@
+import { availableParallelism } from "node:os";
 import { parseCommandArgs } from "./args.js";
-import { mergeShards } from "../shards/merge.js";
+import { startMergePool } from "../shards/merge-pool.js";
 import { SERVICEX_HELP, SERVICEX_OPTIONS, serviceXOptions } from "./servicex-options.js";
+
+// The merge's modules (the configuration's schema and YAML parser, the second pass, the sinks)
+// load after its threads have started, which load their own meanwhile (as `sxflow run` does).
+const merge = async () => (await import("../shards/merge.js")).mergeShards;
 
 const HELP = `Usage: sxflow merge <config.yaml> [--shards N] [--workers N] [--quiet]
 
@@ -41,8 +46,12 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`sxflow merge: ${(err as Error).message}\n`);
     return 2;
   }
+  // The threads' count is the configuration's when --workers is not given: started for every core
+  // (the default), the merge replaces them if the configuration asks for another count.
+  const threads = startMergePool(options.workers ?? availableParallelism());
   try {
-    const report = await mergeShards(parsed.positionals[0]!, options);
+    const mergeShards = await merge();
+    const report = await mergeShards(parsed.positionals[0]!, { ...options, threads });
     if (parsed.values.quiet !== true) {
       const lines = [`merged ${report.eventsRead.toLocaleString("en-US")} events (${report.eventsPassed.toLocaleString("en-US")} passed the cuts)`];
       for (const p of Object.values(report.outputs)) lines.push(`  wrote ${p}`);
@@ -52,5 +61,8 @@ export async function run(args: string[]): Promise<number> {
   } catch (err) {
     process.stderr.write(`sxflow merge: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
+  } finally {
+    // The merge closed the threads it used; these only if it never got them (closing twice is harmless).
+    await threads.then((p) => p.close(), () => undefined);
   }
 }

@@ -22,6 +22,13 @@ interface PoolThreadData {
   sxflowTaskModule?: string;
   /** A handler that every thread runs (without payload) as soon as it has loaded the module. */
   sxflowWarm?: string;
+  /** What the pool's owner gives every thread (see WorkerPoolOptions.shared). */
+  sxflowShared?: unknown;
+}
+
+/** On a pool's thread: what its owner gave the pool's threads (`shared`), else undefined. */
+export function sharedWithThread(): unknown {
+  return (workerData as PoolThreadData | null | undefined)?.sxflowShared;
 }
 
 /** The default export of a worker module: runs the named handler of its table. */
@@ -48,6 +55,11 @@ export interface WorkerPoolOptions {
    * tasks need), so that this happens while the caller still prepares the first tasks.
    */
   warm?: string;
+  /**
+   * Given to every thread as it starts (a structured clone: a WebAssembly.Module arrives compiled,
+   * its code shared with this thread's copy); the worker module reads it with sharedWithThread().
+   */
+  shared?: unknown;
 }
 
 export interface WorkerPool<H extends HandlerTable> {
@@ -77,15 +89,19 @@ export function moduleBeside(base: string, name: string): URL {
  * TypeScript source, which a Node 20 worker cannot load by itself: a small CommonJS entry
  * registers tsx inside the worker first.
  */
-function workerEntry(module: URL, warm: string | undefined): { filename: string; workerData: PoolThreadData } {
+function workerEntry(module: URL, warm: string | undefined, shared: unknown): { filename: string; workerData: PoolThreadData } {
   const data: PoolThreadData = warm ? { sxflowWarm: warm } : {};
+  if (shared !== undefined) data.sxflowShared = shared;
   if (!module.pathname.endsWith(".ts")) return { filename: module.href, workerData: data };
   return { filename: new URL("./ts-worker.cjs", import.meta.url).href, workerData: { ...data, sxflowTaskModule: module.href } };
 }
 
-/** A pool of `threads` (at least 1) worker threads running the module's handlers; each runs `warm` first if given. */
-export function createThreadPool<H extends HandlerTable>(module: URL, threads: number, warm?: keyof H & string): WorkerPool<H> {
-  const piscina = new Piscina({ ...workerEntry(module, warm), minThreads: threads, maxThreads: threads });
+/**
+ * A pool of `threads` (at least 1) worker threads running the module's handlers; each runs `warm`
+ * first if given, and receives `shared` (see WorkerPoolOptions).
+ */
+export function createThreadPool<H extends HandlerTable>(module: URL, threads: number, warm?: keyof H & string, shared?: unknown): WorkerPool<H> {
+  const piscina = new Piscina({ ...workerEntry(module, warm, shared), minThreads: threads, maxThreads: threads });
   let closing: Promise<void> | undefined;
   /** Tasks sent and not yet answered, including those whose caller stopped waiting (abort). */
   const inFlight = new Set<Promise<unknown>>();
@@ -148,7 +164,7 @@ async function drainThenDestroy(piscina: Piscina, inFlight: Set<Promise<unknown>
 }
 
 export async function createWorkerPool<H extends HandlerTable>(options: WorkerPoolOptions): Promise<WorkerPool<H>> {
-  if (options.workers > 0) return createThreadPool<H>(options.module, options.workers, options.warm);
+  if (options.workers > 0) return createThreadPool<H>(options.module, options.workers, options.warm, options.shared);
   const { handlers } = (await import(options.module.href)) as { handlers: H };
   return {
     workers: 0,

@@ -7,9 +7,11 @@ import { ITEM_SIZE } from "./leaf-types.js";
 import { decodeVectorsInPlace, VECTOR_KERNEL_MAX_BYTES } from "./vector-kernel.js";
 
 /**
- * The decoded content of one basket (or a slice of it): value bytes in native order with every
- * per-entry header removed, plus offsets. Decoding swaps (or copies swapped) once per basket,
- * in place where the basket bytes are contiguous, so assembling a batch is a plain copy.
+ * The decoded content of one basket (or a slice of it): value bytes with every per-entry header
+ * removed, plus offsets. Vectors are swapped to native order while they are compacted; the
+ * values of flat and counted baskets, already contiguous, keep the file's big-endian order
+ * (`bigEndian`) and assembleColumn swaps the whole column once after copying them: one native
+ * call per column instead of one per basket (files of many small baskets).
  */
 export interface Piece {
   entries: number;
@@ -18,6 +20,8 @@ export interface Piece {
   offsets: Int32Array | null;
   /** vector2 only: inner-vector offsets in values. */
   inner: Int32Array | null;
+  /** Values still in the file's byte order. */
+  bigEndian: boolean;
 }
 
 /** Numeric interpretations (strings decode in strings.ts). */
@@ -61,7 +65,7 @@ function decodeVector(raw: RawBasket, itemSize: number, where: Where): Piece {
   const { data, nevbuf } = raw;
   if (raw.offsets && data.length <= VECTOR_KERNEL_MAX_BYTES) {
     const count = decodeVectorsInPlace(data, raw.offsets, nevbuf, itemSize);
-    if (count >= 0) return { entries: nevbuf, values: data.subarray(0, count * itemSize), offsets: raw.offsets, inner: null };
+    if (count >= 0) return { entries: nevbuf, values: data.subarray(0, count * itemSize), offsets: raw.offsets, inner: null, bigEndian: false };
     // Inconsistent somewhere: the checks below find where, and say so.
   }
   const size = data.length;
@@ -98,7 +102,7 @@ function decodeVector(raw: RawBasket, itemSize: number, where: Where): Piece {
     offsets[i + 1] = count;
     s = e;
   }
-  return { entries: nevbuf, values: data.subarray(0, w), offsets, inner: null };
+  return { entries: nevbuf, values: data.subarray(0, w), offsets, inner: null, bigEndian: false };
 }
 
 function decodeVector2(raw: RawBasket, itemSize: number, where: Where): Piece {
@@ -137,7 +141,7 @@ function decodeVector2(raw: RawBasket, itemSize: number, where: Where): Piece {
   }
   const values = data.subarray(0, w);
   swapInPlace(values, itemSize);
-  return { entries: nevbuf, values, offsets, inner: inner.slice(0, nInner + 1) };
+  return { entries: nevbuf, values, offsets, inner: inner.slice(0, nInner + 1), bigEndian: false };
 }
 
 /**
@@ -151,8 +155,7 @@ export function decodeBasket(raw: RawBasket, interp: Decodable, where: Where, co
     case "flat": {
       const size = nevbuf * interp.width * itemSize;
       if (data.length !== size) throw corrupt(where, `${data.length} data bytes for ${nevbuf} entries of ${interp.width * itemSize} bytes`);
-      swapInPlace(data, itemSize);
-      return { entries: nevbuf, values: data, offsets: null, inner: null };
+      return { entries: nevbuf, values: data, offsets: null, inner: null, bigEndian: itemSize > 1 };
     }
     case "counted": {
       const itemBytes = itemSize * interp.width;
@@ -190,8 +193,7 @@ export function decodeBasket(raw: RawBasket, interp: Decodable, where: Where, co
       }
       const total = offsets[nevbuf]! * itemSize;
       if (total !== data.length) throw corrupt(where, `counts add up to ${total} bytes but the basket holds ${data.length}`);
-      swapInPlace(data, itemSize);
-      return { entries: nevbuf, values: data, offsets, inner: null };
+      return { entries: nevbuf, values: data, offsets, inner: null, bigEndian: itemSize > 1 };
     }
     case "vector":
       return decodeVector(raw, itemSize, where);
@@ -203,17 +205,18 @@ export function decodeBasket(raw: RawBasket, interp: Decodable, where: Where, co
 /** Entries [a, b) of a piece, sharing its memory. */
 export function slicePiece(p: Piece, a: number, b: number, itemSize: number, width: number): Piece {
   if (a === 0 && b === p.entries) return p;
+  const bigEndian = p.bigEndian;
   if (!p.offsets) {
     const w = width * itemSize;
-    return { entries: b - a, values: p.values.subarray(a * w, b * w), offsets: null, inner: null };
+    return { entries: b - a, values: p.values.subarray(a * w, b * w), offsets: null, inner: null, bigEndian };
   }
   const offsets = p.offsets.subarray(a, b + 1);
   if (!p.inner) {
-    return { entries: b - a, values: p.values.subarray(offsets[0]! * itemSize, offsets[b - a]! * itemSize), offsets, inner: null };
+    return { entries: b - a, values: p.values.subarray(offsets[0]! * itemSize, offsets[b - a]! * itemSize), offsets, inner: null, bigEndian };
   }
   const inner = p.inner.subarray(offsets[0]!, offsets[b - a]! + 1);
   const values = p.values.subarray(inner[0]! * itemSize, inner[inner.length - 1]! * itemSize);
-  return { entries: b - a, values, offsets, inner };
+  return { entries: b - a, values, offsets, inner, bigEndian };
 }
 
 function swapInPlace(bytes: Uint8Array, itemSize: number): void {
@@ -254,10 +257,18 @@ export function assembleColumn(pieces: Piece[], interp: Decodable, elementType: 
   const values = allocate(elementType, bytes / itemSize);
   const out = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   let at = 0;
+  let swapFrom = -1;
   for (const p of pieces) {
+    // Runs of big-endian pieces are swapped together once copied.
+    if (p.bigEndian && swapFrom < 0) swapFrom = at;
+    else if (!p.bigEndian && swapFrom >= 0) {
+      swapInPlace(out.subarray(swapFrom, at), itemSize);
+      swapFrom = -1;
+    }
     out.set(p.values, at);
     at += p.values.length;
   }
+  if (swapFrom >= 0) swapInPlace(swapFrom === 0 ? out : out.subarray(swapFrom, at), itemSize);
   const et = { elementType };
   if (interp.kind === "flat") {
     return interp.shape ? { kind: "flat", values, shape: [...interp.shape], ...et } : { kind: "flat", values, ...et };

@@ -1,4 +1,4 @@
-import { decompressBasket } from "./compression/index.js";
+import { decompressBasket, decompressBasketSync } from "./compression/index.js";
 import { Cursor } from "./cursor.js";
 import { RootError } from "./errors.js";
 import type { FileSource } from "./source.js";
@@ -44,7 +44,9 @@ export async function readKeyPayload(source: FileSource, key: Key, what: string)
   const stored = key.nbytes - key.keylen;
   const raw = await source.read(key.seekKey + key.keylen, stored, what);
   if (stored === key.objlen) return raw;
-  return decompressBasket(raw, key.objlen, `${source.name}: ${what}`);
+  const where = `${source.name}: ${what}`;
+  // Without a promise when no block needs an asynchronous decoder (most metadata is zlib).
+  return decompressBasketSync(raw, key.objlen, where) ?? decompressBasket(raw, key.objlen, where);
 }
 
 /** Reads a key header at `seek`, where an object of `what` is expected. */

@@ -251,5 +251,5 @@ export function decodeObjects(raw: RawBasket, plan: ObjectPlan, where: BasketPla
     }
     if (raw.offsets && p !== end) throw fail(`${end - p} bytes left after the entry's ${plan.className} data`);
   }
-  return cols.map((c) => ({ entries: nevbuf, values: c.bytes.subarray(0, c.n * c.size), offsets, inner: null }));
+  return cols.map((c) => ({ entries: nevbuf, values: c.bytes.subarray(0, c.n * c.size), offsets, inner: null, bigEndian: false }));
 }

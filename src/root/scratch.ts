@@ -1,5 +1,6 @@
 /**
- * Per-basket working arrays (entry offset tables, copies of small raw-stored payloads) carved
+ * Per-basket working arrays (entry offset tables, decompressed payloads, copies of small
+ * raw-stored payloads) carved
  * from shared slabs. An ArrayBuffer of their own cost about a microsecond each (allocation and
  * its share of collection), more than the work on a basket of a few entries (files of hundreds
  * of tiny baskets); a view of a slab is one object. Decoding changes them in place and columns
@@ -29,6 +30,15 @@ function carve(bytes: number): number | undefined {
 export function scratchInt32(n: number): Int32Array {
   const at = carve(4 * n);
   return at === undefined ? new Int32Array(n) : new Int32Array(slab, at, n);
+}
+
+/**
+ * `n` bytes whose content is unspecified (the caller writes every one). Larger ones get an
+ * ArrayBuffer of their own, not zero-filled.
+ */
+export function scratchBytes(n: number): Uint8Array {
+  const at = carve(n);
+  return at === undefined ? new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n) : new Uint8Array(slab, at, n);
 }
 
 /** A copy of `bytes` that the caller may change. */

@@ -110,12 +110,11 @@ class BasketCache {
     return this.pieces.get(branch)?.has(index) ?? false;
   }
 
-  get(branch: string, index: number, load: () => Decoded | Promise<Decoded>): Decoded | Promise<Decoded> {
+  /** A branch's decoded baskets by basket index (made empty on first use). */
+  of(branch: string): Map<number, Decoded | Promise<Decoded>> {
     let m = this.pieces.get(branch);
     if (!m) this.pieces.set(branch, (m = new Map()));
-    let p = m.get(index);
-    if (p === undefined) m.set(index, (p = load()));
-    return p;
+    return m;
   }
 
   /** Forgets baskets that end at or before `entry`. */
@@ -125,6 +124,33 @@ class BasketCache {
       for (const index of m.keys()) if (refs[index]!.entryStop <= entry) m.delete(index);
     }
   }
+}
+
+/** Basket indices up to this fit under the file offsets in inFileOrder's keys. */
+const ORDER_INDEX = 2 ** 20;
+
+/**
+ * Baskets sorted by file offset. Through numeric keys (offset, then position) sorted natively
+ * when they fit a double exactly: a comparator sort of the 1,275 baskets of hepconvert-test1
+ * cost about a twentieth of its whole read.
+ */
+function inFileOrder<T extends { ref: BasketRef }>(items: T[]): T[] {
+  const n = items.length;
+  let sorted = true;
+  let last = 0;
+  for (let i = 0; i < n && sorted; i++) {
+    const seek = items[i]!.ref.seek;
+    sorted = seek >= last;
+    last = seek;
+  }
+  if (sorted) return items;
+  if (n >= ORDER_INDEX || items.some((w) => w.ref.seek >= 2 ** 32)) return items.sort((a, b) => a.ref.seek - b.ref.seek);
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = items[i]!.ref.seek * ORDER_INDEX + i;
+  keys.sort();
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) out.push(items[keys[i]! % ORDER_INDEX]!);
+  return out;
 }
 
 /** A TTree: branch listing, cluster layout and columnar reads into Batches. */
@@ -420,11 +446,12 @@ export class Tree {
       // Decoding reuses the basket's memory (values and offsets): never let it touch the tree's own copy.
       raw = { nevbuf: e.nevbuf, data: e.data.slice(), offsets: e.offsets && e.offsets.slice() };
     }
-    return raw instanceof Promise ? raw.then((r) => this.decodePiece(s, ref, r, cache)) : this.decodePiece(s, ref, raw, cache);
+    // Decoding errors name the basket without its offset.
+    const where = new BasketPlace(this.whereOf(s), ref.index, -1);
+    return raw instanceof Promise ? raw.then((r) => this.decodePiece(s, ref, r, cache, where)) : this.decodePiece(s, ref, raw, cache, where);
   }
 
-  private decodePiece(s: BranchState & { interp: Decodable }, ref: BasketRef, raw: RawBasket, cache: BasketCache): Decoded | Promise<Decoded> {
-    const where = new BasketPlace(this.whereOf(s), ref.index, -1);
+  private decodePiece(s: BranchState & { interp: Decodable }, ref: BasketRef, raw: RawBasket, cache: BasketCache, where: BasketPlace): Decoded | Promise<Decoded> {
     if (raw.nevbuf !== ref.entryStop - ref.entryStart) {
       throw new RootError(`${where}: holds ${raw.nevbuf} entries, the branch says ${ref.entryStop - ref.entryStart}`);
     }
@@ -465,7 +492,7 @@ export class Tree {
         if (ref.seek >= 0 && ref.entryStop > start && ref.entryStart < stop && !cache.has(name, ref.index)) wanted.push({ name, ref });
       }
     }
-    return wanted.sort((a, b) => a.ref.seek - b.ref.seek);
+    return inFileOrder(wanted);
   }
 
   /**
@@ -524,7 +551,14 @@ export class Tree {
     if (covered < stop) {
       throw new RootError(`${this.where(name)}: no basket holds entries from ${covered}: the branch's basket entry ranges leave a gap, so the file is inconsistent`);
     }
-    const loaded = wanted.map((r) => cache.get(this.basketsOf(s), r.index, () => this.loadPiece(s, r, fetched, cache)));
+    // A loop rather than a closure per basket (files of many small baskets).
+    const slot = cache.of(this.basketsOf(s));
+    const loaded: (Decoded | Promise<Decoded>)[] = [];
+    for (const r of wanted) {
+      let p = slot.get(r.index);
+      if (p === undefined) slot.set(r.index, (p = this.loadPiece(s, r, fetched, cache)));
+      loaded.push(p);
+    }
     const interp = s.interp;
     const member = s.object?.member;
     const bounds = (i: number): [number, number] => {
@@ -579,7 +613,9 @@ export class Tree {
     const stop = options.entryStop ?? this.heldBy(branches);
     this.checkRange(branches, start, stop);
     if (!Number.isInteger(step) || step <= 0) throw new RootError(`${this.where()}: stepEntries must be a positive integer, got ${step}`);
-    const bounds = this.commonBoundaries(branches.map((b) => this.state(b)), start, stop);
+    // A read that fits one step needs no boundaries (the sets cost tens of microseconds on files
+    // of many baskets).
+    const bounds = stop - start <= step ? [start, stop] : this.commonBoundaries(branches.map((b) => this.state(b)), start, stop);
     const cache = new BasketCache();
     let cur = start;
     let k = 0;
@@ -592,7 +628,7 @@ export class Tree {
       if (next < stop && this.source.fetchesAhead) this.source.willNeed(this.wanted(branches, next, Math.min(next + step, stop), cache).map((w) => ({ offset: w.ref.seek, length: w.ref.bytes })));
       yield await batch;
       cur = next;
-      cache.evictBefore(cur, (b) => this.state(b).refs);
+      if (cur < stop) cache.evictBefore(cur, (b) => this.state(b).refs);
     }
   }
 }

@@ -133,9 +133,11 @@ function readEmbeddedBasket(d: Deserializer): EmbeddedBasket {
   return { nevbuf, data: c.bytes.slice(at, at + border), offsets };
 }
 
-function readArrayWithBump(c: Cursor, n: number, wide: boolean): number[] {
-  const out: number[] = new Array<number>(n);
-  for (let i = 0; i < n; i++) out[i] = wide ? c.i64() : c.i32();
+/** The first `keep` of `n` 32- or 64-bit values; the rest are skipped. */
+function readArrayWithBump(c: Cursor, n: number, wide: boolean, keep = n): number[] {
+  const out: number[] = new Array<number>(keep);
+  for (let i = 0; i < keep; i++) out[i] = wide ? c.i64() : c.i32();
+  c.skip((n - keep) * (wide ? 8 : 4));
   return out;
 }
 
@@ -163,12 +165,16 @@ function readBranchBody(d: Deserializer, className: string): BranchModel {
   const branches = d.readObjArray().filter((o): o is BranchModel => "basketSeek" in o);
   const leaves = d.readObjArray().filter((o): o is LeafModel => "leafCount" in o);
   const embedded = d.readObjArray().filter((o): o is EmbeddedBasket => "nevbuf" in o);
+  // The basket arrays have fMaxBaskets slots, of which the first fWriteBasket baskets and the
+  // entry number that ends the last one are used (basketRefs); the rest, often most of them
+  // (ROOT grows them ahead), are skipped rather than read into numbers.
+  const keep = Math.min(maxBaskets, Math.max(0, writeBasket) + 1);
   c.skip(1);
-  const basketBytes = readArrayWithBump(c, maxBaskets, false);
+  const basketBytes = readArrayWithBump(c, maxBaskets, false, keep);
   c.skip(1);
-  const basketEntry = readArrayWithBump(c, maxBaskets, true);
+  const basketEntry = readArrayWithBump(c, maxBaskets, true, keep);
   c.skip(1); // ROOT writes fBasketSeek as 64-bit whatever this marker byte says
-  const basketSeek = readArrayWithBump(c, maxBaskets, true);
+  const basketSeek = readArrayWithBump(c, maxBaskets, true, keep);
   skipTo(c, h, `branch "${name}"`);
   return {
     className,

@@ -8,7 +8,7 @@ import { ReportBuilder } from "../pipeline/report.js";
 import type { PipelineReport } from "../pipeline/report.js";
 import { configAttr, noticeOf, withSession } from "../pipeline/session.js";
 import type { RunPipelineOptions, RunSession } from "../pipeline/session.js";
-import { createWorkerPool } from "../pool/index.js";
+import type { WorkerPool } from "../pool/index.js";
 import { bucketFile, mergePartials, SPLIT_NAMES } from "../stages/index.js";
 import type { StatsPartials } from "../stages/index.js";
 import { VERSION } from "../version.js";
@@ -20,11 +20,25 @@ import type { BucketPart } from "./gather.js";
 import type { SplitBuckets } from "../pipeline/second-pass.js";
 import { decodeHeaders, HEADERS, MANIFEST, shardsDir, splitDir } from "./store.js";
 import type { ShardManifest } from "./store.js";
-import { workerModule } from "../worker-module.js";
+import { startMergePool } from "./merge-pool.js";
 
 export interface MergeOptions extends RunPipelineOptions {
   /** The shard count to merge, when shards of several counts are present. */
   shards?: number;
+  /**
+   * The merge's threads, already started (startMergePool), for example while the caller loaded
+   * its modules. Used if it has the merge's worker count, else closed and replaced; the merge
+   * closes it either way.
+   */
+  threads?: Promise<WorkerPool<WorkerHandlers>>;
+}
+
+/** The caller's threads if they are as many as the session's workers, else new ones. */
+async function mergePool(session: RunSession, given: Promise<WorkerPool<WorkerHandlers>> | undefined): Promise<WorkerPool<WorkerHandlers>> {
+  const pool = await given;
+  if (pool?.workers === session.workers) return pool;
+  await pool?.close();
+  return startMergePool(session.workers);
 }
 
 /** Complete shard directories under `dir`, by count: a name `<i>-of-<n>` with its manifest. */
@@ -148,10 +162,10 @@ export function mergeShards(config: RunConfig | string, options: MergeOptions = 
   return withSession(config, options, async (session) => {
     const { cfg } = session;
     // The session converts nothing and has no threads: the second pass and the compression get
-    // their own, started now so that they load the second pass's modules while the shards are
-    // checked; the report page's thread loads the plotting library meanwhile and draws while the
-    // second pass runs (finishRun closes it).
-    const pool = await createWorkerPool<WorkerHandlers>({ module: workerModule(), workers: session.workers, warm: "loadGather" });
+    // their own (the caller's, or started now), which load the second pass's modules while the
+    // shards are checked; the report page's thread loads the plotting library meanwhile and draws
+    // while the second pass runs (finishRun closes it).
+    const pool = await mergePool(session, options.threads);
     const reportPage = startReportPage(session);
     let output: OutputDir | undefined;
     try {

@@ -2,8 +2,15 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
 import type { ByteRange, ByteSource } from "./byte-source.js";
 
-/** Where openHeld reads first (synchronously, so one buffer serves every open of the thread). */
-let scratch = new Uint8Array(0);
+/**
+ * Where openHeld reads: a slab shared by the opens of the thread, each keeping a view of the
+ * bytes it holds and leaving the rest of its read to the next open. No ArrayBuffer and no copy
+ * per open (an allocation of the file's size and a copy into it cost as much as the read on a
+ * file of a few kilobytes); a full slab is dropped and freed once the views into it are.
+ */
+let slab = new Uint8Array(0);
+let used = 0;
+const SLAB_BYTES = 1024 * 1024;
 /** openHeld's first read: a file shorter than this is known whole from it. */
 const PROBE_BYTES = 64 * 1024;
 /** What openHeld keeps of a file it does not hold whole: its header. */
@@ -56,17 +63,23 @@ export class LocalByteSource implements ByteSource {
   ): { source: LocalByteSource; head: Uint8Array<ArrayBuffer> } {
     const fd = openSync(path, "r");
     try {
-      // Into a buffer kept for the next open: a fresh buffer of this size per open cost more
-      // (allocation, page faults, collections) than the read.
       const probe = Math.min(wholeUpTo, PROBE_BYTES) + 1;
-      if (scratch.length < probe) scratch = new Uint8Array(probe);
-      const n = readSync(fd, scratch, 0, probe, 0);
-      const size = n < probe && declaredSize(scratch.subarray(0, n)) === n ? n : fstatSync(fd).size;
+      if (slab.length - used < probe) {
+        slab = new Uint8Array(Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, probe)).buffer);
+        used = 0;
+      }
+      const n = readSync(fd, slab, used, probe, 0);
+      const size = n < probe && declaredSize(slab.subarray(used, used + n)) === n ? n : fstatSync(fd).size;
       const held = Math.min(size, size <= wholeUpTo ? size : HEAD_BYTES);
+      if (held <= n) {
+        const head = new Uint8Array(slab.buffer, used, held);
+        used = (used + held + 7) & ~7;
+        return { source: new LocalByteSource(fd, path, size), head };
+      }
+      // Held whole but longer than the first read (a larger wholeUpTo, or a short read).
       const head = new Uint8Array(Buffer.allocUnsafeSlow(held).buffer, 0, held);
-      const first = Math.min(n, held);
-      head.set(scratch.subarray(0, first));
-      for (let done = first; done < held; ) {
+      head.set(slab.subarray(used, used + n));
+      for (let done = n; done < held; ) {
         const k = readSync(fd, head, done, held - done, done);
         if (k === 0) throw new Error(`unexpected end of file at byte ${done} of ${size} (was the file truncated?)`);
         done += k;

@@ -11,12 +11,12 @@ export interface CutSpec {
 }
 
 /**
- * pass &= mask, counting the events that pass this cut alone and those that still pass every cut
- * so far. Branch-free (a cut's mask is random to the branch predictor): (x + 255) >> 8 is 1 for
- * any non-zero byte, 0 for zero; 5x faster than counting and and-ing with branches (5 cuts x 100k
- * events: 107 -> 22 ms of CPU).
+ * pass &= mask, counting the events that pass this cut alone (returned) and those that still pass
+ * every cut so far (in `passing`). Branch-free (a cut's mask is random to the branch predictor):
+ * (x + 255) >> 8 is 1 for any non-zero byte, 0 for zero; 5x faster than counting and and-ing with
+ * branches (5 cuts x 100k events: 107 -> 22 ms of CPU).
  */
-function andInto(pass: Uint8Array, mask: Uint8Array, counts: { alone: number; cumulative: number }): void {
+function andInto(pass: Uint8Array, mask: Uint8Array): number {
   let alone = 0;
   let cumulative = 0;
   for (let i = 0; i < mask.length; i++) {
@@ -26,19 +26,19 @@ function andInto(pass: Uint8Array, mask: Uint8Array, counts: { alone: number; cu
     pass[i] = p;
     cumulative += p;
   }
-  // Nothing after the loop but these stores: V8 compiles the loop on the stack, and code after it
-  // that had never run would be thrown away again.
-  counts.alone = alone;
-  counts.cumulative = cumulative;
+  // A module variable, not an object's property: V8 compiles the loop on the stack during the
+  // first call, and a property store after it, never run then, threw that code away (twice).
+  passing = cumulative;
+  return alone;
 }
+
+let passing = 0;
 
 function applyCuts(cuts: readonly CompiledExpression[], batch: Batch, header: TaskHeader): Batch {
   const pass = new Uint8Array(batch.length).fill(1);
-  const counts = { alone: 0, cumulative: 0 };
   for (const cut of cuts) {
-    andInto(pass, cutMask(batch, cut), counts);
-    header.cutPass.push(counts.alone);
-    header.cutCumulative.push(counts.cumulative);
+    header.cutPass.push(andInto(pass, cutMask(batch, cut)));
+    header.cutCumulative.push(passing);
   }
   return header.cutCumulative[header.cutCumulative.length - 1] === batch.length ? batch : filterBatch(batch, pass);
 }

@@ -82,19 +82,41 @@ export function fieldHistogramAt(values: NumericArray, positions?: Int32Array): 
   const bits = float32Bits(values);
   const dense = (scratch ??= new Uint32Array(FINE_BINS));
   const out = emptyHistogram();
+  countBins(bits, positions, dense, out);
+  collectBins(dense, out);
+  return out;
+}
+
+/*
+ * The two loops of fieldHistogramAt, each in a function of its own: one function holding both
+ * was compiled on the stack during the first, then thrown away on reaching the second.
+ */
+
+/** Counts the entries (at `positions`, or all) into the dense bins; those without a bin into `out`. */
+function countBins(bits: Uint32Array, positions: Int32Array | undefined, dense: Uint32Array, out: FieldHistogram): void {
   const n = positions ? positions.length : bits.length;
+  let nan = 0;
+  let negInf = 0;
+  let posInf = 0;
   for (let k = 0; k < n; k++) {
     // A list of positions rather than a test per entry: which entries are train and valid
     // follows no pattern the CPU could predict.
     const b = bits[positions ? positions[k]! : k]!;
     if ((b & EXPONENT_MASK) === EXPONENT_MASK) {
-      if ((b & 0x7fffff) !== 0) out.nan++;
-      else if (b >>> 31) out.negInf++;
-      else out.posInf++;
+      if ((b & 0x7fffff) !== 0) nan++;
+      else if (b >>> 31) negInf++;
+      else posInf++;
       continue;
     }
     dense[b >>> SHIFT]!++;
   }
+  out.nan = nan;
+  out.negInf = negInf;
+  out.posInf = posInf;
+}
+
+/** Moves the non-zero dense bins into `out` (ascending), zeroing them for the next field. */
+function collectBins(dense: Uint32Array, out: FieldHistogram): void {
   for (let k = 0; k < FINE_BINS; k++) {
     const c = dense[k]!;
     if (c === 0) continue;
@@ -102,7 +124,6 @@ export function fieldHistogramAt(values: NumericArray, positions?: Int32Array): 
     out.counts.push(c);
     dense[k] = 0;
   }
-  return out;
 }
 
 /** Sum of two histograms (a merge of sorted sparse lists); the inputs are not changed. */

@@ -247,12 +247,21 @@ interface Placement {
 
 /** The kept objects of every event, left-packed: the first `counts[i]` of event i, or those `picks` lists. */
 function place(offsets: Int32Array, counts: Int32Array, picks: Int32Array | undefined, max: number): Placement {
-  let kept = 0;
-  for (let i = 0; i < counts.length; i++) kept += counts[i]!;
+  const kept = total(counts);
   const placement = { slots: new Int32Array(kept), objects: new Int32Array(kept) };
   if (picks) placePicked(counts, picks, max, placement);
   else placeFirst(offsets, counts, max, placement);
   return placement;
+}
+
+/**
+ * The sum of the counts. A function of its own: a loop in place() had V8 compile place() on the
+ * stack, then throw that code away at the allocations after the loop (up to 12 times a thread).
+ */
+function total(counts: Int32Array): number {
+  let kept = 0;
+  for (let i = 0; i < counts.length; i++) kept += counts[i]!;
+  return kept;
 }
 
 function placeFirst(offsets: Int32Array, counts: Int32Array, max: number, { slots, objects }: Placement): void {

@@ -26,25 +26,46 @@ function trainPositions(splits: Uint8Array, valid: Uint8Array | undefined, max: 
 }
 
 function trainSlots(splits: Uint8Array, max: number): Int32Array {
+  const out = new Int32Array(countTrain(splits) * max);
+  fillTrain(splits, max, out);
+  return out;
+}
+
+function countTrain(splits: Uint8Array): number {
   let count = 0;
-  for (let i = 0; i < splits.length; i++) count += splits[i] === 0 ? max : 0;
-  const out = new Int32Array(count);
+  for (let i = 0; i < splits.length; i++) count += +(splits[i] === 0);
+  return count;
+}
+
+function fillTrain(splits: Uint8Array, max: number, out: Int32Array): void {
   for (let i = 0, at = 0; i < splits.length; i++) {
     if (splits[i] !== 0) continue;
     for (let k = i * max, end = k + max; k < end; k++) out[at++] = k;
   }
-  return out;
 }
 
 function validTrainSlots(splits: Uint8Array, valid: Uint8Array, max: number): Int32Array {
+  const count = countValidTrain(splits, valid, max);
+  // One spare entry: every slot is written and the cursor moves past the valid ones only, with
+  // no branch on validity (which the CPU mispredicts at the end of each event's objects).
+  const out = new Int32Array(count + 1);
+  fillValidTrain(splits, valid, max, out);
+  return out.subarray(0, count);
+}
+
+// The loops of trainSlots and validTrainSlots in functions of their own: compiled on the stack
+// during the first, one function holding both was thrown away on reaching the second.
+
+function countValidTrain(splits: Uint8Array, valid: Uint8Array, max: number): number {
   let count = 0;
   for (let i = 0; i < splits.length; i++) {
     if (splits[i] !== 0) continue;
     for (let k = i * max, end = k + max; k < end; k++) count += +(valid[k] !== 0);
   }
-  // One spare entry: every slot is written and the cursor moves past the valid ones only, with
-  // no branch on validity (which the CPU mispredicts at the end of each event's objects).
-  const out = new Int32Array(count + 1);
+  return count;
+}
+
+function fillValidTrain(splits: Uint8Array, valid: Uint8Array, max: number, out: Int32Array): void {
   for (let i = 0, at = 0; i < splits.length; i++) {
     if (splits[i] !== 0) continue;
     for (let k = i * max, end = k + max; k < end; k++) {
@@ -52,7 +73,6 @@ function validTrainSlots(splits: Uint8Array, valid: Uint8Array, max: number): In
       at += +(valid[k] !== 0);
     }
   }
-  return out.subarray(0, count);
 }
 
 function column(eb: EventBatch, name: string): NumericArray {

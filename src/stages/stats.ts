@@ -56,6 +56,28 @@ export function batchStats(values: NumericArray, valid?: Uint8Array): FieldStats
 export function batchStatsAt(values: NumericArray, positions?: Int32Array): FieldStats {
   const v = (values instanceof BigInt64Array || values instanceof BigUint64Array ? Float64Array.from(values, Number) : values) as Float64Array;
   const n = positions ? positions.length : v.length;
+  const sum = sumAt(v, positions, n);
+  const count = passCount;
+  if (count === 0) return emptyStats();
+  const mean = sum / count;
+  let m2 = squaresAt(v, positions, n, mean);
+  const comp = passComp;
+  // Corrected two-pass: removes the rounding error left in `mean`.
+  m2 -= (comp * comp) / count;
+  return { count, mean: mean + comp / count, m2: Math.max(m2, 0) };
+}
+
+/*
+ * The two passes, each a function of its own that returns through these: one function holding
+ * both loops was compiled on the stack during its first loop, then thrown away on reaching the
+ * second (no type feedback there yet), and again for each array type met: 15 deoptimisations in
+ * a worker's first tasks, each followed by another compilation.
+ */
+let passCount = 0;
+let passComp = 0;
+
+/** The sum of the non-NaN entries (their number in passCount). */
+function sumAt(v: Float64Array, positions: Int32Array | undefined, n: number): number {
   let count = 0;
   let sum = 0;
   for (let k = 0; k < n; k++) {
@@ -64,8 +86,12 @@ export function batchStatsAt(values: NumericArray, positions?: Int32Array): Fiel
     count++;
     sum += x;
   }
-  if (count === 0) return emptyStats();
-  const mean = sum / count;
+  passCount = count;
+  return sum;
+}
+
+/** The sum of squared deviations from `mean` of the non-NaN entries (the deviations' sum in passComp). */
+function squaresAt(v: Float64Array, positions: Int32Array | undefined, n: number, mean: number): number {
   let m2 = 0;
   let comp = 0;
   for (let k = 0; k < n; k++) {
@@ -75,9 +101,8 @@ export function batchStatsAt(values: NumericArray, positions?: Int32Array): Fiel
     m2 += d * d;
     comp += d;
   }
-  // Corrected two-pass: removes the rounding error left in `mean`.
-  m2 -= (comp * comp) / count;
-  return { count, mean: mean + comp / count, m2: Math.max(m2, 0) };
+  passComp = comp;
+  return m2;
 }
 
 /** Adds a batch of one field into a partial. */

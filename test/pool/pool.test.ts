@@ -1,5 +1,7 @@
+import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { createWorkerPool, orderedMap } from "../../src/pool/index.js";
+import { zstdModule } from "../../src/wasm/zstd-module.js";
 import type { SquareHandlers } from "./square-worker.js";
 
 const MODULE = new URL("./square-worker.ts", import.meta.url);
@@ -77,6 +79,27 @@ describe("worker pool", () => {
     const inThread = await createWorkerPool<SquareHandlers>({ module: MODULE, workers: 0, warm: "warm" });
     expect((await inThread.run("warmth", { delayMs: 0 })).warmed).toBe(false);
     await inThread.close();
+  });
+
+  it("gives every thread what `shared` holds: zstd's module arrives compiled and decodes there", async () => {
+    // The package's own encoder, to make a frame.
+    const zstd = createRequire(import.meta.url)("@foxglove/wasm-zstd") as { compress(src: Uint8Array, level?: number): Uint8Array; isLoaded: Promise<void> };
+    await zstd.isLoaded;
+    const data = Uint8Array.from({ length: 50_000 }, (_, i) => (i * 7919) % 251 & (i % 3 === 0 ? 0xff : 0x0f));
+    const frame = new Uint8Array(zstd.compress(data, 3));
+    for (const shared of [{ zstd: zstdModule() }, undefined]) {
+      const pool = await createWorkerPool<SquareHandlers>({ module: MODULE, workers: 2, shared });
+      try {
+        const seen = await Promise.all([0, 1].map(() => pool.run("sharedZstd", { frame, size: data.length })));
+        for (const r of seen) {
+          expect(r.received).toBe(shared !== undefined);
+          expect(r.adopted).toBe(shared !== undefined);
+          expect(Buffer.from(r.bytes).equals(Buffer.from(data))).toBe(true);
+        }
+      } finally {
+        await pool.close();
+      }
+    }
   });
 
   it("closes once however often it is asked, after which tasks are refused", async () => {

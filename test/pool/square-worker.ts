@@ -1,5 +1,8 @@
 import { threadId } from "node:worker_threads";
-import { dispatcher } from "../../src/pool/index.js";
+import { dispatcher, sharedWithThread } from "../../src/pool/index.js";
+import { zstdDecodeInto, zstdInit } from "../../src/root/compression/zstd.js";
+import { adoptZstdModule, zstdModule } from "../../src/wasm/zstd-module.js";
+import type { ConversionShared } from "../../src/wasm/zstd-module.js";
 
 /** Test worker: squares a Float64Array in place and reports which thread did it. */
 function square(payload: { values: Float64Array; delayMs: number }): { values: Float64Array; thread: number } {
@@ -30,6 +33,20 @@ function warmth(payload: { delayMs: number }): { warmed: boolean; thread: number
   return { warmed, thread: threadId };
 }
 
-export const handlers = { square, fail, warm, warmth };
+/**
+ * Decodes a zstd frame with the module the pool gave this thread (as worker.ts adopts it): whether
+ * one arrived compiled, whether the decoder was instantiated from it, and the bytes.
+ */
+async function sharedZstd(payload: { frame: Uint8Array; size: number }): Promise<{ received: boolean; adopted: boolean; bytes: Uint8Array }> {
+  const shared = sharedWithThread() as ConversionShared | undefined;
+  const received = Object.prototype.toString.call(shared?.zstd) === "[object WebAssembly.Module]";
+  if (shared?.zstd) adoptZstdModule(shared.zstd);
+  await zstdInit();
+  const bytes = new Uint8Array(payload.size);
+  zstdDecodeInto(payload.frame, bytes, 0, payload.size);
+  return { received, adopted: zstdModule() === shared?.zstd, bytes };
+}
+
+export const handlers = { square, fail, warm, warmth, sharedZstd };
 export type SquareHandlers = typeof handlers;
 export default dispatcher(handlers);

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileS
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { mergeShards, runShard, shardTasks } from "../../src/shards/index.js";
+import { startMergePool } from "../../src/shards/merge-pool.js";
 import { decodeHeaders, encodeHeaders } from "../../src/shards/store.js";
 import type { TaskHeader } from "../../src/stages/index.js";
 import { tempDir } from "../pipeline/helpers.js";
@@ -69,9 +70,12 @@ describe("sharded run and merge", () => {
     }
     // Only the three complete shard directories and the index of the inputs, no temporary leftovers.
     expect(readdirSync(path.join(config.output.dir, "shards")).sort()).toEqual(["0-of-3", "1-of-3", "2-of-3", "inputs.json"]);
-    const report = await mergeShards(config, { workers: 1 });
+    // Threads started before the merge (as the CLI does) but not as many as it uses: replaced, and closed.
+    const threads = startMergePool(2);
+    const report = await mergeShards(config, { workers: 1, threads });
     expect(report.eventsRead).toBe(10_000);
     expectSameOutputs(single, config.output.dir);
+    await expect((await threads).run("loadGather", undefined)).rejects.toThrow(/after the pool was closed/);
   });
 
   it("is exact without a shuffle, with compression and with shards that get no task", async () => {
@@ -99,7 +103,10 @@ describe("sharded run and merge", () => {
     });
     const single = await singleRun(config, work, 1);
     for (let index = 0; index < 4; index++) await runShard(config, { index, count: 4 }, { workers: index % 2 });
-    await mergeShards(config, { workers: 2 });
+    // Threads started before the merge, as many as it uses: the merge runs on them and closes them.
+    const threads = startMergePool(2);
+    await mergeShards(config, { workers: 2, threads });
+    await expect((await threads).run("loadGather", undefined)).rejects.toThrow(/after the pool was closed/);
     expectSameOutputs(single, config.output.dir, "arrow");
     // Real Arrow files: read back with apache-arrow, the splits hold every event that passed the cuts.
     const { tableFromIPC } = await import("apache-arrow");

@@ -4,6 +4,7 @@ import { lz4WithChecksum } from "./kernels.js";
 import { lz4DecodeBlock } from "./lz4.js";
 import { xzDecode } from "./xz.js";
 import { zstdDecodeInto, zstdInit, zstdReady } from "./zstd.js";
+import { scratchBytes } from "../scratch.js";
 
 /**
  * Where a payload is, for messages: a string, or an object whose toString builds the text only
@@ -50,6 +51,14 @@ interface Block {
  * with a precise message instead of a huge allocation or a decoder error.
  */
 function scanBlocks(src: Uint8Array, uncompressedSize: number, where: Place): Block[] {
+  // Nearly every basket is one block: a list of exactly one (a list grown by push reserves room
+  // for 17, allocated per basket).
+  if (src.length > HEADER && uncompressedSize > 0) {
+    const algorithm = algorithmOf(src[0]!, src[1]!);
+    const compressed = src[3]! | (src[4]! << 8) | (src[5]! << 16);
+    const size = src[6]! | (src[7]! << 8) | (src[8]! << 16);
+    if (algorithm !== undefined && compressed + HEADER === src.length && size === uncompressedSize) return [{ algorithm, at: 0, start: HEADER, end: src.length, size }];
+  }
   const blocks: Block[] = [];
   let ip = 0;
   let op = 0;
@@ -160,10 +169,8 @@ function decodeBlocks(src: Uint8Array, blocks: Block[], uncompressedSize: number
   // A single block hands its own output buffer back; several share one.
   if (blocks.length === 1 && blocks[0]!.algorithm !== "L4") return decodeBlock(src, blocks[0]!, 0, undefined, 0, where)!;
   // Every byte is written below (each block's decoded size is checked and the blocks add up to
-  // the total), so the memory need not be zeroed; small sizes come from Node's shared pool, which
-  // spares an ArrayBuffer per basket on files of many small baskets.
-  const pooled = Buffer.allocUnsafe(uncompressedSize);
-  const out = new Uint8Array(pooled.buffer, pooled.byteOffset, uncompressedSize);
+  // the total), so the memory need not be zeroed.
+  const out = scratchBytes(uncompressedSize);
   let op = 0;
   for (let index = 0; index < blocks.length; index++) {
     decodeBlock(src, blocks[index]!, index, out, op, where);
@@ -185,7 +192,7 @@ function decodeBlock(src: Uint8Array, block: Block, index: number, out: Uint8Arr
         if (out) {
           if (inflateInto(src, start, end, out, op, size)) return undefined;
         } else {
-          const own = ownBuffer(size);
+          const own = scratchBytes(size);
           if (inflateInto(src, start, end, own, 0, size)) return own;
         }
         decoded = inflateBlock(src.subarray(start, end), size);
@@ -204,7 +211,7 @@ function decodeBlock(src: Uint8Array, block: Block, index: number, out: Uint8Arr
         throw new Error(n === size ? "LZ4 block rejected by the WebAssembly decoder but not by the JavaScript one" : `LZ4 block decoded to ${n} bytes instead of ${size}`);
       }
       case "ZS": {
-        const target = out ?? ownBuffer(size);
+        const target = out ?? scratchBytes(size);
         zstdDecodeInto(src.subarray(start, end), target, out ? op : 0, size);
         return out ? undefined : target;
       }
@@ -219,15 +226,6 @@ function decodeBlock(src: Uint8Array, block: Block, index: number, out: Uint8Arr
   return undefined;
 }
 
-/**
- * A block's own output, every byte of which the decoder writes: pooled for small sizes like
- * inflateSync's own output (see decodeBlocks), as a plain Uint8Array view (Buffer's slice()
- * shares memory, Uint8Array's copies).
- */
-function ownBuffer(size: number): Uint8Array {
-  const b = Buffer.allocUnsafe(size);
-  return new Uint8Array(b.buffer, b.byteOffset, size);
-}
 
 function blockAt(where: Place, index: number, ip: number): string {
   return `${where}: compression block ${index} (payload byte ${ip})`;

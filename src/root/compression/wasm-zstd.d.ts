@@ -9,7 +9,11 @@ declare module "@foxglove/wasm-zstd/dist/wasm-zstd.js" {
     /** ZSTD_decompress of one frame: the decoded size, or -1 when the frame is corrupt or decodes to more than dstSize. */
     _decompress(dst: number, dstSize: number, src: number, srcSize: number): number;
   }
-  /** Instantiates the module (its WebAssembly file beside it). */
-  const factory: () => Promise<ZstdModule>;
+  /** Emscripten's module options: `instantiateWasm` instantiates the WebAssembly module for it (else it compiles the file beside it). */
+  export interface ZstdOptions {
+    instantiateWasm?: (imports: object, receive: (instance: { exports: object }, module: object) => void) => object;
+  }
+  /** Instantiates the module. */
+  const factory: (options?: ZstdOptions) => Promise<ZstdModule>;
   export default factory;
 }

@@ -1,4 +1,5 @@
 import type { ZstdModule } from "@foxglove/wasm-zstd/dist/wasm-zstd.js";
+import { instantiateZstd } from "../../wasm/zstd-module.js";
 
 /**
  * zstd frames through @foxglove/wasm-zstd (zstd's reference decoder compiled to WebAssembly).
@@ -8,7 +9,8 @@ import type { ZstdModule } from "@foxglove/wasm-zstd/dist/wasm-zstd.js";
  * initialisation. The module is driven directly rather than through the package's `decompress`,
  * which allocates and frees two buffers in the module's memory and a Buffer per frame, then
  * copies out through another: here one region of its memory is reused for every frame (frame,
- * then output) and the output is copied once, straight to where the basket wants it.
+ * then output) and the output is copied once, straight to where the basket wants it. The
+ * WebAssembly module is compiled once per process (wasm/zstd-module.ts) and instantiated here.
  */
 let loading: Promise<ZstdModule> | undefined;
 /** Set once the module is instantiated, so decoding can then run synchronously. */
@@ -21,8 +23,15 @@ const KEEP_REGION = 4 << 20;
 
 /** Instantiates the decoder (once; concurrent callers share the same promise). */
 export async function zstdInit(): Promise<void> {
-  loading ??= (async () => (await import("@foxglove/wasm-zstd/dist/wasm-zstd.js")).default())();
+  loading ??= (async () => (await import("@foxglove/wasm-zstd/dist/wasm-zstd.js")).default({ instantiateWasm }))();
   ready = await loading;
+}
+
+/** Emscripten's hook for instantiating the module itself: from the process's compiled module. */
+function instantiateWasm(imports: object, receive: (instance: { exports: object }, module: object) => void): object {
+  const { instance, module } = instantiateZstd(imports);
+  receive(instance, module);
+  return instance.exports;
 }
 
 export function zstdReady(): boolean {
