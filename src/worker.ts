@@ -36,6 +36,14 @@ function encodeChunkMoved(task: ChunkTask): ArrayBuffer {
   return move(out.buffer) as ArrayBuffer;
 }
 
+// V8 compiles typed-array code without checks for detached buffers until the thread first
+// detaches one; that first detach (moving a task's result to the pool's owner) then throws away
+// every optimised function that relied on it: 69 of them at the end of a conversion thread's
+// first task (--trace-deopt: "marking dependent code ... code dependencies"), all recompiled
+// during its second. Detaching an empty buffer now, before anything is compiled, spares that.
+const detached = new ArrayBuffer(0);
+structuredClone(detached, { transfer: [detached] });
+
 // A conversion pool's threads receive zstd's WebAssembly module compiled (pipeline/pool-start.ts).
 const shared = sharedWithThread() as ConversionShared | undefined;
 if (shared?.zstd) adoptZstdModule(shared.zstd);

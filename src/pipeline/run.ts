@@ -52,7 +52,7 @@ async function convertInto(session: RunSession, output: OutputDir): Promise<Pipe
     const buckets = shuffleBuckets(session, built);
     if (buckets > 0) {
       // The splits' rows stay in memory together while they fit, and go to the second pass's threads from there.
-      const memory = new ShuffleMemory(session.options.shuffleMemoryBytes ?? SHUFFLE_MEMORY_BYTES);
+      const memory = new ShuffleMemory((session.options.shuffleMemoryBytes ?? SHUFFLE_MEMORY_BYTES) / 4);
       for (let s = 0; s < SPLIT_NAMES.length; s++) {
         shufflers.push(await BucketShuffler.create({ rowBytes: plan.rowBytes, buckets, seed: cfg.shuffle.seed + s, tmpDir: output.staging, memory }));
       }

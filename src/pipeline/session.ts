@@ -36,8 +36,9 @@ export interface RunPipelineOptions {
   /** A terminal stream to draw a progress bar on (nothing is drawn by default). */
   progress?: NodeJS.WriteStream;
   /**
-   * Memory for the shuffle (default 256 MiB): the rows pass 1 keeps in memory before it writes
-   * buckets to files, and twice the average bucket of the second pass (it sets the bucket count).
+   * Memory for the shuffle (default 256 MiB): twice the average bucket of the second pass (it
+   * sets the bucket count); a quarter of it for the rows pass 1 keeps in memory before it writes
+   * buckets to files.
    */
   shuffleMemoryBytes?: number;
   /** How samples given as ServiceX datasets or metadata categories are fetched (endpoint, cache...). */
