@@ -6,7 +6,7 @@
 import { open, rm } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { move } from "piscina";
-import { gatherRows, gatherSections } from "../stages/shuffle.js";
+import { gatherRows, gatherSections, placePieces } from "../stages/shuffle.js";
 import type { RowSection } from "../stages/shuffle.js";
 
 /** A shard's part of a bucket: its file and the byte count its manifest gives. */
@@ -69,10 +69,7 @@ export async function gatherBucket(task: GatherTask): Promise<Uint8Array> {
   let at = 0;
   for (const part of task.parts) {
     if ("rows" in part) {
-      for (const piece of part.rows) {
-        data.set(piece, at);
-        at += piece.length;
-      }
+      at = placePieces(part.rows, data, at);
       continue;
     }
     const file = await openPart(part);

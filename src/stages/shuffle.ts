@@ -229,11 +229,16 @@ export class BucketShuffler {
     }
     if (bytes === 0) return;
     await appendPieces(this.bucketPath(index), pieces);
-    this.memory.held -= bucket.held;
     bucket.onDisk += bytes;
+    this.forget(bucket);
+    if (all) release(bucket);
+  }
+
+  /** Drops a bucket's full pieces (written elsewhere or handed on) and gives their bytes back to the budget. */
+  private forget(bucket: Bucket): void {
+    this.memory.held -= bucket.held;
     bucket.full = [];
     bucket.held = 0;
-    if (all) release(bucket);
   }
 
   /** Pass 2 on this thread: the rows in shuffled order, as chunks of at most `chunkRows` rows. */
@@ -269,9 +274,7 @@ export class BucketShuffler {
     return this.buckets.map((b, index) => {
       const rows = b.used > 0 ? [...b.full, b.buffer.subarray(0, b.used)] : b.full;
       const out = { file: this.bucketPath(index), onDisk: b.onDisk, rows, inMemory: b.held + b.used };
-      this.memory.held -= b.held;
-      b.full = [];
-      b.held = 0;
+      this.forget(b);
       release(b);
       return out;
     });
@@ -294,10 +297,12 @@ export class BucketShuffler {
       pieces.unshift(await readFile(this.bucketPath(index)));
       await rm(this.bucketPath(index));
     }
-    const data = pieces.length === 1 ? pieces[0]! : concat(pieces, bytes);
-    this.memory.held -= bucket.held;
-    bucket.full = [];
-    bucket.held = 0;
+    let data = pieces[0]!;
+    if (pieces.length > 1) {
+      data = new Uint8Array(bytes);
+      placePieces(pieces, data, 0);
+    }
+    this.forget(bucket);
     release(bucket);
     return data;
   }
@@ -307,9 +312,7 @@ export class BucketShuffler {
     if (this.state === "closed") return;
     this.state = "closed";
     for (const bucket of this.buckets) {
-      this.memory.held -= bucket.held;
-      bucket.full = [];
-      bucket.held = 0;
+      this.forget(bucket);
       release(bucket);
     }
     await rm(this.dir, { recursive: true, force: true });
@@ -323,15 +326,13 @@ function release(bucket: Bucket): void {
   bucket.used = 0;
 }
 
-/** `pieces` one after the other in a new array of `bytes` bytes. */
-export function concat(pieces: readonly Uint8Array[], bytes = pieces.reduce((n, p) => n + p.length, 0)): Uint8Array {
-  const out = new Uint8Array(bytes);
-  let at = 0;
+/** Copies `pieces` one after the other into `into` from byte `at`; returns the byte after the last. */
+export function placePieces(pieces: readonly Uint8Array[], into: Uint8Array, at: number): number {
   for (const p of pieces) {
-    out.set(p, at);
+    into.set(p, at);
     at += p.length;
   }
-  return out;
+  return at;
 }
 
 /** Appends `pieces` to a file, in order: gathered writes of at most 512 pieces, each retried until whole. */
