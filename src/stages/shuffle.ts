@@ -112,12 +112,13 @@ export class BucketShuffler {
     private readonly dir: string,
   ) {
     this.rowBytes = options.rowBytes;
-    // The bucket count grows with the input; the pieces being filled together must not.
-    const bufferBytes = options.bufferBytes ?? Math.min(256 * 1024, Math.floor(WRITE_BUFFERS_BYTES / options.buckets));
+    this.memory = options.memory ?? new ShuffleMemory(DEFAULT_MEMORY_BYTES);
+    // The bucket count grows with the input; the pieces being filled together must not, and a
+    // smaller memory budget makes them smaller too.
+    const bufferBytes = options.bufferBytes ?? Math.min(256 * 1024, Math.floor(Math.min(WRITE_BUFFERS_BYTES, this.memory.limit) / options.buckets));
     const rowsPerBuffer = Math.max(1, Math.floor(bufferBytes / options.rowBytes));
     this.bufferBytes = rowsPerBuffer * options.rowBytes;
     this.maxBucketBytes = options.maxBucketBytes ?? 2 ** 30;
-    this.memory = options.memory ?? new ShuffleMemory(DEFAULT_MEMORY_BYTES);
     this.seed = options.seed;
     this.route = new Xoshiro128(options.seed);
     this.buckets = Array.from({ length: options.buckets }, () => ({ buffer: new Uint8Array(0), words: new Uint32Array(0), used: 0, full: [], held: 0, onDisk: 0 }));

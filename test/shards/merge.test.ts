@@ -100,6 +100,16 @@ describe("sharded run and merge", () => {
     expectSameOutputs(single, config.output.dir);
   });
 
+  it("is exact when the shards' splits share a budget too small to hold their rows (pass 1 writes buckets out as it goes)", async () => {
+    const work = path.join(dir, "spilling");
+    const config = await icConfig(work);
+    const single = await singleRun(config, work);
+    // A quarter of this, 2 KiB, is shared by a shard's three splits: 9 of the example's 224-byte rows.
+    for (let index = 0; index < 2; index++) await runShard(config, { index, count: 2 }, { workers: 1, shuffleMemoryBytes: 8 * 1024 });
+    await mergeShards(config, { workers: 1 });
+    expectSameOutputs(single, config.output.dir);
+  });
+
   it("writes the single run's Arrow files (output.format: arrow) from shards", async () => {
     const work = path.join(dir, "arrow");
     const config = await icConfig(work, (c) => {

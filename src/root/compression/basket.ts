@@ -226,7 +226,6 @@ function decodeBlock(src: Uint8Array, block: Block, index: number, out: Uint8Arr
   return undefined;
 }
 
-
 function blockAt(where: Place, index: number, ip: number): string {
   return `${where}: compression block ${index} (payload byte ${ip})`;
 }
