@@ -35,7 +35,8 @@ export interface BucketShufflerOptions {
   tmpDir?: string;
   /**
    * Bytes per piece in which a bucket collects its rows (default 256 KiB, smaller when there are
-   * so many buckets that their pieces being filled would exceed 64 MiB together).
+   * so many buckets that their pieces being filled would exceed 64 MiB, or the memory budget,
+   * together).
    */
   bufferBytes?: number;
   /** Largest bucket pass 2 will load (default 1 GiB); a larger one is an error asking for more buckets. */
