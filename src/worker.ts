@@ -7,7 +7,7 @@
  * task, so that an encoder thread does not pay for them.
  */
 import { move } from "piscina";
-import { ENCODED_TRAILER, encodeChunk } from "./hdf5/chunk-encoder.js";
+import { encodeChunk } from "./hdf5/chunk-encoder.js";
 import type { ChunkFilters } from "./hdf5/chunk-encoder.js";
 import type { ChainPayload, ScanPayload } from "./pipeline/worker.js";
 import { dispatcher, sharedWithThread } from "./pool/worker-pool.js";
@@ -27,22 +27,13 @@ export interface ChunkTask {
   filters: ChunkFilters;
 }
 
-/**
- * Encodes one HDF5 chunk and moves the result back: the encoded bytes from the start of a buffer
- * whose last 8 bytes are their length and the filter mask (u32 each). That buffer is the chunk's
- * own when they fit in it, so that the writer can fill it again (encoder-pool.ts): a fresh 1 MiB
- * buffer per chunk costs 256 first touches of a page.
- */
+/** Encodes one HDF5 chunk; the result (encoded bytes, then the u32 filter mask) is moved back. */
 function encodeChunkMoved(task: ChunkTask): ArrayBuffer {
-  const raw = task.raw;
-  const { data, mask } = encodeChunk(raw, task.filters);
-  const own = data.length + ENCODED_TRAILER <= raw.length && data.buffer !== raw.buffer && raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength;
-  const out = own ? raw : new Uint8Array(data.length + ENCODED_TRAILER);
+  const { data, mask } = encodeChunk(task.raw, task.filters);
+  const out = new Uint8Array(data.length + 4);
   out.set(data);
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  view.setUint32(out.length - 8, data.length, true);
-  view.setUint32(out.length - 4, mask, true);
-  return move(out.buffer as ArrayBuffer) as ArrayBuffer;
+  new DataView(out.buffer).setUint32(data.length, mask, true);
+  return move(out.buffer) as ArrayBuffer;
 }
 
 // V8 compiles typed-array code without checks for detached buffers until the thread first

@@ -20,15 +20,7 @@ export interface EncodedChunk {
   data: Uint8Array;
   /** Filter mask of the chunk key: bit i set = filter i of the pipeline skipped. */
   mask: number;
-  /**
-   * The raw chunk's memory, given back by an encoder on other threads (its length is the raw
-   * chunk's): free for the next chunk once `data`, which may lie in it, has been written.
-   */
-  spare?: Uint8Array;
 }
-
-/** Bytes after an encoded chunk moved back from a worker thread: its length and filter mask, u32 each. */
-export const ENCODED_TRAILER = 8;
 
 const FILTER_DEFLATE = 1;
 const FILTER_SHUFFLE = 2;

@@ -39,8 +39,6 @@ export interface ChunkSink {
 
 const DEFAULT_CHUNK_BYTES = 512 * 1024;
 const MAX_CHUNK_BYTES = 0xffffffff;
-/** Chunk buffers a dataset keeps for refilling (an encoder pool has up to 2 chunks per thread, plus one, in flight). */
-const MAX_SPARES = 4;
 
 function positiveInteger(v: unknown): v is number {
   return typeof v === "number" && Number.isSafeInteger(v) && v > 0;
@@ -56,8 +54,6 @@ export class H5DatasetWriter {
   private readonly rowBytes: number;
   private readonly copies: FieldCopy[];
   private chunk: Uint8Array;
-  /** Chunk buffers the encoder gave back (see emit). */
-  private readonly spares: Uint8Array[] = [];
   /** Rows per chunk: as specified, or the row count of a dataset smaller than one chunk (set by flush). */
   private rowsPerChunk: number;
   /** Chunks handed to the sink so far. */
@@ -200,10 +196,8 @@ export class H5DatasetWriter {
 
   private async emit(): Promise<void> {
     const raw = this.chunk;
-    // A chunk still in flight (worker threads) needs another buffer: one the encoder gave back
-    // (every byte is written again before it is handed on: whole rows of packed records, and
-    // flush() zeroes what follows the last), else a new one. In this thread it is reused.
-    if (!this.sink.chunkWrittenOnSubmit) this.chunk = this.spares.pop() ?? new Uint8Array(raw.length);
+    // A chunk still in flight (worker threads) needs a fresh buffer; otherwise it is reused.
+    if (!this.sink.chunkWrittenOnSubmit) this.chunk = new Uint8Array(raw.length);
     this.fill = 0;
     this.emitted++;
     await this.sink.submitChunk(this, raw);
@@ -223,11 +217,6 @@ export class H5DatasetWriter {
       this.chunk.fill(0, this.fill * this.rowBytes);
     }
     await this.emit();
-  }
-
-  /** Takes back a chunk's memory from the encoder, for a later chunk of the same size. */
-  reuse(buffer: Uint8Array): void {
-    if (buffer.length === this.chunk.length && this.spares.length < MAX_SPARES) this.spares.push(buffer);
   }
 
   recordChunk(address: number, size: number, mask: number): void {

@@ -158,8 +158,6 @@ export class H5Writer implements ChunkSink {
       throw new Error(`HDF5 file "${this.path}": encoding a chunk of dataset "${next.dataset.name}" failed: ${describe(err)}`);
     }
     next.dataset.recordChunk(this.append(encoded.data), encoded.data.length, encoded.mask);
-    // append() has copied or written the bytes: the chunk's memory can be filled again.
-    if (encoded.spare) next.dataset.reuse(encoded.spare);
   }
 
   /** Writes bytes at the end of the file and returns their address. */

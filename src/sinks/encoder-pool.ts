@@ -3,7 +3,6 @@
  * table also serves the pipeline.
  */
 
-import { ENCODED_TRAILER } from "../hdf5/chunk-encoder.js";
 import type { ChunkFilters, EncodedChunk } from "../hdf5/write.js";
 import type { ChunkEncoder } from "../hdf5/write.js";
 import { createThreadPool } from "../pool/worker-pool.js";
@@ -42,13 +41,9 @@ function encoderOn(pool: WorkerPool<WorkerHandlers>, destroy: () => Promise<void
       // Transfer when the chunk owns its whole buffer (the dataset writer's chunks do).
       const owns = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength && raw.buffer instanceof ArrayBuffer;
       const task: ChunkTask = { raw: owns ? raw : raw.slice(), filters };
-      const size = raw.length;
       const out = await pool.run("encodeChunk", task, [task.raw.buffer as ArrayBuffer]);
-      const trailer = new DataView(out, out.byteLength - ENCODED_TRAILER);
-      const data = new Uint8Array(out, 0, trailer.getUint32(0, true));
-      const mask = trailer.getUint32(4, true);
-      // The worker wrote into the chunk's own buffer when the encoded bytes fit (src/worker.ts).
-      return out.byteLength === size ? { data, mask, spare: new Uint8Array(out) } : { data, mask };
+      const mask = new DataView(out).getUint32(out.byteLength - 4, true);
+      return { data: new Uint8Array(out, 0, out.byteLength - 4), mask };
     },
     destroy,
   };
