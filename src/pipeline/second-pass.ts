@@ -5,9 +5,10 @@
  * here bucket after bucket, so the bytes do not depend on which thread permutes what.
  */
 import type { WorkerPool } from "../pool/index.js";
-import { gatherBucket } from "../shards/gather.js";
+import { gatherBucket, gatheredBytes } from "../shards/gather.js";
 import type { BucketPart, GatherTask } from "../shards/gather.js";
 import { bucketOrders } from "../stages/index.js";
+import { sectionBytes } from "../stages/shuffle.js";
 import type { RecordLayout, RowSection } from "../stages/index.js";
 import type { WorkerHandlers } from "../worker.js";
 
@@ -40,9 +41,14 @@ export interface SecondPassOptions {
   signal?: AbortSignal;
 }
 
-/** What a gather task moves to its thread instead of copying: the order and the rows in memory. */
+/** Results up to this size are kept for later ones, at most MAX_SPARES at a time. */
+const SPARE_BYTES = 64 * 2 ** 20;
+const MAX_SPARES = 2;
+
+/** What a gather task moves to its thread instead of copying: the order, the rows in memory and the memory for its result. */
 function movedBuffers(task: GatherTask): ArrayBuffer[] {
   const buffers = [task.order.buffer as ArrayBuffer];
+  if (task.into) buffers.push(task.into);
   for (const part of task.parts) if ("rows" in part) for (const piece of part.rows) buffers.push(piece.buffer as ArrayBuffer);
   return buffers;
 }
@@ -59,10 +65,20 @@ export function groupSections(layout: RecordLayout): RowSection[] {
 export async function* secondPass(pool: WorkerPool<WorkerHandlers>, splits: readonly (SplitBuckets | undefined)[], options: SecondPassOptions): AsyncGenerator<PermutedBucket> {
   const { rowBytes } = options.layout;
   const sections = options.byGroup ? groupSections(options.layout) : undefined;
-  const gather =
-    pool.workers > 0
-      ? async (task: GatherTask) => new Uint8Array(await pool.run("gatherBucket", task, movedBuffers(task), options.signal))
-      : gatherBucket;
+  const onPool = pool.workers > 0;
+  const gather = onPool
+    ? async (task: GatherTask) => {
+        const bytes = gatheredBytes(task);
+        return new Uint8Array(await pool.run("gatherBucket", task, movedBuffers(task), options.signal), 0, bytes);
+      }
+    : gatherBucket;
+  // Results written, whose memory goes back to a thread for a later bucket's result: a fresh
+  // buffer of a bucket's size came as fresh pages every time (docs/pipeline.md, page faults).
+  const spares: ArrayBuffer[] = [];
+  const spareFor = (bytes: number): ArrayBuffer | undefined => {
+    const k = spares.findIndex((b) => b.byteLength >= bytes);
+    return k < 0 ? undefined : spares.splice(k, 1)[0];
+  };
   const jobs = (function* () {
     for (const [split, s] of splits.entries()) {
       if (!s) continue;
@@ -85,7 +101,8 @@ export async function* secondPass(pool: WorkerPool<WorkerHandlers>, splits: read
         const { split, parts, bytes, order } = next.value;
         next = jobs.next();
         if (bytes === 0) continue;
-        const task: GatherTask = { parts, rowBytes, order, ...(sections ? { sections } : {}), ...(options.remove ? { remove: true } : {}) };
+        const into = onPool ? spareFor(order.length * (sections ? sectionBytes(sections) : rowBytes)) : undefined;
+        const task: GatherTask = { parts, rowBytes, order, ...(sections ? { sections } : {}), ...(options.remove ? { remove: true } : {}), ...(into ? { into } : {}) };
         // Counted first: the order (and the rows in memory) move to the worker.
         const rows = order.length;
         const result = gather(task);
@@ -99,6 +116,8 @@ export async function* secondPass(pool: WorkerPool<WorkerHandlers>, splits: read
       options.signal?.throwIfAborted();
       yield { split: head.split, rows: head.rows, bytes };
       held -= head.bytes;
+      // The caller has written them: the memory is free.
+      if (onPool && bytes.buffer.byteLength <= SPARE_BYTES && spares.length < MAX_SPARES) spares.push(bytes.buffer as ArrayBuffer);
     }
   } finally {
     // No worker may still read a bucket file once the caller goes on to remove them.

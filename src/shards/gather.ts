@@ -6,7 +6,7 @@
 import { open, rm } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { move } from "piscina";
-import { gatherRows, gatherSections, placePieces } from "../stages/shuffle.js";
+import { gatherRows, gatherSections, placePieces, sectionBytes } from "../stages/shuffle.js";
 import type { RowSection } from "../stages/shuffle.js";
 
 /** A shard's part of a bucket: its file and the byte count its manifest gives. */
@@ -34,6 +34,13 @@ export interface GatherTask {
   sections?: RowSection[];
   /** Remove the parts' files once read (a run's own spill, no longer needed). */
   remove?: boolean;
+  /** Memory for the permuted rows (an earlier bucket's, moved along), used when it is large enough. */
+  into?: ArrayBuffer;
+}
+
+/** Bytes of a gather task's result: its rows, whole or as its sections. */
+export function gatheredBytes(task: GatherTask): number {
+  return task.order.length * (task.sections ? sectionBytes(task.sections) : task.rowBytes);
 }
 
 /** A part's file opened and checked to hold its bytes (undefined for an empty part, which has no file). */
@@ -82,7 +89,9 @@ export async function gatherBucket(task: GatherTask, buffer: (bytes: number) => 
     at += part.bytes;
     if (task.remove) await rm(part.file, { force: true });
   }
-  return task.sections ? gatherSections(data, task.order, task.rowBytes, task.sections) : gatherRows(data, task.order, task.rowBytes);
+  const bytes = gatheredBytes(task);
+  const out = task.into && task.into.byteLength >= bytes ? new Uint8Array(task.into, 0, bytes) : new Uint8Array(bytes);
+  return task.sections ? gatherSections(data, task.order, task.rowBytes, task.sections, out) : gatherRows(data, task.order, task.rowBytes, out);
 }
 
 /** Buckets up to this size are put together in the thread's kept buffer. */
@@ -102,7 +111,7 @@ function threadBuffer(bytes: number): Uint8Array {
   return kept.subarray(0, bytes);
 }
 
-/** gatherBucket on a worker thread: the rows are moved to the main thread, not copied. */
+/** gatherBucket on a worker thread: the rows are moved to the main thread, not copied (with the rest of `into`'s memory, when used). */
 export async function gatherBucketMoved(task: GatherTask): Promise<ArrayBuffer> {
   const rows = await gatherBucket(task, threadBuffer);
   return move(rows.buffer as ArrayBuffer) as ArrayBuffer;

@@ -394,9 +394,11 @@ export function bucketOrders(seed: number): (rows: number) => Uint32Array {
   return (rows) => permutation(rows, permute);
 }
 
-/** Rows `order[0]`, `order[1]`, ... of `data`, one after the other. */
-export function gatherRows(data: Uint8Array, order: Uint32Array, rowBytes: number): Uint8Array {
-  const out = new Uint8Array(order.length * rowBytes);
+/**
+ * Rows `order[0]`, `order[1]`, ... of `data`, one after the other, in `out` (of exactly their size,
+ * at the start of its buffer; new by default).
+ */
+export function gatherRows(data: Uint8Array, order: Uint32Array, rowBytes: number, out = new Uint8Array(order.length * rowBytes)): Uint8Array {
   if (rowBytes % 4 === 0 && data.byteOffset % 4 === 0) {
     // Whole words: no view object per row (rows are small, and there are millions).
     const words = rowBytes / 4;
@@ -417,14 +419,18 @@ export interface RowSection {
   bytes: number;
 }
 
+/** Bytes per row that gatherSections gives for `sections`. */
+export function sectionBytes(sections: readonly RowSection[]): number {
+  return sections.reduce((t, s) => t + s.bytes, 0);
+}
+
 /**
  * Rows `order[0]`, `order[1]`, ... of `data`, section by section: the first section's bytes of
  * every row in that order, then the second's, ... A sink writing one dataset per section then
- * copies each dataset's records in one piece instead of row by row.
+ * copies each dataset's records in one piece instead of row by row. `out` as in gatherRows.
  */
-export function gatherSections(data: Uint8Array, order: Uint32Array, rowBytes: number, sections: readonly RowSection[]): Uint8Array {
+export function gatherSections(data: Uint8Array, order: Uint32Array, rowBytes: number, sections: readonly RowSection[], out = new Uint8Array(order.length * sectionBytes(sections))): Uint8Array {
   const n = order.length;
-  const out = new Uint8Array(n * sections.reduce((t, s) => t + s.bytes, 0));
   const aligned = rowBytes % 4 === 0 && data.byteOffset % 4 === 0 && sections.every((s) => s.offset % 4 === 0 && s.bytes % 4 === 0);
   // Whole words when every section allows (as in gatherRows), else bytes.
   const unit = aligned ? 4 : 1;
