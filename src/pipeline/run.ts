@@ -2,14 +2,14 @@ import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { RunConfig } from "../config/index.js";
 import { OutputDir } from "../output-dir/index.js";
-import { BucketShuffler, SHUFFLE_MEMORY_BYTES, ShuffleMemory, SPLIT_NAMES } from "../stages/index.js";
+import { BucketShuffler, SPLIT_NAMES } from "../stages/index.js";
 import type { EventBatch } from "../stages/index.js";
 import { finishRun, RunSink, startReportPage } from "./finish.js";
 import { Progress } from "./progress.js";
 import { PhaseTimer, ReportBuilder } from "./report.js";
 import type { SplitBuckets } from "./second-pass.js";
 import type { PipelineReport } from "./report.js";
-import { earlyResults, noticeOf, planSession, shuffleBuckets, withSession } from "./session.js";
+import { earlyResults, noticeOf, passOneMemory, planSession, shuffleBuckets, withSession } from "./session.js";
 import type { RunPipelineOptions, RunSession } from "./session.js";
 import { runChainSpecs } from "./stages.js";
 import { parallel, splitBlocks, statisticsStream, taskSource } from "./streams.js";
@@ -52,7 +52,7 @@ async function convertInto(session: RunSession, output: OutputDir): Promise<Pipe
     const buckets = shuffleBuckets(session, built);
     if (buckets > 0) {
       // The splits' rows stay in memory together while they fit, and go to the second pass's threads from there.
-      const memory = new ShuffleMemory((session.options.shuffleMemoryBytes ?? SHUFFLE_MEMORY_BYTES) / 4);
+      const memory = passOneMemory(session);
       for (let s = 0; s < SPLIT_NAMES.length; s++) {
         shufflers.push(await BucketShuffler.create({ rowBytes: plan.rowBytes, buckets, seed: cfg.shuffle.seed + s, tmpDir: output.staging, memory }));
       }

@@ -10,7 +10,7 @@ import { materialiseSamples, runSampleRequests } from "../sources/samples.js";
 import { ProgressDisplay } from "../servicex/progress.js";
 import { displayUrl, isUrl } from "../sources/byte-source.js";
 import type { MaterialiseOptions } from "../sources/samples.js";
-import { bucketsFor, SHUFFLE_MEMORY_BYTES } from "../stages/index.js";
+import { bucketsFor, SHUFFLE_MEMORY_BYTES, ShuffleMemory } from "../stages/index.js";
 import type { EventBatch } from "../stages/index.js";
 import type { WorkerHandlers } from "../worker.js";
 import { EarlyConversion } from "./early.js";
@@ -174,6 +174,11 @@ export function planSession(session: RunSession): Promise<BuiltPlan> {
 /** The shuffle's bucket count for the whole run (0 when the run does not shuffle). */
 export function shuffleBuckets(session: RunSession, built: BuiltPlan): number {
   return bucketCount(session.cfg, built, session.options.shuffleMemoryBytes);
+}
+
+/** The budget of rows pass 1 keeps in memory, shared by a run's (or a shard's) three splits: a quarter of the shuffle memory. */
+export function passOneMemory(session: RunSession): ShuffleMemory {
+  return new ShuffleMemory((session.options.shuffleMemoryBytes ?? SHUFFLE_MEMORY_BYTES) / 4);
 }
 
 /** Buckets per split for a plan: the configured count, or one per `memoryBytes` (default 256 MiB) of rows. */

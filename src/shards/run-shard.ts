@@ -2,10 +2,10 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import type { RunConfig } from "../config/index.js";
 import { ReportBuilder } from "../pipeline/report.js";
-import { configAttr, convertTasks, shuffleBuckets, withSession } from "../pipeline/session.js";
+import { configAttr, convertTasks, passOneMemory, shuffleBuckets, withSession } from "../pipeline/session.js";
 import type { RunPipelineOptions, RunSession } from "../pipeline/session.js";
 import type { TaskHeader } from "../stages/index.js";
-import { BucketShuffler, SHUFFLE_MEMORY_BYTES, ShuffleMemory, SPLIT_NAMES } from "../stages/index.js";
+import { BucketShuffler, SPLIT_NAMES } from "../stages/index.js";
 import { VERSION } from "../version.js";
 import type { ShardId } from "./assign.js";
 import { planShard } from "./inputs.js";
@@ -34,7 +34,7 @@ async function convertShard(session: RunSession, id: ShardId): Promise<{ dir: st
   try {
     // Without a shuffle a split is one bucket whose rows stay in task order. The splits share one
     // budget of rows held in memory, the one `sxflow run` gives them.
-    const memory = new ShuffleMemory((session.options.shuffleMemoryBytes ?? SHUFFLE_MEMORY_BYTES) / 4);
+    const memory = passOneMemory(session);
     for (let s = 0; s < SPLIT_NAMES.length; s++) {
       shufflers.push(await BucketShuffler.create({ rowBytes: plan.rowBytes, buckets: Math.max(1, buckets), seed: cfg.shuffle.seed + s, tmpDir: tmp, memory }));
     }
