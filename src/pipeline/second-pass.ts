@@ -8,7 +8,6 @@ import type { WorkerPool } from "../pool/index.js";
 import { gatherBucket, gatheredBytes } from "../shards/gather.js";
 import type { BucketPart, GatherTask } from "../shards/gather.js";
 import { bucketOrders } from "../stages/index.js";
-import { sectionBytes } from "../stages/shuffle.js";
 import type { RecordLayout, RowSection } from "../stages/index.js";
 import type { WorkerHandlers } from "../worker.js";
 
@@ -101,8 +100,9 @@ export async function* secondPass(pool: WorkerPool<WorkerHandlers>, splits: read
         const { split, parts, bytes, order } = next.value;
         next = jobs.next();
         if (bytes === 0) continue;
-        const into = onPool ? spareFor(order.length * (sections ? sectionBytes(sections) : rowBytes)) : undefined;
-        const task: GatherTask = { parts, rowBytes, order, ...(sections ? { sections } : {}), ...(options.remove ? { remove: true } : {}), ...(into ? { into } : {}) };
+        const task: GatherTask = { parts, rowBytes, order, ...(sections ? { sections } : {}), ...(options.remove ? { remove: true } : {}) };
+        const into = onPool ? spareFor(gatheredBytes(task)) : undefined;
+        if (into) task.into = into;
         // Counted first: the order (and the rows in memory) move to the worker.
         const rows = order.length;
         const result = gather(task);
