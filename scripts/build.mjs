@@ -44,6 +44,21 @@ const plotLibOutside = {
   },
 };
 
+/**
+ * zod's namespace export carries its error messages in 60-odd languages (360 KB, a third of the
+ * configuration code every process parses at start); sxflow reports in English only, which zod
+ * registers from its own module (v4/locales/en.js), so the namespace of the others is left empty.
+ */
+const zodEnglishOnly = {
+  name: "zod-english-only",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/]/.test(args.importer) ? { path: "zod-locales", namespace: "zod-english-only" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "zod-english-only" }, () => ({ contents: "export {};", loader: "js" }));
+  },
+};
+
 await build({
   ...common,
   entryPoints: [
@@ -57,7 +72,7 @@ await build({
   // Not minified: stack traces keep their names, and each module's code stays under a
   // `// src/<path>` comment, which bench/cpu-profile.ts reads to place profile samples.
   external: ["piscina", "parquet-wasm", "h5wasm", "@foxglove/wasm-zstd", "xz-decompress"],
-  plugins: [plotLibOutside],
+  plugins: [plotLibOutside, zodEnglishOnly],
   // CommonJS packages inside an ES module bundle call require() for Node's modules.
   banner: { js: 'import { createRequire as __sxflowRequire } from "node:module";\nconst require = __sxflowRequire(import.meta.url);' },
 });

@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import { parseCommandArgs } from "./args.js";
 import { startMergePool } from "../shards/merge-pool.js";
 import { SERVICEX_HELP, SERVICEX_OPTIONS, serviceXOptions } from "./servicex-options.js";
+import { count as thousands } from "../text/count.js";
 
 // The merge's modules (the configuration's schema and YAML parser, the second pass, the sinks)
 // load after its threads have started, which load their own meanwhile (as `sxflow run` does).
@@ -53,7 +54,7 @@ export async function run(args: string[]): Promise<number> {
     const mergeShards = await merge();
     const report = await mergeShards(parsed.positionals[0]!, { ...options, threads });
     if (parsed.values.quiet !== true) {
-      const lines = [`merged ${report.eventsRead.toLocaleString("en-US")} events (${report.eventsPassed.toLocaleString("en-US")} passed the cuts)`];
+      const lines = [`merged ${thousands(report.eventsRead)} events (${thousands(report.eventsPassed)} passed the cuts)`];
       for (const p of Object.values(report.outputs)) lines.push(`  wrote ${p}`);
       process.stdout.write(`${lines.join("\n")}\n`);
     }

@@ -4,6 +4,7 @@ import { OutputDir } from "../output-dir/index.js";
 import { normFromFiles } from "../salt/norm.js";
 import { writeClassDict, writeNormDict } from "../sinks/index.js";
 import type { Command } from "./dispatch.js";
+import { count } from "../text/count.js";
 
 const HELP = `Usage: sxflow norm <train.h5> [<train.h5> ...] [--out DIR] [--label FIELD] [--exclude F,...] [--class-weights upp|raw]
 
@@ -55,7 +56,7 @@ export const run: Command = async (args) => {
     }
     const fields = Object.values(result.normDict).reduce((n, g) => n + Object.keys(g).length, 0);
     process.stdout.write(
-      `${result.rows.toLocaleString("en-US")} events, ${fields} fields; class counts [${result.classCounts.join(", ")}]\n` +
+      `${count(result.rows)} events, ${fields} fields; class counts [${result.classCounts.join(", ")}]\n` +
         `  wrote ${path.join(dir, "norm_dict.yaml")}\n  wrote ${path.join(dir, "class_dict.yaml")}\n`,
     );
     return 0;

@@ -1,7 +1,8 @@
 import { displayUrl, isUrl } from "../sources/byte-source.js";
 import type { RunPlanDescription } from "../pipeline/dry-run.js";
+import { count } from "../text/count.js";
 
-const n = (x: number): string => x.toLocaleString("en-US");
+const n = count;
 
 /** Signed URLs are shown without their query: the signature is a credential. */
 const shown = (p: string): string => (isUrl(p) ? displayUrl(p) : p);

@@ -6,6 +6,7 @@ import type { ShardId } from "../shards/assign.js";
 import type { ShardManifest } from "../shards/store.js";
 import { SERVICEX_HELP, SERVICEX_OPTIONS, serviceXOptions } from "./servicex-options.js";
 import type { PipelineReport } from "../pipeline/report.js";
+import { count } from "../text/count.js";
 
 // The conversion's modules (the configuration's schema and YAML parser, the pipeline, the
 // readers' planning) load after the worker threads have started: the threads start up and load
@@ -45,19 +46,19 @@ ${SERVICEX_HELP}`;
 
 function summary(r: PipelineReport): string {
   const lines = [
-    `read ${r.eventsRead.toLocaleString("en-US")} events, ${r.eventsPassed.toLocaleString("en-US")} passed the cuts ` +
-      `(${r.seconds.toFixed(1)} s, ${r.eventsPerSecond.toLocaleString("en-US")} events/s, ${r.workers} workers)`,
+    `read ${count(r.eventsRead)} events, ${count(r.eventsPassed)} passed the cuts ` +
+      `(${r.seconds.toFixed(1)} s, ${count(r.eventsPerSecond)} events/s, ${r.workers} workers)`,
   ];
-  if (r.maxEvents !== undefined) lines.push(`  limited to the first ${r.maxEvents.toLocaleString("en-US")} events of each sample (maxEvents): not a full run`);
+  if (r.maxEvents !== undefined) lines.push(`  limited to the first ${count(r.maxEvents)} events of each sample (maxEvents): not a full run`);
   // The cut flow: events passing each cut and every earlier one, next to the cut's text.
   for (const s of r.samples) {
-    lines.push(`  ${s.name} (class ${s.label} "${s.className}"): ${s.eventsRead.toLocaleString("en-US")} events read`);
-    const width = Math.max(0, ...s.cutflow.map((c) => c.cumulative.toLocaleString("en-US").length));
-    for (const c of s.cutflow) lines.push(`    ${c.cumulative.toLocaleString("en-US").padStart(width)}  ${c.cut}`);
+    lines.push(`  ${s.name} (class ${s.label} "${s.className}"): ${count(s.eventsRead)} events read`);
+    const width = Math.max(0, ...s.cutflow.map((c) => count(c.cumulative).length));
+    for (const c of s.cutflow) lines.push(`    ${count(c.cumulative).padStart(width)}  ${c.cut}`);
   }
-  for (const [split, v] of Object.entries(r.splits)) lines.push(`  ${split}: ${v.events.toLocaleString("en-US")} events [${v.perClass.join(", ")}]`);
+  for (const [split, v] of Object.entries(r.splits)) lines.push(`  ${split}: ${count(v.events)} events [${v.perClass.join(", ")}]`);
   for (const [g, o] of Object.entries(r.objects)) {
-    if (o.truncated > 0) lines.push(`  ${g}: ${o.truncated.toLocaleString("en-US")} of ${o.selected.toLocaleString("en-US")} objects beyond max ${o.max} dropped`);
+    if (o.truncated > 0) lines.push(`  ${g}: ${count(o.truncated)} of ${count(o.selected)} objects beyond max ${o.max} dropped`);
   }
   lines.push(`  class weights: [${r.classWeights.join(", ")}]`);
   for (const p of Object.values(r.outputs)) lines.push(`  wrote ${p}`);
@@ -178,7 +179,7 @@ export async function run(args: string[]): Promise<number> {
 function shardSummary(m: ShardManifest, dir: string): string {
   return (
     `shard ${m.shard.index}/${m.shard.count}: tasks ${m.tasks.first}-${m.tasks.stop} of ${m.tasks.total}, ` +
-    `read ${m.eventsRead.toLocaleString("en-US")} events, ${m.eventsPassed.toLocaleString("en-US")} passed the cuts (${m.seconds.toFixed(1)} s)\n` +
+    `read ${count(m.eventsRead)} events, ${count(m.eventsPassed)} passed the cuts (${m.seconds.toFixed(1)} s)\n` +
     `  wrote ${dir}\n`
   );
 }

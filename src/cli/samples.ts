@@ -10,6 +10,7 @@ import {
   type NtupleSample,
 } from "../metadata/index.js";
 import type { Command } from "./dispatch.js";
+import { count } from "../text/count.js";
 
 const HELP = `Usage: sxflow samples <metadata> [options]
 
@@ -108,7 +109,7 @@ function table(rows: CategoryStats[]): string {
     String(r.withNtuples),
     (r.outputGB / 1000).toFixed(3),
     String(r.outputFiles),
-    r.inputEvents.toLocaleString("en-US"),
+    count(r.inputEvents),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join("  ");

@@ -2,6 +2,7 @@ import path from "node:path";
 import { parseCommandArgs } from "./args.js";
 import { DEFAULT_KEYS, ROW_KEY, splitFile } from "../salt/split.js";
 import type { Command } from "./dispatch.js";
+import { count } from "../text/count.js";
 
 const HELP = `Usage: sxflow split <file.h5> --fractions TRAIN,VAL,TEST [--by KEY,...] [--seed N] [--out DIR] [--name STEM]
 
@@ -63,8 +64,8 @@ export const run: Command = async (args) => {
       notice: (m) => void process.stderr.write(`sxflow split: ${m}\n`),
     });
     const total = r.rows.reduce((a, b) => a + b, 0);
-    const lines = [`${total.toLocaleString("en-US")} events split by ${r.keys.join(", ")}`];
-    (["train", "val", "test"] as const).forEach((s, i) => lines.push(`  ${s}: ${r.rows[i]!.toLocaleString("en-US")} events -> ${r.files[s]}`));
+    const lines = [`${count(total)} events split by ${r.keys.join(", ")}`];
+    (["train", "val", "test"] as const).forEach((s, i) => lines.push(`  ${s}: ${count(r.rows[i]!)} events -> ${r.files[s]}`));
     process.stdout.write(`${lines.join("\n")}\n`);
     return 0;
   } catch (err) {

@@ -20,6 +20,7 @@ import { PhaseTimer } from "./report.js";
 import type { PipelineReport, ReportBuilder } from "./report.js";
 import { configAttr } from "./session.js";
 import type { RunSession } from "./session.js";
+import { count } from "../text/count.js";
 
 /** The configuration with the output directory replaced by the run's staging directory. */
 function staged(cfg: RunConfig, output: OutputDir): RunConfig {
@@ -216,6 +217,6 @@ async function finish(input: FinishInput, page: ReportPage | undefined): Promise
   await writeFileAtomic(files.report!, `${JSON.stringify(final, null, 2)}\n`);
   signal?.throwIfAborted();
   await input.output.commit();
-  progress?.done(`${final.eventsRead.toLocaleString("en-US")} events in ${final.seconds.toFixed(1)} s`);
+  progress?.done(`${count(final.eventsRead)} events in ${final.seconds.toFixed(1)} s`);
   return final;
 }

@@ -1,3 +1,4 @@
+import { count } from "../text/count.js";
 /** A one-line progress display on a terminal stream: events, events/s and the time left. */
 export class Progress {
   private readonly started = performance.now();
@@ -27,8 +28,8 @@ export class Progress {
     const eta = rate > 0 ? (this.total - done) / rate : Number.NaN;
     const line =
       `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ` +
-      `${done.toLocaleString("en-US")}/${this.total.toLocaleString("en-US")} ${this.label}, ` +
-      `${Math.round(rate).toLocaleString("en-US")}/s, ETA ${formatSeconds(eta)}`;
+      `${count(done)}/${count(this.total)} ${this.label}, ` +
+      `${count(Math.round(rate))}/s, ETA ${formatSeconds(eta)}`;
     this.stream.write(`\r${line}\x1b[K`);
     this.shown = true;
   }

@@ -1,3 +1,4 @@
+import { count as thousands } from "../text/count.js";
 /** What a progress line shows for one sample. */
 export interface SampleState {
   status: string;
@@ -20,7 +21,7 @@ function bar(done: number, total: number): string {
 
 /** 1234 -> "1,234", 1.2 million -> "1.2M". */
 function count(n: number): string {
-  if (n < 1e4) return n.toLocaleString("en-US");
+  if (n < 1e4) return thousands(n);
   if (n < 1e6) return `${(n / 1e3).toFixed(n < 1e5 ? 1 : 0)}k`;
   return `${(n / 1e6).toFixed(n < 1e8 ? 1 : 0)}M`;
 }
