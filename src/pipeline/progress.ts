@@ -1,4 +1,5 @@
 import { count } from "../text/count.js";
+
 /** A one-line progress display on a terminal stream: events, events/s and the time left. */
 export class Progress {
   private readonly started = performance.now();

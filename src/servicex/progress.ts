@@ -1,4 +1,5 @@
 import { count as thousands } from "../text/count.js";
+
 /** What a progress line shows for one sample. */
 export interface SampleState {
   status: string;
