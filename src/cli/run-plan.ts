@@ -2,15 +2,13 @@ import { displayUrl, isUrl } from "../sources/byte-source.js";
 import type { RunPlanDescription } from "../pipeline/dry-run.js";
 import { count } from "../text/count.js";
 
-const n = count;
-
 /** Signed URLs are shown without their query: the signature is a credential. */
 const shown = (p: string): string => (isUrl(p) ? displayUrl(p) : p);
 
 /** The text `sxflow run --dry-run` prints. */
 export function formatRunPlan(d: RunPlanDescription): string {
-  const lines = [`plan of ${d.config} (dry run: nothing read or written)`, `  tree "${d.tree}", tasks of about ${n(d.batchSize)} entries`];
-  if (d.maxEvents !== undefined) lines.push(`  limited to the first ${n(d.maxEvents)} events of each sample (--max-events)`);
+  const lines = [`plan of ${d.config} (dry run: nothing read or written)`, `  tree "${d.tree}", tasks of about ${count(d.batchSize)} entries`];
+  if (d.maxEvents !== undefined) lines.push(`  limited to the first ${count(d.maxEvents)} events of each sample (--max-events)`);
   lines.push("samples:");
   for (const s of d.samples) {
     const head = `  ${s.name} (class ${s.label} "${s.className}")`;
@@ -24,8 +22,8 @@ export function formatRunPlan(d: RunPlanDescription): string {
       continue;
     }
     const unread = s.filesTotal - s.files.length;
-    lines.push(`${head}: ${s.files.length} file(s)${unread > 0 ? ` (${unread} more not needed)` : ""}, ${n(s.tasks ?? 0)} task(s), ${n(s.entries ?? 0)} entries`);
-    for (const f of s.files) lines.push(`    ${shown(f.path)} (${n(f.entries)} entries)`);
+    lines.push(`${head}: ${s.files.length} file(s)${unread > 0 ? ` (${unread} more not needed)` : ""}, ${count(s.tasks ?? 0)} task(s), ${count(s.entries ?? 0)} entries`);
+    for (const f of s.files) lines.push(`    ${shown(f.path)} (${count(f.entries)} entries)`);
   }
   lines.push(`branches read (${d.branches.length}${d.branchesChecked ? "" : ", not checked: no local file"}): ${d.branches.join(", ")}`);
   lines.push("outputs:");

@@ -1,8 +1,8 @@
 /**
  * A count with thousands separators, as `n.toLocaleString("en-US")` writes it ("1,234,567").
  * Written out because a process's first toLocaleString loads ICU's locale data, about 18 ms of
- * CPU: a cost every `sxflow run --shard` paid once for its one summary line. Counts only: a
- * number with a fraction keeps toLocaleString.
+ * CPU, which every `sxflow run`, `run --shard` or `merge` paid once for its summary or progress
+ * line. Counts only: a number with a fraction keeps toLocaleString.
  */
 export function count(n: number): string {
   if (!Number.isSafeInteger(n)) return n.toLocaleString("en-US");
