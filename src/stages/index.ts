@@ -28,7 +28,7 @@ export {
 export type { FieldStats, MeanStd, NormDict, StatsPartials } from "./stats.js";
 export { classWeights, countClasses } from "./class-weights.js";
 export type { ClassWeightOptions } from "./class-weights.js";
-export { BucketShuffler, bucketFile, bucketOrders, bucketsFor, gatherRows, gatherSections, permutedBuckets, SECOND_PASS_CHUNK_ROWS, SHUFFLE_MEMORY_BYTES, ShuffleMemory } from "./shuffle.js";
+export { BucketShuffler, bucketFile, bucketOrders, bucketsFor, gatherRows, gatherSections, permutedBuckets, pieceBytes, SECOND_PASS_CHUNK_ROWS, SHUFFLE_MEMORY_BYTES, ShuffleMemory } from "./shuffle.js";
 export type { BucketRows, BucketShufflerOptions, PermutedBucketsOptions, RowSection } from "./shuffle.js";
 export { batchTransform } from "./transform.js";
 export { emptyHeader, fieldColumn, SPLIT_COLUMN, stageError } from "./event-batch.js";

@@ -56,6 +56,14 @@ const WRITE_BUFFERS_BYTES = 64 * 2 ** 20;
  */
 export const SECOND_PASS_CHUNK_ROWS = 10_000;
 
+/**
+ * Bytes per piece in which each of `buckets` buckets collects its rows, with `memoryLimit` for the
+ * rows held: 256 KiB, less when the pieces being filled together would exceed 64 MiB or the limit.
+ */
+export function pieceBytes(buckets: number, memoryLimit: number = WRITE_BUFFERS_BYTES): number {
+  return Math.min(256 * 1024, Math.floor(Math.min(WRITE_BUFFERS_BYTES, memoryLimit) / buckets));
+}
+
 /** Buckets needed so that each holds about `memoryBytes / 2` on average for `totalRows` rows. */
 export function bucketsFor(totalRows: number, rowBytes: number, memoryBytes: number): number {
   return Math.max(1, Math.ceil((totalRows * rowBytes) / Math.max(rowBytes, memoryBytes / 2)));
@@ -116,7 +124,7 @@ export class BucketShuffler {
     this.memory = options.memory ?? new ShuffleMemory(DEFAULT_MEMORY_BYTES);
     // The bucket count grows with the input; the pieces being filled together must not, and a
     // smaller memory budget makes them smaller too.
-    const bufferBytes = options.bufferBytes ?? Math.min(256 * 1024, Math.floor(Math.min(WRITE_BUFFERS_BYTES, this.memory.limit) / options.buckets));
+    const bufferBytes = options.bufferBytes ?? pieceBytes(options.buckets, this.memory.limit);
     const rowsPerBuffer = Math.max(1, Math.floor(bufferBytes / options.rowBytes));
     this.bufferBytes = rowsPerBuffer * options.rowBytes;
     this.maxBucketBytes = options.maxBucketBytes ?? 2 ** 30;
