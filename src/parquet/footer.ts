@@ -10,7 +10,7 @@
  * field absent, a field of another wire type, a value beyond 2^53) is read as far as it goes and
  * marked `odd`: the reader then leaves its schema to parquet-wasm, which says what is wrong.
  */
-import { zigzag } from "./thrift.js";
+import { BINARY, BOOL_FALSE, BOOL_TRUE, BYTE, DOUBLE, I16, I32, I64, LIST, MAP, SET, STRUCT, zigzag } from "./thrift.js";
 
 /** One element of the flattened schema (SchemaElement). */
 export interface SchemaElement {
@@ -74,19 +74,6 @@ export interface Footer {
   /** Why the footer is not as parquet.thrift requires (undefined when it is). */
   odd: string | undefined;
 }
-
-const BOOL_TRUE = 1;
-const BOOL_FALSE = 2;
-const BYTE = 3;
-const I16 = 4;
-const I32 = 5;
-const I64 = 6;
-const DOUBLE = 7;
-const BINARY = 8;
-const LIST = 9;
-const SET = 10;
-const MAP = 11;
-const STRUCT = 12;
 
 /**
  * What parquet-rs reads each field id of a struct as, by wire type: i an integer (varint), y a

@@ -9,18 +9,19 @@
 export type ThriftValue = boolean | number | bigint | Uint8Array | ThriftValue[] | ThriftStruct;
 export type ThriftStruct = Map<number, ThriftValue>;
 
-const BOOL_TRUE = 1;
-const BOOL_FALSE = 2;
-const BYTE = 3;
-const I16 = 4;
+/** The compact protocol's wire types. */
+export const BOOL_TRUE = 1;
+export const BOOL_FALSE = 2;
+export const BYTE = 3;
+export const I16 = 4;
 export const I32 = 5;
 export const I64 = 6;
-const DOUBLE = 7;
-const BINARY = 8;
-const LIST = 9;
-const SET = 10;
-const MAP = 11;
-const STRUCT = 12;
+export const DOUBLE = 7;
+export const BINARY = 8;
+export const LIST = 9;
+export const SET = 10;
+export const MAP = 11;
+export const STRUCT = 12;
 
 /** Nesting deeper than any Parquet footer: a corrupt footer fails instead of recursing away. */
 const MAX_DEPTH = 32;
