@@ -12,12 +12,17 @@
  * of 1e7 events (the size docs/scale-out.md recommends) and the projected wall time of 1e9 events
  * on 100 nodes.
  *
- * Usage: npm run bench:shards [-- --events 4000000] [--shards 2,8] [--cases nocut,cuts] [--workers 2] [--repeat 2] [--dir .sxflow-tmp/bench-shards] [--out DIR] [--baseline OTHER/dist]
+ * Usage: npm run bench:shards [-- --events 4000000] [--shards 2,8] [--cases nocut,cuts] [--workers 2] [--repeat 2] [--dir .sxflow-tmp/bench-shards] [--out DIR] [--baseline OTHER/dist|self] [--malloc jobs|glibc] [--baseline-malloc jobs|glibc]
  *
  * `--dir` holds the generated samples (made there once), `--out` the outputs (default: `--dir`).
  * `--baseline` names the `dist` directory of another build (say, a worktree of an earlier commit,
  * built): each repetition then runs every step with it right after this build's, and the figures
- * of both are printed, with the single runs' files checked to be the same bytes.
+ * of both are printed, with the single runs' files checked to be the same bytes (`--baseline self`:
+ * this build again, say with the other `--baseline-malloc`).
+ * `--malloc` is the environment every step of this build runs in: `jobs` (the default) with the
+ * GLIBC_TUNABLES that `sxflow submit`'s job files set (MALLOC_TUNABLES), the single run too, so
+ * that both sides run alike; `glibc` with glibc's own defaults (no GLIBC_TUNABLES).
+ * `--baseline-malloc` is the baseline's (default: the same as --malloc).
  *
  * Every step is the command a user runs (`sxflow run`, `sxflow run --shard i/n`, `sxflow merge`)
  * in a fresh process on the compiled package (built here). CPU is user + system time of that
@@ -32,6 +37,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
+import { MALLOC_TUNABLES } from "../src/shards/submit/job.js";
 import { icConfig, icSamples, option, ROOT } from "./ic-input.js";
 
 const EVENTS = Number(option("events", "4000000"));
@@ -42,6 +48,8 @@ const REPEAT = Number(option("repeat", "2"));
 const DIR = path.resolve(ROOT, option("dir", ".sxflow-tmp/bench-shards"));
 const OUT = path.resolve(ROOT, option("out", DIR));
 const BASELINE = option("baseline", "");
+const MALLOC = mallocMode(option("malloc", "jobs"));
+const BASELINE_MALLOC = mallocMode(option("baseline-malloc", MALLOC));
 const NAME = "ic_ttbar_wjets";
 /** Events per shard of the projection (docs/scale-out.md), and the projected run. */
 const SHARD_EVENTS = 1e7;
@@ -54,10 +62,22 @@ interface Step {
   maxRssMB: number;
 }
 
-/** A build whose CLI the steps run: this worktree's dist (built here), or the baseline's. */
+function mallocMode(mode: string): "jobs" | "glibc" {
+  if (mode !== "jobs" && mode !== "glibc") throw new Error(`--malloc / --baseline-malloc: "jobs" or "glibc", not "${mode}"`);
+  return mode;
+}
+
+/** A build whose CLI the steps run: this worktree's dist (built here), or the baseline's, and the environment they run in. */
 interface Build {
   label: string;
   main: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** The steps' environment: without GLIBC_TUNABLES, and with the jobs' for `jobs`. */
+function mallocEnv(mode: "jobs" | "glibc"): NodeJS.ProcessEnv {
+  const { GLIBC_TUNABLES: _, ...env } = process.env;
+  return mode === "jobs" ? { ...env, GLIBC_TUNABLES: MALLOC_TUNABLES } : env;
 }
 
 /** `sxflow <args>` of `build` in a fresh process, as the CLI runs it; CPU of the process and its children from the shell's `times`. */
@@ -67,7 +87,7 @@ function sxflow(build: Build, args: string[]): Step {
   // `times` prints the shell's own user/system time, then its children's (the node process and everything it started).
   const shell = `"$0" --import "$1" "$2" "\${@:3}"; s=$?; times; exit $s`;
   const t = performance.now();
-  const c = spawnSync("bash", ["-c", shell, process.execPath, `data:text/javascript,${encodeURIComponent(atExit)}`, build.main, ...args], { encoding: "utf8", maxBuffer: 1 << 24 });
+  const c = spawnSync("bash", ["-c", shell, process.execPath, `data:text/javascript,${encodeURIComponent(atExit)}`, build.main, ...args], { encoding: "utf8", maxBuffer: 1 << 24, env: build.env });
   const wall = (performance.now() - t) / 1000;
   const lines = c.stdout.trim().split("\n");
   const r = c.status === 0 ? (JSON.parse(lines.at(-3) ?? "") as { status: number; maxRssMB: number }) : undefined;
@@ -118,7 +138,7 @@ async function makeCase(build: Build, name: string): Promise<Case> {
   return { build, name, title, config, out, shards: new Map(COUNTS.map((n) => [n, { steps: Array.from({ length: n }, () => undefined) }])), passed: 0 };
 }
 
-const singleDir = (c: Case) => path.join(OUT, `single-${c.name}${c.build.label === "this build" ? "" : "-baseline"}`);
+const singleDir = (c: Case) => path.join(OUT, `single-${c.name}${c.build.label.startsWith("this build") ? "" : "-baseline"}`);
 
 /** One repetition of a case: the single run, then each shard count's shards and merge, then an empty shard. */
 function repeatCase(c: Case): void {
@@ -224,8 +244,12 @@ function report(c: Case, merge: { cpu: Line; wall: Line }): Record<string, unkno
 async function main(): Promise<void> {
   console.log(`sxflow bench:shards  ${new Date().toISOString()}  ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), load ${load()}`);
   execFileSync("npm", ["run", "-s", "build"], { cwd: ROOT, stdio: "inherit" });
-  const builds: Build[] = [{ label: "this build", main: path.join(ROOT, "dist", "cli", "main.js") }];
-  if (BASELINE) builds.push({ label: `baseline ${BASELINE}`, main: path.resolve(BASELINE, "cli", "main.js") });
+  const own = path.join(ROOT, "dist", "cli", "main.js");
+  const builds: Build[] = [{ label: `this build, malloc: ${MALLOC}`, main: own, env: mallocEnv(MALLOC) }];
+  if (BASELINE) {
+    const main = BASELINE === "self" ? own : path.resolve(BASELINE, "cli", "main.js");
+    builds.push({ label: `baseline ${BASELINE === "self" ? "(this build)" : BASELINE}, malloc: ${BASELINE_MALLOC}`, main, env: mallocEnv(BASELINE_MALLOC) });
+  }
   const cases = new Map<Build, Case[]>();
   for (const b of builds) cases.set(b, await Promise.all(CASES.map((name) => makeCase(b, name))));
   const loads: string[] = [load()];

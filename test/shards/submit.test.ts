@@ -6,6 +6,7 @@ import { parse } from "yaml";
 import { loadRunConfig } from "../../src/config/index.js";
 import { submit } from "../../src/shards/index.js";
 import type { JobSpec } from "../../src/shards/index.js";
+import { MALLOC_TUNABLES } from "../../src/shards/submit/job.js";
 import { tempDir, writeConfig } from "../pipeline/helpers.js";
 import { REPO_ROOT } from "../shared-data.js";
 import { expectSameOutputs, icConfig, singleRun } from "./helpers.js";
@@ -48,6 +49,11 @@ function condorWords(value: string): string[] {
   return words;
 }
 
+/** HTCondor's environment value ("NAME=value NAME2=value2", in double quotes) as variables. */
+function condorEnvironment(value: string): Record<string, string> {
+  return Object.fromEntries(condorWords(value).map((w) => [w.slice(0, w.indexOf("=")), w.slice(w.indexOf("=") + 1)]));
+}
+
 function submitFields(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of text.split("\n")) {
@@ -70,6 +76,14 @@ describe("sxflow submit job files", { timeout: 300_000 }, () => {
     expect(merge).toContain(` merge ${spec.configPath} --shards 3 `);
     expect(r.message).toMatch(/sbatch --array=0-2 .*shards\.sbatch && sbatch --dependency=afterok:<array job> .*merge\.sbatch/);
     execFileSync("bash", ["-n", r.files[0]!]);
+    // glibc's malloc settings go first in the jobs' GLIBC_TUNABLES, the submitter's own after them (glibc keeps the last).
+    for (const script of [shards!, merge!]) {
+      const exports = script.split("\n").filter((l) => l.startsWith("export "));
+      expect(exports).toHaveLength(1);
+      const seen = (env: Record<string, string>) => execFileSync("bash", ["-c", `set -euo pipefail; ${exports[0]}; printf %s "$GLIBC_TUNABLES"`], { env: { PATH: process.env.PATH!, ...env }, encoding: "utf8" });
+      expect(seen({})).toBe(MALLOC_TUNABLES);
+      expect(seen({ GLIBC_TUNABLES: "glibc.malloc.arena_max=4" })).toBe(`${MALLOC_TUNABLES}:glibc.malloc.arena_max=4`);
+    }
     for (const i of [1, 0, 2]) runJob(["bash", r.files[0]!], { SLURM_ARRAY_TASK_ID: String(i) });
     runJob(["bash", r.files[1]!]);
     expectSameOutputs(single, spec.config.output.dir);
@@ -85,24 +99,26 @@ describe("sxflow submit job files", { timeout: 300_000 }, () => {
     expect(s.request_cpus).toBe("1");
     expect(s.request_memory).toBe("2G");
     expect(s.should_transfer_files).toBe("NO");
+    expect(s.environment).toBe(`"GLIBC_TUNABLES=${MALLOC_TUNABLES}"`);
+    const env = condorEnvironment(s.environment!);
     // DAG: both nodes, the merge the child of the shards, and nothing after it.
     const lines = dag!.split("\n").filter((l) => l && !l.startsWith("#"));
     expect(lines).toEqual(["JOB shards shards.sub", "RETRY shards 1", "JOB merge merge.sub", "PARENT shards CHILD merge"]);
-    for (let p = 0; p < 2; p++) runJob([s.executable!, ...condorWords(s.arguments!).map((w) => w.replace("$(Process)", String(p)))]);
+    for (let p = 0; p < 2; p++) runJob([s.executable!, ...condorWords(s.arguments!).map((w) => w.replace("$(Process)", String(p)))], env);
 
     // Resumed with shard 2 missing: a description queueing it alone, the DAG unchanged.
     const resumed = await submit(spec, "condor", { dryRun: true, resume: true });
     expect(resumed.shards).toEqual([2]);
     const r2 = submitFields(readFileSync(resumed.files[0]!, "utf8"));
     expect(r2.queue).toBe("queue shard in (2)");
-    runJob([r2.executable!, ...condorWords(r2.arguments!).map((w) => w.replace("$(shard)", "2"))]);
+    runJob([r2.executable!, ...condorWords(r2.arguments!).map((w) => w.replace("$(shard)", "2"))], condorEnvironment(r2.environment!));
     // With every shard done, only the merge is left to run.
     const mergeOnly = await submit(spec, "condor", { dryRun: true, resume: true });
     expect(mergeOnly.shards).toEqual([]);
     expect(readFileSync(mergeOnly.files[2]!, "utf8").split("\n").filter((l) => l && !l.startsWith("#"))).toEqual(["JOB merge merge.sub"]);
     const m = submitFields(mergeSub!);
     expect(m.queue).toBe("queue");
-    runJob([m.executable!, ...condorWords(m.arguments!)]);
+    runJob([m.executable!, ...condorWords(m.arguments!)], condorEnvironment(m.environment!));
     expectSameOutputs(single, spec.config.output.dir);
     expect((await submit(spec, "condor", { dryRun: true, resume: true })).message).toMatch(/nothing to resume: every shard is done and the outputs exist/);
   });
@@ -118,18 +134,21 @@ describe("sxflow submit job files", { timeout: 300_000 }, () => {
     const container = pod.containers[0];
     expect(container).toMatchObject({ image: "registry.example/sxflow:1", resources: { requests: { cpu: "1", memory: "2Gi" } }, volumeMounts: [{ name: "data", mountPath: "/data" }] });
     expect(container.command.slice(0, 2)).toEqual(["sh", "-c"]);
-    for (const i of [2, 0]) runJob(container.command, { JOB_COMPLETION_INDEX: String(i) });
+    expect(container.env).toEqual([{ name: "GLIBC_TUNABLES", value: MALLOC_TUNABLES }]);
+    const env = (c: { env: { name: string; value: string }[] }) => Object.fromEntries(c.env.map((e) => [e.name, e.value]));
+    for (const i of [2, 0]) runJob(container.command, { ...env(container), JOB_COMPLETION_INDEX: String(i) });
     // Resumed with shard 1 missing: one completion, whose index 0 picks shard 1 from the list.
     const resumed = parse(readFileSync((await submit({ ...spec, image: "i" }, "k8s", { dryRun: true, resume: true })).files[0]!, "utf8"));
     expect(resumed.spec).toMatchObject({ completionMode: "Indexed", completions: 1, parallelism: 1 });
-    runJob(resumed.spec.template.spec.containers[0].command, { JOB_COMPLETION_INDEX: "0" });
+    runJob(resumed.spec.template.spec.containers[0].command, { ...env(resumed.spec.template.spec.containers[0]), JOB_COMPLETION_INDEX: "0" });
 
     const merge = parse(readFileSync(r.files[1]!, "utf8"));
     expect(merge.kind).toBe("Job");
     const init = merge.spec.template.spec.initContainers[0];
     // The wait ends once the three shard directories exist (they do now).
     runJob(init.command);
-    runJob(merge.spec.template.spec.containers[0].command);
+    expect(merge.spec.template.spec.containers[0].env).toEqual(container.env);
+    runJob(merge.spec.template.spec.containers[0].command, env(merge.spec.template.spec.containers[0]));
     expectSameOutputs(single, spec.config.output.dir);
   });
 });

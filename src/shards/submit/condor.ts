@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
-import { jobName, jobsDir, mergeArgs, shardArgs } from "./job.js";
+import { jobName, jobsDir, MALLOC_TUNABLES, mergeArgs, shardArgs } from "./job.js";
 import type { JobSpec } from "./job.js";
 
 const run = promisify(execFile);
@@ -25,6 +25,8 @@ function description(spec: JobSpec, name: string, args: string[], queue: string)
     `arguments = ${condorArguments(args.slice(1))}`,
     `initialdir = ${dir}`,
     "getenv = true",
+    // Set over the submitter's own GLIBC_TUNABLES, which getenv would pass on (see MALLOC_TUNABLES).
+    `environment = "GLIBC_TUNABLES=${MALLOC_TUNABLES}"`,
     "should_transfer_files = NO",
     `request_cpus = ${spec.cpus}`,
     ...(spec.mem ? [`request_memory = ${spec.mem}`] : []),

@@ -42,6 +42,20 @@ export function mergeArgs(spec: JobSpec): string[] {
   return [...spec.sxflow, "merge", spec.configPath, "--shards", String(spec.shards), "--workers", String(spec.cpus)];
 }
 
+/**
+ * glibc's malloc settings for the jobs: one arena for all of a process's threads, its heap in
+ * transparent huge pages where the kernel allows them (THP `madvise` or `always`; glibc 2.35 or
+ * later; other C libraries and older glibc ignore the names). Otherwise each thread's arena is
+ * faulted in 4 KiB at a time by every shard process: on the project's virtual machine, where a
+ * fault costs about 11 µs, a 1e7-event shard made 105-114 k faults with glibc's defaults and
+ * 33-36 k with these, and took 10 % less CPU (6 alternated pairs, 2026-12-04); the output's bytes
+ * do not change.
+ */
+export const MALLOC_TUNABLES = "glibc.malloc.arena_max=1:glibc.malloc.hugetlb=1";
+
+/** The shell line that puts MALLOC_TUNABLES first in the job's GLIBC_TUNABLES: settings already there come later, and glibc keeps the last. */
+export const MALLOC_EXPORT = `export GLIBC_TUNABLES="${MALLOC_TUNABLES}\${GLIBC_TUNABLES:+:$GLIBC_TUNABLES}"`;
+
 /** POSIX shell quoting: safe words as they are, anything else in single quotes. */
 export function shQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;

@@ -4,7 +4,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
 import { VERSION } from "../../version.js";
-import { jobName, jobsDir, mergeArgs, shardArgs, shQuote } from "./job.js";
+import { jobName, jobsDir, MALLOC_TUNABLES, mergeArgs, shardArgs, shQuote } from "./job.js";
 import type { JobSpec } from "./job.js";
 
 const run = promisify(execFile);
@@ -15,7 +15,7 @@ function podSpec(spec: JobSpec, container: Record<string, unknown>, extra: Recor
   return {
     restartPolicy: "Never",
     ...extra,
-    containers: [{ ...container, image: spec.image ?? `sxflow:${VERSION}`, resources, ...mounts }],
+    containers: [{ ...container, image: spec.image ?? `sxflow:${VERSION}`, env: [{ name: "GLIBC_TUNABLES", value: MALLOC_TUNABLES }], resources, ...mounts }],
     ...(spec.pvc ? { volumes: [{ name: "data", persistentVolumeClaim: { claimName: spec.pvc } }] } : {}),
   };
 }

@@ -3,7 +3,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { writeFileAtomic } from "../../sinks/index.js";
-import { compactList, jobName, jobsDir, mergeArgs, shardArgs, shQuote } from "./job.js";
+import { compactList, jobName, jobsDir, MALLOC_EXPORT, mergeArgs, shardArgs, shQuote } from "./job.js";
 import type { JobSpec } from "./job.js";
 
 const run = promisify(execFile);
@@ -27,6 +27,7 @@ export function slurmScripts(spec: JobSpec): { shards: string; merge: string } {
     ...common,
     "# One array task per shard; the array's indices are given to sbatch (--array=0-N or the missing ones).",
     "set -euo pipefail",
+    MALLOC_EXPORT,
     line(shardArgs(spec, "$SLURM_ARRAY_TASK_ID")),
     "",
   ].join("\n");
@@ -37,6 +38,7 @@ export function slurmScripts(spec: JobSpec): { shards: string; merge: string } {
     ...common,
     "# Submitted with --dependency=afterok on the shards: runs once every shard has succeeded.",
     "set -euo pipefail",
+    MALLOC_EXPORT,
     line(mergeArgs(spec)),
     "",
   ].join("\n");
