@@ -42,9 +42,10 @@ async function convertShard(session: RunSession, id: ShardId): Promise<{ dir: st
     // pieces keep the single run's size, so that its writes are as large.
     const budget = passOneMemory(session).limit;
     const memory = new ShuffleMemory(Math.min(budget, SHARD_HELD_BYTES));
-    const bufferBytes = pieceBytes(Math.max(1, buckets), budget);
+    const splitBuckets = Math.max(1, buckets);
+    const bufferBytes = pieceBytes(splitBuckets, budget);
     for (let s = 0; s < SPLIT_NAMES.length; s++) {
-      shufflers.push(await BucketShuffler.create({ rowBytes: plan.rowBytes, buckets: Math.max(1, buckets), seed: cfg.shuffle.seed + s, tmpDir: tmp, memory, bufferBytes }));
+      shufflers.push(await BucketShuffler.create({ rowBytes: plan.rowBytes, buckets: splitBuckets, seed: cfg.shuffle.seed + s, tmpDir: tmp, memory, bufferBytes }));
     }
     const report = new ReportBuilder(cfg);
     const headers: TaskHeader[] = [];
