@@ -34,7 +34,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
 import { MALLOC_TUNABLES } from "../src/shards/submit/job.js";
@@ -110,8 +110,19 @@ const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
 const pct = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)} %`;
 const sum = (steps: Step[], key: "wall" | "cpu") => steps.reduce((t, s) => t + s[key], 0);
 
+/** Each split file's SHA-256, read in pieces: a no-cut case's training file is over 2 GiB, more than one Buffer holds. */
 function outputHashes(dir: string): string[] {
-  return ["train", "val", "test"].map((s) => createHash("sha256").update(readFileSync(path.join(dir, `${NAME}_${s}.h5`))).digest("hex"));
+  const piece = Buffer.alloc(16 << 20);
+  return ["train", "val", "test"].map((s) => {
+    const hash = createHash("sha256");
+    const fd = openSync(path.join(dir, `${NAME}_${s}.h5`), "r");
+    try {
+      for (let n; (n = readSync(fd, piece)) > 0; ) hash.update(piece.subarray(0, n));
+    } finally {
+      closeSync(fd);
+    }
+    return hash.digest("hex");
+  });
 }
 
 interface Case {
