@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: it sets V8 flags that the worker threads started later must see.
+import "./v8-flags.js";
 import { runCli } from "./dispatch.js";
 
 runCli(process.argv.slice(2)).then(
