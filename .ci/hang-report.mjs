@@ -8,7 +8,7 @@ import path from "node:path";
 const [trace, reports] = process.argv.slice(2);
 const open = new Map();
 for (const line of existsSync(trace) ? readFileSync(trace, "utf8").split("\n") : []) {
-  const m = /^(\S+) (file|case)-(start|end) (.*?)( (?:passed|failed|skipped|pending|queued|run))?$/.exec(line);
+  const m = /^(\S+) (file|case)-(start|end) (.*)$/.exec(line);
   if (!m) continue;
   const [, when, kind, edge, what] = m;
   if (edge === "start") open.set(`${kind} ${what}`, when);

@@ -13,12 +13,12 @@ export default class RunningReporter {
     log(`file-start ${m.moduleId}`);
   }
   onTestModuleEnd(m) {
-    log(`file-end ${m.moduleId} ${m.state()}`);
+    log(`file-end ${m.moduleId}`);
   }
   onTestCaseReady(t) {
     log(`case-start ${t.module.moduleId} :: ${t.fullName}`);
   }
   onTestCaseResult(t) {
-    log(`case-end ${t.module.moduleId} :: ${t.fullName} ${t.result().state}`);
+    log(`case-end ${t.module.moduleId} :: ${t.fullName}`);
   }
 }

@@ -248,9 +248,10 @@ function report(c: Case, merge: { cpu: Line; wall: Line }): Record<string, unkno
   // The shard size from which shards + merge stay within +10 %: the shards' fixed costs may take
   // what is left of 1.1 x the single run once their per-event part and the merge are paid.
   const room = 1.1 * singleCpu - RUN_EVENTS * cpuPerEvent - mergeCpu;
+  const breakEven = (RUN_EVENTS * cpu.perUnit) / room;
   console.log(
     room > 0
-      ? `  shards + merge within +10 % from shards of ${fmt((RUN_EVENTS * cpu.perUnit) / room)} events (${(((RUN_EVENTS * cpu.perUnit) / room) * cpuPerEvent + cpu.perUnit).toFixed(0)} s of CPU each)`
+      ? `  shards + merge within +10 % from shards of ${fmt(breakEven)} events (${(breakEven * cpuPerEvent + cpu.perUnit).toFixed(0)} s of CPU each)`
       : "  shards + merge exceed +10 % at any shard size: their per-event costs and the merge alone do",
   );
   // 1e9 events on 100 nodes: each node runs its shard of 1e7 events (a shard's fixed wall time,
