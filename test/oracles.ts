@@ -8,7 +8,8 @@
  * files; `npm run test:interop` runs the ones whose needs this machine meets and names the rest.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, statfsSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { SHARED_ROOT_DIR, SYSTEM_PYTHON } from "./shared-data.js";
 
 export interface Oracle {
@@ -56,6 +57,14 @@ export const ORACLES: Record<string, Oracle> = {
     what: "a running Slurm cluster named by SLURM_CONF (sinfo answers)",
     enable: "start one with .ci/slurm-local.sh start DIR (apt-get install slurm-wlm munge) and export SLURM_CONF=DIR/slurm.conf",
     available: () => process.env.SLURM_CONF !== undefined && runs("sinfo", ["-h"]),
+  },
+  disk: {
+    what: "10 GB free in the temporary directory (files past 4 GiB)",
+    enable: "free some disk space, or set TMPDIR to a larger disk",
+    available: () => {
+      const fs = statfsSync(tmpdir());
+      return fs.bavail * fs.bsize >= 10e9;
+    },
   },
   shared: {
     what: `the full reference data set ${SHARED_ROOT_DIR}`,

@@ -24,7 +24,7 @@ import { leafType } from "../batch/column.js";
 import type { Batch, Column } from "../batch/types.js";
 import { VERSION } from "../version.js";
 import { TREENAME_COLUMN } from "./schema.js";
-import { addPageChecksums } from "./checksum-writer.js";
+import { rewriteWriterOutput } from "./output-rewrite.js";
 
 export type ParquetCompression = "zstd" | "snappy" | "gzip" | "lz4" | "brotli" | "none";
 
@@ -52,7 +52,7 @@ export interface WriteParquetOptions {
   metadata?: Record<string, string>;
   /**
    * Store the CRC-32 of every page in its header (default true), which readers check to detect
-   * corrupt pages (see checksum-writer.ts).
+   * corrupt pages (see output-rewrite.ts).
    */
   pageChecksums?: boolean;
   /** Data page format: 1 (the default, what pyarrow writes unless asked) or 2. */
@@ -294,7 +294,7 @@ async function writeParts(
   const temp = `${path}.${process.pid}.${Date.now().toString(36)}.tmp`;
   try {
     const bytes = chunksOf(await parquetWasm().transformParquetStream(source, props.build()));
-    await writeCoalesced(options.pageChecksums === false ? bytes : addPageChecksums(bytes, path), temp);
+    await writeCoalesced(rewriteWriterOutput(bytes, path, options.pageChecksums !== false), temp);
     // parquet-wasm ends the file normally when its input stream errors: never keep that file.
     if (failure !== undefined) throw failure;
     await rename(temp, path);

@@ -1,9 +1,12 @@
 /**
- * Adds page CRCs to the Parquet stream parquet-wasm writes (its writer has no option for them).
- * Each page header gains its `crc` field, the CRC-32 of the page's compressed bytes, which makes
- * it 2 to 6 bytes longer; so every offset and size in the page indexes and the footer that
- * follow the pages is moved to match. Memory holds one page at a time, then the page indexes
- * and the footer.
+ * Mends the Parquet stream parquet-wasm writes, on its way to the file, in two ways:
+ * - page CRCs (its writer has no option for them): each page header gains its `crc` field, the
+ *   CRC-32 of the page's compressed bytes, which makes it 2 to 6 bytes longer; so every offset
+ *   and size in the page indexes and the footer that follow the pages is moved to match;
+ * - offsets beyond 4 GiB: parquet-wasm is compiled for wasm32, whose byte counter wraps at 2^32,
+ *   so in a larger file the footer and the offset indexes hold every offset modulo 2^32 (a file
+ *   no reader can use). The pages are walked here with true positions, which restore them.
+ * Memory holds one page at a time, then the page indexes and the footer.
  */
 import { I32, num, ThriftReader, ThriftTruncated, encodeStruct, withField, type ThriftStruct, type ThriftValue } from "./thrift.js";
 import { PAGE_CRC, pageCrc, readPageHeader } from "./page-header.js";
@@ -77,6 +80,12 @@ class OffsetMap {
 
   /** The new offset of old offset `x`: moved by the growth of every page starting before it. */
   map(x: number): number {
+    const lo = this.index(x);
+    return x + (lo === 0 ? 0 : this.grown[lo - 1]!);
+  }
+
+  /** How many pages start before old offset `x`. */
+  private index(x: number): number {
     let lo = 0;
     let hi = this.starts.length;
     while (lo < hi) {
@@ -84,7 +93,13 @@ class OffsetMap {
       if (this.starts[mid]! < x) lo = mid + 1;
       else hi = mid;
     }
-    return x + (lo === 0 ? 0 : this.grown[lo - 1]!);
+    return lo;
+  }
+
+  /** Whether a page starts at old offset `x`. */
+  isStart(x: number): boolean {
+    const i = this.index(x);
+    return this.starts[i] === x;
   }
 
   /** The new length of old bytes [start, start + length). */
@@ -112,10 +127,11 @@ function startsWithPage(head: Uint8Array): boolean {
 }
 
 /**
- * The Parquet file `input` (a stream of its bytes) with a CRC in every page header and its page
- * indexes and footer moved to match. `where` names the file for errors.
+ * The Parquet file `input` (a stream of parquet-wasm's bytes) with its offsets true beyond 4 GiB
+ * and, with `checksums`, a CRC in every page header, its page indexes and footer moved to match.
+ * `where` names the file for errors.
  */
-export async function* addPageChecksums(input: AsyncIterable<Uint8Array>, where: string): AsyncGenerator<Uint8Array> {
+export async function* rewriteWriterOutput(input: AsyncIterable<Uint8Array>, where: string, checksums: boolean): AsyncGenerator<Uint8Array> {
   const queue = new ByteQueue();
   const source = input[Symbol.asyncIterator]();
   const more = async (): Promise<boolean> => {
@@ -149,8 +165,9 @@ export async function* addPageChecksums(input: AsyncIterable<Uint8Array>, where:
       }
     }
     await need(page.length + page.compressedSize);
-    const data = queue.peek(page.length + page.compressedSize).subarray(page.length);
-    const header = encodeStruct(withField(page.header, PAGE_CRC, I32, pageCrc(data)));
+    const whole = queue.peek(page.length + page.compressedSize);
+    const data = whole.subarray(page.length);
+    const header = checksums ? encodeStruct(withField(page.header, PAGE_CRC, I32, pageCrc(data))) : whole.subarray(0, page.length);
     offsets.add(position, header.length - page.length);
     yield header;
     yield data;
@@ -159,6 +176,51 @@ export async function* addPageChecksums(input: AsyncIterable<Uint8Array>, where:
   }
   while (await more());
   yield* rewriteTrailer(queue.peek(queue.length), position, offsets, where);
+}
+
+const WRAP = 2 ** 32;
+
+/** The first offset at or after `from` whose low 32 bits are those of `wrapped`. */
+function unwrap(wrapped: number, from: number): number {
+  return from + ((((wrapped - from) % WRAP) + WRAP) % WRAP);
+}
+
+/** Replaces an integer field that is present by `f` of its value. */
+function updateInt(s: ThriftStruct, id: number, f: (v: number) => number): void {
+  const v = num(s.get(id));
+  if (v !== undefined) setInt(s, id, f(v));
+}
+
+/**
+ * Restores the true offsets in parquet-wasm's footer (see the top of this file), in place, and
+ * returns where each column chunk starts. Column chunks are written one after the other in the
+ * footer's order, each less than 4 GiB long, so each starts at the first offset after the one
+ * before it with the low bits the footer gives; its other offsets lie within 4 GiB after its
+ * start, and the page indexes within 4 GiB after the pages (`base`). Below 4 GiB nothing changes.
+ */
+function unwrapOffsets(meta: ThriftStruct, base: number, pages: OffsetMap, where: string): Map<ThriftStruct, number> {
+  const starts = new Map<ThriftStruct, number>();
+  let previous = 0;
+  for (const group of structs(meta.get(FILE_ROW_GROUPS))) {
+    updateInt(group, GROUP_FILE_OFFSET, (v) => unwrap(v, previous));
+    for (const chunk of structs(group.get(GROUP_COLUMNS))) {
+      for (const id of [CHUNK_OFFSET_INDEX, CHUNK_COLUMN_INDEX]) updateInt(chunk, id, (v) => unwrap(v, base));
+      const m = chunk.get(CHUNK_META);
+      if (!(m instanceof Map)) continue;
+      const data = num(m.get(META_DATA_PAGE));
+      const dict = num(m.get(META_DICTIONARY_PAGE));
+      const first = [dict, data].filter((v): v is number => v !== undefined && v > 0).map((v) => unwrap(v, previous));
+      if (first.length === 0) continue;
+      const start = Math.min(...first);
+      if (!pages.isStart(start)) throw new Error(`${where}: the Parquet writer's footer puts a column chunk at byte ${start}, where no page starts`);
+      for (const id of [META_DATA_PAGE, META_INDEX_PAGE, META_DICTIONARY_PAGE]) updateInt(m, id, (v) => (v > 0 ? unwrap(v, start) : v));
+      // 0 is how parquet-wasm says it has no offset for the chunk's metadata (stored in the footer).
+      updateInt(chunk, CHUNK_FILE_OFFSET, (v) => (v > 0 ? unwrap(v, start) : v));
+      starts.set(chunk, start);
+      previous = start;
+    }
+  }
+  return starts;
 }
 
 /** A page index or the footer region: where it was, and where it is once rewritten. */
@@ -182,6 +244,7 @@ function rewriteTrailer(trailer: Uint8Array, base: number, offsets: OffsetMap, w
   const footerStart = trailer.length - 8 - footerLength;
   if (footerLength < 0 || footerStart < 0) throw new Error(`${where}: the Parquet writer's output has no footer`);
   const meta = new ThriftReader(trailer.subarray(footerStart, trailer.length - 8), where).struct();
+  const chunkStarts = unwrapOffsets(meta, base, offsets, where);
 
   const regions: IndexRegion[] = [];
   for (const group of structs(meta.get(FILE_ROW_GROUPS))) {
@@ -211,8 +274,9 @@ function rewriteTrailer(trailer: Uint8Array, base: number, offsets: OffsetMap, w
     let bytes = trailer.subarray(r.offset - base, r.offset - base + r.length);
     if (r.pageOffsets) {
       const index = new ThriftReader(bytes, where, "offset index").struct();
+      const chunkStart = chunkStarts.get(r.chunk) ?? 0;
       for (const location of structs(index.get(OFFSET_INDEX_PAGES))) {
-        const offset = num(location.get(LOCATION_OFFSET))!;
+        const offset = unwrap(num(location.get(LOCATION_OFFSET))!, chunkStart);
         const size = num(location.get(LOCATION_SIZE))!;
         setInt(location, LOCATION_SIZE, offsets.span(offset, size));
         setInt(location, LOCATION_OFFSET, offsets.map(offset));
