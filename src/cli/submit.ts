@@ -88,6 +88,7 @@ export async function run(args: string[]): Promise<number> {
     const r = await submit(spec, engine, { dryRun: v["dry-run"] === true, resume: v.resume === true });
     for (const f of r.files) process.stdout.write(`wrote ${f}\n`);
     process.stdout.write(`${r.message}\n`);
+    if (r.notice) process.stderr.write(`sxflow submit: note: ${r.notice}\n`);
     return 0;
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };

@@ -72,9 +72,13 @@ async function planAndIndex(cfg: RunConfig, id: string, scan: FileScanner): Prom
   return built;
 }
 
-/** Scans every input of a configuration once and writes the index its shards plan from (`sxflow submit`). */
-export async function indexInputs(session: RunSession): Promise<void> {
-  await planAndIndex(session.cfg, session.runId, poolScanner(session));
+/**
+ * Scans every input of a configuration once and writes the index its shards plan from (`sxflow
+ * submit`); returns the entries of all inputs.
+ */
+export async function indexInputs(session: RunSession): Promise<number> {
+  const built = await planAndIndex(session.cfg, session.runId, poolScanner(session));
+  return built.tasks.reduce((n, t) => n + (t.stop - t.start), 0);
 }
 
 /**

@@ -8,6 +8,7 @@ import { submitCondor } from "./condor.js";
 import { compactList, jobsDir } from "./job.js";
 import type { JobSpec } from "./job.js";
 import { submitK8s } from "./k8s.js";
+import { shardSizeNotice } from "./sizing.js";
 import { readSlurmRecord, scancel, slurmQueue, submitSlurm } from "./slurm.js";
 
 export type Engine = "slurm" | "condor" | "k8s";
@@ -49,6 +50,8 @@ export interface SubmitResult {
   shards: number[];
   /** What the engine said, or the job ids. */
   message: string;
+  /** Advice on the shard count, when its shards are small enough to cost much more CPU than one run. */
+  notice?: string;
 }
 
 /**
@@ -59,8 +62,9 @@ export async function submit(spec: JobSpec, engine: Engine, options: { dryRun: b
   await mkdir(jobsDir(spec.config), { recursive: true });
   // Every input scanned once here rather than by every shard (inputs.ts); samples that ServiceX
   // delivers are fetched by the shards, which index them then.
+  let notice: string | undefined;
   if (!options.dryRun && !options.resume && spec.config.samples.every((s) => s.files.length > 0)) {
-    await withSession(spec.config, {}, indexInputs);
+    notice = shardSizeNotice(await withSession(spec.config, {}, indexInputs), spec.shards);
   }
   let shards = Array.from({ length: spec.shards }, (_, i) => i);
   const merged = Object.values(outputPaths(spec.config)).every((p) => existsSync(p));
@@ -96,10 +100,10 @@ export async function submit(spec: JobSpec, engine: Engine, options: { dryRun: b
           `merge: job ${r.submitted.merge} (after the shards succeed)`,
         ].join("\n")
       : `dry run: sbatch --array=${compactList(shards)} ${r.files[0]} && sbatch --dependency=afterok:<array job> ${r.files[1]}`;
-    return { files: r.files, shards, message };
+    return { files: r.files, shards, message, ...(notice ? { notice } : {}) };
   }
   if (options.resume) shards = (await shardProgress(spec)).missing;
   const r = engine === "condor" ? await submitCondor(spec, shards, options.dryRun) : await submitK8s(spec, shards, options.dryRun);
   const how = engine === "condor" ? `condor_submit_dag ${r.files[2]}` : `kubectl apply -f ${r.files[0]} -f ${r.files[1]}`;
-  return { files: r.files, shards, message: r.output ?? `dry run: ${how}` };
+  return { files: r.files, shards, message: r.output ?? `dry run: ${how}`, ...(notice ? { notice } : {}) };
 }
