@@ -1,7 +1,8 @@
 // interop: slurm
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -78,10 +79,38 @@ describe.skipIf(!HAVE_SLURM)("sxflow submit --slurm on a live cluster", { timeou
     expect(jobState(first.merge)).toBe("COMPLETED");
     expectSameOutputs(single, config.output.dir);
 
-    // Again from nothing; shard 0 is cancelled while it runs.
+    // Again from nothing; shard 0 is cancelled in the middle of its work. A shard of the example
+    // lasts well under a second once started, too short to catch from squeue, so the jobs run
+    // sxflow through a wrapper that lets shard 0 run in slices of a few milliseconds, stopped
+    // (SIGSTOP) between them, until it has begun writing (its attempt directory exists): it is
+    // then left stopped, and says so, for scancel to end it. The wrapper runs node itself (tsx as
+    // a loader, not tsx's command, whose child process a stop would miss).
     rmSync(config.output.dir, { recursive: true, force: true });
-    const second = jobIds(sxflow("submit", file, "--shards", "3", "--slurm"));
-    await until("shard 0 to run", () => queue([second.array]).get(`${second.array}_0`) === "RUNNING");
+    const stopped = path.join(work, "shard-0-stopped");
+    const missed = path.join(work, "shard-0-missed");
+    const wrapper = path.join(work, "stop-shard-0.sh");
+    writeFileSync(
+      wrapper,
+      [
+        'case " $* " in *" --shard 0/3 "*) ;; *) exec "$@" ;; esac',
+        '"$@" &',
+        "pid=$!",
+        "while kill -STOP $pid 2>/dev/null; do",
+        // An ended child stays a zombie, which signals reach, until the shell waits for it.
+        '  read -r _ _ state _ < /proc/$pid/stat; [ "$state" = Z ] && break',
+        `  if ls -d ${path.join(config.output.dir, "shards")}/.tmp-0-of-3-* >/dev/null 2>&1; then touch ${stopped}; wait $pid; exit 1; fi`,
+        "  kill -CONT $pid",
+        "  sleep 0.005",
+        "done",
+        `touch ${missed}`,
+        "exit 1",
+        "",
+      ].join("\n"),
+    );
+    const node = [process.execPath, "--import", pathToFileURL(path.join(REPO_ROOT, "node_modules/tsx/dist/loader.mjs")).href, path.join(REPO_ROOT, "src/cli/main.ts")];
+    const second = jobIds(sxflow("submit", file, "--shards", "3", "--slurm", "--sxflow", ["sh", wrapper, ...node].join(" ")));
+    await until("shard 0 to be stopped while it writes", () => existsSync(stopped) || existsSync(missed));
+    expect(existsSync(missed), "shard 0 ended before its wrapper could stop it").toBe(false);
     execFileSync("scancel", [`${second.array}_0`]);
     await until("the other shards", () => [...queue([second.array]).keys()].length === 0);
     expect(existsSync(path.join(config.output.dir, "shards", "0-of-3"))).toBe(false);
