@@ -16,7 +16,8 @@ Engines:
   --k8s            a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) and a merge Job
 
 Options:
-  --shards N       number of shards
+  --shards N       number of shards; each costs 2-3 s of CPU beyond its events, so give each
+                   5e7 events or more (submit notes smaller ones)
   --cpus N         CPUs (worker threads) per job (default 1)
   --mem M          memory per job (Slurm: 4G, HTCondor: 4G, Kubernetes: 4Gi)
   --time T         Slurm time limit (e.g. 2:00:00)
