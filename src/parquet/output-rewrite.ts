@@ -297,9 +297,7 @@ function rewriteTrailer(trailer: Uint8Array, base: number, offsets: OffsetMap, w
       const m = chunk.get(CHUNK_META);
       if (!(m instanceof Map)) continue;
       if (m.has(META_BLOOM_FILTER)) throw new Error(`${where}: cannot add page CRCs to a file with bloom filters`);
-      const data = num(m.get(META_DATA_PAGE));
-      const dict = num(m.get(META_DICTIONARY_PAGE));
-      const start = dict !== undefined && dict > 0 && (data === undefined || dict < data) ? dict : data;
+      const start = chunkStarts.get(chunk);
       const size = num(m.get(META_COMPRESSED_SIZE));
       if (start !== undefined && size !== undefined) setInt(m, META_COMPRESSED_SIZE, offsets.span(start, size));
       groupStart ??= start;

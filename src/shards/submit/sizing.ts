@@ -1,3 +1,5 @@
+import { count } from "../../text/count.js";
+
 /**
  * Events per shard from which a sharded run costs at most about 10 % more CPU than one run: every
  * shard process pays 2-3 s of CPU beyond its events (Node and its modules, worker threads, JIT
@@ -7,7 +9,7 @@
 export const ADVISED_SHARD_EVENTS = 5e7;
 
 function events(n: number): string {
-  return n >= 1e6 ? `${Number((n / 1e6).toFixed(1)).toLocaleString("en-US")} M` : Math.round(n).toLocaleString("en-US");
+  return n >= 1e6 ? `${count(Number((n / 1e6).toFixed(1)))} M` : count(Math.round(n));
 }
 
 /**
